@@ -1,0 +1,74 @@
+"""Rongqiao (融桥): the application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from app import config as app_config
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(Path(__file__).resolve().parent.parent / "templates"),
+    )
+    app.config.from_mapping(app_config.from_environment(Path(app.instance_path)))
+    if config:
+        app.config.update(config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from app import formatting, i18n, navigation, notifications, security
+    from app.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+    from app.models.base import install_sqlite_pragmas
+
+    db.init_app(app)
+    with app.app_context():
+        install_sqlite_pragmas(db.engine)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=i18n.select_locale,
+        default_translation_directories=str(Path(app.root_path) / "translations"),
+    )
+    bootstrap.init_app(app)
+    limiter.init_app(app)
+    security.init_login(app, login_manager)
+    i18n.init_app(app)
+    security.init_headers(app)
+    formatting.init_app(app)
+    navigation.init_app(app)
+    notifications.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.admin import bp as admin_bp
+    from app.api import bp as api_bp
+    from app.auth import bp as auth_bp
+    from app.main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from app import error_pages
+
+    error_pages.register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from app import cli
+
+    cli.register(app)

@@ -1,0 +1,85 @@
+"""Size classification (大型/中型/小型/微型) from industry and figures, with the reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from flask_babel import gettext as _
+
+from app.models.enums import EnterpriseSize
+from app.reference.industries import section_of
+from app.reference.sizes import ASSETS, EMPLOYEES, OTHER_RULE, REVENUE, SIZE_RULES, SizeRule
+
+
+@dataclass(frozen=True)
+class SizeResult:
+    size: EnterpriseSize
+    rule: SizeRule
+    figures: dict[str, Decimal]
+
+    def reason(self) -> str:
+        """Which figures decided the size, in the reader's language."""
+        parts = [_figure(metric, self.figures[metric]) for metric in _metrics(self.rule)]
+        return _(
+            "%(rule)s: %(figures)s, so %(size)s",
+            rule=_rule_name(self.rule),
+            figures=_("; ").join(parts),
+            size=self.size.label,
+        )
+
+
+def rule_for(industry_code: str) -> SizeRule:
+    for rule in SIZE_RULES:
+        if industry_code in rule.classes:
+            return rule
+    division = industry_code[:2] if industry_code[:1].isdigit() else ""
+    for rule in SIZE_RULES:
+        if division and division in rule.divisions:
+            return rule
+    section = section_of(industry_code)
+    for rule in SIZE_RULES:
+        if section in rule.sections:
+            return rule
+    return OTHER_RULE
+
+
+def classify(
+    industry_code: str, employees: int, revenue_wan: Decimal, assets_wan: Decimal
+) -> SizeResult:
+    """Revenue and assets are in 万元."""
+    rule = rule_for(industry_code)
+    figures = {
+        EMPLOYEES: Decimal(employees),
+        REVENUE: Decimal(revenue_wan),
+        ASSETS: Decimal(assets_wan),
+    }
+    if all(figures[m] >= bound for m, bound in rule.ceiling.items()):
+        size = EnterpriseSize.LARGE
+    elif all(figures[m] >= floor for m, floor in rule.medium.items()):
+        size = EnterpriseSize.MEDIUM
+    elif all(figures[m] >= floor for m, floor in rule.small.items()):
+        size = EnterpriseSize.SMALL
+    else:
+        size = EnterpriseSize.MICRO
+    return SizeResult(size, rule, figures)
+
+
+def _metrics(rule: SizeRule) -> list[str]:
+    return [m for m in (EMPLOYEES, REVENUE, ASSETS) if m in rule.ceiling or m in rule.small]
+
+
+def _rule_name(rule: SizeRule) -> str:
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return rule.name_en if locale is not None and locale.language == "en" else rule.name
+
+
+def _figure(metric: str, value: Decimal) -> str:
+    text = f"{value.normalize():f}"
+    if metric == EMPLOYEES:
+        return _("%(n)s employees", n=text)
+    if metric == REVENUE:
+        return _("revenue %(n)s 万元", n=text)
+    return _("total assets %(n)s 万元", n=text)

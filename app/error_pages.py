@@ -1,0 +1,94 @@
+"""Error pages in both languages; the API gets its JSON error shape instead."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from app.errors import DomainError
+from app.models import db
+from app.security import is_api_request
+
+TITLES = {
+    400: lambda: _("The request could not be understood"),
+    401: lambda: _("Please sign in"),
+    403: lambda: _("You may not see this page"),
+    404: lambda: _("Page not found"),
+    405: lambda: _("This action is not allowed here"),
+    409: lambda: _("The record changed meanwhile"),
+    413: lambda: _("The upload is too large"),
+    422: lambda: _("Some input is not valid"),
+    429: lambda: _("Too many attempts"),
+    500: lambda: _("Something went wrong on our side"),
+}
+
+EXPLANATIONS = {
+    400: lambda: _("Go back, check what you entered and try again."),
+    401: lambda: _("Sign in and try again."),
+    403: lambda: _("Your account's role does not give access to this page."),
+    404: lambda: _("The address may be mistyped, or the record does not exist or is not yours."),
+    405: lambda: _("Use the buttons on the page instead of typing the address."),
+    409: lambda: _("Reload the page to see the latest version, then try again."),
+    413: lambda: _("Choose a smaller file."),
+    422: lambda: _("Go back and correct the fields marked in red."),
+    429: lambda: _("Wait a minute before trying again."),
+    500: lambda: _("The error has been logged. Try again in a moment."),
+}
+
+API_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    422: "validation_failed",
+    429: "too_many_requests",
+    500: "server_error",
+}
+
+
+def _render(status: int, message: str | None = None):
+    status = status if status in TITLES else 500
+    if is_api_request():
+        body = {
+            "error": {
+                "code": API_CODES[status],
+                "message": message or TITLES[status](),
+                "fields": {},
+            }
+        }
+        return jsonify(body), status
+    return render_template(
+        "errors/error.html",
+        status=status,
+        title=TITLES[status](),
+        explanation=message or EXPLANATIONS[status](),
+    ), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return _render(
+            400,
+            _("The form expired or was sent from elsewhere. Reload the page and send it again."),
+        )
+
+    @app.errorhandler(DomainError)
+    def domain_error(error):
+        db.session.rollback()
+        return _render(error.status_code, str(error.message))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        return _render(error.code or 500)
+
+    @app.errorhandler(Exception)
+    def server_error(error):
+        app.logger.exception("Unhandled error", exc_info=error)
+        db.session.rollback()
+        return _render(500)

@@ -1,0 +1,72 @@
+"""Money and date formatting for templates: yuan in, 万元 or 亿元 out, always Decimal."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask import Flask
+from flask_babel import format_datetime
+
+TEN_THOUSAND = Decimal(10_000)
+HUNDRED_MILLION = Decimal(100_000_000)
+CENT = Decimal("0.01")
+
+
+def yuan_to_wan(amount: Decimal | None) -> Decimal | None:
+    if amount is None:
+        return None
+    return (Decimal(amount) / TEN_THOUSAND).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def wan_to_yuan(amount_wan: Decimal) -> Decimal:
+    return (Decimal(amount_wan) * TEN_THOUSAND).quantize(CENT)
+
+
+def yuan_to_yi(amount: Decimal | None) -> Decimal:
+    return (Decimal(amount or 0) / HUNDRED_MILLION).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _grouped(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
+def wan(amount: Decimal | None) -> str:
+    """'1,234.50' (万元); the unit is in the column header or appended by the template."""
+    value = yuan_to_wan(amount)
+    return "—" if value is None else _grouped(value)
+
+
+def yi(amount: Decimal | None) -> str:
+    return f"{yuan_to_yi(amount):.2f}"
+
+
+def plain_wan(amount: Decimal | None) -> str:
+    """万元 without grouping and without trailing zeros, for sentences: '800'."""
+    value = yuan_to_wan(amount)
+    if value is None:
+        return "—"
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def percent(rate: Decimal | None) -> str:
+    return "—" if rate is None else f"{Decimal(rate):.2f}%"
+
+
+def day(value: date | datetime | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        return format_datetime(value, "yyyy-MM-dd")
+    return value.isoformat()
+
+
+def moment(value: datetime | None) -> str:
+    return "—" if value is None else format_datetime(value, "yyyy-MM-dd HH:mm")
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        wan=wan, yi=yi, plain_wan=plain_wan, percent=percent, day=day, moment=moment
+    )

@@ -1,0 +1,192 @@
+"""What each role's home page shows; read-only queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from app.models import (
+    Agreement,
+    Bank,
+    Branch,
+    Engagement,
+    Enterprise,
+    Need,
+    Notification,
+    Product,
+    User,
+    db,
+)
+from app.models.agreement import COUNTED_AGREEMENT_STATUSES
+from app.models.engagement import AWAITING_BANK
+from app.models.enums import (
+    AgreementStatus,
+    EngagementStatus,
+    EnterpriseStatus,
+    NeedStatus,
+    ProductStatus,
+    Role,
+)
+
+
+def unread_notifications(user: User) -> int:
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(Notification.id)).where(
+                Notification.user_id == user.id, Notification.read_at.is_(None)
+            )
+        )
+        or 0
+    )
+
+
+@dataclass(frozen=True)
+class EnterpriseHome:
+    enterprise: Enterprise
+    needs: list[Need]
+    interests_waiting: int
+    agreements_to_confirm: int
+
+
+def enterprise_home(user: User) -> EnterpriseHome:
+    enterprise = user.enterprise
+    needs = list(
+        db.session.scalars(
+            sa.select(Need)
+            .where(Need.enterprise_id == enterprise.id)
+            .order_by(Need.created_at.desc())
+        )
+    )
+    interests = (
+        db.session.scalar(
+            sa.select(sa.func.count(Engagement.id))
+            .join(Need, Need.id == Engagement.need_id)
+            .where(
+                Need.enterprise_id == enterprise.id, Engagement.status == EngagementStatus.PICKED_UP
+            )
+        )
+        or 0
+    )
+    to_confirm = (
+        db.session.scalar(
+            sa.select(sa.func.count(Agreement.id)).where(
+                Agreement.enterprise_id == enterprise.id, Agreement.status == AgreementStatus.SIGNED
+            )
+        )
+        or 0
+    )
+    return EnterpriseHome(enterprise, needs, interests, to_confirm)
+
+
+@dataclass(frozen=True)
+class BankHome:
+    bank: Bank
+    branch: Branch
+    products: list[Product]
+    engagements_by_status: dict[EngagementStatus, int]
+    waiting: int
+    officers: list[User]
+
+    @property
+    def published_products(self) -> int:
+        return sum(1 for p in self.products if p.status is ProductStatus.PUBLISHED)
+
+
+def bank_home(user: User) -> BankHome:
+    branch = user.branch
+    bank = branch.bank
+    products = list(
+        db.session.scalars(
+            sa.select(Product).where(Product.bank_id == bank.id).order_by(Product.name)
+        )
+    )
+    counts = dict(
+        db.session.execute(
+            sa.select(Engagement.status, sa.func.count(Engagement.id))
+            .where(Engagement.bank_id == bank.id)
+            .group_by(Engagement.status)
+        ).all()
+    )
+    officers: list[User] = []
+    if user.role is Role.BANK_MANAGER:
+        officers = list(
+            db.session.scalars(
+                sa.select(User)
+                .join(Branch, Branch.id == User.branch_id)
+                .where(Branch.bank_id == bank.id)
+                .order_by(User.role, User.name)
+            )
+        )
+    waiting = sum(counts.get(s, 0) for s in AWAITING_BANK)
+    return BankHome(bank, branch, products, counts, waiting, officers)
+
+
+@dataclass(frozen=True)
+class OversightHome:
+    pending_enterprises: int
+    verified_enterprises: int
+    open_needs: int
+    overdue_engagements: int
+    agreements: int
+    agreement_enterprises: int
+    agreement_banks: int
+    agreement_amount: Decimal
+    unconfirmed_agreements: int
+
+
+def oversight_home() -> OversightHome:
+    def count(stmt) -> int:
+        return db.session.scalar(stmt) or 0
+
+    counted = Agreement.status.in_(COUNTED_AGREEMENT_STATUSES)
+    return OversightHome(
+        pending_enterprises=count(
+            sa.select(sa.func.count(Enterprise.id)).where(
+                Enterprise.status == EnterpriseStatus.PENDING
+            )
+        ),
+        verified_enterprises=count(
+            sa.select(sa.func.count(Enterprise.id)).where(
+                Enterprise.status == EnterpriseStatus.VERIFIED
+            )
+        ),
+        open_needs=count(
+            sa.select(sa.func.count(Need.id)).where(
+                Need.status.in_([NeedStatus.OPEN, NeedStatus.IN_TALKS])
+            )
+        ),
+        overdue_engagements=count(
+            sa.select(sa.func.count(Engagement.id)).where(
+                Engagement.status == EngagementStatus.OVERDUE
+            )
+        ),
+        agreements=count(sa.select(sa.func.count(Agreement.id)).where(counted)),
+        agreement_enterprises=count(
+            sa.select(sa.func.count(sa.distinct(Agreement.enterprise_id))).where(counted)
+        ),
+        agreement_banks=count(
+            sa.select(sa.func.count(sa.distinct(Agreement.bank_id))).where(counted)
+        ),
+        agreement_amount=db.session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(Agreement.amount), 0)).where(counted)
+        )
+        or Decimal("0.00"),
+        unconfirmed_agreements=count(
+            sa.select(sa.func.count(Agreement.id)).where(
+                Agreement.status.in_([AgreementStatus.SIGNED, AgreementStatus.DISPUTED])
+            )
+        ),
+    )
+
+
+def recent_notifications(user: User, limit: int = 50) -> list[Notification]:
+    return list(
+        db.session.scalars(
+            sa.select(Notification)
+            .where(Notification.user_id == user.id)
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .limit(limit)
+        )
+    )

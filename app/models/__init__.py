@@ -1,0 +1,46 @@
+"""All models, imported here so Alembic and the app see the whole schema."""
+
+from app.models.agreement import AGREEMENT_TRANSITIONS, Agreement, Disbursement
+from app.models.audit import AuditEntry
+from app.models.bank import Bank, Branch
+from app.models.base import db
+from app.models.engagement import ENGAGEMENT_TRANSITIONS, Engagement
+from app.models.enterprise import ENTERPRISE_TRANSITIONS, Enterprise
+from app.models.event import Event, EventParticipant, event_banks, event_needs
+from app.models.match import Match
+from app.models.need import NEED_TRANSITIONS, Need
+from app.models.notification import Notification
+from app.models.product import PRODUCT_TRANSITIONS, Product, product_industries, product_regions
+from app.models.reference import Industry, Region, Setting
+from app.models.user import ApiToken, User
+
+__all__ = [
+    "AGREEMENT_TRANSITIONS",
+    "ENGAGEMENT_TRANSITIONS",
+    "ENTERPRISE_TRANSITIONS",
+    "NEED_TRANSITIONS",
+    "PRODUCT_TRANSITIONS",
+    "Agreement",
+    "ApiToken",
+    "AuditEntry",
+    "Bank",
+    "Branch",
+    "Disbursement",
+    "Engagement",
+    "Enterprise",
+    "Event",
+    "EventParticipant",
+    "Industry",
+    "Match",
+    "Need",
+    "Notification",
+    "Product",
+    "Region",
+    "Setting",
+    "User",
+    "db",
+    "event_banks",
+    "event_needs",
+    "product_industries",
+    "product_regions",
+]

@@ -1,0 +1,114 @@
+"""Intent agreements (意向协议), followed from signature to disbursement."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Money, Rate, UTCDateTime, db, enum_column_type, utcnow
+from app.models.enums import AgreementStatus, Guarantee
+from app.models.workflow import Transitions
+
+if TYPE_CHECKING:
+    from app.models.bank import Bank, Branch
+    from app.models.engagement import Engagement
+    from app.models.enterprise import Enterprise
+    from app.models.event import Event
+    from app.models.need import Need
+    from app.models.product import Product
+
+A = AgreementStatus
+AGREEMENT_TRANSITIONS = Transitions(
+    _l("agreement"),
+    {
+        A.SIGNED: {A.CONFIRMED, A.DISPUTED, A.CANCELLED},
+        A.DISPUTED: {A.SIGNED, A.CANCELLED},
+        A.CONFIRMED: {A.APPROVED, A.CANCELLED},
+        A.APPROVED: {A.DISBURSED, A.CANCELLED},
+        A.DISBURSED: set(),
+        A.CANCELLED: set(),
+    },
+)
+# Only agreements the enterprise has confirmed count as signed in officials' totals.
+COUNTED_AGREEMENT_STATUSES = frozenset({A.CONFIRMED, A.APPROVED, A.DISBURSED})
+
+
+class Agreement(db.Model):
+    __tablename__ = "agreements"
+    __table_args__ = (
+        sa.Index("ix_agreements_status_signed_on", "status", "signed_on"),
+        sa.CheckConstraint("amount > 0", name="amount_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    engagement_id: Mapped[int] = mapped_column(sa.ForeignKey("engagements.id"), index=True)
+    # Denormalised from the engagement so the officials' totals need no joins per row.
+    need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id"), index=True)
+    enterprise_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprises.id"), index=True)
+    bank_id: Mapped[int] = mapped_column(sa.ForeignKey("banks.id"), index=True)
+    branch_id: Mapped[int] = mapped_column(sa.ForeignKey("branches.id"), index=True)
+    officer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    product_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("products.id"), index=True, default=None
+    )
+    event_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("events.id"), index=True, default=None
+    )
+    amount: Mapped[Decimal] = mapped_column(Money())
+    term_months: Mapped[int] = mapped_column()
+    rate: Mapped[Decimal] = mapped_column(Rate())
+    guarantee: Mapped[Guarantee] = mapped_column(enum_column_type(Guarantee), index=True)
+    signed_on: Mapped[date] = mapped_column(sa.Date, index=True)
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    status: Mapped[AgreementStatus] = mapped_column(
+        enum_column_type(AgreementStatus), default=AgreementStatus.SIGNED, index=True
+    )
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    dispute_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    approved_amount: Mapped[Decimal | None] = mapped_column(Money(), default=None)
+    approved_on: Mapped[date | None] = mapped_column(sa.Date, default=None)
+    disbursed_amount: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0.00"))
+    last_disbursed_on: Mapped[date | None] = mapped_column(sa.Date, default=None, index=True)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    cancel_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    engagement: Mapped[Engagement] = relationship()
+    need: Mapped[Need] = relationship()
+    enterprise: Mapped[Enterprise] = relationship()
+    bank: Mapped[Bank] = relationship()
+    branch: Mapped[Branch] = relationship()
+    product: Mapped[Product | None] = relationship()
+    event: Mapped[Event | None] = relationship(back_populates="agreements")
+    disbursements: Mapped[list[Disbursement]] = relationship(
+        back_populates="agreement", order_by="Disbursement.disbursed_on"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def counts_as_signed(self) -> bool:
+        return self.status in COUNTED_AGREEMENT_STATUSES
+
+
+class Disbursement(db.Model):
+    """One tranche of money paid out; partial disbursements add up on the agreement."""
+
+    __tablename__ = "disbursements"
+    __table_args__ = (sa.CheckConstraint("amount > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(sa.ForeignKey("agreements.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money())
+    disbursed_on: Mapped[date] = mapped_column(sa.Date, index=True)
+    recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    agreement: Mapped[Agreement] = relationship(back_populates="disbursements")

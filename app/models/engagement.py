@@ -1,0 +1,90 @@
+"""An engagement (对接) is one bank working one need, from routing to the enterprise's answer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import ExactDecimal, UTCDateTime, db, enum_column_type, utcnow
+from app.models.enums import DeclineReason, EngagementOrigin, EngagementStatus
+from app.models.workflow import Transitions
+
+if TYPE_CHECKING:
+    from app.models.bank import Bank, Branch
+    from app.models.need import Need
+    from app.models.product import Product
+    from app.models.user import User
+
+E = EngagementStatus
+ENGAGEMENT_TRANSITIONS = Transitions(
+    _l("engagement"),
+    {
+        E.ROUTED: {E.PICKED_UP, E.DECLINED, E.OVERDUE, E.CLOSED},
+        E.OVERDUE: {E.PICKED_UP, E.DECLINED, E.CLOSED},
+        E.PICKED_UP: {E.ACCEPTED, E.REJECTED, E.DECLINED, E.CLOSED},
+        E.ACCEPTED: {E.DECLINED, E.CLOSED},
+        E.DECLINED: set(),
+        E.REJECTED: set(),
+        E.CLOSED: set(),
+    },
+)
+AWAITING_BANK = frozenset({E.ROUTED, E.OVERDUE})
+LIVE_ENGAGEMENT_STATUSES = frozenset({E.ROUTED, E.OVERDUE, E.PICKED_UP, E.ACCEPTED})
+
+
+class Engagement(db.Model):
+    __tablename__ = "engagements"
+    __table_args__ = (
+        sa.UniqueConstraint("need_id", "bank_id", name="uq_engagements_need_bank"),
+        sa.Index("ix_engagements_bank_status", "bank_id", "status"),
+        sa.Index("ix_engagements_status_deadline", "status", "deadline_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id"), index=True)
+    bank_id: Mapped[int] = mapped_column(sa.ForeignKey("banks.id"), index=True)
+    branch_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("branches.id"), index=True, default=None
+    )
+    product_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("products.id"), index=True, default=None
+    )
+    officer_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id"), index=True, default=None
+    )
+    origin: Mapped[EngagementOrigin] = mapped_column(enum_column_type(EngagementOrigin))
+    status: Mapped[EngagementStatus] = mapped_column(
+        enum_column_type(EngagementStatus), default=EngagementStatus.ROUTED, index=True
+    )
+    score: Mapped[Decimal | None] = mapped_column(ExactDecimal(5, 2), default=None)
+    routed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    deadline_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    responded_on_time: Mapped[bool | None] = mapped_column(default=None)
+    overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    picked_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    decline_reason: Mapped[DeclineReason | None] = mapped_column(
+        enum_column_type(DeclineReason), default=None
+    )
+    decline_note: Mapped[str] = mapped_column(sa.Text, default="")
+    version: Mapped[int] = mapped_column(default=1)
+
+    need: Mapped[Need] = relationship()
+    bank: Mapped[Bank] = relationship()
+    branch: Mapped[Branch | None] = relationship()
+    product: Mapped[Product | None] = relationship()
+    officer: Mapped[User | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def identity_shared(self) -> bool:
+        """The enterprise's name and contacts are visible to the bank only after it accepts."""
+        return self.accepted_at is not None

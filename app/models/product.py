@@ -1,0 +1,115 @@
+"""Loan products a bank lists, with the conditions the matching engine checks."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import EnumSet, Money, Rate, UTCDateTime, db, enum_column_type, utcnow
+from app.models.enums import (
+    EnterpriseSize,
+    Guarantee,
+    ProductStatus,
+    ProductType,
+    Purpose,
+    TaxRating,
+)
+from app.models.reference import Industry, Region
+from app.models.workflow import Transitions
+
+if TYPE_CHECKING:
+    from app.models.bank import Bank, Branch
+
+P = ProductStatus
+PRODUCT_TRANSITIONS = Transitions(
+    _l("product"),
+    {
+        P.DRAFT: {P.PUBLISHED},
+        P.PUBLISHED: {P.RETIRED, P.DRAFT},
+        P.RETIRED: {P.DRAFT},
+    },
+)
+
+product_industries = sa.Table(
+    "product_industries",
+    db.metadata,
+    sa.Column("product_id", sa.ForeignKey("products.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("industry_code", sa.ForeignKey("industries.code"), primary_key=True, index=True),
+)
+
+product_regions = sa.Table(
+    "product_regions",
+    db.metadata,
+    sa.Column("product_id", sa.ForeignKey("products.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("region_code", sa.ForeignKey("regions.code"), primary_key=True, index=True),
+)
+
+
+class Product(db.Model):
+    __tablename__ = "products"
+    __table_args__ = (sa.Index("ix_products_status_valid_until", "status", "valid_until"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bank_id: Mapped[int] = mapped_column(sa.ForeignKey("banks.id"), index=True)
+    branch_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("branches.id"), index=True, default=None
+    )
+    name: Mapped[str] = mapped_column(sa.String(128), index=True)
+    product_type: Mapped[ProductType] = mapped_column(enum_column_type(ProductType), index=True)
+    min_amount: Mapped[Decimal] = mapped_column(Money())
+    max_amount: Mapped[Decimal] = mapped_column(Money())
+    min_term_months: Mapped[int] = mapped_column()
+    max_term_months: Mapped[int] = mapped_column()
+    min_rate: Mapped[Decimal] = mapped_column(Rate())
+    max_rate: Mapped[Decimal] = mapped_column(Rate())
+    fee_rate: Mapped[Decimal] = mapped_column(Rate(), default=Decimal("0.00"))
+    fees_note: Mapped[str] = mapped_column(sa.Text, default="")
+    guarantees: Mapped[frozenset[Guarantee]] = mapped_column(EnumSet(Guarantee), default=frozenset)
+    sizes: Mapped[frozenset[EnterpriseSize]] = mapped_column(
+        EnumSet(EnterpriseSize), default=frozenset
+    )
+    purposes: Mapped[frozenset[Purpose]] = mapped_column(EnumSet(Purpose), default=frozenset)
+    min_years: Mapped[int] = mapped_column(default=0)
+    min_tax_rating: Mapped[TaxRating | None] = mapped_column(
+        enum_column_type(TaxRating), default=None
+    )
+    first_loan: Mapped[bool] = mapped_column(default=False, index=True)
+    approval_days: Mapped[int] = mapped_column(default=7)
+    requirements: Mapped[str] = mapped_column(sa.Text, default="")
+    documents: Mapped[str] = mapped_column(sa.Text, default="")
+    valid_until: Mapped[date] = mapped_column(sa.Date)
+    status: Mapped[ProductStatus] = mapped_column(
+        enum_column_type(ProductStatus), default=ProductStatus.DRAFT, index=True
+    )
+    version: Mapped[int] = mapped_column(default=1)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id"), index=True, default=None
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    bank: Mapped[Bank] = relationship(back_populates="products")
+    branch: Mapped[Branch | None] = relationship()
+    industries: Mapped[list[Industry]] = relationship(secondary=product_industries)
+    regions: Mapped[list[Region]] = relationship(secondary=product_regions)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def all_in_cost_min(self) -> Decimal:
+        """Lowest annual cost including fees, in percent."""
+        return self.min_rate + self.fee_rate
+
+    def is_available(self, on: date) -> bool:
+        return (
+            self.status is ProductStatus.PUBLISHED and self.valid_until >= on and self.bank.active
+        )
+
+    def __repr__(self) -> str:
+        return f"<Product {self.id} {self.name}>"

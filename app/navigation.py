@@ -1,0 +1,29 @@
+"""The navigation bar per role, and the unread count beside it."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
+
+from app.models.enums import Role
+from app.security import request_user
+
+NAV: dict[Role, list[tuple[str, object]]] = {
+    Role.ENTERPRISE: [("main.enterprise_home", _l("My enterprise"))],
+    Role.BANK_OFFICER: [("main.bank_home", _l("Bank portal"))],
+    Role.BANK_MANAGER: [("main.bank_home", _l("Bank portal"))],
+    Role.OFFICIAL: [("main.official_home", _l("Overview"))],
+    Role.ADMIN: [("admin.home", _l("Administration")), ("main.official_home", _l("Overview"))],
+}
+
+
+def init_app(app: Flask) -> None:
+    @app.context_processor
+    def navigation():
+        from app.main.services import unread_notifications
+
+        user = request_user()
+        if user is None:
+            return {"nav_items": [], "unread_count": 0}
+        items = [(e, label) for e, label in NAV[user.role] if e in current_app.view_functions]
+        return {"nav_items": items, "unread_count": unread_notifications(user)}

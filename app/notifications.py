@@ -1,0 +1,50 @@
+"""Notify users in the app. Text is kept as a kind plus parameters and rendered per reader."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from app.models import Notification, User, db
+
+MESSAGES = {
+    "enterprise_verified": _l("Your enterprise %(name)s has been verified."),
+    "enterprise_rejected": _l("Verification of %(name)s was refused: %(reason)s"),
+    "need_routed": _l("A financing need of %(amount)s 万元 has been routed to your bank."),
+    "need_picked_up": _l("%(bank)s picked up your need of %(amount)s 万元."),
+    "engagement_declined": _l("%(bank)s declined your need: %(reason)s"),
+    "interest_accepted": _l("The enterprise accepted your bank's interest in need #%(need)s."),
+    "interest_rejected": _l("The enterprise declined your bank's interest in need #%(need)s."),
+    "agreement_signed": _l(
+        "%(bank)s recorded an intent agreement of %(amount)s 万元; please confirm it."
+    ),
+    "agreement_confirmed": _l("The enterprise confirmed agreement #%(agreement)s."),
+    "agreement_disputed": _l("The enterprise disputed agreement #%(agreement)s: %(reason)s"),
+    "agreement_approved": _l("Agreement #%(agreement)s was approved for %(amount)s 万元."),
+    "agreement_disbursed": _l("%(amount)s 万元 of agreement #%(agreement)s was disbursed."),
+    "agreement_cancelled": _l("Agreement #%(agreement)s was cancelled: %(reason)s"),
+    "engagement_overdue": _l("Need #%(need)s passed its response deadline without an answer."),
+    "reminder": _l("Reminder from the platform: %(text)s"),
+}
+
+
+def notify(user: User, kind: str, link: str = "", **params) -> Notification:
+    if kind not in MESSAGES:
+        raise KeyError(f"unknown notification kind {kind!r}")
+    note = Notification(user_id=user.id, kind=kind, params=params, link=link)
+    db.session.add(note)
+    return note
+
+
+def render(note: Notification) -> str:
+    template = MESSAGES.get(note.kind)
+    if template is None:
+        return note.kind
+    try:
+        return str(template) % note.params
+    except (KeyError, TypeError, ValueError):
+        return str(template)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["notification_text"] = render

@@ -1,0 +1,1 @@
+"""Data from standards, kept as data: industries, regions, size thresholds, holidays."""

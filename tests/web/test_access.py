@@ -1,0 +1,82 @@
+"""Every endpoint declares who may use it, and anonymous visitors are sent to sign in."""
+
+from __future__ import annotations
+
+import pytest
+from werkzeug.routing import Rule
+
+from app.models.enums import Role
+from app.security import PUBLIC, endpoint_access
+
+# Endpoints served by Flask and extensions, not by our views.
+FRAMEWORK_ENDPOINTS = {"static", "bootstrap.static"}
+
+
+def _rules(app) -> list[Rule]:
+    return [r for r in app.url_map.iter_rules() if r.endpoint not in FRAMEWORK_ENDPOINTS]
+
+
+def _url(rule: Rule) -> str:
+    values = {arg: 1 for arg in rule.arguments}
+    return rule.build(values)[1]
+
+
+def test_every_endpoint_declares_its_access(app):
+    undeclared = [r.endpoint for r in _rules(app) if endpoint_access(app, r.endpoint) is None]
+    assert undeclared == [], f"endpoints without @public or @roles: {undeclared}"
+
+
+def test_the_public_list_is_short_and_deliberate(app):
+    public = sorted({r.endpoint for r in _rules(app) if endpoint_access(app, r.endpoint) == PUBLIC})
+    assert set(public) <= {
+        "main.index",
+        "auth.login",
+        "api.health",
+    } | {e for e in public if e.startswith(("products.public", "api.public"))}
+
+
+def _protected(app):
+    return [r for r in _rules(app) if endpoint_access(app, r.endpoint) != PUBLIC]
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(app, client):
+    checked = 0
+    for rule in _protected(app):
+        method = "GET" if "GET" in rule.methods else "POST"
+        response = client.open(_url(rule), method=method)
+        if rule.rule.startswith("/api/"):
+            assert response.status_code == 401, rule.rule
+            assert response.get_json()["error"]["code"] == "unauthorized"
+        else:
+            assert response.status_code == 302, rule.rule
+            assert "/login" in response.headers["Location"], rule.rule
+        checked += 1
+    assert checked >= 5
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_is_refused_where_it_does_not_belong(app, client, login_as, role):
+    login_as(role)
+    refused = allowed = 0
+    for rule in _protected(app):
+        if rule.rule.startswith("/api/") or rule.arguments:
+            continue
+        access = endpoint_access(app, rule.endpoint)
+        method = "GET" if "GET" in rule.methods else "POST"
+        if method != "GET":
+            continue
+        response = client.get(_url(rule))
+        if role in access:
+            assert response.status_code in (200, 302), (rule.rule, response.status_code)
+            allowed += 1
+        else:
+            assert response.status_code == 403, (rule.rule, role)
+            refused += 1
+    assert allowed >= 1
+
+
+def test_forbidden_page_is_a_page_not_a_crash(client, login_as):
+    login_as(Role.ENTERPRISE)
+    response = client.get("/official")
+    assert response.status_code == 403
+    assert "无权" in response.get_data(as_text=True)
