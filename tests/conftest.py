@@ -63,6 +63,8 @@ def app():
         _db.session.commit()
         _db.session.remove()
     yield application
+    with application.app_context():
+        _db.engine.dispose()
 
 
 class _TestSession(scoped_session):

@@ -4,6 +4,7 @@ import pytest
 from flask import Flask
 
 from app import create_app
+from app.models import db
 
 
 def test_unknown_page_gets_the_404_page_in_chinese_and_english(client):
@@ -30,7 +31,9 @@ def crashing_app(app) -> Flask:
         raise RuntimeError("boom")
 
     boom._access = "public"
-    return crashing
+    yield crashing
+    with crashing.app_context():
+        db.engine.dispose()
 
 
 def test_a_crash_gets_the_500_page_not_a_traceback(crashing_app, caplog):
