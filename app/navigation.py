@@ -9,11 +9,24 @@ from app.models.enums import Role
 from app.security import request_user
 
 NAV: dict[Role, list[tuple[str, object]]] = {
-    Role.ENTERPRISE: [("main.enterprise_home", _l("My enterprise"))],
+    Role.ENTERPRISE: [
+        ("main.enterprise_home", _l("My enterprise")),
+        ("needs.index", _l("My needs")),
+        ("enterprises.profile", _l("Profile")),
+    ],
     Role.BANK_OFFICER: [("main.bank_home", _l("Bank portal"))],
     Role.BANK_MANAGER: [("main.bank_home", _l("Bank portal"))],
-    Role.OFFICIAL: [("main.official_home", _l("Overview"))],
-    Role.ADMIN: [("admin.home", _l("Administration")), ("main.official_home", _l("Overview"))],
+    Role.OFFICIAL: [
+        ("main.official_home", _l("Overview")),
+        ("enterprises.index", _l("Enterprises")),
+        ("needs.index", _l("Needs")),
+    ],
+    Role.ADMIN: [
+        ("admin.home", _l("Administration")),
+        ("main.official_home", _l("Overview")),
+        ("enterprises.index", _l("Enterprises")),
+        ("needs.index", _l("Needs")),
+    ],
 }
 
 

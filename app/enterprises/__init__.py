@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("enterprises", __name__)
+
+from app.enterprises import views  # noqa: E402, F401

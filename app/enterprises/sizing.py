@@ -19,14 +19,35 @@ class SizeResult:
     figures: dict[str, Decimal]
 
     def reason(self) -> str:
-        """Which figures decided the size, in the reader's language."""
+        """Which figures decided the size and against which thresholds, in the reader's language."""
         parts = [_figure(metric, self.figures[metric]) for metric in _metrics(self.rule)]
         return _(
-            "%(rule)s: %(figures)s, so %(size)s",
+            "%(rule)s: %(figures)s; %(because)s, so %(size)s",
             rule=_rule_name(self.rule),
             figures=_("; ").join(parts),
+            because=self._because(),
             size=self.size.label,
         )
+
+    def _because(self) -> str:
+        rule, figures = self.rule, self.figures
+        if self.size is EnterpriseSize.LARGE:
+            return _(
+                "every figure reaches the SME ceiling (%(bounds)s)", bounds=_bounds(rule.ceiling)
+            )
+        if self.size is EnterpriseSize.MEDIUM:
+            return _(
+                "every figure reaches the medium floor (%(bounds)s)", bounds=_bounds(rule.medium)
+            )
+        if self.size is EnterpriseSize.SMALL:
+            short = {m: v for m, v in rule.medium.items() if figures[m] < v}
+            return _(
+                "every figure reaches the small floor (%(bounds)s) but not the medium one (%(short)s)",
+                bounds=_bounds(rule.small),
+                short=_bounds(short),
+            )
+        short = {m: v for m, v in rule.small.items() if figures[m] < v}
+        return _("below the small floor (%(short)s)", short=_bounds(short))
 
 
 def rule_for(industry_code: str) -> SizeRule:
@@ -74,6 +95,18 @@ def _rule_name(rule: SizeRule) -> str:
 
     locale = get_locale()
     return rule.name_en if locale is not None and locale.language == "en" else rule.name
+
+
+def _bounds(bounds: dict[str, int]) -> str:
+    parts = []
+    for metric, value in bounds.items():
+        if metric == EMPLOYEES:
+            parts.append(_("%(n)s employees", n=value))
+        elif metric == REVENUE:
+            parts.append(_("revenue %(n)s 万元", n=value))
+        else:
+            parts.append(_("total assets %(n)s 万元", n=value))
+    return _(", ").join(parts)
 
 
 def _figure(metric: str, value: Decimal) -> str:

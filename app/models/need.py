@@ -30,7 +30,7 @@ NEED_TRANSITIONS = Transitions(
         S.WITHDRAWN: set(),
     },
 )
-EDITABLE_NEED_STATUSES = frozenset({S.DRAFT, S.OPEN, S.IN_TALKS, S.EXPIRED})
+EDITABLE_NEED_STATUSES = frozenset({S.DRAFT, S.OPEN, S.IN_TALKS})
 
 
 class Need(db.Model):

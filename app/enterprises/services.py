@@ -1,0 +1,311 @@
+"""Enterprises: registration, profile, size, verification. Every rule here serves web and API."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from app.audit import record, transition
+from app.auth.services import MOBILE_RE, create_user, normalise_mobile
+from app.enterprises import credit_code
+from app.enterprises.sizing import classify
+from app.errors import FieldErrors, ValidationFailed
+from app.formatting import wan_to_yuan, yuan_to_wan
+from app.models import ENTERPRISE_TRANSITIONS, Enterprise, Industry, Region, User, db
+from app.models.base import utcnow
+from app.models.enums import EnterpriseStatus, RegionLevel, Role, TaxRating
+from app.notifications import notify
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_FIGURE_WAN = Decimal("100000000")  # 1万亿元: anything larger is a typing error
+
+
+@dataclass
+class EnterpriseInput:
+    """What a person types about the company; revenue and assets in 万元."""
+
+    name: str
+    credit_code: str
+    legal_representative: str
+    contact_name: str
+    mobile: str
+    email: str
+    industry_code: str
+    region_code: str
+    founded_on: date | None
+    employees: int | None
+    revenue_wan: Decimal | None
+    total_assets_wan: Decimal | None
+    tax_rating: TaxRating | None
+    first_loan: bool
+
+    @classmethod
+    def from_enterprise(cls, e: Enterprise) -> EnterpriseInput:
+        return cls(
+            name=e.name,
+            credit_code=e.credit_code,
+            legal_representative=e.legal_representative,
+            contact_name=e.contact_name,
+            mobile=e.mobile,
+            email=e.email,
+            industry_code=e.industry_code,
+            region_code=e.region_code,
+            founded_on=e.founded_on,
+            employees=e.employees,
+            revenue_wan=yuan_to_wan(e.revenue),
+            total_assets_wan=yuan_to_wan(e.total_assets),
+            tax_rating=e.tax_rating,
+            first_loan=e.first_loan,
+        )
+
+
+def industry_choices() -> list[Industry]:
+    """Divisions and the real-estate classes a company can belong to (sections are headings)."""
+    return list(
+        db.session.scalars(
+            sa.select(Industry)
+            .where(Industry.level.in_(["division", "class"]))
+            .order_by(Industry.code)
+        )
+    )
+
+
+def region_choices() -> list[Region]:
+    """Counties and towns (the places an enterprise can be registered in)."""
+    return list(
+        db.session.scalars(
+            sa.select(Region)
+            .where(Region.level.in_([RegionLevel.COUNTY, RegionLevel.TOWN]))
+            .order_by(Region.code)
+        )
+    )
+
+
+def _check_figures(data: EnterpriseInput, errors: FieldErrors, today: date) -> None:
+    if not (data.name or "").strip():
+        errors.add("name", _l("Enter the company name."))
+    elif len(data.name.strip()) > 128:
+        errors.add("name", _l("The company name is at most 128 characters."))
+    for field, label in (
+        ("legal_representative", _l("Enter the legal representative.")),
+        ("contact_name", _l("Enter the contact person.")),
+    ):
+        value = (getattr(data, field) or "").strip()
+        if not value:
+            errors.add(field, label)
+        elif len(value) > 64:
+            errors.add(field, _l("At most 64 characters."))
+    if not MOBILE_RE.match(normalise_mobile(data.mobile or "")):
+        errors.add("mobile", _l("Enter a mainland mobile number of 11 digits starting with 1."))
+    if not EMAIL_RE.match((data.email or "").strip()):
+        errors.add("email", _l("Enter a valid email address."))
+    if db.session.get(Industry, data.industry_code or "") is None or len(data.industry_code) == 1:
+        errors.add("industry_code", _l("Choose the industry division from the list."))
+    region = db.session.get(Region, data.region_code or "")
+    if region is None or region.level not in (RegionLevel.COUNTY, RegionLevel.TOWN):
+        errors.add("region_code", _l("Choose the town or county from the list."))
+    if data.founded_on is None:
+        errors.add("founded_on", _l("Enter the date the company was founded."))
+    elif data.founded_on > today:
+        errors.add("founded_on", _l("The founding date cannot be in the future."))
+    elif data.founded_on.year < 1949:
+        errors.add("founded_on", _l("Check the founding date."))
+    if data.employees is None:
+        errors.add("employees", _l("Enter the number of employees."))
+    elif not 0 <= data.employees <= 10_000_000:
+        errors.add("employees", _l("Enter a number of employees between 0 and 10,000,000."))
+    for field in ("revenue_wan", "total_assets_wan"):
+        value = getattr(data, field)
+        if value is None:
+            errors.add(field, _l("Enter the figure in 万元 (0 if none)."))
+        elif value < 0 or value > MAX_FIGURE_WAN:
+            errors.add(field, _l("Enter a figure between 0 and 100,000,000 万元."))
+        elif value != value.quantize(Decimal("0.01")):
+            errors.add(field, _l("Use at most two decimals (万元)."))
+
+
+def _apply(enterprise: Enterprise, data: EnterpriseInput) -> dict:
+    """Copy the input onto the enterprise, recompute its size; returns the changed fields."""
+    result = classify(data.industry_code, data.employees, data.revenue_wan, data.total_assets_wan)
+    values = {
+        "name": data.name.strip(),
+        "legal_representative": data.legal_representative.strip(),
+        "contact_name": data.contact_name.strip(),
+        "mobile": normalise_mobile(data.mobile),
+        "email": data.email.strip().lower(),
+        "industry_code": data.industry_code,
+        "region_code": data.region_code,
+        "founded_on": data.founded_on,
+        "employees": data.employees,
+        "revenue": wan_to_yuan(data.revenue_wan),
+        "total_assets": wan_to_yuan(data.total_assets_wan),
+        "tax_rating": data.tax_rating,
+        "first_loan": bool(data.first_loan),
+        "size": result.size,
+        "size_reason": result.reason(),
+    }
+    changes = {}
+    for key, value in values.items():
+        old = getattr(enterprise, key, None)
+        if old != value:
+            changes[key] = value
+            setattr(enterprise, key, value)
+    return changes
+
+
+def size_of(enterprise: Enterprise):
+    """The size with the figures that decided it, recomputed so the reason reads in the reader's language."""
+    return classify(
+        enterprise.industry_code,
+        enterprise.employees,
+        yuan_to_wan(enterprise.revenue),
+        yuan_to_wan(enterprise.total_assets),
+    )
+
+
+def check_credit_code(raw: str) -> str:
+    code = credit_code.validate(raw)
+    if db.session.scalar(sa.select(Enterprise.id).where(Enterprise.credit_code == code)):
+        raise ValidationFailed(
+            _l(
+                "An enterprise with this credit code is already registered. Ask its first user to add you, or contact the platform."
+            ),
+            field="credit_code",
+        )
+    return code
+
+
+def check_registration(data: EnterpriseInput, *, today: date | None = None) -> str:
+    """Every rule a registration must pass; returns the normalised credit code."""
+    errors = FieldErrors()
+    code = ""
+    try:
+        code = check_credit_code(data.credit_code)
+    except ValidationFailed as error:
+        errors.add("credit_code", error.message)
+    _check_figures(data, errors, today or date.today())
+    errors.raise_if_any()
+    return code
+
+
+def check_profile(data: EnterpriseInput, *, today: date | None = None) -> None:
+    errors = FieldErrors()
+    _check_figures(data, errors, today or date.today())
+    errors.raise_if_any()
+
+
+def register(
+    data: EnterpriseInput, password: str, *, today: date | None = None
+) -> tuple[Enterprise, User]:
+    """Register the company and its first account (pending until an official verifies it)."""
+    code = check_registration(data, today=today)
+    enterprise = Enterprise(credit_code=code, status=EnterpriseStatus.PENDING)
+    _apply(enterprise, data)
+    db.session.add(enterprise)
+    db.session.flush()
+    try:
+        user = create_user(
+            email=data.email,
+            password=password,
+            role=Role.ENTERPRISE,
+            name=data.contact_name.strip(),
+            mobile=data.mobile,
+            enterprise_id=enterprise.id,
+            commit=False,
+        )
+    except ValidationFailed:
+        db.session.rollback()
+        raise
+    record(user, "enterprise_registered", enterprise, new_status=EnterpriseStatus.PENDING)
+    db.session.commit()
+    return enterprise, user
+
+
+def update_profile(
+    enterprise: Enterprise, data: EnterpriseInput, actor: User, *, today: date | None = None
+) -> dict:
+    """Edit the profile; the credit code stays as registered. A rejected company goes back to the queue."""
+    check_profile(data, today=today)
+    changes = _apply(enterprise, data)
+    if changes:
+        record(actor, "enterprise_edited", enterprise, changes=changes)
+    if enterprise.status is EnterpriseStatus.REJECTED:
+        transition(
+            enterprise, ENTERPRISE_TRANSITIONS, EnterpriseStatus.PENDING, actor, note="resubmitted"
+        )
+        enterprise.rejection_reason = ""
+    db.session.commit()
+    return changes
+
+
+def verify(enterprise: Enterprise, official: User) -> None:
+    transition(enterprise, ENTERPRISE_TRANSITIONS, EnterpriseStatus.VERIFIED, official)
+    enterprise.verified_at = utcnow()
+    enterprise.rejection_reason = ""
+    for user in enterprise.users:
+        notify(user, "enterprise_verified", name=enterprise.name)
+    db.session.commit()
+
+
+def reject(enterprise: Enterprise, official: User, reason: str) -> None:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_l("Say why, so the enterprise can put it right."), field="reason")
+    if len(reason) > 500:
+        raise ValidationFailed(_l("At most 500 characters."), field="reason")
+    transition(enterprise, ENTERPRISE_TRANSITIONS, EnterpriseStatus.REJECTED, official, note=reason)
+    enterprise.rejection_reason = reason
+    for user in enterprise.users:
+        notify(user, "enterprise_rejected", name=enterprise.name, reason=reason)
+    db.session.commit()
+
+
+@dataclass(frozen=True)
+class EnterpriseListing:
+    items: list[Enterprise]
+    total: int
+    counts: dict[EnterpriseStatus, int]
+    page: int
+    pages: int
+
+
+def list_enterprises(
+    status: EnterpriseStatus | None, search: str, page: int, per_page: int = 20
+) -> EnterpriseListing:
+    stmt = sa.select(Enterprise)
+    if status is not None:
+        stmt = stmt.where(Enterprise.status == status)
+    search = (search or "").strip()
+    if search:
+        like = f"%{search}%"
+        stmt = stmt.where(
+            sa.or_(Enterprise.name.ilike(like), Enterprise.credit_code.ilike(like.upper()))
+        )
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    items = list(
+        db.session.scalars(
+            stmt.order_by(
+                Enterprise.created_at.asc()
+                if status is EnterpriseStatus.PENDING
+                else Enterprise.created_at.desc(),
+                Enterprise.id,
+            )
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )
+    counts = dict(
+        db.session.execute(
+            sa.select(Enterprise.status, sa.func.count(Enterprise.id)).group_by(Enterprise.status)
+        ).all()
+    )
+    return EnterpriseListing(
+        items, total, {s: counts.get(s, 0) for s in EnterpriseStatus}, page, pages
+    )

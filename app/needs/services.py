@@ -1,0 +1,279 @@
+"""Financing needs: drafting, posting, editing, withdrawing, expiry; one lifecycle for web and API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.audit import record, transition
+from app.errors import FieldErrors, NotAllowed, StaleObject
+from app.formatting import wan_to_yuan, yuan_to_wan
+from app.models import NEED_TRANSITIONS, Engagement, Enterprise, Need, User, db
+from app.models.base import utcnow
+from app.models.engagement import ENGAGEMENT_TRANSITIONS, LIVE_ENGAGEMENT_STATUSES
+from app.models.enums import Collateral, EngagementStatus, Guarantee, NeedStatus, Purpose, Role
+
+MAX_AMOUNT_WAN = Decimal("100000")
+MAX_RATE = Decimal("36")
+SECURED = frozenset({Guarantee.MORTGAGE, Guarantee.PLEDGE})
+
+
+@dataclass
+class NeedInput:
+    amount_wan: Decimal | None
+    term_months: int | None
+    purpose: Purpose | None
+    guarantees: set[Guarantee] = field(default_factory=set)
+    collateral: set[Collateral] = field(default_factory=set)
+    max_rate: Decimal | None = None
+    needed_by: date | None = None
+    description: str = ""
+
+    @classmethod
+    def from_need(cls, need: Need) -> NeedInput:
+        return cls(
+            amount_wan=yuan_to_wan(need.amount),
+            term_months=need.term_months,
+            purpose=need.purpose,
+            guarantees=set(need.guarantees),
+            collateral=set(need.collateral),
+            max_rate=need.max_rate,
+            needed_by=need.needed_by,
+            description=need.description,
+        )
+
+
+def check(data: NeedInput, today: date) -> None:
+    errors = FieldErrors()
+    if data.amount_wan is None:
+        errors.add("amount_wan", _l("Enter the amount in 万元."))
+    elif not Decimal(0) < data.amount_wan <= MAX_AMOUNT_WAN:
+        errors.add("amount_wan", _l("The amount must be more than 0 and at most 100,000 万元."))
+    elif data.amount_wan != data.amount_wan.quantize(Decimal("0.01")):
+        errors.add("amount_wan", _l("Use at most two decimals (万元)."))
+    if data.term_months is None:
+        errors.add("term_months", _l("Enter the term in months."))
+    elif not 1 <= data.term_months <= 360:
+        errors.add("term_months", _l("The term must be between 1 and 360 months."))
+    if data.purpose is None:
+        errors.add("purpose", _l("Choose what the money is for."))
+    if not data.guarantees:
+        errors.add("guarantees", _l("Choose at least one guarantee method you can offer."))
+    elif data.guarantees & SECURED and not data.collateral:
+        errors.add("collateral", _l("A mortgage or pledge needs the collateral you can offer."))
+    if data.max_rate is None:
+        errors.add("max_rate", _l("Enter the highest annual rate you accept, in percent."))
+    elif not Decimal(0) < data.max_rate <= MAX_RATE:
+        errors.add("max_rate", _l("The rate must be more than 0 and at most 36%."))
+    elif data.max_rate != data.max_rate.quantize(Decimal("0.01")):
+        errors.add("max_rate", _l("Use at most two decimals."))
+    if data.needed_by is None:
+        errors.add("needed_by", _l("Enter the date you need the money by."))
+    elif data.needed_by < today:
+        errors.add("needed_by", _l("The date cannot be in the past."))
+    if len(data.description or "") > 2000:
+        errors.add("description", _l("At most 2000 characters."))
+    errors.raise_if_any()
+
+
+def _values(data: NeedInput) -> dict:
+    guarantees = frozenset(data.guarantees)
+    return {
+        "amount": wan_to_yuan(data.amount_wan),
+        "term_months": data.term_months,
+        "purpose": data.purpose,
+        "guarantees": guarantees,
+        "collateral": frozenset(data.collateral) if guarantees & SECURED else frozenset(),
+        "max_rate": data.max_rate,
+        "needed_by": data.needed_by,
+        "description": (data.description or "").strip(),
+    }
+
+
+def why_not_editable(need: Need) -> str | None:
+    if need.editable:
+        return None
+    if need.status in (NeedStatus.SIGNED, NeedStatus.FUNDED):
+        return str(
+            _l(
+                "An intent agreement has been signed on this need, so its terms are fixed. Post a new need for other terms."
+            )
+        )
+    if need.status is NeedStatus.EXPIRED:
+        return str(
+            _l(
+                "The date you needed the money by has passed. Post a new need if you still need financing."
+            )
+        )
+    return str(_l("This need was withdrawn and can no longer be changed."))
+
+
+def why_waiting(need: Need) -> str | None:
+    """Why a need does not reach banks yet, in words the enterprise understands."""
+    enterprise = need.enterprise
+    if need.status is NeedStatus.DRAFT and not enterprise.is_verified:
+        return str(
+            _l(
+                "Your enterprise is not verified yet. The need stays a draft until an official verifies your enterprise; then you can post it."
+            )
+        )
+    if need.status is NeedStatus.DRAFT:
+        return str(_l("This need is a draft: post it to have it matched and sent to banks."))
+    return None
+
+
+def create(
+    enterprise: Enterprise, data: NeedInput, actor: User, *, post: bool, today: date | None = None
+) -> Need:
+    today = today or date.today()
+    check(data, today)
+    need = Need(enterprise=enterprise, status=NeedStatus.DRAFT, **_values(data))
+    db.session.add(need)
+    db.session.flush()
+    record(actor, "need_created", need, new_status=NeedStatus.DRAFT)
+    if post:
+        _post(need, actor)
+    db.session.commit()
+    return need
+
+
+def _post(need: Need, actor: User) -> None:
+    if not need.enterprise.is_verified:
+        raise NotAllowed(
+            _l(
+                "Your enterprise is not verified yet. The need stays a draft until an official verifies your enterprise; then you can post it."
+            )
+        )
+    transition(need, NEED_TRANSITIONS, NeedStatus.OPEN, actor)
+    need.posted_at = utcnow()
+
+
+def post(need: Need, actor: User, version: int | None = None) -> Need:
+    _check_version(need, version)
+    _post(need, actor)
+    return _commit(need)
+
+
+def update(
+    need: Need, data: NeedInput, actor: User, version: int | None, *, today: date | None = None
+) -> dict:
+    _check_version(need, version)
+    reason = why_not_editable(need)
+    if reason:
+        raise NotAllowed(reason)
+    check(data, today or date.today())
+    changes = {}
+    for key, value in _values(data).items():
+        if getattr(need, key) != value:
+            changes[key] = value
+            setattr(need, key, value)
+    if changes:
+        record(actor, "need_edited", need, changes=changes)
+    _commit(need)
+    return changes
+
+
+def withdraw(need: Need, actor: User, version: int | None = None) -> Need:
+    """One click, no penalty, any time before the money is paid; live engagements close with it."""
+    _check_version(need, version)
+    transition(need, NEED_TRANSITIONS, NeedStatus.WITHDRAWN, actor)
+    need.closed_at = utcnow()
+    _close_engagements(need, actor, "need withdrawn")
+    return _commit(need)
+
+
+def _close_engagements(need: Need, actor: User | None, note: str) -> None:
+    engagements = db.session.scalars(
+        sa.select(Engagement).where(
+            Engagement.need_id == need.id, Engagement.status.in_(LIVE_ENGAGEMENT_STATUSES)
+        )
+    )
+    for engagement in engagements:
+        transition(engagement, ENGAGEMENT_TRANSITIONS, EngagementStatus.CLOSED, actor, note=note)
+        engagement.closed_at = utcnow()
+
+
+def expire_past_due(today: date | None = None, enterprise_id: int | None = None) -> int:
+    """Needs whose needed-by date has passed with nothing signed become expired. Safe to repeat."""
+    today = today or date.today()
+    stmt = sa.select(Need).where(
+        Need.status.in_([NeedStatus.OPEN, NeedStatus.IN_TALKS]), Need.needed_by < today
+    )
+    if enterprise_id is not None:
+        stmt = stmt.where(Need.enterprise_id == enterprise_id)
+    count = 0
+    for need in db.session.scalars(stmt):
+        transition(need, NEED_TRANSITIONS, NeedStatus.EXPIRED, None, note="needed-by date passed")
+        need.closed_at = utcnow()
+        _close_engagements(need, None, "need expired")
+        count += 1
+    if count:
+        db.session.commit()
+    return count
+
+
+def _check_version(need: Need, version: int | None) -> None:
+    if version is not None and version != need.version:
+        raise StaleObject(
+            _l(
+                "Someone changed this need while you were editing it. Reload the page to see the latest version, then make your change again."
+            )
+        )
+
+
+def _commit(need: Need) -> Need:
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise StaleObject(
+            _l(
+                "Someone changed this need while you were editing it. Reload the page to see the latest version, then make your change again."
+            )
+        ) from None
+    return need
+
+
+def get_for(user: User, need_id: int) -> Need | None:
+    """The need if `user` may see it: its own enterprise's users, officials and admins."""
+    need = db.session.get(Need, need_id)
+    if need is None:
+        return None
+    if user.role in (Role.OFFICIAL, Role.ADMIN):
+        return need
+    if user.role is Role.ENTERPRISE and need.enterprise_id == user.enterprise_id:
+        return need
+    return None
+
+
+@dataclass(frozen=True)
+class NeedListing:
+    items: list[Need]
+    total: int
+    page: int
+    pages: int
+
+
+def list_for(user: User, status: NeedStatus | None, page: int, per_page: int = 20) -> NeedListing:
+    stmt = sa.select(Need)
+    if user.role is Role.ENTERPRISE:
+        stmt = stmt.where(Need.enterprise_id == user.enterprise_id)
+    if status is not None:
+        stmt = stmt.where(Need.status == status)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    items = list(
+        db.session.scalars(
+            stmt.options(sa.orm.joinedload(Need.enterprise))
+            .order_by(Need.created_at.desc(), Need.id.desc())
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )
+    return NeedListing(items, total, page, pages)

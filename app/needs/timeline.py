@@ -1,0 +1,128 @@
+"""A need's dated history: built from the dated records themselves, so it is never out of step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from app.formatting import plain_wan
+from app.models import Agreement, AuditEntry, Engagement, Need, db
+from app.models.enums import EngagementStatus, NeedStatus
+
+
+@dataclass(frozen=True)
+class Step:
+    at: datetime
+    title: str
+    detail: str = ""
+    kind: str = "info"
+
+
+def _day(d: date) -> datetime:
+    return datetime.combine(d, time(12, 0), tzinfo=UTC)
+
+
+def for_need(need: Need, *, show_banks: bool = True) -> list[Step]:
+    steps = [Step(need.created_at, _("Need drafted"))]
+    if need.posted_at:
+        steps.append(Step(need.posted_at, _("Posted"), kind="primary"))
+    edits = db.session.scalars(
+        sa.select(AuditEntry).where(
+            AuditEntry.entity_type == "needs",
+            AuditEntry.entity_id == need.id,
+            AuditEntry.action == "need_edited",
+        )
+    )
+    for entry in edits:
+        steps.append(Step(entry.created_at, _("Edited"), ", ".join(sorted(entry.changes))))
+    engagements = db.session.scalars(
+        sa.select(Engagement)
+        .where(Engagement.need_id == need.id)
+        .options(sa.orm.joinedload(Engagement.bank), sa.orm.joinedload(Engagement.product))
+    )
+    for e in engagements:
+        bank = e.bank.short_name if show_banks else _("a bank")
+        product = f" · {e.product.name}" if e.product and show_banks else ""
+        steps.append(Step(e.routed_at, _("Routed to %(bank)s", bank=bank), product.strip(" ·")))
+        if e.overdue_at:
+            steps.append(
+                Step(
+                    e.overdue_at,
+                    _("%(bank)s let the response deadline pass", bank=bank),
+                    kind="warning",
+                )
+            )
+        if e.picked_up_at:
+            steps.append(
+                Step(e.picked_up_at, _("Picked up by %(bank)s", bank=bank), kind="primary")
+            )
+        if e.status is EngagementStatus.DECLINED and e.closed_at:
+            reason = e.decline_reason.label if e.decline_reason else ""
+            steps.append(
+                Step(
+                    e.closed_at,
+                    _("%(bank)s declined", bank=bank),
+                    f"{reason} {e.decline_note}".strip(),
+                    "warning",
+                )
+            )
+        if e.accepted_at:
+            steps.append(Step(e.accepted_at, _("You accepted %(bank)s", bank=bank), kind="primary"))
+        if e.status is EngagementStatus.REJECTED and e.closed_at:
+            steps.append(Step(e.closed_at, _("You declined %(bank)s", bank=bank)))
+    agreements = db.session.scalars(
+        sa.select(Agreement)
+        .where(Agreement.need_id == need.id)
+        .options(sa.orm.selectinload(Agreement.disbursements))
+    )
+    for a in agreements:
+        bank = a.bank.short_name
+        steps.append(
+            Step(
+                _day(a.signed_on),
+                _(
+                    "Intent agreement signed with %(bank)s: %(amount)s 万元",
+                    bank=bank,
+                    amount=plain_wan(a.amount),
+                ),
+                kind="success",
+            )
+        )
+        if a.confirmed_at:
+            steps.append(Step(a.confirmed_at, _("Agreement confirmed")))
+        if a.dispute_reason:
+            steps.append(
+                Step(_day(a.signed_on), _("Agreement disputed"), a.dispute_reason, "warning")
+            )
+        if a.approved_on:
+            steps.append(
+                Step(
+                    _day(a.approved_on),
+                    _("Approved: %(amount)s 万元", amount=plain_wan(a.approved_amount)),
+                    kind="success",
+                )
+            )
+        for d in a.disbursements:
+            steps.append(
+                Step(
+                    _day(d.disbursed_on),
+                    _("Disbursed: %(amount)s 万元", amount=plain_wan(d.amount)),
+                    kind="success",
+                )
+            )
+        if a.cancelled_at:
+            steps.append(Step(a.cancelled_at, _("Agreement cancelled"), a.cancel_reason, "warning"))
+    if need.closed_at and need.status is NeedStatus.WITHDRAWN:
+        steps.append(Step(need.closed_at, _("Withdrawn")))
+    if need.closed_at and need.status is NeedStatus.EXPIRED:
+        steps.append(
+            Step(
+                need.closed_at,
+                _("Expired: the needed-by date passed with nothing signed"),
+                kind="warning",
+            )
+        )
+    return sorted(steps, key=lambda s: s.at)
