@@ -54,14 +54,18 @@ def register_blueprints(app: Flask) -> None:
     from app.admin import bp as admin_bp
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
+    from app.banks import bp as banks_bp
     from app.enterprises import bp as enterprises_bp
     from app.main import bp as main_bp
     from app.needs import bp as needs_bp
+    from app.products import bp as products_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(enterprises_bp)
     app.register_blueprint(needs_bp)
+    app.register_blueprint(banks_bp)
+    app.register_blueprint(products_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 

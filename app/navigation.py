@@ -11,21 +11,31 @@ from app.security import request_user
 NAV: dict[Role, list[tuple[str, object]]] = {
     Role.ENTERPRISE: [
         ("main.enterprise_home", _l("My enterprise")),
+        ("products.public_index", _l("Product supermarket")),
         ("needs.index", _l("My needs")),
         ("enterprises.profile", _l("Profile")),
     ],
-    Role.BANK_OFFICER: [("main.bank_home", _l("Bank portal"))],
-    Role.BANK_MANAGER: [("main.bank_home", _l("Bank portal"))],
+    Role.BANK_OFFICER: [
+        ("main.bank_home", _l("Bank portal")),
+        ("products.bank_index", _l("Our products")),
+    ],
+    Role.BANK_MANAGER: [
+        ("main.bank_home", _l("Bank portal")),
+        ("products.bank_index", _l("Our products")),
+        ("banks.staff", _l("Officers")),
+    ],
     Role.OFFICIAL: [
         ("main.official_home", _l("Overview")),
         ("enterprises.index", _l("Enterprises")),
         ("needs.index", _l("Needs")),
+        ("banks.index", _l("Banks")),
     ],
     Role.ADMIN: [
         ("admin.home", _l("Administration")),
         ("main.official_home", _l("Overview")),
         ("enterprises.index", _l("Enterprises")),
         ("needs.index", _l("Needs")),
+        ("banks.index", _l("Banks")),
     ],
 }
 

@@ -55,7 +55,9 @@ def _region_choices():
         name = r.display_name(lang)
         return (
             r.code,
-            name if r.level.value == "town" else f"{name}（{_l('county seat or whole county')}）",
+            name
+            if r.level.value == "town"
+            else _l("%(county)s (county seat or whole county)", county=name),
         )
 
     return grouped_options(regions, group, label, placeholder=_l("Choose…"))

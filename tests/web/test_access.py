@@ -17,7 +17,10 @@ def _rules(app) -> list[Rule]:
 
 
 def _url(rule: Rule) -> str:
-    values = {arg: 1 for arg in rule.arguments}
+    values = {}
+    for arg in rule.arguments:
+        items = getattr(rule._converters.get(arg), "items", None)
+        values[arg] = sorted(items)[0] if items else 1
     return rule.build(values)[1]
 
 

@@ -35,7 +35,13 @@ def test_an_official_can_open_every_need_and_enterprise(app, db, client):
 def test_the_demo_enterprise_sees_its_pages_in_both_languages(app, db, client):
     app.test_cli_runner().invoke(args=["seed-demo"])
     _sign_in(client, Role.ENTERPRISE)
-    for path in ("/enterprise", "/needs", "/enterprise/profile", "/enterprise/profile/edit", "/needs/new"):
+    for path in (
+        "/enterprise",
+        "/needs",
+        "/enterprise/profile",
+        "/enterprise/profile/edit",
+        "/needs/new",
+    ):
         assert client.get(path).status_code == 200, path
         assert client.get(f"{path}?lang=en").status_code == 200, path
         client.get(f"{path}?lang=zh")

@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("banks", __name__)
+
+from app.banks import views  # noqa: E402, F401

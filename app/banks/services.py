@@ -1,0 +1,195 @@
+"""Banks, branches and bank accounts. Officials keep banks; managers keep their own officers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from app.audit import record
+from app.auth.services import create_user
+from app.enterprises import credit_code
+from app.errors import FieldErrors, NotAllowed, ValidationFailed
+from app.models import Bank, Branch, Region, User, db
+from app.models.enums import BankType, RegionLevel, Role
+from app.security import OVERSIGHT_ROLES
+
+
+@dataclass
+class BankInput:
+    name: str
+    short_name: str
+    bank_type: BankType | None
+    credit_code: str
+
+
+@dataclass
+class BranchInput:
+    name: str
+    region_code: str
+    address: str = ""
+    phone: str = ""
+
+
+def list_banks() -> list[Bank]:
+    return list(
+        db.session.scalars(
+            sa.select(Bank)
+            .options(sa.orm.selectinload(Bank.branches))
+            .order_by(Bank.bank_type, Bank.name)
+        )
+    )
+
+
+def check_bank(data: BankInput, bank: Bank | None) -> str:
+    errors = FieldErrors()
+    name = (data.name or "").strip()
+    if not name:
+        errors.add("name", _l("Enter the bank's registered name."))
+    elif db.session.scalar(
+        sa.select(Bank.id).where(Bank.name == name, Bank.id != getattr(bank, "id", None))
+    ):
+        errors.add("name", _l("A bank with this name already exists."))
+    if not (data.short_name or "").strip():
+        errors.add("short_name", _l("Enter a short name, such as 农业银行."))
+    if data.bank_type is None:
+        errors.add("bank_type", _l("Choose the type of bank."))
+    code = ""
+    try:
+        code = credit_code.validate(data.credit_code)
+    except ValidationFailed as error:
+        errors.add("credit_code", error.message)
+    else:
+        if db.session.scalar(
+            sa.select(Bank.id).where(Bank.credit_code == code, Bank.id != getattr(bank, "id", None))
+        ):
+            errors.add("credit_code", _l("A bank with this credit code already exists."))
+    errors.raise_if_any()
+    return code
+
+
+def save_bank(data: BankInput, actor: User, bank: Bank | None = None) -> Bank:
+    code = check_bank(data, bank)
+    created = bank is None
+    bank = bank or Bank()
+    bank.name = data.name.strip()
+    bank.short_name = data.short_name.strip()
+    bank.bank_type = data.bank_type
+    bank.credit_code = code
+    db.session.add(bank)
+    db.session.flush()
+    record(actor, "bank_created" if created else "bank_edited", bank)
+    db.session.commit()
+    return bank
+
+
+def _check_branch(bank: Bank, data: BranchInput, branch: Branch | None) -> None:
+    errors = FieldErrors()
+    name = (data.name or "").strip()
+    if not name:
+        errors.add("name", _l("Enter the branch name."))
+    elif db.session.scalar(
+        sa.select(Branch.id).where(
+            Branch.bank_id == bank.id, Branch.name == name, Branch.id != getattr(branch, "id", None)
+        )
+    ):
+        errors.add("name", _l("This bank already has a branch with this name."))
+    region = db.session.get(Region, data.region_code or "")
+    if region is None or region.level not in (
+        RegionLevel.COUNTY,
+        RegionLevel.TOWN,
+        RegionLevel.CITY,
+    ):
+        errors.add("region_code", _l("Choose the town or county from the list."))
+    errors.raise_if_any()
+
+
+def save_branch(bank: Bank, data: BranchInput, actor: User, branch: Branch | None = None) -> Branch:
+    _check_branch(bank, data, branch)
+    created = branch is None
+    branch = branch or Branch(bank=bank)
+    branch.name = data.name.strip()
+    branch.region_code = data.region_code
+    branch.address = (data.address or "").strip()
+    branch.phone = (data.phone or "").strip()
+    db.session.add(branch)
+    db.session.flush()
+    record(actor, "branch_created" if created else "branch_edited", branch)
+    db.session.commit()
+    return branch
+
+
+def bank_users(bank: Bank) -> list[User]:
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(Branch, Branch.id == User.branch_id)
+            .where(Branch.bank_id == bank.id)
+            .order_by(User.role.desc(), User.name)
+        )
+    )
+
+
+def create_bank_account(
+    actor: User,
+    bank: Bank,
+    role: Role,
+    *,
+    email: str,
+    password: str,
+    name: str,
+    mobile: str | None,
+    branch_id: int | None,
+) -> User:
+    """Officials create a bank's managers; a manager creates officers for its own bank only."""
+    if role not in (Role.BANK_OFFICER, Role.BANK_MANAGER):
+        raise NotAllowed(_l("Only bank accounts can be created here."))
+    if (
+        actor.role in OVERSIGHT_ROLES
+        or actor.role is Role.BANK_MANAGER
+        and actor.bank_id == bank.id
+        and role is Role.BANK_OFFICER
+    ):
+        pass
+    else:
+        raise NotAllowed(_l("You may not create accounts for this bank."))
+    branch = db.session.get(Branch, branch_id) if branch_id else None
+    if branch is None or branch.bank_id != bank.id:
+        raise ValidationFailed(_l("Choose one of this bank's branches."), field="branch_id")
+    if not (name or "").strip():
+        raise ValidationFailed(_l("Enter the person's name."), field="name")
+    return create_user(
+        email=email,
+        password=password,
+        role=role,
+        name=name,
+        mobile=mobile or None,
+        branch_id=branch.id,
+        actor=actor,
+    )
+
+
+def set_account_active(actor: User, account: User, active: bool) -> None:
+    """A manager disables or re-enables officers of its own bank; the work they did stays."""
+    allowed = actor.role in OVERSIGHT_ROLES or (
+        actor.role is Role.BANK_MANAGER
+        and account.bank_id == actor.bank_id
+        and account.role is Role.BANK_OFFICER
+    )
+    if not allowed or not account.role.is_bank:
+        raise NotAllowed(_l("You may not change this account."))
+    if account.id == actor.id:
+        raise NotAllowed(_l("You cannot disable your own account."))
+    if account.active != active:
+        account.active = active
+        record(actor, "account_enabled" if active else "account_disabled", account)
+    db.session.commit()
+
+
+def set_officers_may_edit_products(actor: User, bank: Bank, allowed: bool) -> None:
+    if not (actor.role is Role.BANK_MANAGER and actor.bank_id == bank.id):
+        raise NotAllowed(_l("Only the bank's manager decides this."))
+    bank.officers_may_edit_products = allowed
+    record(actor, "bank_settings", bank, changes={"officers_may_edit_products": allowed})
+    db.session.commit()

@@ -1,0 +1,256 @@
+"""Loan products in the bank portal and the public product supermarket."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from app.models import AuditEntry, Engagement, Need, Product
+from app.models.enums import EngagementOrigin, Guarantee, NeedStatus, ProductStatus, Purpose, Role
+
+NEXT_YEAR = (date.today() + timedelta(days=365)).isoformat()
+
+
+def _product_form(**overrides) -> dict:
+    data = {
+        "name": "科技信用贷",
+        "product_type": "credit",
+        "min_amount_wan": "10",
+        "max_amount_wan": "500",
+        "min_term_months": "3",
+        "max_term_months": "36",
+        "min_rate": "3.45",
+        "max_rate": "4.80",
+        "fee_rate": "0.20",
+        "guarantees": ["credit"],
+        "industry_codes": ["C", "65"],
+        "sizes": ["small", "micro"],
+        "region_codes": [],
+        "purposes": ["working_capital"],
+        "min_years": "2",
+        "min_tax_rating": "B",
+        "approval_days": "5",
+        "valid_until": NEXT_YEAR,
+        "requirements": "经营满两年",
+    }
+    data.update(overrides)
+    return data
+
+
+def _create(client, db, bank, **overrides) -> Product:
+    response = client.post("/bank/products/new", data=_product_form(**overrides))
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    return db.session.scalar(
+        sa.select(Product).where(Product.bank_id == bank.id).order_by(Product.id.desc())
+    )
+
+
+def _publish(client, product):
+    return client.post(
+        f"/bank/products/{product.id}/publish", data={"version": str(product.version)}
+    )
+
+
+def test_a_manager_publishes_products_that_appear_in_the_supermarket(client, login, make_user, db):
+    manager = make_user(Role.BANK_MANAGER)
+    login(manager)
+    bank = manager.branch.bank
+    first = _create(client, db, bank)
+    second = _create(
+        client,
+        db,
+        bank,
+        name="厂房抵押贷",
+        product_type="mortgage",
+        guarantees=["mortgage"],
+        min_rate="3.20",
+        max_amount_wan="2000",
+        approval_days="15",
+        industry_codes=[],
+        sizes=[],
+    )
+    assert first.status is ProductStatus.DRAFT
+    assert "科技信用贷" not in client.get("/products").get_data(as_text=True)
+    _publish(client, first)
+    _publish(client, second)
+    assert first.status is ProductStatus.PUBLISHED
+    client.post("/logout")
+    page = client.get("/products").get_data(as_text=True)
+    assert "科技信用贷" in page and "厂房抵押贷" in page
+    # filters
+    assert "厂房抵押贷" not in client.get("/products?guarantee=credit").get_data(as_text=True)
+    assert "科技信用贷" not in client.get("/products?amount=1000").get_data(as_text=True)
+    assert "科技信用贷" not in client.get("/products?term=48").get_data(as_text=True)
+    assert "科技信用贷" not in client.get("/products?industry=01").get_data(as_text=True)
+    assert "科技信用贷" in client.get("/products?industry=13").get_data(as_text=True)
+    assert "科技信用贷" not in client.get("/products?size=medium").get_data(as_text=True)
+    assert "厂房抵押贷" in client.get("/products?size=medium").get_data(as_text=True)
+    assert "科技信用贷" in client.get("/products?q=科技").get_data(as_text=True)
+    assert "科技信用贷" in client.get(f"/products?q={bank.short_name}").get_data(as_text=True)
+    # sort: lowest rate first, largest amount first, fastest first
+    by_rate = client.get(f"/products?bank={bank.id}&sort=rate").get_data(as_text=True)
+    assert by_rate.index("厂房抵押贷") < by_rate.index("科技信用贷")
+    by_speed = client.get(f"/products?bank={bank.id}&sort=speed").get_data(as_text=True)
+    assert by_speed.index("科技信用贷") < by_speed.index("厂房抵押贷")
+    # comparison
+    page = client.get(f"/products/compare?ids={first.id}&ids={second.id}").get_data(as_text=True)
+    assert "科技信用贷" in page and "厂房抵押贷" in page and "3.45%" in page
+
+
+def test_a_retired_draft_or_expired_product_is_never_shown(client, login, make_user, db):
+    manager = make_user(Role.BANK_MANAGER)
+    login(manager)
+    product = _create(client, db, manager.branch.bank)
+    _publish(client, product)
+    client.post(f"/bank/products/{product.id}/retire", data={"version": str(product.version)})
+    assert product.status is ProductStatus.RETIRED
+    assert "科技信用贷" not in client.get("/products").get_data(as_text=True)
+    assert client.get(f"/products/{product.id}").status_code == 404
+    assert "科技信用贷" not in client.get(f"/products/compare?ids={product.id}").get_data(
+        as_text=True
+    )
+    client.post(f"/bank/products/{product.id}/revise", data={"version": str(product.version)})
+    _publish(client, product)
+    product.valid_until = date.today() - timedelta(days=1)
+    db.session.commit()
+    assert "科技信用贷" not in client.get("/products").get_data(as_text=True)
+    assert client.get(f"/products/{product.id}").status_code == 404
+
+
+def test_every_rule_gets_a_message_beside_its_field(client, login_as):
+    login_as(Role.BANK_MANAGER)
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    page = client.post(
+        "/bank/products/new",
+        data=_product_form(
+            min_amount_wan="600",
+            max_amount_wan="500",
+            min_term_months="0",
+            max_rate="37",
+            guarantees=[],
+            valid_until=yesterday,
+            name="",
+        ),
+    ).get_data(as_text=True)
+    assert "最小金额不能大于最大金额" in page
+    assert "1 到 360 个月" in page
+    assert "0 到 36%" in page
+    assert "至少选择一种产品接受的担保方式" in page
+    assert "不能是过去的日期" in page
+    assert "请输入产品名称" in page
+    assert 'value="600"' in page
+
+
+def test_editing_a_published_product_is_audited_with_the_fields(client, login, make_user, db):
+    manager = make_user(Role.BANK_MANAGER)
+    login(manager)
+    product = _create(client, db, manager.branch.bank)
+    _publish(client, product)
+    response = client.post(
+        f"/bank/products/{product.id}/edit",
+        data=_product_form(min_rate="3.30", version=str(product.version)),
+    )
+    assert response.status_code == 302
+    entry = db.session.scalar(
+        sa.select(AuditEntry).where(
+            AuditEntry.action == "product_edited", AuditEntry.entity_id == product.id
+        )
+    )
+    assert entry.actor_id == manager.id
+    assert set(entry.changes) == {"min_rate"}
+    assert entry.note == "published"
+
+
+def test_officers_edit_only_when_the_manager_allows(client, login, make_user, db):
+    manager = make_user(Role.BANK_MANAGER)
+    bank = manager.branch.bank
+    officer = make_user(Role.BANK_OFFICER, bank=bank)
+    login(officer)
+    response = client.post("/bank/products/new", data=_product_form())
+    assert response.status_code == 302
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(Product).where(Product.bank_id == bank.id)
+        )
+        == 0
+    )
+    client.post("/logout")
+    login(manager)
+    client.post("/bank/settings", data={"officers_may_edit_products": "y"})
+    assert bank.officers_may_edit_products is True
+    client.post("/logout")
+    login(officer)
+    _create(client, db, bank)
+
+
+def test_another_banks_staff_cannot_see_or_edit_a_product(client, login, make_user, db):
+    manager = make_user(Role.BANK_MANAGER)
+    login(manager)
+    product = _create(client, db, manager.branch.bank)
+    client.post("/logout")
+    for role in (Role.BANK_MANAGER, Role.BANK_OFFICER):
+        intruder = make_user(role)
+        intruder.branch.bank.officers_may_edit_products = True
+        db.session.commit()
+        login(intruder)
+        assert client.get(f"/bank/products/{product.id}").status_code == 404
+        assert client.get(f"/bank/products/{product.id}/edit").status_code == 404
+        assert (
+            client.post(
+                f"/bank/products/{product.id}/edit", data=_product_form(name="篡改")
+            ).status_code
+            == 404
+        )
+        assert (
+            client.post(f"/bank/products/{product.id}/publish", data={"version": "1"}).status_code
+            == 404
+        )
+        client.post("/logout")
+    assert product.name == "科技信用贷" and product.status is ProductStatus.DRAFT
+
+
+def test_an_enterprise_applies_with_one_of_its_needs(client, login, make_user, db):
+    manager = make_user(Role.BANK_MANAGER)
+    login(manager)
+    product = _create(client, db, manager.branch.bank)
+    _publish(client, product)
+    client.post("/logout")
+    owner = make_user(Role.ENTERPRISE)
+    need = Need(
+        enterprise_id=owner.enterprise_id,
+        amount=1_000_000,
+        term_months=12,
+        purpose=Purpose.WORKING_CAPITAL,
+        guarantees=frozenset({Guarantee.CREDIT}),
+        max_rate=5,
+        needed_by=date.today() + timedelta(days=30),
+        status=NeedStatus.OPEN,
+    )
+    db.session.add(need)
+    db.session.commit()
+    login(owner)
+    page = client.get(f"/products/{product.id}").get_data(as_text=True)
+    assert f"#{need.id}" in page
+    response = client.post(f"/products/{product.id}/apply", data={"need_id": str(need.id)})
+    assert response.status_code == 302
+    engagement = db.session.scalar(sa.select(Engagement).where(Engagement.need_id == need.id))
+    assert engagement.origin is EngagementOrigin.APPLIED
+    assert engagement.bank_id == product.bank_id and engagement.deadline_at > engagement.routed_at
+    again = client.post(f"/products/{product.id}/apply", data={"need_id": str(need.id)})
+    assert again.status_code == 422
+    assert "已有此需求" in again.get_data(as_text=True)
+
+
+def test_the_supermarket_needs_no_login_and_bad_filters_do_no_harm(client):
+    for query in (
+        "",
+        "?amount=abc",
+        "?term=-3",
+        "?guarantee=gold",
+        "?sort=drop",
+        "?page=999",
+        "?industry=ZZZZ",
+        "?region=nowhere",
+    ):
+        assert client.get(f"/products{query}").status_code == 200, query
