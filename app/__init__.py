@@ -55,8 +55,10 @@ def register_blueprints(app: Flask) -> None:
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
     from app.banks import bp as banks_bp
+    from app.engagements import bp as engagements_bp
     from app.enterprises import bp as enterprises_bp
     from app.main import bp as main_bp
+    from app.matches import bp as matches_bp
     from app.needs import bp as needs_bp
     from app.products import bp as products_bp
 
@@ -66,6 +68,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(needs_bp)
     app.register_blueprint(banks_bp)
     app.register_blueprint(products_bp)
+    app.register_blueprint(matches_bp)
+    app.register_blueprint(engagements_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 

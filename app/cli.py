@@ -66,7 +66,25 @@ def reference_load_command() -> None:
     click.echo(f"Regions: {counts['regions']}, industries: {counts['industries']}.")
 
 
+@click.group("match")
+def match_group() -> None:
+    """The matching engine."""
+
+
+@match_group.command("rebuild")
+@click.option(
+    "--workers", type=int, default=1, show_default=True, help="Processes to share the work."
+)
+def match_rebuild_command(workers: int) -> None:
+    """Recompute the matches of every open need against every product."""
+    from app.matches.services import rebuild_all
+
+    kept = rebuild_all(workers=max(1, workers))
+    click.echo(f"Matches rebuilt: {kept} kept.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(reference_group)
+    app.cli.add_command(match_group)

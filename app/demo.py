@@ -433,6 +433,9 @@ def seed(today: date | None = None) -> bool:
     builder = _Builder(today or date.today())
     builder.build()
     db.session.commit()
+    from app.matches.services import rebuild_all
+
+    rebuild_all(today=today)
     return True
 
 

@@ -17,10 +17,12 @@ NAV: dict[Role, list[tuple[str, object]]] = {
     ],
     Role.BANK_OFFICER: [
         ("main.bank_home", _l("Bank portal")),
+        ("engagements.pipeline", _l("Pipeline")),
         ("products.bank_index", _l("Our products")),
     ],
     Role.BANK_MANAGER: [
         ("main.bank_home", _l("Bank portal")),
+        ("engagements.pipeline", _l("Pipeline")),
         ("products.bank_index", _l("Our products")),
         ("banks.staff", _l("Officers")),
     ],

@@ -1,4 +1,5 @@
-"""The engine's verdict on one need and one product, kept so pages read it without recomputing."""
+"""The engine's verdict on one need and one product: the best eligible products of each need
+and its near misses, kept so pages and routing read them without recomputing."""
 
 from __future__ import annotations
 
@@ -28,8 +29,11 @@ class Match(db.Model):
     bank_id: Mapped[int] = mapped_column(sa.ForeignKey("banks.id"), index=True)
     eligible: Mapped[bool] = mapped_column()
     failed_count: Mapped[int] = mapped_column(default=0)
+    # For a near miss, the score it would have if its one failing criterion passed.
     score: Mapped[Decimal] = mapped_column(ExactDecimal(5, 2), default=Decimal("0.00"))
-    reasons: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # The reasons are recomputed from the same criteria when shown, in the reader's language;
+    # only a near miss's failing criterion is kept, so pages can group without recomputing.
+    failed_criterion: Mapped[str | None] = mapped_column(sa.String(16), default=None)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     need: Mapped[Need] = relationship()

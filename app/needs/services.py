@@ -138,8 +138,18 @@ def create(
     record(actor, "need_created", need, new_status=NeedStatus.DRAFT)
     if post:
         _post(need, actor)
+        _refresh(need, actor)
     db.session.commit()
     return need
+
+
+def _refresh(need: Need, actor: User | None) -> None:
+    """Matches follow every change of a need at once; an open need then reaches its banks."""
+    from app.engagements.services import route
+    from app.matches.services import recompute_need
+
+    recompute_need(need)
+    route(need, actor)
 
 
 def _post(need: Need, actor: User) -> None:
@@ -156,6 +166,7 @@ def _post(need: Need, actor: User) -> None:
 def post(need: Need, actor: User, version: int | None = None) -> Need:
     _check_version(need, version)
     _post(need, actor)
+    _refresh(need, actor)
     return _commit(need)
 
 
@@ -174,6 +185,7 @@ def update(
             setattr(need, key, value)
     if changes:
         record(actor, "need_edited", need, changes=changes)
+        _refresh(need, actor)
     _commit(need)
     return changes
 
@@ -184,6 +196,7 @@ def withdraw(need: Need, actor: User, version: int | None = None) -> Need:
     transition(need, NEED_TRANSITIONS, NeedStatus.WITHDRAWN, actor)
     need.closed_at = utcnow()
     _close_engagements(need, actor, "need withdrawn")
+    _refresh(need, actor)
     return _commit(need)
 
 
@@ -211,6 +224,7 @@ def expire_past_due(today: date | None = None, enterprise_id: int | None = None)
         transition(need, NEED_TRANSITIONS, NeedStatus.EXPIRED, None, note="needed-by date passed")
         need.closed_at = utcnow()
         _close_engagements(need, None, "need expired")
+        _refresh(need, None)
         count += 1
     if count:
         db.session.commit()

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 
 from app.errors import DomainError
 from app.forms import add_service_errors, apply_error
+from app.matches.services import MATCHED_NEED_STATUSES, matches_for
 from app.models.enums import NeedStatus, Role
 from app.needs import bp, services, timeline
 from app.needs.forms import NeedForm, VersionedActionForm
@@ -61,8 +62,11 @@ def new():
 def detail(need_id: int):
     user, need = _load(need_id)
     action = VersionedActionForm(version=str(need.version))
+    eligible, near = matches_for(need) if need.status in MATCHED_NEED_STATUSES else ([], [])
     return render_template(
         "needs/detail.html",
+        eligible=eligible,
+        near=near,
         need=need,
         steps=timeline.for_need(need),
         action_form=action,

@@ -344,8 +344,15 @@ def change_status(
         from app.models.base import utcnow
 
         product.published_at = utcnow()
+    _rematch(product)
     _commit()
     return product
+
+
+def _rematch(product: Product) -> None:
+    from app.matches.services import recompute_product
+
+    recompute_product(product)
 
 
 def _check_version(product: Product, version: int | None) -> None:

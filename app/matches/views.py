@@ -1,0 +1,35 @@
+from flask import abort, render_template
+from flask_babel import lazy_gettext as _l
+
+from app.matches import bp, services
+from app.needs.services import get_for
+from app.security import OVERSIGHT_ROLES, request_user, roles
+
+CRITERION_LABELS = {
+    "amount": _l("Amount"),
+    "term": _l("Term"),
+    "guarantee": _l("Guarantee"),
+    "industry": _l("Industry"),
+    "size": _l("Size"),
+    "region": _l("Region"),
+    "years": _l("Years"),
+    "tax_rating": _l("Tax rating"),
+    "purpose": _l("Purpose"),
+    "availability": _l("On offer"),
+    "verified": _l("Verified"),
+}
+
+
+@bp.route("/needs/<int:need_id>/products")
+@roles(*OVERSIGHT_ROLES)
+def full_table(need_id: int):
+    need = get_for(request_user(), need_id)
+    if need is None:
+        abort(404)
+    return render_template(
+        "matches/full_table.html",
+        need=need,
+        rows=services.full_table(need),
+        criteria=services.CRITERION_KEYS,
+        criterion_labels=CRITERION_LABELS,
+    )

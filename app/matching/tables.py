@@ -1,0 +1,234 @@
+"""Column arrays of needs (with their enterprises) and products, built from plain records.
+
+Units inside the engine: money in cents (int64), rates in basis points of a percent
+(4.35% -> 435), so every comparison is exact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+import numpy as np
+
+GUARANTEES = ("credit", "guarantee", "mortgage", "pledge")
+SIZES = ("large", "medium", "small", "micro")
+PURPOSES = ("working_capital", "fixed_assets", "tech_upgrade", "rnd", "raw_materials", "other")
+TAX_RANK = {None: 0, "D": 1, "C": 2, "M": 3, "B": 4, "A": 5}
+RANK_TAX = {v: k for k, v in TAX_RANK.items()}
+PATH_DEPTH = 4  # province, city, county, town
+
+
+def mask(values, vocabulary) -> int:
+    return sum(1 << vocabulary.index(v) for v in set(values or ()))
+
+
+def cents(amount: Decimal | int | str) -> int:
+    return int((Decimal(amount) * 100).to_integral_value())
+
+
+def basis_points(rate: Decimal | str) -> int:
+    return int((Decimal(rate) * 100).to_integral_value())
+
+
+@dataclass
+class Vocabulary:
+    """Regions and industry codes known to the platform, each given a column index."""
+
+    region_parent: dict[str, str | None]
+    region_level: dict[str, str]
+    industry_section: dict[str, str]  # any section/division/class code -> its section
+    regions: list[str] = field(init=False)
+    region_index: dict[str, int] = field(init=False)
+    industries: list[str] = field(init=False)
+    industry_index: dict[str, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.regions = sorted(self.region_parent)
+        self.region_index = {c: i for i, c in enumerate(self.regions)}
+        codes = set(self.industry_section) | set(self.industry_section.values())
+        self.industries = sorted(codes)
+        self.industry_index = {c: i for i, c in enumerate(self.industries)}
+
+    @property
+    def no_region(self) -> int:
+        """An extra column that is never set, standing for 'no such ancestor'."""
+        return len(self.regions)
+
+    @property
+    def no_industry(self) -> int:
+        return len(self.industries)
+
+    def path(self, region_code: str) -> list[int]:
+        codes = []
+        current = region_code
+        while current is not None and current in self.region_parent:
+            codes.append(current)
+            current = self.region_parent[current]
+        indices = [self.region_index[c] for c in reversed(codes)]
+        return (indices + [self.no_region] * PATH_DEPTH)[:PATH_DEPTH]
+
+    def county_of(self, region_code: str) -> int:
+        current = region_code
+        while current is not None and current in self.region_parent:
+            if self.region_level.get(current) == "county":
+                return self.region_index[current]
+            current = self.region_parent[current]
+        return self.no_region
+
+    def division_of(self, industry_code: str) -> int:
+        division = industry_code[:2] if industry_code[:1].isdigit() else None
+        return self.industry_index.get(division, self.no_industry) if division else self.no_industry
+
+
+@dataclass
+class NeedTable:
+    ids: np.ndarray
+    enterprise_ids: np.ndarray
+    amount: np.ndarray
+    term: np.ndarray
+    guarantees: np.ndarray
+    purpose: np.ndarray
+    max_rate: np.ndarray
+    section: np.ndarray
+    division: np.ndarray
+    industry: np.ndarray
+    size: np.ndarray
+    path: np.ndarray  # (n, PATH_DEPTH) region indices
+    county: np.ndarray
+    years: np.ndarray
+    tax_rank: np.ndarray
+    first_loan: np.ndarray
+    verified: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+@dataclass
+class ProductTable:
+    ids: np.ndarray
+    bank_ids: np.ndarray
+    bank_row: np.ndarray  # index into the bank arrays below
+    min_amount: np.ndarray
+    max_amount: np.ndarray
+    min_term: np.ndarray
+    max_term: np.ndarray
+    min_rate: np.ndarray
+    max_rate: np.ndarray
+    guarantees: np.ndarray
+    sizes: np.ndarray
+    purposes: np.ndarray
+    industries: np.ndarray  # (p, n_industries + 1) bool; last column always False
+    industry_any: np.ndarray
+    regions: np.ndarray  # (p, n_regions + 1) bool; last column always False
+    region_any: np.ndarray
+    min_years: np.ndarray
+    min_tax_rank: np.ndarray
+    first_loan: np.ndarray
+    approval_days: np.ndarray
+    available: np.ndarray
+    bank_counties: np.ndarray  # (n_banks, n_regions + 1) bool: a branch in that county
+    bank_record: np.ndarray  # (n_banks,) share picked up on time, NaN without history
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def years_between(founded: date, on: date) -> int:
+    years = on.year - founded.year - ((on.month, on.day) < (founded.month, founded.day))
+    return max(years, 0)
+
+
+def build_needs(records: list[dict], vocab: Vocabulary, today: date) -> NeedTable:
+    """records: id, enterprise_id, amount (yuan), term_months, guarantees, purpose, max_rate,
+    and the enterprise's industry_code, size, region_code, founded_on, tax_rating,
+    first_loan, verified."""
+    n = len(records)
+    path = np.full((n, PATH_DEPTH), vocab.no_region, dtype=np.int32)
+    for row, r in enumerate(records):
+        path[row] = vocab.path(r["region_code"])
+    return NeedTable(
+        ids=np.array([r["id"] for r in records], dtype=np.int64),
+        enterprise_ids=np.array([r["enterprise_id"] for r in records], dtype=np.int64),
+        amount=np.array([cents(r["amount"]) for r in records], dtype=np.int64),
+        term=np.array([r["term_months"] for r in records], dtype=np.int32),
+        guarantees=np.array([mask(r["guarantees"], GUARANTEES) for r in records], dtype=np.int32),
+        purpose=np.array([mask([r["purpose"]], PURPOSES) for r in records], dtype=np.int32),
+        max_rate=np.array([basis_points(r["max_rate"]) for r in records], dtype=np.int32),
+        section=np.array(
+            [vocab.industry_index[vocab.industry_section[r["industry_code"]]] for r in records],
+            dtype=np.int32,
+        ),
+        division=np.array([vocab.division_of(r["industry_code"]) for r in records], dtype=np.int32),
+        industry=np.array(
+            [vocab.industry_index.get(r["industry_code"], vocab.no_industry) for r in records],
+            dtype=np.int32,
+        ),
+        size=np.array([mask([r["size"]], SIZES) for r in records], dtype=np.int32),
+        path=path,
+        county=np.array([vocab.county_of(r["region_code"]) for r in records], dtype=np.int32),
+        years=np.array([years_between(r["founded_on"], today) for r in records], dtype=np.int32),
+        tax_rank=np.array([TAX_RANK[r["tax_rating"]] for r in records], dtype=np.int8),
+        first_loan=np.array([bool(r["first_loan"]) for r in records], dtype=bool),
+        verified=np.array([bool(r["verified"]) for r in records], dtype=bool),
+    )
+
+
+def build_products(
+    records: list[dict], banks: list[dict], vocab: Vocabulary, today: date
+) -> ProductTable:
+    """records: id, bank_id, min/max_amount (yuan), min/max_term_months, min/max_rate, guarantees,
+    sizes, purposes, industries (codes), regions (codes), min_years, min_tax_rating,
+    first_loan, approval_days, status, valid_until. banks: id, active, branch_regions, record."""
+    bank_row = {b["id"]: i for i, b in enumerate(banks)}
+    p = len(records)
+    industries = np.zeros((p, len(vocab.industries) + 1), dtype=bool)
+    regions = np.zeros((p, len(vocab.regions) + 1), dtype=bool)
+    for row, r in enumerate(records):
+        for code in r["industries"]:
+            industries[row, vocab.industry_index[code]] = True
+        for code in r["regions"]:
+            regions[row, vocab.region_index[code]] = True
+    bank_counties = np.zeros((max(len(banks), 1), len(vocab.regions) + 1), dtype=bool)
+    for i, b in enumerate(banks):
+        for code in b["branch_regions"]:
+            county = vocab.county_of(code)
+            if county != vocab.no_region:
+                bank_counties[i, county] = True
+    record = np.array(
+        [np.nan if b.get("record") is None else float(b["record"]) for b in banks] or [np.nan]
+    )
+    active = {b["id"]: bool(b["active"]) for b in banks}
+    return ProductTable(
+        ids=np.array([r["id"] for r in records], dtype=np.int64),
+        bank_ids=np.array([r["bank_id"] for r in records], dtype=np.int64),
+        bank_row=np.array([bank_row[r["bank_id"]] for r in records], dtype=np.int32),
+        min_amount=np.array([cents(r["min_amount"]) for r in records], dtype=np.int64),
+        max_amount=np.array([cents(r["max_amount"]) for r in records], dtype=np.int64),
+        min_term=np.array([r["min_term_months"] for r in records], dtype=np.int32),
+        max_term=np.array([r["max_term_months"] for r in records], dtype=np.int32),
+        min_rate=np.array([basis_points(r["min_rate"]) for r in records], dtype=np.int32),
+        max_rate=np.array([basis_points(r["max_rate"]) for r in records], dtype=np.int32),
+        guarantees=np.array([mask(r["guarantees"], GUARANTEES) for r in records], dtype=np.int32),
+        sizes=np.array([mask(r["sizes"], SIZES) for r in records], dtype=np.int32),
+        purposes=np.array([mask(r["purposes"], PURPOSES) for r in records], dtype=np.int32),
+        industries=industries,
+        industry_any=np.array([not r["industries"] for r in records], dtype=bool),
+        regions=regions,
+        region_any=np.array([not r["regions"] for r in records], dtype=bool),
+        min_years=np.array([r["min_years"] for r in records], dtype=np.int32),
+        min_tax_rank=np.array([TAX_RANK[r["min_tax_rating"]] for r in records], dtype=np.int8),
+        first_loan=np.array([bool(r["first_loan"]) for r in records], dtype=bool),
+        approval_days=np.array([r["approval_days"] for r in records], dtype=np.int32),
+        available=np.array(
+            [
+                r["status"] == "published" and r["valid_until"] >= today and active[r["bank_id"]]
+                for r in records
+            ],
+            dtype=bool,
+        ),
+        bank_counties=bank_counties,
+        bank_record=record,
+    )
