@@ -57,6 +57,7 @@ def register_blueprints(app: Flask) -> None:
     from app.banks import bp as banks_bp
     from app.engagements import bp as engagements_bp
     from app.enterprises import bp as enterprises_bp
+    from app.events import bp as events_bp
     from app.main import bp as main_bp
     from app.matches import bp as matches_bp
     from app.needs import bp as needs_bp
@@ -70,6 +71,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(products_bp)
     app.register_blueprint(matches_bp)
     app.register_blueprint(engagements_bp)
+    app.register_blueprint(events_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 

@@ -83,8 +83,25 @@ def match_rebuild_command(workers: int) -> None:
     click.echo(f"Matches rebuilt: {kept} kept.")
 
 
+@click.group("engagements")
+def engagements_group() -> None:
+    """Engagements between banks and needs."""
+
+
+@engagements_group.command("tick")
+def engagements_tick_command() -> None:
+    """Mark engagements past their deadline as overdue and re-route their needs (safe to repeat)."""
+    from app.engagements.services import tick
+    from app.needs.services import expire_past_due
+
+    overdue = tick()
+    expired = expire_past_due()
+    click.echo(f"Overdue engagements marked: {overdue}; needs expired: {expired}.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(reference_group)
     app.cli.add_command(match_group)
+    app.cli.add_command(engagements_group)

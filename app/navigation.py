@@ -14,23 +14,27 @@ NAV: dict[Role, list[tuple[str, object]]] = {
         ("products.public_index", _l("Product supermarket")),
         ("needs.index", _l("My needs")),
         ("enterprises.profile", _l("Profile")),
+        ("events.index", _l("Events")),
     ],
     Role.BANK_OFFICER: [
         ("main.bank_home", _l("Bank portal")),
         ("engagements.pipeline", _l("Pipeline")),
         ("products.bank_index", _l("Our products")),
+        ("events.index", _l("Events")),
     ],
     Role.BANK_MANAGER: [
         ("main.bank_home", _l("Bank portal")),
         ("engagements.pipeline", _l("Pipeline")),
         ("products.bank_index", _l("Our products")),
         ("banks.staff", _l("Officers")),
+        ("events.index", _l("Events")),
     ],
     Role.OFFICIAL: [
         ("main.official_home", _l("Overview")),
         ("enterprises.index", _l("Enterprises")),
         ("needs.index", _l("Needs")),
         ("banks.index", _l("Banks")),
+        ("events.index", _l("Events")),
     ],
     Role.ADMIN: [
         ("admin.home", _l("Administration")),
@@ -38,6 +42,7 @@ NAV: dict[Role, list[tuple[str, object]]] = {
         ("enterprises.index", _l("Enterprises")),
         ("needs.index", _l("Needs")),
         ("banks.index", _l("Banks")),
+        ("events.index", _l("Events")),
     ],
 }
 

@@ -7,14 +7,28 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
-from app.audit import record
+from app.audit import record, transition
+from app.errors import NotAllowed, StaleObject, ValidationFailed
 from app.formatting import plain_wan
 from app.matches import services as matches
-from app.models import Branch, Engagement, Match, Need, User, db
+from app.models import (
+    ENGAGEMENT_TRANSITIONS,
+    NEED_TRANSITIONS,
+    Agreement,
+    Branch,
+    Engagement,
+    Match,
+    Need,
+    User,
+    db,
+)
+from app.models.agreement import COUNTED_AGREEMENT_STATUSES
 from app.models.base import utcnow
-from app.models.enums import EngagementOrigin, EngagementStatus, NeedStatus
+from app.models.enums import DeclineReason, EngagementOrigin, EngagementStatus, NeedStatus, Role
 from app.notifications import notify
+from app.security import BANK_ROLES
 from app.workdays import deadline_after
 
 ROUTABLE_NEED_STATUSES = (NeedStatus.OPEN, NeedStatus.IN_TALKS)
@@ -122,3 +136,233 @@ def pipeline(
         )
         items.append(PipelineItem(e, e.need, reasons, left))
     return items
+
+
+# Acting on an engagement -----------------------------------------------------------------
+
+
+def _check_bank_side(engagement: Engagement, user: User) -> None:
+    if user.role not in BANK_ROLES or user.bank_id != engagement.bank_id:
+        raise NotAllowed(_l("Only the bank this need was sent to can act on it."))
+
+
+def _check_enterprise_side(engagement: Engagement, user: User) -> None:
+    if user.role is not Role.ENTERPRISE or user.enterprise_id != engagement.need.enterprise_id:
+        raise NotAllowed(_l("Only the enterprise can answer the bank."))
+
+
+def _check_version(engagement: Engagement, version: int | None) -> None:
+    if version is not None and version != engagement.version:
+        raise StaleObject(
+            _l("This engagement changed meanwhile. Reload the page to see where it stands.")
+        )
+
+
+def _first_response(engagement: Engagement, now: datetime) -> None:
+    if engagement.first_response_at is None:
+        engagement.first_response_at = now
+        engagement.responded_on_time = now <= engagement.deadline_at
+
+
+def enterprise_users(need: Need) -> list[User]:
+    return list(
+        db.session.scalars(
+            sa.select(User).where(User.enterprise_id == need.enterprise_id, User.active.is_(True))
+        )
+    )
+
+
+def pick_up(
+    engagement: Engagement,
+    officer: User,
+    version: int | None = None,
+    *,
+    now: datetime | None = None,
+) -> Engagement:
+    """接单: the bank takes the need on; the first answer's time is kept."""
+    _check_bank_side(engagement, officer)
+    _check_version(engagement, version)
+    now = now or utcnow()
+    transition(engagement, ENGAGEMENT_TRANSITIONS, EngagementStatus.PICKED_UP, officer)
+    _first_response(engagement, now)
+    engagement.picked_up_at = now
+    engagement.officer_id = officer.id
+    engagement.branch_id = officer.branch_id
+    for person in enterprise_users(engagement.need):
+        notify(
+            person,
+            "need_picked_up",
+            bank=engagement.bank.short_name,
+            amount=plain_wan(engagement.need.amount),
+        )
+    db.session.commit()
+    return engagement
+
+
+def decline(
+    engagement: Engagement,
+    officer: User,
+    reason: DeclineReason | None,
+    note: str = "",
+    version: int | None = None,
+    *,
+    now: datetime | None = None,
+) -> Engagement:
+    """The bank declines with a reason; the enterprise sees it and the need moves on to the next bank."""
+    _check_bank_side(engagement, officer)
+    _check_version(engagement, version)
+    note = (note or "").strip()
+    if reason is None:
+        raise ValidationFailed(_l("Choose a reason."), field="reason")
+    if reason is DeclineReason.OTHER and not note:
+        raise ValidationFailed(_l("Say what the other reason is."), field="note")
+    if len(note) > 500:
+        raise ValidationFailed(_l("At most 500 characters."), field="note")
+    now = now or utcnow()
+    was_accepted = engagement.status is EngagementStatus.ACCEPTED
+    transition(engagement, ENGAGEMENT_TRANSITIONS, EngagementStatus.DECLINED, officer, note=note)
+    _first_response(engagement, now)
+    engagement.decline_reason = reason
+    engagement.decline_note = note
+    engagement.officer_id = engagement.officer_id or officer.id
+    engagement.branch_id = engagement.branch_id or officer.branch_id
+    engagement.closed_at = now
+    for person in enterprise_users(engagement.need):
+        notify(
+            person,
+            "engagement_declined",
+            bank=engagement.bank.short_name,
+            reason=str(reason.label) + (f"：{note}" if note else ""),
+        )
+    if was_accepted:
+        need_back_from_talks(engagement.need, officer)
+    route(engagement.need, officer, now=now)
+    db.session.commit()
+    return engagement
+
+
+def accept(
+    engagement: Engagement, user: User, version: int | None = None, *, now: datetime | None = None
+) -> Engagement:
+    """The enterprise accepts this bank: its full profile and contacts are shared with it alone."""
+    _check_enterprise_side(engagement, user)
+    _check_version(engagement, version)
+    now = now or utcnow()
+    transition(engagement, ENGAGEMENT_TRANSITIONS, EngagementStatus.ACCEPTED, user)
+    engagement.accepted_at = now
+    record(user, "identity_shared", engagement, changes={"bank_id": engagement.bank_id})
+    need = engagement.need
+    if need.status is NeedStatus.OPEN:
+        transition(need, NEED_TRANSITIONS, NeedStatus.IN_TALKS, user)
+    for person in bank_staff(engagement.bank_id):
+        notify(person, "interest_accepted", need=need.id)
+    db.session.commit()
+    return engagement
+
+
+def reject(
+    engagement: Engagement, user: User, version: int | None = None, *, now: datetime | None = None
+) -> Engagement:
+    """The enterprise declines this bank's interest; the engagement closes and another bank is asked."""
+    _check_enterprise_side(engagement, user)
+    _check_version(engagement, version)
+    now = now or utcnow()
+    transition(engagement, ENGAGEMENT_TRANSITIONS, EngagementStatus.REJECTED, user)
+    engagement.closed_at = now
+    for person in bank_staff(engagement.bank_id):
+        notify(person, "interest_rejected", need=engagement.need_id)
+    route(engagement.need, user, now=now)
+    db.session.commit()
+    return engagement
+
+
+def need_back_from_talks(need: Need, actor: User | None) -> None:
+    """When no accepted engagement and no counted agreement remains, the need is open again."""
+    still_talking = db.session.scalar(
+        sa.select(sa.func.count(Engagement.id)).where(
+            Engagement.need_id == need.id, Engagement.status == EngagementStatus.ACCEPTED
+        )
+    )
+    signed = db.session.scalar(
+        sa.select(sa.func.count(Agreement.id)).where(
+            Agreement.need_id == need.id, Agreement.status.in_(COUNTED_AGREEMENT_STATUSES)
+        )
+    )
+    if signed:
+        return
+    target = NeedStatus.IN_TALKS if still_talking else NeedStatus.OPEN
+    if need.status is not target and NEED_TRANSITIONS.allowed(need.status, target):
+        transition(need, NEED_TRANSITIONS, target, actor)
+
+
+def tick(now: datetime | None = None) -> int:
+    """Mark engagements past their deadline without an answer as overdue and move their needs
+    on to the next eligible bank. Safe to run any number of times."""
+    now = now or utcnow()
+    late = list(
+        db.session.scalars(
+            sa.select(Engagement).where(
+                Engagement.status == EngagementStatus.ROUTED, Engagement.deadline_at < now
+            )
+        )
+    )
+    for engagement in late:
+        transition(
+            engagement,
+            ENGAGEMENT_TRANSITIONS,
+            EngagementStatus.OVERDUE,
+            None,
+            note="deadline passed",
+        )
+        engagement.overdue_at = engagement.deadline_at
+        engagement.responded_on_time = False
+        for person in bank_staff(engagement.bank_id):
+            if person.role is Role.BANK_MANAGER:
+                notify(person, "engagement_overdue", need=engagement.need_id)
+    for need_id in sorted({e.need_id for e in late}):
+        route(db.session.get(Need, need_id), None, now=now)
+    if late:
+        db.session.commit()
+    return len(late)
+
+
+def get_for(user: User, engagement_id: int) -> Engagement | None:
+    """The engagement if `user` may see it: its bank, its enterprise, officials."""
+    engagement = db.session.get(Engagement, engagement_id)
+    if engagement is None:
+        return None
+    if user.role in (Role.OFFICIAL, Role.ADMIN):
+        return engagement
+    if user.role in BANK_ROLES and user.bank_id == engagement.bank_id:
+        return engagement
+    if user.role is Role.ENTERPRISE and user.enterprise_id == engagement.need.enterprise_id:
+        return engagement
+    return None
+
+
+def for_need(need: Need) -> list[Engagement]:
+    return list(
+        db.session.scalars(
+            sa.select(Engagement)
+            .where(Engagement.need_id == need.id)
+            .options(
+                sa.orm.joinedload(Engagement.bank),
+                sa.orm.joinedload(Engagement.branch),
+                sa.orm.joinedload(Engagement.product),
+            )
+            .order_by(Engagement.routed_at, Engagement.id)
+        ).unique()
+    )
+
+
+def next_best(need: Need, limit: int = 3) -> list[Match]:
+    """After a decline: the best eligible products of banks not yet engaged."""
+    engaged = set(
+        db.session.scalars(sa.select(Engagement.bank_id).where(Engagement.need_id == need.id))
+    )
+    rows = db.session.scalars(
+        sa.select(Match)
+        .where(Match.need_id == need.id, Match.eligible.is_(True))
+        .order_by(Match.score.desc(), Match.product_id)
+    )
+    return [m for m in rows if m.bank_id not in engaged][:limit]

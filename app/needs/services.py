@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.audit import record, transition
+from app.concurrency import guard_stale
 from app.errors import FieldErrors, NotAllowed, StaleObject
 from app.formatting import wan_to_yuan, yuan_to_wan
 from app.models import NEED_TRANSITIONS, Engagement, Enterprise, Need, User, db
@@ -21,6 +22,10 @@ from app.models.enums import Collateral, EngagementStatus, Guarantee, NeedStatus
 MAX_AMOUNT_WAN = Decimal("100000")
 MAX_RATE = Decimal("36")
 SECURED = frozenset({Guarantee.MORTGAGE, Guarantee.PLEDGE})
+
+STALE = _l(
+    "Someone changed this need while you were editing it. Reload the page to see the latest version, then make your change again."
+)
 
 
 @dataclass
@@ -163,6 +168,7 @@ def _post(need: Need, actor: User) -> None:
     need.posted_at = utcnow()
 
 
+@guard_stale(STALE)
 def post(need: Need, actor: User, version: int | None = None) -> Need:
     _check_version(need, version)
     _post(need, actor)
@@ -170,6 +176,7 @@ def post(need: Need, actor: User, version: int | None = None) -> Need:
     return _commit(need)
 
 
+@guard_stale(STALE)
 def update(
     need: Need, data: NeedInput, actor: User, version: int | None, *, today: date | None = None
 ) -> dict:
@@ -190,6 +197,7 @@ def update(
     return changes
 
 
+@guard_stale(STALE)
 def withdraw(need: Need, actor: User, version: int | None = None) -> Need:
     """One click, no penalty, any time before the money is paid; live engagements close with it."""
     _check_version(need, version)

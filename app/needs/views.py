@@ -3,6 +3,7 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from app.engagements import services as engagement_services
 from app.errors import DomainError
 from app.forms import add_service_errors, apply_error
 from app.matches.services import MATCHED_NEED_STATUSES, matches_for
@@ -65,6 +66,7 @@ def detail(need_id: int):
     eligible, near = matches_for(need) if need.status in MATCHED_NEED_STATUSES else ([], [])
     return render_template(
         "needs/detail.html",
+        engagements=engagement_services.for_need(need),
         eligible=eligible,
         near=near,
         need=need,

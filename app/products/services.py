@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.audit import record, transition
+from app.concurrency import guard_stale
 from app.errors import FieldErrors, NotAllowed, StaleObject, ValidationFailed
 from app.formatting import wan_to_yuan, yuan_to_wan
 from app.models import (
@@ -65,6 +66,8 @@ EDITABLE_FIELDS = (
     "branch_id",
     "valid_until",
 )
+
+STALE = _l("Someone changed this product meanwhile. Reload the page, then make your change again.")
 
 
 @dataclass
@@ -299,6 +302,7 @@ def create(actor: User, bank: Bank, data: ProductInput, *, today: date | None = 
     return product
 
 
+@guard_stale(STALE)
 def update(
     actor: User,
     product: Product,
@@ -324,6 +328,7 @@ def update(
     return changes
 
 
+@guard_stale(STALE)
 def change_status(
     actor: User,
     product: Product,

@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("events", __name__)
+
+from app.events import views  # noqa: E402, F401

@@ -1,0 +1,60 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from app.enterprises.forms import _region_choices
+from app.events.services import EventInput
+from app.formatting import plain_wan
+from app.forms import MultiCheckboxField, options
+
+
+class EventForm(FlaskForm):
+    title = StringField(
+        _l("Title"), validators=[DataRequired(_l("Enter the title.")), Length(max=200)]
+    )
+    held_on = DateField(_l("Date"), validators=[InputRequired(_l("Enter the date."))])
+    venue = StringField(_l("Venue"), validators=[Optional(), Length(max=200)])
+    region_code = SelectField(
+        _l("Region"),
+        validators=[DataRequired(_l("Choose the town or county from the list."))],
+        validate_choice=False,
+    )
+    organiser = StringField(_l("Organiser"), validators=[Optional(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
+    bank_ids = SelectMultipleField(_l("Banks invited"), render_kw={"size": 8})
+    submit = SubmitField(_l("Save"))
+
+    def __init__(self, banks, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.region_code.choices = _region_choices()
+        self.bank_ids.choices = options([(str(b.id), b.short_name) for b in banks])
+
+    def to_input(self) -> EventInput:
+        return EventInput(
+            title=self.title.data or "",
+            held_on=self.held_on.data,
+            venue=self.venue.data or "",
+            region_code=self.region_code.data or "",
+            organiser=self.organiser.data or "",
+            description=self.description.data or "",
+            bank_ids=[int(x) for x in self.bank_ids.data or [] if str(x).isdigit()],
+        )
+
+
+class SignUpForm(FlaskForm):
+    need_ids = MultiCheckboxField(_l("The needs I bring"))
+    submit = SubmitField(_l("Sign up"))
+
+    def __init__(self, needs, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.need_ids.choices = options(
+            [(str(n.id), f"#{n.id} · {plain_wan(n.amount)} 万元") for n in needs]
+        )

@@ -1,0 +1,184 @@
+"""Matchmaking events (融资对接会): officials run them, enterprises bring needs, banks sign."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from app.audit import record
+from app.errors import FieldErrors, NotAllowed, ValidationFailed
+from app.formatting import yi
+from app.models import Agreement, Bank, Event, EventParticipant, Need, Region, User, db, event_banks
+from app.models.agreement import COUNTED_AGREEMENT_STATUSES
+from app.models.enums import NeedStatus, Role
+
+
+@dataclass
+class EventInput:
+    title: str
+    held_on: date | None
+    venue: str
+    region_code: str
+    organiser: str
+    description: str
+    bank_ids: list[int]
+
+
+def list_events() -> list[Event]:
+    return list(
+        db.session.scalars(sa.select(Event).order_by(Event.held_on.desc(), Event.id.desc()))
+    )
+
+
+def events_for_bank(bank_id: int) -> list[Event]:
+    return list(
+        db.session.scalars(
+            sa.select(Event)
+            .join(event_banks, event_banks.c.event_id == Event.id)
+            .where(event_banks.c.bank_id == bank_id)
+            .order_by(Event.held_on.desc())
+        )
+    )
+
+
+def save(data: EventInput, actor: User, event: Event | None = None) -> Event:
+    errors = FieldErrors()
+    if not (data.title or "").strip():
+        errors.add("title", _l("Enter the title."))
+    if data.held_on is None:
+        errors.add("held_on", _l("Enter the date."))
+    region = db.session.get(Region, data.region_code or "")
+    if region is None:
+        errors.add("region_code", _l("Choose the town or county from the list."))
+    banks = list(db.session.scalars(sa.select(Bank).where(Bank.id.in_(data.bank_ids or [0]))))
+    if len(banks) != len(set(data.bank_ids or [])):
+        errors.add("bank_ids", _l("Choose banks from the list."))
+    errors.raise_if_any()
+    created = event is None
+    event = event or Event(created_by_id=actor.id)
+    event.title = data.title.strip()
+    event.held_on = data.held_on
+    event.venue = (data.venue or "").strip()
+    event.region_code = data.region_code
+    event.organiser = (data.organiser or "").strip()
+    event.description = (data.description or "").strip()
+    event.banks = banks
+    db.session.add(event)
+    db.session.flush()
+    record(actor, "event_created" if created else "event_edited", event)
+    db.session.commit()
+    return event
+
+
+def sign_up(event: Event, user: User, need_ids: list[int], *, today: date | None = None) -> None:
+    """A verified enterprise signs up and chooses the open needs it brings."""
+    if user.role is not Role.ENTERPRISE:
+        raise NotAllowed(_l("Only enterprises sign up for events."))
+    enterprise = user.enterprise
+    if not enterprise.is_verified:
+        raise NotAllowed(_l("Only verified enterprises can sign up."))
+    if event.held_on < (today or date.today()):
+        raise NotAllowed(_l("This event has already taken place."))
+    needs = list(db.session.scalars(sa.select(Need).where(Need.id.in_(need_ids or [0]))))
+    if not needs or any(
+        n.enterprise_id != enterprise.id or n.status not in (NeedStatus.OPEN, NeedStatus.IN_TALKS)
+        for n in needs
+    ):
+        raise ValidationFailed(_l("Choose at least one of your open needs."), field="need_ids")
+    if db.session.get(EventParticipant, (event.id, enterprise.id)) is None:
+        db.session.add(EventParticipant(event_id=event.id, enterprise_id=enterprise.id))
+    for need in needs:
+        if need not in event.needs:
+            event.needs.append(need)
+    record(user, "event_signed_up", event, changes={"needs": [n.id for n in needs]})
+    db.session.commit()
+
+
+@dataclass(frozen=True)
+class EventSummary:
+    participants: int
+    needs: int
+    agreements: int
+    enterprises: int
+    banks: int
+    amount: Decimal
+    disbursed: Decimal
+    unconfirmed: int
+
+    @property
+    def landing_rate(self) -> Decimal | None:
+        if not self.amount:
+            return None
+        return (self.disbursed / self.amount * 100).quantize(Decimal("0.1"))
+
+    def sentence(self) -> str:
+        return f"本次对接会共有 {self.enterprises} 户企业与 {self.banks} 家银行签订意向协议，协议金额 {yi(self.amount)} 亿元"
+
+    def sentence_en(self) -> str:
+        return (
+            f"At this event {self.enterprises} enterprises signed intent agreements with {self.banks} banks, "
+            f"for {yi(self.amount)} 亿元"
+        )
+
+
+def summary(event: Event) -> EventSummary:
+    counted = sa.and_(
+        Agreement.event_id == event.id, Agreement.status.in_(COUNTED_AGREEMENT_STATUSES)
+    )
+    row = db.session.execute(
+        sa.select(
+            sa.func.count(Agreement.id),
+            sa.func.count(sa.distinct(Agreement.enterprise_id)),
+            sa.func.count(sa.distinct(Agreement.bank_id)),
+            sa.func.coalesce(sa.func.sum(Agreement.amount), 0),
+            sa.func.coalesce(sa.func.sum(Agreement.disbursed_amount), 0),
+        ).where(counted)
+    ).one()
+    unconfirmed = (
+        db.session.scalar(
+            sa.select(sa.func.count(Agreement.id)).where(
+                Agreement.event_id == event.id, Agreement.status.in_(["signed", "disputed"])
+            )
+        )
+        or 0
+    )
+    participants = (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(EventParticipant)
+            .where(EventParticipant.event_id == event.id)
+        )
+        or 0
+    )
+    return EventSummary(
+        participants,
+        len(event.needs),
+        row[0],
+        row[1],
+        row[2],
+        Decimal(row[3]),
+        Decimal(row[4]),
+        unconfirmed,
+    )
+
+
+def agreements_of(event: Event) -> list[Agreement]:
+    return list(
+        db.session.scalars(
+            sa.select(Agreement)
+            .where(Agreement.event_id == event.id)
+            .order_by(Agreement.signed_on, Agreement.id)
+        )
+    )
+
+
+def can_see_needs(user: User, event: Event) -> bool:
+    if user.role in (Role.OFFICIAL, Role.ADMIN):
+        return True
+    return user.role in (Role.BANK_OFFICER, Role.BANK_MANAGER) and any(
+        b.id == user.bank_id for b in event.banks
+    )
