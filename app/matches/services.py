@@ -13,7 +13,14 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.matching.criteria import CRITERIA, DEFAULT_WEIGHTS, SCORE_KEYS
-from app.matching.engine import evaluate_pairs, match_all, match_block, match_product
+from app.matching.engine import (
+    Matches,
+    evaluate_pairs,
+    match_all,
+    match_block,
+    match_product,
+    update_for_product,
+)
 from app.matching.explain import Reason, explain
 from app.matching.tables import NeedTable, ProductTable, Vocabulary, build_needs, build_products
 from app.models import (
@@ -249,28 +256,53 @@ def recompute_need(need: Need, *, today: date | None = None) -> None:
     _store(t, m, [need.id])
 
 
+def _kept_for(t: Tables, need_ids: set[int]) -> Matches:
+    """The stored matches of these needs, as engine arrays."""
+    if not need_ids:
+        return Matches.empty()
+    need_row = {int(x): i for i, x in enumerate(t.needs.ids)}
+    product_row = {int(x): j for j, x in enumerate(t.products.ids)}
+    keys = {c.key: k for k, c in enumerate(CRITERIA)}
+    rows = [
+        r
+        for r in db.session.execute(
+            sa.select(
+                Match.need_id, Match.product_id, Match.eligible, Match.score, Match.failed_criterion
+            ).where(Match.need_id.in_(sorted(need_ids)))
+        )
+        if r[0] in need_row and r[1] in product_row
+    ]
+    return Matches(
+        np.array([need_row[r[0]] for r in rows], dtype=np.int64),
+        np.array([product_row[r[1]] for r in rows], dtype=np.int64),
+        np.array([bool(r[2]) for r in rows], dtype=bool),
+        np.array([float(r[3]) for r in rows], dtype=np.float64),
+        np.array([keys.get(r[4], -1) for r in rows], dtype=np.int8),
+    )
+
+
 def recompute_product(product: Product, *, today: date | None = None) -> int:
-    """A published, edited or retired product: recompute every open need it enters or leaves."""
+    """A published, edited or retired product: update the needs it enters or leaves, and
+    recompute in full only those it drops out of (their freed place is refilled)."""
     db.session.flush()
     t = load(today=today)
     row = np.flatnonzero(t.products.ids == product.id)
-    touched = set(
-        db.session.scalars(sa.select(Match.need_id).where(Match.product_id == product.id))
-    )
-    if len(row):
-        hits = match_product(t.needs, t.products, int(row[0]), weights())
-        touched |= {int(t.needs.ids[i]) for i in hits.need_rows}
-    touched &= set(int(x) for x in t.needs.ids)
-    if not touched:
-        db.session.execute(sa.delete(Match).where(Match.product_id == product.id))
+    open_ids = {int(x) for x in t.needs.ids}
+    had = set(db.session.scalars(sa.select(Match.need_id).where(Match.product_id == product.id)))
+    stale = had - open_ids
+    if stale:
+        db.session.execute(sa.delete(Match).where(Match.need_id.in_(sorted(stale))))
+    if not len(row):
         return 0
-    rows = np.flatnonzero(np.isin(t.needs.ids, list(touched)))
-    m = match_all(t.needs, t.products, weights(), TOP_K, NEAR_K, need_rows=rows)
-    _store(t, m, sorted(touched))
-    db.session.execute(
-        sa.delete(Match).where(Match.product_id == product.id, Match.need_id.not_in(list(touched)))
+    reached = match_product(t.needs, t.products, int(row[0]), weights())
+    involved = (had & open_ids) | {int(t.needs.ids[i]) for i in reached.need_rows}
+    kept = _kept_for(t, involved)
+    updated, touched = update_for_product(
+        t.needs, t.products, kept, int(row[0]), weights(), TOP_K, NEAR_K
     )
-    return len(touched)
+    touched_ids = [int(t.needs.ids[i]) for i in touched]
+    _store(t, updated, touched_ids)
+    return len(touched_ids)
 
 
 def rebuild_all(*, workers: int = 1, today: date | None = None) -> int:

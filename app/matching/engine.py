@@ -192,10 +192,70 @@ def _worker_block(block: np.ndarray) -> Matches:
 def match_product(
     N: NeedTable, P: ProductTable, product_row: int, weights=None, chunk: int = 65536
 ) -> Matches:
-    """One product against every need: where it is eligible or a near miss, with its score."""
+    """One product against every need: where it is eligible or a near miss, with its score.
+    A product not on offer reaches no need (as in match_all, which leaves it out)."""
+    if not P.available[product_row]:
+        return Matches.empty()
     parts = []
     product = np.array([product_row], dtype=np.int64)
     for start in range(0, len(N), chunk):
         rows = np.arange(start, min(start + chunk, len(N)), dtype=np.int64)
         parts.append(match_block(N, P, rows, product, weights, top_k=1, near_k=1))
     return Matches.concat(parts)
+
+
+def _subset(m: Matches, mask) -> Matches:
+    return Matches(
+        m.need_rows[mask], m.product_rows[mask], m.eligible[mask], m.score[mask], m.failed[mask]
+    )
+
+
+def update_for_product(
+    N: NeedTable,
+    P: ProductTable,
+    kept: Matches,
+    product_row: int,
+    weights=None,
+    top_k: int = 20,
+    near_k: int = 20,
+) -> tuple[Matches, np.ndarray]:
+    """Re-match after one product changed, touching only the needs it enters or leaves.
+
+    `kept` holds the current kept matches of (at least) every need the product had or now
+    reaches. Where the product still qualifies in the same way, its score is updated in
+    place; where it newly qualifies it competes for the need's places; only needs it drops
+    out of are recomputed in full, to refill the place it leaves. Returns the new kept
+    matches of the touched needs and those needs' rows.
+    """
+    hits = match_product(N, P, product_row, weights)
+    had = kept.product_rows == product_row
+    hit_at = np.full(len(N), -1, dtype=np.int64)
+    hit_at[hits.need_rows] = np.arange(len(hits))
+    had_needs = kept.need_rows[had]
+    position = hit_at[had_needs]
+    if len(hits):
+        same_kind = (position >= 0) & (hits.eligible[np.maximum(position, 0)] == kept.eligible[had])
+    else:
+        same_kind = np.zeros(len(had_needs), dtype=bool)
+    leaving = np.unique(had_needs[~same_kind])
+    touched = np.unique(np.concatenate([had_needs, hits.need_rows]))
+    mine = np.isin(kept.need_rows, touched)
+    staying = _subset(kept, mine & ~had & ~np.isin(kept.need_rows, leaving))
+    arriving = _subset(hits, ~np.isin(hits.need_rows, leaving))
+    merged = Matches.concat([staying, arriving])
+    chosen = []
+    for kind, k in ((True, top_k), (False, near_k)):
+        positions = np.flatnonzero(merged.eligible == kind)
+        best = _keep_best(
+            merged.need_rows[positions],
+            merged.score[positions],
+            P.ids[merged.product_rows[positions]],
+            k,
+        )
+        chosen.append(positions[best])
+    refilled = (
+        match_all(N, P, weights, top_k, near_k, need_rows=leaving)
+        if len(leaving)
+        else Matches.empty()
+    )
+    return Matches.concat([_subset(merged, np.concatenate(chosen)), refilled]), touched

@@ -294,3 +294,48 @@ def test_top_k_keeps_the_best_in_order(generated):
         assert (kept.failed[mine] == -1).all()
         near = ~kept.eligible & (kept.need_rows == row)
         assert near.sum() <= 3
+
+
+def test_a_product_change_updates_exactly_as_a_full_recompute_would():
+    from app.matching.engine import Matches, update_for_product
+
+    data = generate("county", seed=5)
+    data.needs = data.needs[:800]
+    N, P = tables(data)
+    kept = match_all(N, P, top_k=5, near_k=5)
+
+    def rows(m):
+        return sorted(
+            zip(
+                m.need_rows.tolist(),
+                m.product_rows.tolist(),
+                m.eligible.tolist(),
+                m.score.tolist(),
+                m.failed.tolist(),
+                strict=True,
+            )
+        )
+
+    for j in (3, 17, 40):
+        for change in ("cheaper", "retired"):
+            if change == "cheaper":
+                P.min_rate[j] -= 40
+            else:
+                P.available[j] = False
+            updated, touched = update_for_product(N, P, kept, j, top_k=5, near_k=5)
+            untouched = ~np.isin(kept.need_rows, touched)
+            combined = Matches.concat(
+                [
+                    Matches(
+                        kept.need_rows[untouched],
+                        kept.product_rows[untouched],
+                        kept.eligible[untouched],
+                        kept.score[untouched],
+                        kept.failed[untouched],
+                    ),
+                    updated,
+                ]
+            )
+            expected = match_all(N, P, top_k=5, near_k=5)
+            assert rows(combined) == rows(expected)
+            kept = expected
