@@ -436,7 +436,73 @@ def seed(today: date | None = None) -> bool:
     from app.matches.services import rebuild_all
 
     rebuild_all(today=today)
+    _story(builder)
     return True
+
+
+def _story(builder: _Builder) -> None:
+    """One need walked through the services end to end: routed, a bank lets its deadline
+    pass and the need moves on, another bank picks it up, the enterprise accepts, the bank
+    records an agreement at the demo event, the enterprise confirms, the bank records the
+    approval and two partial disbursements."""
+    from app.agreements import services as agreements
+    from app.engagements import services as engagements
+    from app.needs import services as needs
+    from app.workdays import deadline_after
+
+    today = builder.today
+    enterprise = builder.enterprises[0]
+    owner = db.session.scalar(sa.select(User).where(User.email == DEMO_LOGINS[Role.ENTERPRISE]))
+    need = needs.create(
+        enterprise,
+        needs.NeedInput(
+            amount_wan=Decimal("200"),
+            term_months=12,
+            purpose=Purpose.WORKING_CAPITAL,
+            guarantees={Guarantee.CREDIT, Guarantee.GUARANTEE},
+            max_rate=Decimal("4.80"),
+            needed_by=today + timedelta(days=60),
+            description="演示：超时改派、接单、对接会签约、两次放款。",
+        ),
+        owner,
+        post=True,
+    )
+    routed = list(
+        db.session.scalars(
+            sa.select(Engagement)
+            .where(Engagement.need_id == need.id)
+            .order_by(Engagement.score.desc())
+        )
+    )
+    if len(routed) < 2:
+        return
+    late, keen = routed[0], routed[1]
+    # The best-placed bank was sent the need a week ago and let the deadline pass.
+    late.routed_at = late.routed_at - timedelta(days=7)
+    late.deadline_at = deadline_after(late.routed_at, 3)
+    db.session.commit()
+    engagements.tick()
+    officer = builder.bank_officers[keen.bank_id][0]
+    engagements.pick_up(keen, officer)
+    engagements.accept(keen, owner)
+    agreement = agreements.record_agreement(
+        keen,
+        officer,
+        agreements.AgreementInput(
+            Decimal("200"),
+            12,
+            Decimal("4.15"),
+            Guarantee.CREDIT,
+            today,
+            event_id=builder.event.id,
+            note="对接会现场签约",
+        ),
+        today=today,
+    )
+    agreements.confirm(agreement, owner)
+    agreements.approve(agreement, officer, Decimal("180"), today, today=today)
+    agreements.disburse(agreement, officer, Decimal("100"), today, today=today)
+    agreements.disburse(agreement, officer, Decimal("80"), today, today=today)
 
 
 def _at(day: date, hour: int = 10) -> datetime:
@@ -840,6 +906,9 @@ class _Builder:
         responded = start + timedelta(hours=rng.randint(2, 60))
         on_time = responded <= engagement.deadline_at
         if outcome == "waiting":
+            # Still inside its deadline today: routed within the last day.
+            engagement.routed_at = datetime.now(UTC) - timedelta(hours=rng.randint(1, 20))
+            engagement.deadline_at = add_working_days(engagement.routed_at, 3)
             return
         if outcome in ("overdue", "overdue_closed"):
             engagement.status = EngagementStatus.OVERDUE
