@@ -27,10 +27,12 @@ NAV: dict[Role, list[tuple[str, object]]] = {
         ("engagements.pipeline", _l("Pipeline")),
         ("products.bank_index", _l("Our products")),
         ("banks.staff", _l("Officers")),
+        ("reports.summary", _l("Summary")),
         ("events.index", _l("Events")),
     ],
     Role.OFFICIAL: [
         ("main.official_home", _l("Overview")),
+        ("reports.summary", _l("Summary")),
         ("enterprises.index", _l("Enterprises")),
         ("needs.index", _l("Needs")),
         ("banks.index", _l("Banks")),
@@ -39,6 +41,7 @@ NAV: dict[Role, list[tuple[str, object]]] = {
     Role.ADMIN: [
         ("admin.home", _l("Administration")),
         ("main.official_home", _l("Overview")),
+        ("reports.summary", _l("Summary")),
         ("enterprises.index", _l("Enterprises")),
         ("needs.index", _l("Needs")),
         ("banks.index", _l("Banks")),

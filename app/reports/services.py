@@ -1,0 +1,683 @@
+"""The officials' figures: the totals sentence, breakdowns that sum to it, the funnel, the bank
+league table and the watch list (督办). Every figure comes from one grouped query, never one
+query per row; money is summed as Decimal in yuan."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from app.audit import record
+from app.formatting import yi
+from app.models import (
+    Agreement,
+    Bank,
+    Branch,
+    Disbursement,
+    Engagement,
+    Enterprise,
+    Event,
+    Industry,
+    Need,
+    Product,
+    Region,
+    User,
+    db,
+)
+from app.models.agreement import COUNTED_AGREEMENT_STATUSES
+from app.models.base import utcnow
+from app.models.enums import (
+    AgreementStatus,
+    BankType,
+    EngagementStatus,
+    EnterpriseSize,
+    EnterpriseStatus,
+    Guarantee,
+    ProductType,
+    Role,
+)
+from app.notifications import notify
+from app.workdays import working_hours_between
+
+ZERO = Decimal("0.00")
+STALLED_AFTER_DAYS = 60
+
+
+@dataclass(frozen=True)
+class Filters:
+    date_from: date | None = None
+    date_to: date | None = None
+    region: str = ""
+    bank_id: int | None = None
+    bank_type: BankType | None = None
+    industry: str = ""  # GB/T 4754 section letter
+    size: EnterpriseSize | None = None
+    event_id: int | None = None
+    first_loan: bool = False
+
+    def as_args(self) -> dict[str, str]:
+        args = {
+            "from": self.date_from.isoformat() if self.date_from else "",
+            "to": self.date_to.isoformat() if self.date_to else "",
+            "region": self.region,
+            "bank": str(self.bank_id or ""),
+            "bank_type": self.bank_type.value if self.bank_type else "",
+            "industry": self.industry,
+            "size": self.size.value if self.size else "",
+            "event": str(self.event_id or ""),
+            "first_loan": "1" if self.first_loan else "",
+        }
+        return {k: v for k, v in args.items() if v}
+
+
+def _date(raw: str | None) -> date | None:
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _int(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.isdigit() else None
+
+
+def filters_from(args, user: User) -> Filters:
+    """Filters from the URL; a bank manager's view is always limited to its own bank."""
+    bank_type = args.get("bank_type")
+    size = args.get("size")
+    f = Filters(
+        date_from=_date(args.get("from")),
+        date_to=_date(args.get("to")),
+        region=(args.get("region") or "")[:12],
+        bank_id=_int(args.get("bank")),
+        bank_type=BankType(bank_type) if bank_type in {t.value for t in BankType} else None,
+        industry=(args.get("industry") or "")[:1].upper()
+        if (args.get("industry") or "").isalpha()
+        else "",
+        size=EnterpriseSize(size) if size in {s.value for s in EnterpriseSize} else None,
+        event_id=_int(args.get("event")),
+        first_loan=args.get("first_loan") in ("1", "on", "y"),
+    )
+    if user.role is Role.BANK_MANAGER:
+        f = replace(f, bank_id=user.bank_id, bank_type=None)
+    return f
+
+
+def region_codes(code: str) -> list[str]:
+    """The region and everything under it (a city includes its counties and towns)."""
+    if not code:
+        return []
+    found, frontier = [code], [code]
+    while frontier:
+        frontier = list(
+            db.session.scalars(sa.select(Region.code).where(Region.parent_code.in_(frontier)))
+        )
+        found += frontier
+    return found
+
+
+def _where(f: Filters, *, period: bool = True) -> list:
+    """Conditions on Agreement joined with Enterprise and Bank."""
+    conditions = [Agreement.status.in_(COUNTED_AGREEMENT_STATUSES)]
+    if period and f.date_from:
+        conditions.append(Agreement.signed_on >= f.date_from)
+    if period and f.date_to:
+        conditions.append(Agreement.signed_on <= f.date_to)
+    if f.region:
+        conditions.append(Enterprise.region_code.in_(region_codes(f.region)))
+    if f.bank_id:
+        conditions.append(Agreement.bank_id == f.bank_id)
+    if f.bank_type:
+        conditions.append(Bank.bank_type == f.bank_type)
+    if f.industry:
+        sections = sa.select(Industry.code).where(
+            sa.or_(Industry.code == f.industry, Industry.parent_code == f.industry)
+        )
+        divisions_of_section = sa.select(Industry.code).where(Industry.parent_code.in_(sections))
+        conditions.append(
+            sa.or_(
+                Enterprise.industry_code.in_(sections),
+                Enterprise.industry_code.in_(divisions_of_section),
+            )
+        )
+    if f.size:
+        conditions.append(Enterprise.size == f.size)
+    if f.event_id:
+        conditions.append(Agreement.event_id == f.event_id)
+    if f.first_loan:
+        conditions.append(Enterprise.first_loan.is_(True))
+    return conditions
+
+
+def _base(*columns):
+    return (
+        sa.select(*columns)
+        .select_from(Agreement)
+        .join(Enterprise, Enterprise.id == Agreement.enterprise_id)
+        .join(Bank, Bank.id == Agreement.bank_id)
+    )
+
+
+@dataclass(frozen=True)
+class Totals:
+    enterprises: int
+    banks: int
+    agreements: int
+    amount: Decimal
+    disbursed: Decimal
+    unconfirmed: int
+    as_of: date
+
+    @property
+    def landing_rate(self) -> Decimal | None:
+        return (
+            (self.disbursed / self.amount * 100).quantize(Decimal("0.1")) if self.amount else None
+        )
+
+    def sentence(self) -> str:
+        d = self.as_of
+        return (
+            f"截至 {d.year}年{d.month}月{d.day}日，共有 {self.enterprises} 户企业与 {self.banks} 家商业银行"
+            f"签订了意向协议，协议金额 {yi(self.amount)} 亿元"
+        )
+
+    def sentence_en(self) -> str:
+        return (
+            f"As of {self.as_of.isoformat()}, {self.enterprises} enterprises have signed intent agreements "
+            f"with {self.banks} commercial banks, for {yi(self.amount)} 亿元"
+        )
+
+
+def totals(f: Filters, *, today: date | None = None) -> Totals:
+    row = db.session.execute(
+        _base(
+            sa.func.count(sa.distinct(Agreement.enterprise_id)),
+            sa.func.count(sa.distinct(Agreement.bank_id)),
+            sa.func.count(Agreement.id),
+            sa.func.coalesce(sa.func.sum(Agreement.amount), ZERO),
+            sa.func.coalesce(sa.func.sum(Agreement.disbursed_amount), ZERO),
+        ).where(*_where(f))
+    ).one()
+    unconfirmed_where = [c for c in _where(f)[1:]] + [
+        Agreement.status.in_([AgreementStatus.SIGNED, AgreementStatus.DISPUTED])
+    ]
+    unconfirmed = (
+        db.session.scalar(_base(sa.func.count(Agreement.id)).where(*unconfirmed_where)) or 0
+    )
+    as_of = min(f.date_to, today or date.today()) if f.date_to else (today or date.today())
+    return Totals(row[0], row[1], row[2], Decimal(row[3]), Decimal(row[4]), unconfirmed, as_of)
+
+
+@dataclass
+class BreakdownRow:
+    key: str
+    label: str
+    enterprises: int
+    banks: int
+    agreements: int
+    amount: Decimal
+    disbursed: Decimal
+    children: list[BreakdownRow] = field(default_factory=list)
+
+    @property
+    def landing_rate(self) -> Decimal | None:
+        return (
+            (self.disbursed / self.amount * 100).quantize(Decimal("0.1")) if self.amount else None
+        )
+
+
+@dataclass
+class Breakdown:
+    key: str
+    title: str
+    rows: list[BreakdownRow]
+
+    @property
+    def amount(self) -> Decimal:
+        return sum((r.amount for r in self.rows), ZERO)
+
+    @property
+    def agreements(self) -> int:
+        return sum(r.agreements for r in self.rows)
+
+
+def _grouped(f: Filters, key_column, *extra_joins) -> list[tuple]:
+    stmt = _base(
+        key_column,
+        sa.func.count(sa.distinct(Agreement.enterprise_id)),
+        sa.func.count(sa.distinct(Agreement.bank_id)),
+        sa.func.count(Agreement.id),
+        sa.func.coalesce(sa.func.sum(Agreement.amount), ZERO),
+        sa.func.coalesce(sa.func.sum(Agreement.disbursed_amount), ZERO),
+    )
+    for target, on in extra_joins:
+        stmt = stmt.outerjoin(target, on)
+    return db.session.execute(stmt.where(*_where(f)).group_by(key_column)).all()
+
+
+def _rows(result: Iterable[tuple], label_of) -> list[BreakdownRow]:
+    rows = [
+        BreakdownRow(
+            str(key) if key is not None else "", str(label_of(key)), e, b, n, Decimal(a), Decimal(d)
+        )
+        for key, e, b, n, a, d in result
+    ]
+    return sorted(rows, key=lambda r: (-r.amount, r.label))
+
+
+def breakdowns(f: Filters, language: str = "zh") -> list[Breakdown]:
+    en = language == "en"
+    none_label = _l("None")
+    banks = {b.id: b for b in db.session.scalars(sa.select(Bank))}
+    branches = {b.id: b.name for b in db.session.scalars(sa.select(Branch))}
+    by_bank = _rows(_grouped(f, Agreement.bank_id), lambda k: banks[k].short_name)
+    branch_rows = db.session.execute(
+        _base(
+            Agreement.bank_id,
+            Agreement.branch_id,
+            sa.func.count(sa.distinct(Agreement.enterprise_id)),
+            sa.func.count(sa.distinct(Agreement.bank_id)),
+            sa.func.count(Agreement.id),
+            sa.func.coalesce(sa.func.sum(Agreement.amount), ZERO),
+            sa.func.coalesce(sa.func.sum(Agreement.disbursed_amount), ZERO),
+        )
+        .where(*_where(f))
+        .group_by(Agreement.bank_id, Agreement.branch_id)
+    ).all()
+    for row in by_bank:
+        row.children = sorted(
+            (
+                BreakdownRow(str(br), branches.get(br, ""), e, b, n, Decimal(a), Decimal(d))
+                for bank_id, br, e, b, n, a, d in branch_rows
+                if str(bank_id) == row.key
+            ),
+            key=lambda r: -r.amount,
+        )
+    sections = {
+        i.code: (i.name_en if en else i.name)
+        for i in db.session.scalars(sa.select(Industry).where(Industry.level == "section"))
+    }
+    by_industry = _rows(
+        _grouped(f, _section_of_enterprise(), *_industry_joins()),
+        lambda k: f"{k} {sections.get(k, k)}",
+    )
+    regions = {r.code: r.display_name(language) for r in db.session.scalars(sa.select(Region))}
+    events = {e.id: e.title for e in db.session.scalars(sa.select(Event))}
+    month = sa.func.substr(sa.cast(Agreement.signed_on, sa.String), 1, 7)
+    result = [
+        Breakdown("bank", str(_l("By bank")), by_bank),
+        Breakdown(
+            "bank_type",
+            str(_l("By type of bank")),
+            _rows(_grouped(f, Bank.bank_type), lambda k: BankType(k).label),
+        ),
+        Breakdown("industry", str(_l("By industry section")), by_industry),
+        Breakdown(
+            "size",
+            str(_l("By enterprise size")),
+            _rows(_grouped(f, Enterprise.size), lambda k: EnterpriseSize(k).label),
+        ),
+        Breakdown(
+            "town",
+            str(_l("By town")),
+            _rows(_grouped(f, Enterprise.region_code), lambda k: regions.get(k, k)),
+        ),
+        Breakdown(
+            "month",
+            str(_l("By month signed")),
+            sorted(_rows(_grouped(f, month), lambda k: k), key=lambda r: r.key),
+        ),
+        Breakdown(
+            "guarantee",
+            str(_l("By guarantee method")),
+            _rows(_grouped(f, Agreement.guarantee), lambda k: Guarantee(k).label),
+        ),
+        Breakdown(
+            "product_type",
+            str(_l("By product type")),
+            _rows(
+                _grouped(f, Product.product_type, (Product, Product.id == Agreement.product_id)),
+                lambda k: ProductType(k).label if k else none_label,
+            ),
+        ),
+        Breakdown(
+            "event",
+            str(_l("By matchmaking event")),
+            _rows(
+                _grouped(f, Agreement.event_id),
+                lambda k: events.get(k, _l("Not at an event")) if k else _l("Not at an event"),
+            ),
+        ),
+    ]
+    return result
+
+
+_OWN = sa.orm.aliased(Industry, name="own_industry")
+_PARENT = sa.orm.aliased(Industry, name="parent_industry")
+
+
+def _industry_joins():
+    return (
+        (_OWN, _OWN.code == Enterprise.industry_code),
+        (_PARENT, _PARENT.code == _OWN.parent_code),
+    )
+
+
+def _section_of_enterprise():
+    """The GB/T 4754 section of the enterprise's division (or real-estate class)."""
+    return sa.case(
+        (_OWN.level == "section", _OWN.code),
+        (_OWN.level == "division", _OWN.parent_code),
+        else_=_PARENT.parent_code,
+    )
+
+
+def disbursed_by_month(f: Filters) -> list[tuple[str, Decimal]]:
+    month = sa.func.substr(sa.cast(Disbursement.disbursed_on, sa.String), 1, 7)
+    rows = db.session.execute(
+        _base(month, sa.func.coalesce(sa.func.sum(Disbursement.amount), ZERO))
+        .join(Disbursement, Disbursement.agreement_id == Agreement.id)
+        .where(*_where(f))
+        .group_by(month)
+        .order_by(month)
+    ).all()
+    return [(m, Decimal(a)) for m, a in rows]
+
+
+@dataclass(frozen=True)
+class FunnelStep:
+    key: str
+    label: str
+    needs: int
+    amount: Decimal
+    share: Decimal | None  # of the step before
+
+
+def funnel(f: Filters) -> list[FunnelStep]:
+    """Needs posted -> routed -> picked up -> accepted -> confirmed -> approved -> disbursed."""
+    need_filter = [Need.posted_at.is_not(None)]
+    if f.date_from:
+        need_filter.append(Need.posted_at >= datetime.combine(f.date_from, time.min, tzinfo=UTC))
+    if f.date_to:
+        need_filter.append(
+            Need.posted_at < datetime.combine(f.date_to + timedelta(days=1), time.min, tzinfo=UTC)
+        )
+    if f.region:
+        need_filter.append(Enterprise.region_code.in_(region_codes(f.region)))
+    if f.size:
+        need_filter.append(Enterprise.size == f.size)
+    if f.first_loan:
+        need_filter.append(Enterprise.first_loan.is_(True))
+    if f.industry:
+        need_filter.append(
+            Enterprise.industry_code.in_(
+                sa.select(Industry.code).where(
+                    sa.or_(Industry.parent_code == f.industry, Industry.code == f.industry)
+                )
+            )
+        )
+    eng_filter = []
+    if f.bank_id:
+        eng_filter.append(Engagement.bank_id == f.bank_id)
+    if f.bank_type:
+        eng_filter.append(
+            Engagement.bank_id.in_(sa.select(Bank.id).where(Bank.bank_type == f.bank_type))
+        )
+
+    def needs_where(*conditions):
+        stmt = (
+            sa.select(sa.func.count(Need.id), sa.func.coalesce(sa.func.sum(Need.amount), ZERO))
+            .select_from(Need)
+            .join(Enterprise, Enterprise.id == Need.enterprise_id)
+            .where(*need_filter)
+        )
+        for c in conditions:
+            stmt = stmt.where(c)
+        n, a = db.session.execute(stmt).one()
+        return n, Decimal(a)
+
+    def engaged(condition):
+        return Need.id.in_(sa.select(Engagement.need_id).where(condition, *eng_filter))
+
+    def agreed(condition):
+        agreement_filter = [condition]
+        if f.bank_id:
+            agreement_filter.append(Agreement.bank_id == f.bank_id)
+        return Need.id.in_(sa.select(Agreement.need_id).where(*agreement_filter))
+
+    counted = Agreement.status.in_(COUNTED_AGREEMENT_STATUSES)
+    steps = [
+        ("posted", _l("Needs posted"), needs_where()),
+        ("routed", _l("Routed to banks"), needs_where(engaged(sa.true()))),
+        (
+            "picked_up",
+            _l("Picked up by a bank"),
+            needs_where(engaged(Engagement.picked_up_at.is_not(None))),
+        ),
+        (
+            "accepted",
+            _l("Accepted by the enterprise"),
+            needs_where(engaged(Engagement.accepted_at.is_not(None))),
+        ),
+        ("confirmed", _l("Agreement confirmed"), needs_where(agreed(counted))),
+        (
+            "approved",
+            _l("Approved"),
+            needs_where(agreed(sa.and_(counted, Agreement.approved_on.is_not(None)))),
+        ),
+        (
+            "disbursed",
+            _l("Disbursed"),
+            needs_where(agreed(sa.and_(counted, Agreement.disbursed_amount > 0))),
+        ),
+    ]
+    result, previous = [], None
+    for key, label, (n, amount) in steps:
+        share = (Decimal(n) / previous * 100).quantize(Decimal("0.1")) if previous else None
+        result.append(FunnelStep(key, str(label), n, amount, share))
+        previous = n
+    return result
+
+
+@dataclass(frozen=True)
+class LeagueRow:
+    bank: Bank
+    routed: int
+    on_time_share: Decimal | None
+    median_hours: Decimal | None
+    overdue_now: int
+    agreements: int
+    amount: Decimal
+    disbursed: Decimal
+
+    @property
+    def landing_rate(self) -> Decimal | None:
+        return (
+            (self.disbursed / self.amount * 100).quantize(Decimal("0.1")) if self.amount else None
+        )
+
+
+LEAGUE_SORTS = (
+    "amount",
+    "routed",
+    "on_time",
+    "median_hours",
+    "overdue",
+    "agreements",
+    "disbursed",
+    "landing",
+)
+
+
+def league(f: Filters, sort: str = "amount") -> list[LeagueRow]:
+    banks = {b.id: b for b in db.session.scalars(sa.select(Bank))}
+    eng_where = []
+    if f.bank_id:
+        eng_where.append(Engagement.bank_id == f.bank_id)
+    if f.bank_type:
+        eng_where.append(
+            Engagement.bank_id.in_(sa.select(Bank.id).where(Bank.bank_type == f.bank_type))
+        )
+    routed = dict(
+        db.session.execute(
+            sa.select(Engagement.bank_id, sa.func.count(Engagement.id))
+            .where(*eng_where)
+            .group_by(Engagement.bank_id)
+        ).all()
+    )
+    on_time = dict(
+        db.session.execute(
+            sa.select(Engagement.bank_id, sa.func.count(Engagement.id))
+            .where(
+                Engagement.picked_up_at.is_not(None),
+                Engagement.responded_on_time.is_(True),
+                *eng_where,
+            )
+            .group_by(Engagement.bank_id)
+        ).all()
+    )
+    overdue = dict(
+        db.session.execute(
+            sa.select(Engagement.bank_id, sa.func.count(Engagement.id))
+            .where(Engagement.status == EngagementStatus.OVERDUE, *eng_where)
+            .group_by(Engagement.bank_id)
+        ).all()
+    )
+    hours: dict[int, list[float]] = {}
+    for bank_id, start, first in db.session.execute(
+        sa.select(Engagement.bank_id, Engagement.routed_at, Engagement.first_response_at).where(
+            Engagement.first_response_at.is_not(None), *eng_where
+        )
+    ):
+        hours.setdefault(bank_id, []).append(working_hours_between(_aware(start), _aware(first)))
+    money = {int(r.key): r for r in _rows(_grouped(f, Agreement.bank_id), lambda k: k)}
+    rows = []
+    for bank_id in sorted(set(routed) | set(money)):
+        m = money.get(bank_id)
+        n = routed.get(bank_id, 0)
+        rows.append(
+            LeagueRow(
+                banks[bank_id],
+                n,
+                (Decimal(on_time.get(bank_id, 0)) / n * 100).quantize(Decimal("0.1"))
+                if n
+                else None,
+                Decimal(f"{statistics.median(hours[bank_id]):.1f}") if hours.get(bank_id) else None,
+                overdue.get(bank_id, 0),
+                m.agreements if m else 0,
+                m.amount if m else ZERO,
+                m.disbursed if m else ZERO,
+            )
+        )
+    keys = {
+        "amount": lambda r: -r.amount,
+        "routed": lambda r: -r.routed,
+        "on_time": lambda r: -(r.on_time_share or -1),
+        "median_hours": lambda r: r.median_hours if r.median_hours is not None else Decimal("1e9"),
+        "overdue": lambda r: -r.overdue_now,
+        "agreements": lambda r: -r.agreements,
+        "disbursed": lambda r: -r.disbursed,
+        "landing": lambda r: -(r.landing_rate or -1),
+    }
+    return sorted(rows, key=lambda r: (keys.get(sort, keys["amount"])(r), r.bank.short_name))
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
+
+
+@dataclass(frozen=True)
+class WatchItem:
+    kind: str  # "overdue" or "stalled"
+    bank: Bank
+    branch: Branch | None
+    days_late: int
+    engagement: Engagement | None = None
+    agreement: Agreement | None = None
+
+
+def watch_list(f: Filters, *, now: datetime | None = None) -> list[WatchItem]:
+    now = now or utcnow()
+    items = []
+    stmt = (
+        sa.select(Engagement)
+        .where(Engagement.status == EngagementStatus.OVERDUE)
+        .options(
+            sa.orm.joinedload(Engagement.bank),
+            sa.orm.joinedload(Engagement.branch),
+            sa.orm.joinedload(Engagement.need),
+        )
+        .order_by(Engagement.deadline_at)
+    )
+    if f.bank_id:
+        stmt = stmt.where(Engagement.bank_id == f.bank_id)
+    for e in db.session.scalars(stmt).unique():
+        items.append(
+            WatchItem(
+                "overdue",
+                e.bank,
+                e.branch,
+                max((now - _aware(e.deadline_at)).days, 0),
+                engagement=e,
+            )
+        )
+    cutoff = now.date() - timedelta(days=STALLED_AFTER_DAYS)
+    stmt = (
+        sa.select(Agreement)
+        .where(
+            Agreement.status.in_([AgreementStatus.CONFIRMED, AgreementStatus.APPROVED]),
+            Agreement.signed_on < cutoff,
+            Agreement.disbursed_amount == 0,
+        )
+        .options(sa.orm.joinedload(Agreement.bank), sa.orm.joinedload(Agreement.branch))
+        .order_by(Agreement.signed_on)
+    )
+    if f.bank_id:
+        stmt = stmt.where(Agreement.bank_id == f.bank_id)
+    for a in db.session.scalars(stmt).unique():
+        items.append(
+            WatchItem(
+                "stalled",
+                a.bank,
+                a.branch,
+                (now.date() - a.signed_on).days - STALLED_AFTER_DAYS,
+                agreement=a,
+            )
+        )
+    return items
+
+
+def remind(official: User, bank: Bank, text: str) -> int:
+    """Send a reminder (督办) to the bank's managers; it is recorded."""
+    text = (text or "").strip()[:300]
+    managers = list(
+        db.session.scalars(
+            sa.select(User)
+            .join(Branch, Branch.id == User.branch_id)
+            .where(Branch.bank_id == bank.id, User.role == Role.BANK_MANAGER, User.active.is_(True))
+        )
+    )
+    for manager in managers:
+        notify(manager, "reminder", text=text)
+    record(
+        official, "reminder_sent", bank, note=text, changes={"managers": [m.id for m in managers]}
+    )
+    db.session.commit()
+    return len(managers)
+
+
+def pending_verifications() -> int:
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(Enterprise.id)).where(
+                Enterprise.status == EnterpriseStatus.PENDING
+            )
+        )
+        or 0
+    )

@@ -1,0 +1,114 @@
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from app.engagements.services import tick
+from app.forms import EmptyForm
+from app.i18n import current_language
+from app.models import Bank, Event, Region, db
+from app.models.enums import BankType, EnterpriseSize, RegionLevel, Role
+from app.reference.industries import SECTIONS
+from app.reports import bp, exports, services
+from app.security import OVERSIGHT_ROLES, request_user, roles
+
+SUMMARY_ROLES = (*OVERSIGHT_ROLES, Role.BANK_MANAGER)
+
+
+def _compute():
+    user = request_user()
+    f = services.filters_from(request.args, user)
+    totals = services.totals(f)
+    language = current_language()
+    sentence = totals.sentence_en() if language == "en" else totals.sentence()
+    return user, f, totals, sentence
+
+
+@bp.route("/reports/summary")
+@roles(*SUMMARY_ROLES)
+def summary():
+    tick()
+    user, f, totals, sentence = _compute()
+    sort = request.args.get("sort", "amount")
+    return render_template(
+        "reports/summary.html",
+        f=f,
+        totals=totals,
+        sentence=sentence,
+        breakdowns=services.breakdowns(f, current_language()),
+        disbursed_by_month=services.disbursed_by_month(f),
+        funnel=services.funnel(f),
+        league=services.league(f, sort if sort in services.LEAGUE_SORTS else "amount"),
+        sort=sort,
+        watch=services.watch_list(f),
+        pending=services.pending_verifications() if user.role in OVERSIGHT_ROLES else None,
+        is_bank=user.role is Role.BANK_MANAGER,
+        banks=db.session.query(Bank).order_by(Bank.bank_type, Bank.name).all(),
+        events=db.session.query(Event).order_by(Event.held_on.desc()).all(),
+        regions=db.session.query(Region)
+        .filter(Region.level.in_([RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWN]))
+        .order_by(Region.code)
+        .all(),
+        sections=SECTIONS,
+        bank_types=BankType.choices(),
+        sizes=EnterpriseSize.choices(),
+        remind_form=EmptyForm(),
+        args=f.as_args(),
+    )
+
+
+@bp.route("/reports/summary.xlsx")
+@roles(*SUMMARY_ROLES)
+def summary_xlsx():
+    _user, f, totals, sentence = _compute()
+    content = exports.workbook(
+        totals,
+        sentence,
+        services.breakdowns(f, current_language()),
+        services.funnel(f),
+        services.league(f),
+    )
+    return Response(
+        content,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={
+            "Content-Disposition": f"attachment; filename=summary-{totals.as_of.isoformat()}.xlsx"
+        },
+    )
+
+
+@bp.route("/reports/summary.csv")
+@roles(*SUMMARY_ROLES)
+def summary_csv():
+    _user, f, totals, _sentence = _compute()
+    table = request.args.get("table") or "bank"
+    if table == "funnel":
+        header, rows = exports.funnel_table(services.funnel(f))
+    elif table == "league":
+        header, rows = exports.league_table(services.league(f))
+    else:
+        found = [b for b in services.breakdowns(f, current_language()) if b.key == table]
+        if not found:
+            abort(404)
+        header, rows = exports.breakdown_table(found[0])
+    return Response(
+        exports.to_csv(header, rows),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f"attachment; filename={table}-{totals.as_of.isoformat()}.csv"
+        },
+    )
+
+
+@bp.route("/reports/remind/<int:bank_id>", methods=["POST"])
+@roles(*OVERSIGHT_ROLES)
+def remind(bank_id: int):
+    bank = db.session.get(Bank, bank_id) or abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    text = _(
+        "Please answer the overdue needs and follow up the agreements without disbursement on the watch list."
+    )
+    sent = services.remind(request_user(), bank, text)
+    flash(
+        _("Reminder sent to %(n)s managers of %(bank)s.", n=sent, bank=bank.short_name), "success"
+    )
+    return redirect(url_for("reports.summary", **request.args))

@@ -1,0 +1,317 @@
+"""The officials' summary: the sentence counted by hand, breakdowns summing to it, filters,
+exports, the league table and the watch list, and who may see what."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from app.models import Agreement, AuditEntry, Branch, Engagement, Need, Notification
+from app.models import db as _db
+from app.models.base import utcnow
+from app.models.enums import (
+    AgreementStatus,
+    EngagementOrigin,
+    EngagementStatus,
+    EnterpriseSize,
+    Guarantee,
+    NeedStatus,
+    Purpose,
+    Role,
+)
+from app.reports import services
+
+TODAY = date.today()
+
+
+@pytest.fixture()
+def make_agreement(db):
+    def make(
+        enterprise,
+        bank,
+        *,
+        branch=None,
+        amount="1000000",
+        status=AgreementStatus.CONFIRMED,
+        signed_on=None,
+        disbursed="0",
+        officer=None,
+        event=None,
+    ) -> Agreement:
+        branch = branch or bank.branches[0]
+        need = Need(
+            enterprise_id=enterprise.id,
+            amount=Decimal(amount),
+            term_months=12,
+            purpose=Purpose.OTHER,
+            guarantees=frozenset({Guarantee.CREDIT}),
+            max_rate=Decimal("5"),
+            needed_by=TODAY + timedelta(days=30),
+            status=NeedStatus.SIGNED,
+            posted_at=utcnow(),
+        )
+        db.session.add(need)
+        db.session.flush()
+        engagement = Engagement(
+            need_id=need.id,
+            bank_id=bank.id,
+            branch_id=branch.id,
+            origin=EngagementOrigin.ROUTED,
+            status=EngagementStatus.ACCEPTED,
+            deadline_at=utcnow() + timedelta(days=3),
+            picked_up_at=utcnow(),
+            accepted_at=utcnow(),
+            first_response_at=utcnow(),
+            responded_on_time=True,
+        )
+        db.session.add(engagement)
+        db.session.flush()
+        agreement = Agreement(
+            engagement_id=engagement.id,
+            need_id=need.id,
+            enterprise_id=enterprise.id,
+            bank_id=bank.id,
+            branch_id=branch.id,
+            officer_id=officer.id,
+            amount=Decimal(amount),
+            term_months=12,
+            rate=Decimal("4"),
+            guarantee=Guarantee.CREDIT,
+            signed_on=signed_on or TODAY,
+            status=status,
+            disbursed_amount=Decimal(disbursed),
+            event=event,
+            approved_amount=Decimal(amount)
+            if status in (AgreementStatus.APPROVED, AgreementStatus.DISBURSED)
+            else None,
+            approved_on=(signed_on or TODAY)
+            if status in (AgreementStatus.APPROVED, AgreementStatus.DISBURSED)
+            else None,
+        )
+        db.session.add(agreement)
+        db.session.commit()
+        return agreement
+
+    return make
+
+
+@pytest.fixture()
+def figures(db, make_bank, make_enterprise, make_user, make_agreement):
+    bank_x = make_bank(name="甲银行", branches=2)
+    bank_y = make_bank(name="乙银行")
+    officer = make_user(Role.OFFICIAL)
+    a = make_enterprise(
+        region_code="990121002", industry_code="13", size=EnterpriseSize.SMALL, first_loan=True
+    )
+    b = make_enterprise(region_code="990121003", industry_code="52", size=EnterpriseSize.MICRO)
+    c = make_enterprise()
+    rows = [
+        make_agreement(a, bank_x, branch=bank_x.branches[0], amount="3000000", officer=officer),
+        make_agreement(
+            a,
+            bank_x,
+            branch=bank_x.branches[1],
+            amount="2000000",
+            officer=officer,
+            status=AgreementStatus.DISBURSED,
+            disbursed="1500000",
+            signed_on=TODAY - timedelta(days=40),
+        ),
+        make_agreement(
+            b, bank_y, amount="1234567.89", officer=officer, status=AgreementStatus.APPROVED
+        ),
+        make_agreement(
+            c, bank_y, amount="9000000", officer=officer, status=AgreementStatus.CANCELLED
+        ),
+        make_agreement(c, bank_y, amount="8000000", officer=officer, status=AgreementStatus.SIGNED),
+    ]
+    return {"x": bank_x, "y": bank_y, "a": a, "b": b, "c": c, "rows": rows}
+
+
+def test_the_sentence_matches_a_count_made_by_hand(client, login_as, figures):
+    counted = [
+        r
+        for r in figures["rows"]
+        if r.status
+        in (AgreementStatus.CONFIRMED, AgreementStatus.APPROVED, AgreementStatus.DISBURSED)
+    ]
+    enterprises = len({r.enterprise_id for r in counted})
+    banks = len({r.bank_id for r in counted})
+    amount = sum((r.amount for r in counted), Decimal(0))
+    assert (enterprises, banks, amount) == (2, 2, Decimal("6234567.89"))
+    login_as(Role.OFFICIAL)
+    page = client.get("/reports/summary").get_data(as_text=True)
+    sentence = f"截至 {TODAY.year}年{TODAY.month}月{TODAY.day}日，共有 2 户企业与 2 家商业银行签订了意向协议，协议金额 0.06 亿元"
+    assert sentence in page
+    assert "1 份协议等待企业确认" in page
+
+
+def test_every_breakdown_sums_exactly_to_the_total(app, figures, db):
+    f = services.Filters()
+    total = services.totals(f)
+    with app.test_request_context():
+        breakdowns = services.breakdowns(f)
+    assert {b.key for b in breakdowns} == {
+        "bank",
+        "bank_type",
+        "industry",
+        "size",
+        "town",
+        "month",
+        "guarantee",
+        "product_type",
+        "event",
+    }
+    for b in breakdowns:
+        assert b.amount == total.amount, b.key
+        assert b.agreements == total.agreements, b.key
+    by_bank = next(b for b in breakdowns if b.key == "bank")
+    x = next(r for r in by_bank.rows if r.key == str(figures["x"].id))
+    assert len(x.children) == 2 and sum(c.amount for c in x.children) == x.amount
+    disbursed = sum((a for _m, a in services.disbursed_by_month(f)), Decimal(0))
+    assert disbursed <= total.disbursed
+
+
+@pytest.mark.parametrize(
+    ("args", "expected_amount"),
+    [
+        ({"from": (TODAY - timedelta(days=10)).isoformat()}, Decimal("4234567.89")),
+        ({"to": (TODAY - timedelta(days=10)).isoformat()}, Decimal("2000000.00")),
+        ({"region": "990121002"}, Decimal("5000000.00")),
+        ({"region": "990100"}, Decimal("6234567.89")),  # the city includes its counties and towns
+        ({"industry": "C"}, Decimal("5000000.00")),
+        ({"industry": "F"}, Decimal("1234567.89")),
+        ({"size": "micro"}, Decimal("1234567.89")),
+        ({"first_loan": "1"}, Decimal("5000000.00")),
+    ],
+)
+def test_filters(figures, make_user, args, expected_amount):
+    official = make_user(Role.OFFICIAL)
+    f = services.filters_from(args, official)
+    assert services.totals(f).amount == expected_amount
+
+
+def test_bank_and_bank_type_filters(figures, make_user):
+    official = make_user(Role.OFFICIAL)
+    f = services.filters_from({"bank": str(figures["y"].id)}, official)
+    assert services.totals(f).amount == Decimal("1234567.89")
+    f = services.filters_from({"bank_type": "state_owned"}, official)
+    assert services.totals(f).agreements == 0
+
+
+def test_a_bank_manager_sees_only_its_own_bank_and_cannot_widen_it(
+    client, login, make_user, figures
+):
+    manager = make_user(Role.BANK_MANAGER, bank=figures["y"])
+    login(manager)
+    page = client.get(f"/reports/summary?bank={figures['x'].id}").get_data(as_text=True)
+    assert "共有 1 户企业与 1 家商业银行" in page
+    assert figures["x"].short_name not in page.split("<main")[1]
+    workbook = load_workbook(
+        io.BytesIO(client.get(f"/reports/summary.xlsx?bank={figures['x'].id}").data)
+    )
+    assert workbook.worksheets[0]["B5"].value == 1  # agreements
+
+
+def test_enterprises_and_officers_never_see_the_summary(client, login_as):
+    login_as(Role.ENTERPRISE)
+    assert client.get("/reports/summary").status_code == 403
+    client.post("/logout")
+    login_as(Role.BANK_OFFICER)
+    assert client.get("/reports/summary").status_code == 403
+
+
+def test_the_workbook_and_csv_carry_the_same_figures(client, login_as, figures):
+    login_as(Role.OFFICIAL)
+    response = client.get("/reports/summary.xlsx")
+    assert response.status_code == 200
+    workbook = load_workbook(io.BytesIO(response.data))
+    summary = workbook.worksheets[0]
+    assert summary["A1"].value.startswith("截至")
+    values = [summary.cell(row=r, column=2).value for r in range(3, 10)]
+    assert values[:3] == [2, 2, 3]  # enterprises, banks, agreements
+    assert values[3] == pytest.approx(0.06)
+    by_bank = workbook["按银行"]
+    amounts = [row[4].value for row in by_bank.iter_rows(min_row=2)]
+    assert sum(amounts) == pytest.approx(623.46, abs=0.01)
+    csv_text = client.get("/reports/summary.csv?table=bank").get_data(as_text=True)
+    assert (
+        csv_text.startswith("\ufeff")
+        and figures["x"].short_name in csv_text.split("\n")[1] + csv_text.split("\n")[2]
+    )
+    assert client.get("/reports/summary.csv?table=nope").status_code == 404
+
+
+def test_the_page_makes_no_query_per_row(app, client, login_as, figures, make_agreement, make_user):
+    login_as(Role.OFFICIAL)
+    client.get("/reports/summary")
+    statements = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if not statement.startswith(
+            ("SAVEPOINT", "RELEASE", "ROLLBACK TO")
+        ):  # the test's own transaction
+            statements.append(statement)
+
+    engine = _db.engine
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        _db.session.expire_all()
+        client.get("/reports/summary")
+        few = len(statements)
+        officer = make_user(Role.OFFICIAL)
+        for _ in range(10):
+            make_agreement(figures["b"], figures["y"], officer=officer)
+        statements.clear()
+        _db.session.expire_all()
+        client.get("/reports/summary")
+        many = len(statements)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    assert many == few
+
+
+def test_the_watch_list_and_a_reminder(client, login_as, make_user, figures, make_agreement, db):
+    manager = make_user(Role.BANK_MANAGER, bank=figures["y"])
+    stalled = make_agreement(
+        figures["b"], figures["y"], officer=manager, signed_on=TODAY - timedelta(days=61)
+    )
+    late = db.session.scalar(
+        sa.select(Engagement).where(Engagement.id == figures["rows"][0].engagement_id)
+    )
+    late.status = EngagementStatus.OVERDUE
+    late.deadline_at = utcnow() - timedelta(days=3)
+    db.session.commit()
+    items = services.watch_list(services.Filters())
+    kinds = {(w.kind, w.bank.id) for w in items}
+    assert ("stalled", figures["y"].id) in kinds and ("overdue", figures["x"].id) in kinds
+    assert next(w for w in items if w.agreement is stalled).days_late == 1
+    official = login_as(Role.OFFICIAL)
+    page = client.get("/reports/summary").get_data(as_text=True)
+    assert "督办" in page
+    response = client.post(f"/reports/remind/{figures['y'].id}")
+    assert response.status_code == 302
+    assert db.session.scalar(
+        sa.select(Notification.kind).where(
+            Notification.user_id == manager.id, Notification.kind == "reminder"
+        )
+    )
+    assert db.session.scalar(
+        sa.select(AuditEntry).where(
+            AuditEntry.action == "reminder_sent", AuditEntry.actor_id == official.id
+        )
+    )
+
+
+def test_the_funnel_narrows_step_by_step(figures):
+    steps = services.funnel(services.Filters())
+    counts = [s.needs for s in steps]
+    assert counts == sorted(counts, reverse=True)
+    assert steps[0].key == "posted" and steps[-1].key == "disbursed"
+    assert steps[4].needs == 3  # needs with a confirmed agreement
+    assert Branch
