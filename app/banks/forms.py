@@ -5,7 +5,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from app.auth.forms import password_strength
 from app.banks.services import BankInput, BranchInput
-from app.enterprises.forms import _region_choices
+from app.enterprises.forms import region_choices
 from app.forms import options
 from app.models.enums import BankType, Role
 
@@ -57,7 +57,7 @@ class BranchForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.region_code.choices = _region_choices()
+        self.region_code.choices = region_choices()
 
     def to_input(self) -> BranchInput:
         return BranchInput(

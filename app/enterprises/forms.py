@@ -42,7 +42,7 @@ def _industry_choices():
     return grouped_options(industries, group, label, placeholder=_l("Choose…"))
 
 
-def _region_choices():
+def region_choices():
     lang = current_language()
     regions = services.region_choices()
     counties = {r.code: r.display_name(lang) for r in regions if r.level.value == "county"}
@@ -123,7 +123,7 @@ class EnterpriseForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.industry_code.choices = _industry_choices()
-        self.region_code.choices = _region_choices()
+        self.region_code.choices = region_choices()
 
     def to_input(self, credit_code: str = "") -> services.EnterpriseInput:
         return services.EnterpriseInput(

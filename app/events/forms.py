@@ -10,7 +10,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from app.enterprises.forms import _region_choices
+from app.enterprises.forms import region_choices
 from app.events.services import EventInput
 from app.formatting import plain_wan
 from app.forms import MultiCheckboxField, options
@@ -34,7 +34,7 @@ class EventForm(FlaskForm):
 
     def __init__(self, banks, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.region_code.choices = _region_choices()
+        self.region_code.choices = region_choices()
         self.bank_ids.choices = options([(str(b.id), b.short_name) for b in banks])
 
     def to_input(self) -> EventInput:

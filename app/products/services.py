@@ -139,16 +139,24 @@ def _require_editor(user: User, bank: Bank) -> None:
 
 
 def _range(
-    errors: FieldErrors, low_field: str, high_field: str, low, high, *, low_min, high_max, messages
+    errors: FieldErrors,
+    low_field: str,
+    high_field: str,
+    low,
+    high,
+    *,
+    minimum,
+    maximum,
+    exclusive_minimum: bool,
+    messages,
 ) -> None:
+    """Both ends present and inside [minimum, maximum] (or (minimum, maximum]), low <= high."""
     missing, bounds, order = messages
     for name, value in ((low_field, low), (high_field, high)):
+        too_low = value is not None and (value <= minimum if exclusive_minimum else value < minimum)
         if value is None:
             errors.add(name, missing)
-        elif (
-            not (low_min < value if isinstance(low_min, Decimal) else low_min <= value)
-            or value > high_max
-        ):
+        elif too_low or value > maximum:
             errors.add(name, bounds)
     if (
         low is not None
@@ -174,8 +182,9 @@ def check(bank: Bank, data: ProductInput, today: date) -> None:
         "max_amount_wan",
         data.min_amount_wan,
         data.max_amount_wan,
-        low_min=Decimal(0),
-        high_max=Decimal("10000000"),
+        minimum=Decimal(0),
+        maximum=Decimal("10000000"),
+        exclusive_minimum=True,
         messages=(
             _l("Enter the amount in 万元."),
             _l("Amounts must be more than 0 万元."),
@@ -188,8 +197,9 @@ def check(bank: Bank, data: ProductInput, today: date) -> None:
         "max_term_months",
         data.min_term_months,
         data.max_term_months,
-        low_min=1,
-        high_max=360,
+        minimum=1,
+        maximum=360,
+        exclusive_minimum=False,
         messages=(
             _l("Enter the term in months."),
             _l("Terms must be between 1 and 360 months."),
@@ -202,8 +212,9 @@ def check(bank: Bank, data: ProductInput, today: date) -> None:
         "max_rate",
         data.min_rate,
         data.max_rate,
-        low_min=0,
-        high_max=MAX_RATE,
+        minimum=0,
+        maximum=MAX_RATE,
+        exclusive_minimum=False,
         messages=(
             _l("Enter the annual rate in percent."),
             _l("Rates must be between 0 and 36%."),

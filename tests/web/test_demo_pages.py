@@ -45,3 +45,63 @@ def test_the_demo_enterprise_sees_its_pages_in_both_languages(app, db, client):
         assert client.get(path).status_code == 200, path
         assert client.get(f"{path}?lang=en").status_code == 200, path
         client.get(f"{path}?lang=zh")
+
+
+def test_every_role_opens_its_pages_on_the_demo_data(app, db, client):
+    from app.models import Agreement, Engagement, Event, Product
+
+    app.test_cli_runner().invoke(args=["seed-demo"])
+    pages = {
+        Role.BANK_OFFICER: [
+            "/bank",
+            "/bank/pipeline",
+            "/bank/pipeline?view=working",
+            "/bank/pipeline?view=closed",
+            "/bank/products",
+            "/events",
+            "/notifications",
+        ],
+        Role.BANK_MANAGER: [
+            "/bank",
+            "/bank/staff",
+            "/reports/summary",
+            "/reports/summary.xlsx",
+            "/bank/pipeline",
+        ],
+        Role.OFFICIAL: [
+            "/official",
+            "/reports/summary",
+            "/reports/summary?sort=on_time",
+            "/reports/summary.csv?table=month",
+            "/banks",
+            "/events",
+            "/events/new",
+            "/enterprises",
+            "/needs",
+        ],
+        Role.ADMIN: ["/admin/", "/reports/summary"],
+        Role.ENTERPRISE: ["/enterprise", "/events", "/products", "/notifications"],
+    }
+    for role, paths in pages.items():
+        _sign_in(client, role)
+        for path in paths:
+            assert client.get(path).status_code == 200, (role, path)
+            assert (
+                client.get(path + ("&" if "?" in path else "?") + "lang=en").status_code == 200
+            ), (role, path)
+        client.get("/?lang=zh")
+        client.post("/logout")
+    _sign_in(client, Role.OFFICIAL)
+    for engagement_id in db.session.scalars(sa.select(Engagement.id).limit(40)):
+        assert client.get(f"/engagements/{engagement_id}").status_code == 200
+    for event_id in db.session.scalars(sa.select(Event.id)):
+        page = client.get(f"/events/{event_id}").get_data(as_text=True)
+        assert "本次对接会共有" in page
+    for bank_id in db.session.scalars(sa.select(Product.bank_id).distinct()):
+        assert client.get(f"/banks/{bank_id}").status_code == 200
+    for product_id in db.session.scalars(sa.select(Product.id)):
+        assert client.get(f"/products/{product_id}").status_code in (200, 404)
+    story = db.session.scalar(sa.select(Agreement).order_by(Agreement.id.desc()))
+    assert len(story.disbursements) == 2
+    page = client.get(f"/needs/{story.need_id}").get_data(as_text=True)
+    assert "超过响应时限未答复" in page and "放款：100 万元" in page and "放款：80 万元" in page

@@ -1,0 +1,345 @@
+"""Summary-page benchmark on PostgreSQL at province scale.
+
+    python -m bench.summary [--database-url postgresql://postgres@127.0.0.1/rongqiao_bench]
+                            [--agreements 150000] [--keep]
+
+Creates (or reuses, with --keep) a scratch database, fills it with generated banks,
+enterprises, needs, engagements, agreements and disbursements, then times the officials'
+summary page and its Excel export as an official would load them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import psycopg
+import sqlalchemy as sa
+
+from app import create_app
+from app.enterprises.credit_code import make as make_code
+from app.models import (
+    Agreement,
+    Bank,
+    Branch,
+    Disbursement,
+    Engagement,
+    Enterprise,
+    Need,
+    Region,
+    User,
+    db,
+)
+from app.models.enums import (
+    AgreementStatus,
+    BankType,
+    EngagementOrigin,
+    EngagementStatus,
+    EnterpriseSize,
+    EnterpriseStatus,
+    Guarantee,
+    NeedStatus,
+    Purpose,
+    RegionLevel,
+    Role,
+)
+from bench.generate import vocabulary
+
+TODAY = date(2026, 11, 28)
+PASSWORD = "bench password 1"  # noqa: S105 - a throwaway account in a scratch database
+
+
+def _fresh_database(url: str) -> None:
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(
+        admin.replace("postgresql+psycopg", "postgresql"), autocommit=True
+    ) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _insert(model, rows: list[dict], batch: int = 20_000) -> None:
+    for start in range(0, len(rows), batch):
+        db.session.execute(sa.insert(model), rows[start : start + batch])
+    db.session.commit()
+
+
+def fill(agreement_count: int) -> None:
+    from flask_migrate import upgrade
+
+    from app import reference_loader
+
+    upgrade()
+    reference_loader.load()
+    vocab, counties, towns = vocabulary("province")
+    existing = set(db.session.scalars(sa.select(Region.code)))
+    new_regions = [
+        {
+            "code": c,
+            "name": c,
+            "name_en": c,
+            "level": RegionLevel(vocab.region_level[c]),
+            "parent_code": vocab.region_parent[c],
+        }
+        for c in sorted(vocab.region_parent, key=len)
+        if c not in existing
+    ]
+    _insert(Region, new_regions)
+    rng = random.Random(3)
+    banks = [
+        {
+            "id": i + 1,
+            "name": f"银行{i + 1}",
+            "short_name": f"银行{i + 1}",
+            "bank_type": rng.choice(list(BankType)),
+            "credit_code": make_code(f"91990000MA{i + 1:07d}"),
+            "active": True,
+            "officers_may_edit_products": False,
+            "created_at": datetime.now(UTC),
+        }
+        for i in range(400)
+    ]
+    _insert(Bank, banks)
+    branches = [
+        {
+            "id": i + 1,
+            "bank_id": i % 400 + 1,
+            "name": f"支行{i + 1}",
+            "region_code": rng.choice(counties),
+            "address": "",
+            "phone": "",
+            "active": True,
+            "created_at": datetime.now(UTC),
+        }
+        for i in range(1200)
+    ]
+    _insert(Branch, branches)
+    officers = [
+        {
+            "id": i + 1,
+            "email": f"officer{i + 1}@bench.cn",
+            "name": "",
+            "password_hash": "x",
+            "role": Role.BANK_OFFICER,
+            "branch_id": i + 1,
+            "active": True,
+            "created_at": datetime.now(UTC),
+        }
+        for i in range(1200)
+    ]
+    _insert(User, officers)
+    enterprise_count = agreement_count * 2 // 3
+    divisions = [
+        "13",
+        "14",
+        "29",
+        "33",
+        "35",
+        "39",
+        "48",
+        "51",
+        "52",
+        "54",
+        "62",
+        "65",
+        "72",
+        "01",
+        "03",
+    ]
+    enterprises = [
+        {
+            "id": i + 1,
+            "name": f"企业{i + 1}",
+            "credit_code": make_code(f"91990000MB{i + 1:07d}"),
+            "legal_representative": "某",
+            "contact_name": "某",
+            "mobile": "13800000000",
+            "email": f"e{i}@x.cn",
+            "industry_code": rng.choice(divisions),
+            "region_code": rng.choice(towns),
+            "founded_on": date(2015, 1, 1),
+            "employees": 50,
+            "revenue": Decimal("10000000"),
+            "total_assets": Decimal("5000000"),
+            "tax_rating": None,
+            "first_loan": rng.random() < 0.3,
+            "size": rng.choice(list(EnterpriseSize)),
+            "size_reason": "",
+            "status": EnterpriseStatus.VERIFIED,
+            "rejection_reason": "",
+            "created_at": datetime.now(UTC),
+            "updated_at": datetime.now(UTC),
+        }
+        for i in range(enterprise_count)
+    ]
+    _insert(Enterprise, enterprises)
+    needs, engagements, agreements, disbursements = [], [], [], []
+    for i in range(agreement_count):
+        signed = TODAY - timedelta(days=rng.randint(0, 365))
+        amount = Decimal(rng.choice([10, 20, 50, 100, 200, 500])) * 10_000
+        branch = rng.randint(1, 1200)
+        bank = (branch - 1) % 400 + 1
+        enterprise = rng.randint(1, enterprise_count)
+        routed = datetime.combine(signed - timedelta(days=20), datetime.min.time(), tzinfo=UTC)
+        status = rng.choices(list(AgreementStatus), weights=[5, 25, 5, 25, 35, 5])[0]
+        needs.append(
+            {
+                "id": i + 1,
+                "enterprise_id": enterprise,
+                "amount": amount,
+                "term_months": 12,
+                "purpose": Purpose.OTHER,
+                "guarantees": frozenset({Guarantee.CREDIT}),
+                "collateral": frozenset(),
+                "max_rate": Decimal("5"),
+                "needed_by": signed + timedelta(days=30),
+                "description": "",
+                "status": NeedStatus.SIGNED,
+                "version": 1,
+                "created_at": routed,
+                "posted_at": routed,
+                "updated_at": routed,
+            }
+        )
+        engagements.append(
+            {
+                "id": i + 1,
+                "need_id": i + 1,
+                "bank_id": bank,
+                "branch_id": branch,
+                "officer_id": branch,
+                "origin": EngagementOrigin.ROUTED,
+                "status": EngagementStatus.ACCEPTED,
+                "score": Decimal("70"),
+                "routed_at": routed,
+                "deadline_at": routed + timedelta(days=3),
+                "first_response_at": routed + timedelta(hours=rng.randint(2, 90)),
+                "responded_on_time": rng.random() < 0.8,
+                "picked_up_at": routed + timedelta(days=1),
+                "accepted_at": routed + timedelta(days=2),
+                "decline_note": "",
+                "version": 1,
+            }
+        )
+        disbursed = amount if status is AgreementStatus.DISBURSED else Decimal(0)
+        agreements.append(
+            {
+                "id": i + 1,
+                "engagement_id": i + 1,
+                "need_id": i + 1,
+                "enterprise_id": enterprise,
+                "bank_id": bank,
+                "branch_id": branch,
+                "officer_id": branch,
+                "amount": amount,
+                "term_months": 12,
+                "rate": Decimal("4.1"),
+                "guarantee": rng.choice(list(Guarantee)),
+                "signed_on": signed,
+                "note": "",
+                "status": status,
+                "dispute_reason": "",
+                "disbursed_amount": disbursed,
+                "cancel_reason": "",
+                "version": 1,
+                "approved_amount": amount
+                if status in (AgreementStatus.APPROVED, AgreementStatus.DISBURSED)
+                else None,
+                "approved_on": signed + timedelta(days=5)
+                if status in (AgreementStatus.APPROVED, AgreementStatus.DISBURSED)
+                else None,
+                "created_at": routed,
+                "updated_at": routed,
+            }
+        )
+        if disbursed:
+            disbursements.append(
+                {
+                    "agreement_id": i + 1,
+                    "amount": disbursed,
+                    "disbursed_on": signed + timedelta(days=10),
+                    "recorded_by_id": branch,
+                    "created_at": routed,
+                }
+            )
+    _insert(Need, needs)
+    _insert(Engagement, engagements)
+    _insert(Agreement, agreements)
+    _insert(Disbursement, disbursements)
+    # Rows were given their ids; move the sequences past them for the rows the app adds.
+    for table in ("banks", "branches", "users", "enterprises", "needs", "engagements", "agreements"):
+        db.session.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
+    db.session.commit()
+
+
+def measure(app, runs: int) -> dict:
+    from app.auth.services import create_user
+
+    with app.app_context():
+        if not db.session.scalar(sa.select(User.id).where(User.email == "official@bench.cn")):
+            create_user(email="official@bench.cn", password=PASSWORD, role=Role.OFFICIAL)
+    client = app.test_client()
+    client.post("/login", data={"login": "official@bench.cn", "password": PASSWORD})
+    page = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        response = client.get("/reports/summary")
+        page.append(time.perf_counter() - t)
+        if response.status_code != 200:
+            raise RuntimeError(f"summary page answered {response.status_code}")
+    export = []
+    for _ in range(3):
+        t = time.perf_counter()
+        response = client.get("/reports/summary.xlsx")
+        export.append(time.perf_counter() - t)
+        if response.status_code != 200:
+            raise RuntimeError(f"export answered {response.status_code}")
+    ordered = sorted(page)
+    return {
+        "median": statistics.median(page),
+        "p95": ordered[max(0, int(len(ordered) * 0.95) - 1)],
+        "export": max(export),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--database-url", default="postgresql+psycopg://postgres@127.0.0.1/rongqiao_bench"
+    )
+    parser.add_argument("--agreements", type=int, default=150_000)
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--keep", action="store_true", help="reuse the filled database")
+    args = parser.parse_args()
+    if not args.keep:
+        _fresh_database(args.database_url)
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": args.database_url,
+            "WTF_CSRF_ENABLED": False,
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+    if not args.keep:
+        started = time.perf_counter()
+        with app.app_context():
+            fill(args.agreements)
+        print(
+            f"filled {args.agreements:,} agreements in {time.perf_counter() - started:.0f} s",
+            flush=True,
+        )
+    r = measure(app, args.runs)
+    print(
+        f"summary page: median {r['median'] * 1000:.0f} ms, p95 {r['p95'] * 1000:.0f} ms over {args.runs} loads; "
+        f"Excel export: {r['export']:.2f} s (worst of 3)"
+    )
+
+
+if __name__ == "__main__":
+    main()
