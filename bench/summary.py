@@ -272,8 +272,19 @@ def fill(agreement_count: int) -> None:
     _insert(Agreement, agreements)
     _insert(Disbursement, disbursements)
     # Rows were given their ids; move the sequences past them for the rows the app adds.
-    for table in ("banks", "branches", "users", "enterprises", "needs", "engagements", "agreements"):
-        db.session.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
+    for table in (
+        "banks",
+        "branches",
+        "users",
+        "enterprises",
+        "needs",
+        "engagements",
+        "agreements",
+    ):
+        statement = (
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"  # noqa: S608 - fixed names
+        )
+        db.session.execute(sa.text(statement))
     db.session.commit()
 
 
