@@ -50,6 +50,7 @@ from app.models.enums import (
     TaxRating,
 )
 from app.reference.regions import DEMO_COUNTY, DEMO_TOWNS
+from app.workdays import working_hours_between
 
 DEMO_PASSWORD = "Rongqiao-demo-2026"  # noqa: S105 - published in the README on purpose
 DEMO_LOGINS = {
@@ -923,6 +924,7 @@ class _Builder:
             return
         engagement.first_response_at = responded
         engagement.responded_on_time = on_time
+        engagement.response_hours = round(working_hours_between(start, responded), 1)
         engagement.officer_id = officer.id
         engagement.branch_id = officer.branch_id
         if outcome == "declined":

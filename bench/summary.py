@@ -220,6 +220,7 @@ def fill(agreement_count: int) -> None:
                 "deadline_at": routed + timedelta(days=3),
                 "first_response_at": routed + timedelta(hours=rng.randint(2, 90)),
                 "responded_on_time": rng.random() < 0.8,
+                "response_hours": float(rng.randint(2, 60)),
                 "picked_up_at": routed + timedelta(days=1),
                 "accepted_at": routed + timedelta(days=2),
                 "decline_note": "",

@@ -29,7 +29,7 @@ from app.models.base import utcnow
 from app.models.enums import DeclineReason, EngagementOrigin, EngagementStatus, NeedStatus, Role
 from app.notifications import notify
 from app.security import BANK_ROLES
-from app.workdays import deadline_after
+from app.workdays import deadline_after, working_hours_between
 
 ROUTABLE_NEED_STATUSES = (NeedStatus.OPEN, NeedStatus.IN_TALKS)
 
@@ -162,6 +162,7 @@ def _first_response(engagement: Engagement, now: datetime) -> None:
     if engagement.first_response_at is None:
         engagement.first_response_at = now
         engagement.responded_on_time = now <= engagement.deadline_at
+        engagement.response_hours = round(working_hours_between(engagement.routed_at, now), 1)
 
 
 def enterprise_users(need: Need) -> list[User]:

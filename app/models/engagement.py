@@ -66,6 +66,8 @@ class Engagement(db.Model):
     deadline_at: Mapped[datetime] = mapped_column(UTCDateTime)
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     responded_on_time: Mapped[bool | None] = mapped_column(default=None)
+    # Working hours from routing to the first answer, kept at answer time for the league table.
+    response_hours: Mapped[float | None] = mapped_column(default=None)
     overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     picked_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

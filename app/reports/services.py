@@ -43,7 +43,6 @@ from app.models.enums import (
     Role,
 )
 from app.notifications import notify
-from app.workdays import working_hours_between
 
 ZERO = Decimal("0.00")
 STALLED_AFTER_DAYS = 60
@@ -400,7 +399,8 @@ class FunnelStep:
 
 
 def funnel(f: Filters) -> list[FunnelStep]:
-    """Needs posted -> routed -> picked up -> accepted -> confirmed -> approved -> disbursed."""
+    """Needs posted -> routed -> picked up -> accepted -> confirmed -> approved -> disbursed,
+    in one query: each need carries flags from its engagements and agreements."""
     need_filter = [Need.posted_at.is_not(None)]
     if f.date_from:
         need_filter.append(Need.posted_at >= datetime.combine(f.date_from, time.min, tzinfo=UTC))
@@ -422,63 +422,77 @@ def funnel(f: Filters) -> list[FunnelStep]:
                 )
             )
         )
-    eng_filter = []
+    bank_filter = []
     if f.bank_id:
-        eng_filter.append(Engagement.bank_id == f.bank_id)
+        bank_filter.append(Engagement.bank_id == f.bank_id)
     if f.bank_type:
-        eng_filter.append(
+        bank_filter.append(
             Engagement.bank_id.in_(sa.select(Bank.id).where(Bank.bank_type == f.bank_type))
         )
 
-    def needs_where(*conditions):
-        stmt = (
-            sa.select(sa.func.count(Need.id), sa.func.coalesce(sa.func.sum(Need.amount), ZERO))
-            .select_from(Need)
-            .join(Enterprise, Enterprise.id == Need.enterprise_id)
-            .where(*need_filter)
+    def flag(condition):
+        return sa.func.max(sa.case((condition, 1), else_=0))
+
+    engaged = (
+        sa.select(
+            Engagement.need_id.label("need_id"),
+            flag(Engagement.picked_up_at.is_not(None)).label("picked_up"),
+            flag(Engagement.accepted_at.is_not(None)).label("accepted"),
         )
-        for c in conditions:
-            stmt = stmt.where(c)
-        n, a = db.session.execute(stmt).one()
-        return n, Decimal(a)
+        .where(*bank_filter)
+        .group_by(Engagement.need_id)
+        .subquery()
+    )
+    agreement_filter = [Agreement.status.in_(COUNTED_AGREEMENT_STATUSES)]
+    if f.bank_id:
+        agreement_filter.append(Agreement.bank_id == f.bank_id)
+    agreed = (
+        sa.select(
+            Agreement.need_id.label("need_id"),
+            flag(Agreement.approved_on.is_not(None)).label("approved"),
+            flag(Agreement.disbursed_amount > 0).label("disbursed"),
+        )
+        .where(*agreement_filter)
+        .group_by(Agreement.need_id)
+        .subquery()
+    )
 
-    def engaged(condition):
-        return Need.id.in_(sa.select(Engagement.need_id).where(condition, *eng_filter))
+    def step(condition):
+        return (
+            sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((condition, Need.amount), else_=ZERO)), ZERO),
+        )
 
-    def agreed(condition):
-        agreement_filter = [condition]
-        if f.bank_id:
-            agreement_filter.append(Agreement.bank_id == f.bank_id)
-        return Need.id.in_(sa.select(Agreement.need_id).where(*agreement_filter))
-
-    counted = Agreement.status.in_(COUNTED_AGREEMENT_STATUSES)
-    steps = [
-        ("posted", _l("Needs posted"), needs_where()),
-        ("routed", _l("Routed to banks"), needs_where(engaged(sa.true()))),
-        (
-            "picked_up",
-            _l("Picked up by a bank"),
-            needs_where(engaged(Engagement.picked_up_at.is_not(None))),
-        ),
-        (
-            "accepted",
-            _l("Accepted by the enterprise"),
-            needs_where(engaged(Engagement.accepted_at.is_not(None))),
-        ),
-        ("confirmed", _l("Agreement confirmed"), needs_where(agreed(counted))),
-        (
-            "approved",
-            _l("Approved"),
-            needs_where(agreed(sa.and_(counted, Agreement.approved_on.is_not(None)))),
-        ),
-        (
-            "disbursed",
-            _l("Disbursed"),
-            needs_where(agreed(sa.and_(counted, Agreement.disbursed_amount > 0))),
-        ),
+    conditions = [
+        sa.true(),
+        engaged.c.need_id.is_not(None),
+        engaged.c.picked_up == 1,
+        engaged.c.accepted == 1,
+        agreed.c.need_id.is_not(None),
+        agreed.c.approved == 1,
+        agreed.c.disbursed == 1,
+    ]
+    columns = [column for condition in conditions for column in step(condition)]
+    row = db.session.execute(
+        sa.select(*columns)
+        .select_from(Need)
+        .join(Enterprise, Enterprise.id == Need.enterprise_id)
+        .outerjoin(engaged, engaged.c.need_id == Need.id)
+        .outerjoin(agreed, agreed.c.need_id == Need.id)
+        .where(*need_filter)
+    ).one()
+    labels = [
+        ("posted", _l("Needs posted")),
+        ("routed", _l("Routed to banks")),
+        ("picked_up", _l("Picked up by a bank")),
+        ("accepted", _l("Accepted by the enterprise")),
+        ("confirmed", _l("Agreement confirmed")),
+        ("approved", _l("Approved")),
+        ("disbursed", _l("Disbursed")),
     ]
     result, previous = [], None
-    for key, label, (n, amount) in steps:
+    for index, (key, label) in enumerate(labels):
+        n, amount = int(row[2 * index]), Decimal(row[2 * index + 1])
         share = (Decimal(n) / previous * 100).quantize(Decimal("0.1")) if previous else None
         result.append(FunnelStep(key, str(label), n, amount, share))
         previous = n
@@ -549,13 +563,7 @@ def league(f: Filters, sort: str = "amount") -> list[LeagueRow]:
             .group_by(Engagement.bank_id)
         ).all()
     )
-    hours: dict[int, list[float]] = {}
-    for bank_id, start, first in db.session.execute(
-        sa.select(Engagement.bank_id, Engagement.routed_at, Engagement.first_response_at).where(
-            Engagement.first_response_at.is_not(None), *eng_where
-        )
-    ):
-        hours.setdefault(bank_id, []).append(working_hours_between(_aware(start), _aware(first)))
+    medians = _median_response_hours(eng_where)
     money = {int(r.key): r for r in _rows(_grouped(f, Agreement.bank_id), lambda k: k)}
     rows = []
     for bank_id in sorted(set(routed) | set(money)):
@@ -568,7 +576,7 @@ def league(f: Filters, sort: str = "amount") -> list[LeagueRow]:
                 (Decimal(on_time.get(bank_id, 0)) / n * 100).quantize(Decimal("0.1"))
                 if n
                 else None,
-                Decimal(f"{statistics.median(hours[bank_id]):.1f}") if hours.get(bank_id) else None,
+                Decimal(f"{medians[bank_id]:.1f}") if medians.get(bank_id) is not None else None,
                 overdue.get(bank_id, 0),
                 m.agreements if m else 0,
                 m.amount if m else ZERO,
@@ -588,6 +596,23 @@ def league(f: Filters, sort: str = "amount") -> list[LeagueRow]:
     return sorted(rows, key=lambda r: (keys.get(sort, keys["amount"])(r), r.bank.short_name))
 
 
+def _median_response_hours(where: list) -> dict[int, float]:
+    """Median working hours to the first answer, per bank (PostgreSQL computes it in place)."""
+    answered = [Engagement.response_hours.is_not(None), *where]
+    if db.engine.dialect.name == "postgresql":
+        median = sa.func.percentile_cont(0.5).within_group(Engagement.response_hours)
+        rows = db.session.execute(
+            sa.select(Engagement.bank_id, median).where(*answered).group_by(Engagement.bank_id)
+        )
+        return {bank_id: float(value) for bank_id, value in rows}
+    hours: dict[int, list[float]] = {}
+    for bank_id, value in db.session.execute(
+        sa.select(Engagement.bank_id, Engagement.response_hours).where(*answered)
+    ):
+        hours.setdefault(bank_id, []).append(value)
+    return {bank_id: statistics.median(values) for bank_id, values in hours.items()}
+
+
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
 
@@ -602,21 +627,40 @@ class WatchItem:
     agreement: Agreement | None = None
 
 
-def watch_list(f: Filters, *, now: datetime | None = None) -> list[WatchItem]:
+WATCH_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class WatchList:
+    items: list[WatchItem]
+    overdue_total: int
+    stalled_total: int
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+def watch_list(f: Filters, *, now: datetime | None = None, limit: int = WATCH_LIMIT) -> WatchList:
+    """The longest overdue engagements and the longest stalled agreements, each capped at
+    `limit` rows; the totals say how many there are in all."""
     now = now or utcnow()
     items = []
+    overdue_where = [Engagement.status == EngagementStatus.OVERDUE]
+    if f.bank_id:
+        overdue_where.append(Engagement.bank_id == f.bank_id)
+    overdue_total = (
+        db.session.scalar(sa.select(sa.func.count(Engagement.id)).where(*overdue_where)) or 0
+    )
     stmt = (
         sa.select(Engagement)
-        .where(Engagement.status == EngagementStatus.OVERDUE)
-        .options(
-            sa.orm.joinedload(Engagement.bank),
-            sa.orm.joinedload(Engagement.branch),
-            sa.orm.joinedload(Engagement.need),
-        )
-        .order_by(Engagement.deadline_at)
+        .where(*overdue_where)
+        .options(sa.orm.joinedload(Engagement.bank), sa.orm.joinedload(Engagement.branch))
+        .order_by(Engagement.deadline_at, Engagement.id)
+        .limit(limit)
     )
-    if f.bank_id:
-        stmt = stmt.where(Engagement.bank_id == f.bank_id)
     for e in db.session.scalars(stmt).unique():
         items.append(
             WatchItem(
@@ -628,29 +672,27 @@ def watch_list(f: Filters, *, now: datetime | None = None) -> list[WatchItem]:
             )
         )
     cutoff = now.date() - timedelta(days=STALLED_AFTER_DAYS)
+    stalled_where = [
+        Agreement.status.in_([AgreementStatus.CONFIRMED, AgreementStatus.APPROVED]),
+        Agreement.signed_on < cutoff,
+        Agreement.disbursed_amount == 0,
+    ]
+    if f.bank_id:
+        stalled_where.append(Agreement.bank_id == f.bank_id)
+    stalled_total = (
+        db.session.scalar(sa.select(sa.func.count(Agreement.id)).where(*stalled_where)) or 0
+    )
     stmt = (
         sa.select(Agreement)
-        .where(
-            Agreement.status.in_([AgreementStatus.CONFIRMED, AgreementStatus.APPROVED]),
-            Agreement.signed_on < cutoff,
-            Agreement.disbursed_amount == 0,
-        )
+        .where(*stalled_where)
         .options(sa.orm.joinedload(Agreement.bank), sa.orm.joinedload(Agreement.branch))
-        .order_by(Agreement.signed_on)
+        .order_by(Agreement.signed_on, Agreement.id)
+        .limit(limit)
     )
-    if f.bank_id:
-        stmt = stmt.where(Agreement.bank_id == f.bank_id)
     for a in db.session.scalars(stmt).unique():
-        items.append(
-            WatchItem(
-                "stalled",
-                a.bank,
-                a.branch,
-                (now.date() - a.signed_on).days - STALLED_AFTER_DAYS,
-                agreement=a,
-            )
-        )
-    return items
+        days = (now.date() - a.signed_on).days - STALLED_AFTER_DAYS
+        items.append(WatchItem("stalled", a.bank, a.branch, days, agreement=a))
+    return WatchList(items, overdue_total, stalled_total)
 
 
 def remind(official: User, bank: Bank, text: str) -> int:
