@@ -48,6 +48,9 @@ def register_extensions(app: Flask) -> None:
     formatting.init_app(app)
     navigation.init_app(app)
     notifications.init_app(app)
+    from app.reports import cache as report_cache
+
+    report_cache.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -25,6 +25,7 @@ from app.extensions import limiter
 from app.models import Bank, Branch, Enterprise, User
 from app.models import db as _db
 from app.models.enums import BankType, EnterpriseSize, EnterpriseStatus, Role
+from app.reports import cache as report_cache
 
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
@@ -94,6 +95,8 @@ def db(app):
             _db.session = original
             outer.rollback()
             connection.close()
+            # The rollback undid rows the cached summary figures may have counted.
+            report_cache.data_changed()
 
 
 class IsolatedClient(FlaskClient):

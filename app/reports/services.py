@@ -43,6 +43,7 @@ from app.models.enums import (
     Role,
 )
 from app.notifications import notify
+from app.reports.cache import remembered
 
 ZERO = Decimal("0.00")
 STALLED_AFTER_DAYS = 60
@@ -500,8 +501,14 @@ def funnel(f: Filters) -> list[FunnelStep]:
 
 
 @dataclass(frozen=True)
+class BankRef:
+    id: int
+    short_name: str
+
+
+@dataclass(frozen=True)
 class LeagueRow:
-    bank: Bank
+    bank: BankRef
     routed: int
     on_time_share: Decimal | None
     median_hours: Decimal | None
@@ -530,7 +537,14 @@ LEAGUE_SORTS = (
 
 
 def league(f: Filters, sort: str = "amount") -> list[LeagueRow]:
-    banks = {b.id: b for b in db.session.scalars(sa.select(Bank))}
+    return sort_league(_league_rows(f), sort)
+
+
+def _league_rows(f: Filters) -> list[LeagueRow]:
+    banks = {
+        bank_id: BankRef(bank_id, short_name)
+        for bank_id, short_name in db.session.execute(sa.select(Bank.id, Bank.short_name))
+    }
     eng_where = []
     if f.bank_id:
         eng_where.append(Engagement.bank_id == f.bank_id)
@@ -583,6 +597,10 @@ def league(f: Filters, sort: str = "amount") -> list[LeagueRow]:
                 m.disbursed if m else ZERO,
             )
         )
+    return rows
+
+
+def sort_league(rows: list[LeagueRow], sort: str = "amount") -> list[LeagueRow]:
     keys = {
         "amount": lambda r: -r.amount,
         "routed": lambda r: -r.routed,
@@ -722,4 +740,30 @@ def pending_verifications() -> int:
             )
         )
         or 0
+    )
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Everything on the summary page but the watch list, which is cheap and moves with
+    the clock."""
+
+    totals: Totals
+    breakdowns: list[Breakdown]
+    disbursed_by_month: list[tuple[str, Decimal]]
+    funnel: list[FunnelStep]
+    league: list[LeagueRow]
+
+
+def figures(f: Filters, language: str = "zh", *, today: date | None = None) -> Figures:
+    today = today or date.today()
+    return remembered(
+        f"figures:{f!r}:{language}:{today.isoformat()}",
+        lambda: Figures(
+            totals(f, today=today),
+            breakdowns(f, language),
+            disbursed_by_month(f),
+            funnel(f),
+            _league_rows(f),
+        ),
     )

@@ -13,30 +13,31 @@ from app.security import OVERSIGHT_ROLES, request_user, roles
 SUMMARY_ROLES = (*OVERSIGHT_ROLES, Role.BANK_MANAGER)
 
 
-def _compute():
+def _compute() -> tuple:
     user = request_user()
     f = services.filters_from(request.args, user)
-    totals = services.totals(f)
     language = current_language()
-    sentence = totals.sentence_en() if language == "en" else totals.sentence()
-    return user, f, totals, sentence
+    figures = services.figures(f, language)
+    sentence = figures.totals.sentence_en() if language == "en" else figures.totals.sentence()
+    return user, f, figures, sentence
 
 
 @bp.route("/reports/summary")
 @roles(*SUMMARY_ROLES)
 def summary():
     tick()
-    user, f, totals, sentence = _compute()
+    user, f, figures, sentence = _compute()
     sort = request.args.get("sort", "amount")
+    sort = sort if sort in services.LEAGUE_SORTS else "amount"
     return render_template(
         "reports/summary.html",
         f=f,
-        totals=totals,
+        totals=figures.totals,
         sentence=sentence,
-        breakdowns=services.breakdowns(f, current_language()),
-        disbursed_by_month=services.disbursed_by_month(f),
-        funnel=services.funnel(f),
-        league=services.league(f, sort if sort in services.LEAGUE_SORTS else "amount"),
+        breakdowns=figures.breakdowns,
+        disbursed_by_month=figures.disbursed_by_month,
+        funnel=figures.funnel,
+        league=services.sort_league(figures.league, sort),
         sort=sort,
         watch=services.watch_list(f),
         pending=services.pending_verifications() if user.role in OVERSIGHT_ROLES else None,
@@ -58,19 +59,21 @@ def summary():
 @bp.route("/reports/summary.xlsx")
 @roles(*SUMMARY_ROLES)
 def summary_xlsx():
-    _user, f, totals, sentence = _compute()
+    _user, _f, figures, sentence = _compute()
     content = exports.workbook(
-        totals,
+        figures.totals,
         sentence,
-        services.breakdowns(f, current_language()),
-        services.funnel(f),
-        services.league(f),
+        figures.breakdowns,
+        figures.funnel,
+        services.sort_league(figures.league),
     )
     return Response(
         content,
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={
-            "Content-Disposition": f"attachment; filename=summary-{totals.as_of.isoformat()}.xlsx"
+            "Content-Disposition": (
+                f"attachment; filename=summary-{figures.totals.as_of.isoformat()}.xlsx"
+            )
         },
     )
 
@@ -78,14 +81,14 @@ def summary_xlsx():
 @bp.route("/reports/summary.csv")
 @roles(*SUMMARY_ROLES)
 def summary_csv():
-    _user, f, totals, _sentence = _compute()
+    _user, _f, figures, _sentence = _compute()
     table = request.args.get("table") or "bank"
     if table == "funnel":
-        header, rows = exports.funnel_table(services.funnel(f))
+        header, rows = exports.funnel_table(figures.funnel)
     elif table == "league":
-        header, rows = exports.league_table(services.league(f))
+        header, rows = exports.league_table(services.sort_league(figures.league))
     else:
-        found = [b for b in services.breakdowns(f, current_language()) if b.key == table]
+        found = [b for b in figures.breakdowns if b.key == table]
         if not found:
             abort(404)
         header, rows = exports.breakdown_table(found[0])
@@ -93,7 +96,9 @@ def summary_csv():
         exports.to_csv(header, rows),
         mimetype="text/csv",
         headers={
-            "Content-Disposition": f"attachment; filename={table}-{totals.as_of.isoformat()}.csv"
+            "Content-Disposition": (
+                f"attachment; filename={table}-{figures.totals.as_of.isoformat()}.csv"
+            )
         },
     )
 
