@@ -55,7 +55,6 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.admin import bp as admin_bp
-    from app.api import bp as api_bp
     from app.auth import bp as auth_bp
     from app.banks import bp as banks_bp
     from app.engagements import bp as engagements_bp
@@ -78,7 +77,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(events_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
-    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    from app import api
+
+    api.init_app(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

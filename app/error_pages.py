@@ -51,14 +51,14 @@ API_CODES = {
 }
 
 
-def _render(status: int, message: str | None = None):
+def _render(status: int, message: str | None = None, *, code: str | None = None, fields=None):
     status = status if status in TITLES else 500
     if is_api_request():
         body = {
             "error": {
-                "code": API_CODES[status],
-                "message": message or TITLES[status](),
-                "fields": {},
+                "code": code or API_CODES[status],
+                "message": str(message or TITLES[status]()),
+                "fields": {str(k): str(v) for k, v in (fields or {}).items()},
             }
         }
         return jsonify(body), status
@@ -81,14 +81,49 @@ def register(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error):
         db.session.rollback()
-        return _render(error.status_code, str(error.message))
+        return _render(
+            error.status_code,
+            str(error.message),
+            code=error.code,
+            fields=getattr(error, "fields", None),
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(error):
-        return _render(error.code or 500)
+        status = error.code or 500
+        data = getattr(error, "data", None) or {}
+        if status == 422 and "messages" in data:
+            return _render(422, fields=_flatten(data["messages"]))
+        if status == 400 and is_api_request() and "messages" in data:
+            return _render(400, fields=_flatten(data["messages"]))
+        if status == 401 and is_api_request():
+            return _render(
+                401, _("Send a valid token: Authorization: Bearer <token> (POST /api/v1/tokens).")
+            )
+        return _render(status)
 
     @app.errorhandler(Exception)
     def server_error(error):
         app.logger.exception("Unhandled error", exc_info=error)
         db.session.rollback()
         return _render(500)
+
+
+def _flatten(messages, prefix: str = "") -> dict[str, str]:
+    """webargs' {"json": {"user": {"email": ["..."]}}} as {"user.email": "..."}."""
+    flat: dict[str, str] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            if not prefix and key in ("json", "query", "form", "view_args", "headers"):
+                flat.update(_flatten(value))
+            else:
+                flat.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+    elif isinstance(messages, list | tuple):
+        if all(isinstance(m, str) for m in messages):
+            flat[prefix or "_schema"] = " ".join(messages)
+        else:
+            for m in messages:
+                flat.update(_flatten(m, prefix))
+    else:
+        flat[prefix or "_schema"] = str(messages)
+    return flat

@@ -200,26 +200,41 @@ def check_profile(data: EnterpriseInput, *, today: date | None = None) -> None:
 
 
 def register(
-    data: EnterpriseInput, password: str, *, today: date | None = None
+    data: EnterpriseInput,
+    password: str,
+    *,
+    today: date | None = None,
+    login_email: str | None = None,
+    login_mobile: str | None = None,
 ) -> tuple[Enterprise, User]:
-    """Register the company and its first account (pending until an official verifies it)."""
+    """Register the company and its first account (pending until an official verifies it).
+
+    The account signs in with the contact's email and mobile unless a separate login is
+    given (the API's "user"); errors about that login then name "user.email" and so on."""
     code = check_registration(data, today=today)
     enterprise = Enterprise(credit_code=code, status=EnterpriseStatus.PENDING)
     _apply(enterprise, data)
     db.session.add(enterprise)
     db.session.flush()
+    separate = login_email is not None
     try:
         user = create_user(
-            email=data.email,
+            email=login_email if separate else data.email,
             password=password,
             role=Role.ENTERPRISE,
             name=data.contact_name.strip(),
-            mobile=data.mobile,
+            mobile=(login_mobile or None) if separate else data.mobile,
             enterprise_id=enterprise.id,
             commit=False,
         )
-    except ValidationFailed:
+    except ValidationFailed as error:
         db.session.rollback()
+        if separate:
+            raise ValidationFailed(
+                error.message,
+                field=f"user.{error.field}" if error.field else None,
+                fields={f"user.{k}": v for k, v in error.fields.items()},
+            ) from None
         raise
     record(user, "enterprise_registered", enterprise, new_status=EnterpriseStatus.PENDING)
     db.session.commit()

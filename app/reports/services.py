@@ -84,7 +84,8 @@ def _date(raw: str | None) -> date | None:
 
 
 def _int(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() else None
+    """An id from the URL; anything that cannot be one (ids are 32-bit) is no filter."""
+    return int(raw) if raw and raw.isdigit() and len(raw) <= 9 else None
 
 
 def filters_from(args, user: User) -> Filters:
@@ -102,7 +103,7 @@ def filters_from(args, user: User) -> Filters:
         else "",
         size=EnterpriseSize(size) if size in {s.value for s in EnterpriseSize} else None,
         event_id=_int(args.get("event")),
-        first_loan=args.get("first_loan") in ("1", "on", "y"),
+        first_loan=args.get("first_loan") in ("1", "on", "y", "true"),
     )
     if user.role is Role.BANK_MANAGER:
         f = replace(f, bank_id=user.bank_id, bank_type=None)

@@ -1,0 +1,64 @@
+"""Small helpers every API module uses: blueprints, pages, 404s and field names."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask import abort
+from flask_smorest import Blueprint
+
+from app.errors import ValidationFailed
+from app.models import db
+
+SECURED = {"security": [{"bearerAuth": []}]}
+WAN = Decimal(10000)
+
+
+def blueprint(name: str, description: str) -> Blueprint:
+    return Blueprint(name, __name__, description=description)
+
+
+def or_404(obj):
+    """Missing and not-yours look the same, so ids reveal nothing."""
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def page(stmt: sa.Select, args: Mapping) -> dict:
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
+    number, per_page = args["page"], args["per_page"]
+    items = list(db.session.scalars(stmt.limit(per_page).offset((number - 1) * per_page)))
+    return {"items": items, "total": total, "page": number, "per_page": per_page}
+
+
+def listing(items: list, args: Mapping) -> dict:
+    """A page of a list a service already built."""
+    number, per_page = args["page"], args["per_page"]
+    start = (number - 1) * per_page
+    return {
+        "items": items[start : start + per_page],
+        "total": len(items),
+        "page": number,
+        "per_page": per_page,
+    }
+
+
+def wan(yuan: Decimal | None) -> Decimal | None:
+    """The services take 万元, as people type them; the API speaks yuan."""
+    return None if yuan is None else yuan / WAN
+
+
+@contextmanager
+def field_names(names: Mapping[str, str]) -> Iterator[None]:
+    """Report a service's field errors under the API's field names."""
+    try:
+        yield
+    except ValidationFailed as error:
+        error.fields = {names.get(k, k): v for k, v in error.fields.items()}
+        if error.field:
+            error.field = names.get(error.field, error.field)
+        raise

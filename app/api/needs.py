@@ -1,0 +1,147 @@
+"""Financing needs: drafting, publishing, editing, withdrawing, and their matches."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app.api import schemas
+from app.api.common import SECURED, blueprint, field_names, or_404, page, wan
+from app.i18n import current_language
+from app.matches import services as matches
+from app.models import Need
+from app.models.enums import Role
+from app.needs import services
+from app.needs.services import NeedInput
+from app.security import OVERSIGHT_ROLES, request_user, roles
+
+blp = blueprint("api_needs", "Financing needs and the products matched to them")
+
+NAMES = {"amount_wan": "amount"}
+NEED_ROLES = (Role.ENTERPRISE, *OVERSIGHT_ROLES)
+
+
+def _input(body: dict) -> NeedInput:
+    return NeedInput(
+        amount_wan=wan(body["amount"]),
+        term_months=body["term_months"],
+        purpose=body["purpose"],
+        guarantees=set(body["guarantees"]),
+        collateral=set(body["collateral"]),
+        max_rate=body["max_rate"],
+        needed_by=body["needed_by"],
+        description=body["description"],
+    )
+
+
+def _need(need_id: int) -> Need:
+    return or_404(services.get_for(request_user(), need_id))
+
+
+@blp.route("/needs")
+@roles(*NEED_ROLES)
+@blp.doc(**SECURED)
+@blp.arguments(schemas.NeedQuerySchema, location="query")
+@blp.response(200, schemas.page_of(schemas.NeedSchema, "NeedPage"))
+def list_needs(args):
+    """An enterprise's own needs; officials see every need."""
+    user = request_user()
+    stmt = sa.select(Need).order_by(Need.created_at.desc(), Need.id.desc())
+    if user.role is Role.ENTERPRISE:
+        stmt = stmt.where(Need.enterprise_id == user.enterprise_id)
+    if args["status"] is not None:
+        stmt = stmt.where(Need.status == args["status"])
+    return page(stmt, args)
+
+
+@blp.route("/needs", methods=["POST"])
+@roles(Role.ENTERPRISE)
+@blp.doc(**SECURED)
+@blp.arguments(schemas.NewNeedSchema)
+@blp.response(201, schemas.NeedSchema)
+def create_need(body):
+    """A draft, or with `"publish": true` posted at once (the enterprise must be verified)."""
+    user = request_user()
+    with field_names(NAMES):
+        return services.create(user.enterprise, _input(body), user, post=body["publish"])
+
+
+@blp.route("/needs/<int(max=2147483647):need_id>")
+@roles(*NEED_ROLES)
+@blp.doc(**SECURED)
+@blp.response(200, schemas.NeedSchema)
+def get_need(need_id: int):
+    return _need(need_id)
+
+
+@blp.route("/needs/<int(max=2147483647):need_id>", methods=["PATCH"])
+@roles(Role.ENTERPRISE)
+@blp.doc(**SECURED)
+@blp.arguments(schemas.NeedPatchSchema)
+@blp.response(200, schemas.NeedSchema)
+def update_need(body, need_id: int):
+    """Send every field with the `version` you read; a stale version answers 409."""
+    need = _need(need_id)
+    with field_names(NAMES):
+        services.update(need, _input(body), request_user(), body["version"])
+    return need
+
+
+@blp.route("/needs/<int(max=2147483647):need_id>/publish", methods=["POST"])
+@roles(Role.ENTERPRISE)
+@blp.doc(**SECURED)
+@blp.arguments(schemas.VersionSchema)
+@blp.response(200, schemas.NeedSchema)
+def publish_need(body, need_id: int):
+    return services.post(_need(need_id), request_user(), body["version"])
+
+
+@blp.route("/needs/<int(max=2147483647):need_id>/withdraw", methods=["POST"])
+@roles(Role.ENTERPRISE)
+@blp.doc(**SECURED)
+@blp.arguments(schemas.VersionSchema)
+@blp.response(200, schemas.NeedSchema)
+def withdraw_need(body, need_id: int):
+    return services.withdraw(_need(need_id), request_user(), body["version"])
+
+
+@blp.route("/needs/<int(max=2147483647):need_id>/matches")
+@roles(*NEED_ROLES)
+@blp.doc(**SECURED)
+@blp.response(200, schemas.MatchesSchema)
+def need_matches(need_id: int):
+    """Ranked eligible products with each criterion's reason and points, then near misses."""
+    need = _need(need_id)
+    language = current_language()
+    eligible, near = matches.matches_for(need)
+
+    def reason(r) -> dict:
+        return {
+            "criterion": r.criterion,
+            "passed": r.passed,
+            "points": r.points,
+            "message": r.message(language),
+            "fix": r.fix(language),
+        }
+
+    return {
+        "eligible": [
+            {
+                "product_id": m.product.id,
+                "bank_id": m.product.bank_id,
+                "product_name": m.product.name,
+                "score": m.score,
+                "reasons": [reason(r) for r in m.reasons],
+            }
+            for m in eligible
+        ],
+        "near_misses": [
+            {
+                "product_id": m.product.id,
+                "bank_id": m.product.bank_id,
+                "product_name": m.product.name,
+                "failed": reason(m.failed),
+            }
+            for m in near
+            if m.failed is not None
+        ],
+    }

@@ -1,0 +1,169 @@
+"""Loan products: the public supermarket, and banks pushing their own products."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app.api import schemas
+from app.api.common import SECURED, blueprint, field_names, or_404, wan
+from app.models import Bank, Product, db
+from app.models.enums import ProductStatus, Role
+from app.products import services
+from app.products.services import ProductFilters, ProductInput
+from app.security import BANK_ROLES, public, request_user, roles
+
+blp = blueprint("api_products", "Loan products and applications to them")
+
+NAMES = {
+    "min_amount_wan": "min_amount",
+    "max_amount_wan": "max_amount",
+    "product_type": "type",
+    "industry_codes": "industries",
+    "region_codes": "regions",
+}
+
+
+def _input(body: dict) -> ProductInput:
+    return ProductInput(
+        name=body["name"],
+        product_type=body["type"],
+        min_amount_wan=wan(body["min_amount"]),
+        max_amount_wan=wan(body["max_amount"]),
+        min_term_months=body["min_term_months"],
+        max_term_months=body["max_term_months"],
+        min_rate=body["min_rate"],
+        max_rate=body["max_rate"],
+        fee_rate=body["fee_rate"],
+        fees_note=body["fees_note"],
+        guarantees=set(body["guarantees"]),
+        industry_codes=list(body["industries"]),
+        sizes=set(body["sizes"]),
+        region_codes=list(body["regions"]),
+        purposes=set(body["purposes"]),
+        min_years=body["min_years"],
+        min_tax_rating=body["min_tax_rating"],
+        first_loan=body["first_loan"],
+        approval_days=body["approval_days"],
+        requirements=body["requirements"],
+        documents=body["documents"],
+        branch_id=body["branch_id"],
+        valid_until=body["valid_until"],
+    )
+
+
+def _own_product(product_id: int) -> Product:
+    user = request_user()
+    product = services.get_for_bank_user(user, product_id)
+    if product is None or user.role not in BANK_ROLES:
+        return or_404(None)
+    return product
+
+
+@blp.route("/products")
+@public
+@blp.arguments(schemas.ProductQuerySchema, location="query")
+@blp.response(200, schemas.page_of(schemas.ProductSchema, "ProductPage"))
+def list_products(args):
+    """The product supermarket: published products inside their validity, filtered as on
+    the web page. A bank user sending `own=true` gets the bank's products in every status."""
+    user = request_user()
+    if args["own"] and user is not None and user.role in BANK_ROLES:
+        stmt = sa.select(Product).where(Product.bank_id == user.bank_id).order_by(Product.id)
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
+        items = list(
+            db.session.scalars(
+                stmt.limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"])
+            )
+        )
+        return {"items": items, "total": total, "page": args["page"], "per_page": args["per_page"]}
+    filters = ProductFilters(
+        amount_wan=wan(args["amount"]),
+        term_months=args["term_months"],
+        guarantee=args["guarantee"],
+        product_type=args["type"],
+        bank_id=args["bank"],
+        bank_type=args["bank_type"],
+        industry_code=args["industry"],
+        size=args["size"],
+        region_code=args["region"],
+        first_loan=args["first_loan"],
+        q=args["q"],
+        sort=args["sort"],
+    )
+    found = services.search(filters, args["page"], args["per_page"])
+    return {
+        "items": found.items,
+        "total": found.total,
+        "page": args["page"],
+        "per_page": args["per_page"],
+    }
+
+
+@blp.route("/products", methods=["POST"])
+@roles(*BANK_ROLES)
+@blp.doc(**SECURED)
+@blp.arguments(schemas.ProductFields)
+@blp.response(201, schemas.ProductSchema)
+def create_product(body):
+    """A draft product of the caller's bank; publish it to have it matched."""
+    user = request_user()
+    bank = db.session.get(Bank, user.bank_id)
+    with field_names(NAMES):
+        return services.create(user, bank, _input(body))
+
+
+@blp.route("/products/<int(max=2147483647):product_id>")
+@public
+@blp.response(200, schemas.ProductSchema)
+def get_product(product_id: int):
+    """Published products for anyone; the bank's own products in every status for its staff."""
+    user = request_user()
+    if user is not None:
+        own = services.get_for_bank_user(user, product_id)
+        if own is not None and user.role is not Role.ENTERPRISE:
+            return own
+    return or_404(services.public_product(product_id))
+
+
+@blp.route("/products/<int(max=2147483647):product_id>", methods=["PATCH"])
+@roles(*BANK_ROLES)
+@blp.doc(**SECURED)
+@blp.arguments(schemas.ProductPatchSchema)
+@blp.response(200, schemas.ProductSchema)
+def update_product(body, product_id: int):
+    """Send every field with the `version` you read; a stale version answers 409."""
+    product = _own_product(product_id)
+    with field_names(NAMES):
+        services.update(request_user(), product, _input(body), body["version"])
+    return product
+
+
+@blp.route("/products/<int(max=2147483647):product_id>/publish", methods=["POST"])
+@roles(*BANK_ROLES)
+@blp.doc(**SECURED)
+@blp.arguments(schemas.VersionSchema)
+@blp.response(200, schemas.ProductSchema)
+def publish_product(body, product_id: int):
+    product = _own_product(product_id)
+    return services.change_status(request_user(), product, ProductStatus.PUBLISHED, body["version"])
+
+
+@blp.route("/products/<int(max=2147483647):product_id>/retire", methods=["POST"])
+@roles(*BANK_ROLES)
+@blp.doc(**SECURED)
+@blp.arguments(schemas.VersionSchema)
+@blp.response(200, schemas.ProductSchema)
+def retire_product(body, product_id: int):
+    product = _own_product(product_id)
+    return services.change_status(request_user(), product, ProductStatus.RETIRED, body["version"])
+
+
+@blp.route("/products/<int(max=2147483647):product_id>/applications", methods=["POST"])
+@roles(Role.ENTERPRISE)
+@blp.doc(**SECURED)
+@blp.arguments(schemas.ApplicationSchema)
+@blp.response(201, schemas.EngagementSchema)
+def apply(body, product_id: int):
+    """The enterprise sends one of its open needs to the product's bank."""
+    product = or_404(services.public_product(product_id))
+    return services.apply(request_user(), product, body["need_id"])

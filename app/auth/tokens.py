@@ -1,0 +1,59 @@
+"""Bearer tokens for the JSON API: issued for a login and password, stored only as a hash,
+expiring after API_TOKEN_DAYS, revocable one at a time."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.auth.services import authenticate
+from app.models import ApiToken, User, db
+from app.models.base import utcnow
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue(login: str, password: str, *, now: datetime | None = None) -> tuple[str, ApiToken] | None:
+    """A new token for an active account, or None; the plain token is returned only here."""
+    user = authenticate(login, password)
+    if user is None:
+        return None
+    now = now or utcnow()
+    token = secrets.token_urlsafe(32)
+    row = ApiToken(
+        user_id=user.id,
+        token_hash=_hash(token),
+        created_at=now,
+        expires_at=now + timedelta(days=current_app.config["API_TOKEN_DAYS"]),
+    )
+    db.session.add(row)
+    db.session.commit()
+    return token, row
+
+
+def holder(token: str, *, now: datetime | None = None) -> tuple[User, ApiToken] | None:
+    """The active user a live token belongs to; expired, revoked or unknown tokens give None."""
+    if not token:
+        return None
+    row = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _hash(token)))
+    now = now or utcnow()
+    if row is None or row.revoked_at is not None or _aware(row.expires_at) <= now:
+        return None
+    if not row.user.active:
+        return None
+    return row.user, row
+
+
+def revoke(row: ApiToken, *, now: datetime | None = None) -> None:
+    row.revoked_at = now or utcnow()
+    db.session.commit()
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
