@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # schemathesis against the OpenAPI document of a running app with the demo data, once with
 # each role's token: no 5xx, every status documented, every response matching its schema.
+# First the main line is walked over plain HTTP by scripts/api_main_line.py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,6 +26,9 @@ token_for() {
     -d "{\"login\": \"$1\", \"password\": \"Rongqiao-demo-2026\"}" |
     .venv/bin/python -c 'import json, sys; print(json.load(sys.stdin)["token"])'
 }
+
+echo "== the main line over plain HTTP (scripts/api_main_line.py)"
+.venv/bin/python scripts/api_main_line.py "http://127.0.0.1:$port"
 
 status=0
 for login in official@demo.rongqiao.cn manager@abc.demo.rongqiao.cn enterprise@demo.rongqiao.cn; do

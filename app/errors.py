@@ -57,3 +57,10 @@ class StaleObject(DomainError):
 class NotAllowed(DomainError):
     status_code = 403
     code = "forbidden"
+
+
+class WrongState(DomainError):
+    """Allowed for this user, but not while the record is in its present state."""
+
+    status_code = 409
+    code = "wrong_state"

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from app.audit import record, transition
 from app.concurrency import guard_stale
 from app.engagements.services import bank_staff, enterprise_users, need_back_from_talks
-from app.errors import FieldErrors, NotAllowed, StaleObject, ValidationFailed
+from app.errors import FieldErrors, NotAllowed, StaleObject, ValidationFailed, WrongState
 from app.formatting import plain_wan, wan_to_yuan
 from app.models import (
     AGREEMENT_TRANSITIONS,
@@ -103,7 +103,7 @@ def record_agreement(
     if officer.role not in BANK_ROLES or officer.bank_id != engagement.bank_id:
         raise NotAllowed(_l("Only the bank this need was sent to can act on it."))
     if engagement.status is not EngagementStatus.ACCEPTED:
-        raise NotAllowed(
+        raise WrongState(
             _l("An agreement can be recorded only after the enterprise has accepted your bank.")
         )
     live = db.session.scalar(
@@ -112,7 +112,7 @@ def record_agreement(
         )
     )
     if live:
-        raise NotAllowed(
+        raise WrongState(
             _l("This engagement already has an agreement; cancel it before recording another.")
         )
     _check(data, today or date.today())
@@ -259,7 +259,7 @@ def disburse(
     _bank_side(agreement, officer)
     _version(agreement, version)
     if agreement.status not in (A.APPROVED, A.DISBURSED):
-        raise NotAllowed(_l("Money can be paid out only on an approved agreement."))
+        raise WrongState(_l("Money can be paid out only on an approved agreement."))
     errors = FieldErrors()
     amount = wan_to_yuan(amount_wan) if amount_wan is not None else None
     remaining = (agreement.approved_amount or Decimal(0)) - agreement.disbursed_amount

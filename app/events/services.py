@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app.audit import record
-from app.errors import FieldErrors, NotAllowed, ValidationFailed
+from app.errors import FieldErrors, NotAllowed, ValidationFailed, WrongState
 from app.formatting import yi
 from app.models import Agreement, Bank, Event, EventParticipant, Need, Region, User, db, event_banks
 from app.models.agreement import COUNTED_AGREEMENT_STATUSES
@@ -80,9 +80,9 @@ def sign_up(event: Event, user: User, need_ids: list[int], *, today: date | None
         raise NotAllowed(_l("Only enterprises sign up for events."))
     enterprise = user.enterprise
     if not enterprise.is_verified:
-        raise NotAllowed(_l("Only verified enterprises can sign up."))
+        raise WrongState(_l("Only verified enterprises can sign up."))
     if event.held_on < (today or date.today()):
-        raise NotAllowed(_l("This event has already taken place."))
+        raise WrongState(_l("This event has already taken place."))
     needs = list(db.session.scalars(sa.select(Need).where(Need.id.in_(need_ids or [0]))))
     if not needs or any(
         n.enterprise_id != enterprise.id or n.status not in (NeedStatus.OPEN, NeedStatus.IN_TALKS)

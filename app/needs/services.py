@@ -12,7 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.audit import record, transition
 from app.concurrency import guard_stale
-from app.errors import FieldErrors, NotAllowed, StaleObject
+from app.errors import FieldErrors, StaleObject, WrongState
 from app.formatting import wan_to_yuan, yuan_to_wan
 from app.models import NEED_TRANSITIONS, Engagement, Enterprise, Need, User, db
 from app.models.base import utcnow
@@ -159,7 +159,7 @@ def _refresh(need: Need, actor: User | None) -> None:
 
 def _post(need: Need, actor: User) -> None:
     if not need.enterprise.is_verified:
-        raise NotAllowed(
+        raise WrongState(
             _l(
                 "Your enterprise is not verified yet. The need stays a draft until an official verifies your enterprise; then you can post it."
             )
@@ -183,7 +183,7 @@ def update(
     _check_version(need, version)
     reason = why_not_editable(need)
     if reason:
-        raise NotAllowed(reason)
+        raise WrongState(reason)
     check(data, today or date.today())
     changes = {}
     for key, value in _values(data).items():
