@@ -20,7 +20,13 @@ run: translations
 	$(BIN)/flask seed-demo
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
-test: translations
+# axe-core for the browser tests' accessibility check, from the npm registry (package-lock.json).
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --silent; \
+	else echo "npm not found: axe-core is missing and the browser tests will be SKIPPED"; fi
+
+test: translations node_modules/axe-core/axe.min.js
+	@[ -x /usr/bin/chromium ] || echo "NOTE: /usr/bin/chromium not found, so the browser tests in tests/e2e are SKIPPED (apt-get install chromium fonts-noto-cjk to run them)."
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(BIN)/activate
@@ -32,4 +38,4 @@ extract-messages: $(BIN)/activate
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations -l zh --no-fuzzy-matching
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache node_modules
