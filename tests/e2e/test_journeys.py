@@ -156,6 +156,10 @@ def test_from_registration_to_a_confirmed_agreement_in_the_officials_totals(new_
     assert banks_after == len(rows)
     total_wan = sum(amount for _n, amount in rows.values())
     assert amount_after == (total_wan / 10000).quantize(Decimal("0.01"))
+    charts = official.locator("svg.chart[role=img]")
+    assert charts.count() >= 9  # one per breakdown and the months, drawn on the server
+    box = charts.first.bounding_box()
+    assert box and box["width"] > 300 and box["height"] > 100
 
 
 def _found(page) -> int:
