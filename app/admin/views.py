@@ -1,8 +1,15 @@
-from flask import render_template
+from decimal import Decimal
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 
 from app.admin import bp, services
+from app.admin.forms import WeightsForm
+from app.errors import DomainError
+from app.forms import add_service_errors, apply_error
+from app.matches.services import weights
 from app.models.enums import Role
-from app.security import roles
+from app.security import request_user, roles
 
 
 @bp.route("/")
@@ -13,4 +20,35 @@ def home():
         counts=services.accounts_by_role(),
         accounts=services.recent_accounts(),
         reference=services.reference_counts(),
+    )
+
+
+@bp.route("/weights", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def score_weights():
+    """The points each score part can give; the reasons on every match show them."""
+    form = WeightsForm()
+    total_error = None
+    if not form.is_submitted():
+        for key, value in weights().items():
+            getattr(form, key).data = Decimal(f"{value:g}")
+    if form.validate_on_submit():
+        try:
+            rescored = services.save_weights(request_user(), form.values())
+        except DomainError as error:
+            fields = dict(getattr(error, "fields", {}) or {})
+            total_error = fields.pop("total", None)
+            if fields:
+                error.fields = fields
+                apply_error(form, error)
+        else:
+            flash(_("Weights saved; %(n)s matches were rescored.", n=rescored), "success")
+            return redirect(url_for("admin.score_weights"))
+    elif form.is_submitted():
+        add_service_errors(form, lambda: services.check_weights(form.values()))
+    return render_template(
+        "admin/weights.html",
+        form=form,
+        total_error=total_error,
+        defaults=services.DEFAULT_WEIGHTS,
     )
