@@ -13,6 +13,24 @@ HUNDRED_MILLION = Decimal(100_000_000)
 CENT = Decimal("0.01")
 
 
+FEN_IN_WAN = Decimal("0.000001")
+
+
+def exact_wan(amount: Decimal | None) -> Decimal | None:
+    """Yuan as 万元 without rounding (a form must give back exactly what was stored)."""
+    if amount is None:
+        return None
+    value = (Decimal(amount) / TEN_THOUSAND).quantize(FEN_IN_WAN)
+    if value == value.to_integral_value():
+        return value.quantize(CENT)
+    return value.normalize()
+
+
+def to_the_fen(amount_wan: Decimal) -> bool:
+    """True when an amount in 万元 is a whole number of fen (at most six decimals)."""
+    return amount_wan == amount_wan.quantize(FEN_IN_WAN)
+
+
 def yuan_to_wan(amount: Decimal | None) -> Decimal | None:
     if amount is None:
         return None

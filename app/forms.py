@@ -40,7 +40,11 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class NumberField(DecimalField):
-    """A decimal typed by a person: commas allowed, a clear message when it is not a number."""
+    """A decimal typed by a person: commas allowed, a clear message when it is not a number.
+    Shown as stored, never rounded, so saving a form unchanged changes nothing."""
+
+    def __init__(self, *args, places=None, **kwargs):
+        super().__init__(*args, places=places, **kwargs)
 
     def process_formdata(self, valuelist):
         if not valuelist or not valuelist[0].strip():

@@ -14,7 +14,7 @@ from app.audit import record, transition
 from app.concurrency import guard_stale
 from app.engagements.services import bank_staff, enterprise_users, need_back_from_talks
 from app.errors import FieldErrors, NotAllowed, StaleObject, ValidationFailed, WrongState
-from app.formatting import plain_wan, wan_to_yuan
+from app.formatting import plain_wan, to_the_fen, wan_to_yuan
 from app.models import (
     AGREEMENT_TRANSITIONS,
     NEED_TRANSITIONS,
@@ -54,8 +54,8 @@ def _check(data: AgreementInput, today: date) -> None:
     errors = FieldErrors()
     if data.amount_wan is None or not Decimal(0) < data.amount_wan <= Decimal(100000):
         errors.add("amount_wan", _l("The amount must be more than 0 and at most 100,000 万元."))
-    elif data.amount_wan != data.amount_wan.quantize(Decimal("0.01")):
-        errors.add("amount_wan", _l("Use at most two decimals (万元)."))
+    elif not to_the_fen(data.amount_wan):
+        errors.add("amount_wan", _l("Amounts go to the fen at most (six decimals in 万元)."))
     if data.term_months is None or not 1 <= data.term_months <= 360:
         errors.add("term_months", _l("The term must be between 1 and 360 months."))
     if data.rate is None or not Decimal(0) < data.rate <= MAX_RATE:

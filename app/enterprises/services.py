@@ -15,7 +15,7 @@ from app.auth.services import MOBILE_RE, create_user, normalise_mobile
 from app.enterprises import credit_code
 from app.enterprises.sizing import classify
 from app.errors import FieldErrors, ValidationFailed
-from app.formatting import wan_to_yuan, yuan_to_wan
+from app.formatting import exact_wan, to_the_fen, wan_to_yuan
 from app.models import ENTERPRISE_TRANSITIONS, Enterprise, Industry, Region, User, db
 from app.models.base import utcnow
 from app.models.enums import EnterpriseStatus, RegionLevel, Role, TaxRating
@@ -57,8 +57,8 @@ class EnterpriseInput:
             region_code=e.region_code,
             founded_on=e.founded_on,
             employees=e.employees,
-            revenue_wan=yuan_to_wan(e.revenue),
-            total_assets_wan=yuan_to_wan(e.total_assets),
+            revenue_wan=exact_wan(e.revenue),
+            total_assets_wan=exact_wan(e.total_assets),
             tax_rating=e.tax_rating,
             first_loan=e.first_loan,
         )
@@ -125,8 +125,8 @@ def _check_figures(data: EnterpriseInput, errors: FieldErrors, today: date) -> N
             errors.add(field, _l("Enter the figure in 万元 (0 if none)."))
         elif value < 0 or value > MAX_FIGURE_WAN:
             errors.add(field, _l("Enter a figure between 0 and 100,000,000 万元."))
-        elif value != value.quantize(Decimal("0.01")):
-            errors.add(field, _l("Use at most two decimals (万元)."))
+        elif not to_the_fen(value):
+            errors.add(field, _l("Amounts go to the fen at most (six decimals in 万元)."))
 
 
 def _apply(enterprise: Enterprise, data: EnterpriseInput) -> dict:
@@ -163,8 +163,8 @@ def size_of(enterprise: Enterprise):
     return classify(
         enterprise.industry_code,
         enterprise.employees,
-        yuan_to_wan(enterprise.revenue),
-        yuan_to_wan(enterprise.total_assets),
+        exact_wan(enterprise.revenue),
+        exact_wan(enterprise.total_assets),
     )
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.audit import record, transition
 from app.concurrency import guard_stale
 from app.errors import FieldErrors, StaleObject, WrongState
-from app.formatting import wan_to_yuan, yuan_to_wan
+from app.formatting import exact_wan, to_the_fen, wan_to_yuan
 from app.models import NEED_TRANSITIONS, Engagement, Enterprise, Need, User, db
 from app.models.base import utcnow
 from app.models.engagement import ENGAGEMENT_TRANSITIONS, LIVE_ENGAGEMENT_STATUSES
@@ -42,7 +42,7 @@ class NeedInput:
     @classmethod
     def from_need(cls, need: Need) -> NeedInput:
         return cls(
-            amount_wan=yuan_to_wan(need.amount),
+            amount_wan=exact_wan(need.amount),
             term_months=need.term_months,
             purpose=need.purpose,
             guarantees=set(need.guarantees),
@@ -59,8 +59,8 @@ def check(data: NeedInput, today: date) -> None:
         errors.add("amount_wan", _l("Enter the amount in 万元."))
     elif not Decimal(0) < data.amount_wan <= MAX_AMOUNT_WAN:
         errors.add("amount_wan", _l("The amount must be more than 0 and at most 100,000 万元."))
-    elif data.amount_wan != data.amount_wan.quantize(Decimal("0.01")):
-        errors.add("amount_wan", _l("Use at most two decimals (万元)."))
+    elif not to_the_fen(data.amount_wan):
+        errors.add("amount_wan", _l("Amounts go to the fen at most (six decimals in 万元)."))
     if data.term_months is None:
         errors.add("term_months", _l("Enter the term in months."))
     elif not 1 <= data.term_months <= 360:

@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.audit import record, transition
 from app.concurrency import guard_stale
 from app.errors import FieldErrors, NotAllowed, StaleObject, ValidationFailed
-from app.formatting import wan_to_yuan, yuan_to_wan
+from app.formatting import exact_wan, to_the_fen, wan_to_yuan
 from app.models import (
     PRODUCT_TRANSITIONS,
     Bank,
@@ -101,8 +101,8 @@ class ProductInput:
         return cls(
             name=p.name,
             product_type=p.product_type,
-            min_amount_wan=yuan_to_wan(p.min_amount),
-            max_amount_wan=yuan_to_wan(p.max_amount),
+            min_amount_wan=exact_wan(p.min_amount),
+            max_amount_wan=exact_wan(p.max_amount),
             min_term_months=p.min_term_months,
             max_term_months=p.max_term_months,
             min_rate=p.min_rate,
@@ -223,7 +223,11 @@ def check(bank: Bank, data: ProductInput, today: date) -> None:
     )
     if data.fee_rate is None or not Decimal(0) <= data.fee_rate <= Decimal(10):
         errors.add("fee_rate", _l("Fees must be between 0 and 10% a year."))
-    for name in ("min_amount_wan", "max_amount_wan", "min_rate", "max_rate", "fee_rate"):
+    for name in ("min_amount_wan", "max_amount_wan"):
+        value = getattr(data, name)
+        if value is not None and name not in errors and not to_the_fen(value):
+            errors.add(name, _l("Amounts go to the fen at most (six decimals in 万元)."))
+    for name in ("min_rate", "max_rate", "fee_rate"):
         value = getattr(data, name)
         if value is not None and name not in errors and value != value.quantize(Decimal("0.01")):
             errors.add(name, _l("Use at most two decimals."))

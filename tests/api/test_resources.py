@@ -255,3 +255,46 @@ def test_events_are_listed_with_what_was_signed_at_them(client, make_user, db):
     )
     assert detail["amount"] == "0.00"
     error_of(client.get("/api/v1/events/987654", headers=headers), 404)
+
+
+def test_an_amount_to_the_fen_survives_an_edit_on_the_web_unchanged(client, make_user, login, db):
+    from app.models import Need
+
+    company = make_user(Role.ENTERPRISE)
+    headers = token(client, company.email)
+    need = client.post(
+        "/api/v1/needs", json=need_body(amount="1234567.89"), headers=headers
+    ).get_json()
+    assert need["amount"] == "1234567.89"
+    login(company)
+    form = client.get(f"/needs/{need['id']}/edit").get_data(as_text=True)
+    assert 'value="123.456789"' in form
+    response = client.post(
+        f"/needs/{need['id']}/edit",
+        data={
+            "amount_wan": "123.456789",
+            "term_months": "12",
+            "purpose": "working_capital",
+            "guarantees": ["credit"],
+            "max_rate": "4.50",
+            "needed_by": need["needed_by"],
+            "version": str(need["version"]),
+            "save_draft": "y",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    db.session.expire_all()
+    assert str(db.session.get(Need, need["id"]).amount) == "1234567.89"
+    too_fine = client.post(
+        "/needs/new",
+        data={
+            "amount_wan": "12.3456789",
+            "term_months": "12",
+            "purpose": "working_capital",
+            "guarantees": ["credit"],
+            "max_rate": "4.5",
+            "needed_by": need["needed_by"],
+            "save_draft": "y",
+        },
+    ).get_data(as_text=True)
+    assert 'id="amount_wan-error"' in too_fine and "精确到分" in too_fine
