@@ -44,6 +44,7 @@ from app.models.enums import (
 )
 from app.notifications import notify
 from app.reports.cache import remembered
+from app.reports.facts import Facts, Group
 
 ZERO = Decimal("0.00")
 STALLED_AFTER_DAYS = 60
@@ -195,16 +196,16 @@ class Totals:
         )
 
 
-def totals(f: Filters, *, today: date | None = None) -> Totals:
-    row = db.session.execute(
-        _base(
-            sa.func.count(sa.distinct(Agreement.enterprise_id)),
-            sa.func.count(sa.distinct(Agreement.bank_id)),
-            sa.func.count(Agreement.id),
-            sa.func.coalesce(sa.func.sum(Agreement.amount), ZERO),
-            sa.func.coalesce(sa.func.sum(Agreement.disbursed_amount), ZERO),
-        ).where(*_where(f))
-    ).one()
+def totals(f: Filters, *, today: date | None = None, facts: Facts | None = None) -> Totals:
+    facts = facts if facts is not None else load_facts(f)
+    counted = facts.totals()
+    row = (
+        counted.enterprises,
+        counted.banks,
+        counted.agreements,
+        counted.amount,
+        counted.disbursed,
+    )
     unconfirmed_where = [c for c in _where(f)[1:]] + [
         Agreement.status.in_([AgreementStatus.SIGNED, AgreementStatus.DISPUTED])
     ]
@@ -248,102 +249,129 @@ class Breakdown:
         return sum(r.agreements for r in self.rows)
 
 
-def _grouped(f: Filters, key_column, *extra_joins) -> list[tuple]:
-    stmt = _base(
-        key_column,
-        sa.func.count(sa.distinct(Agreement.enterprise_id)),
-        sa.func.count(sa.distinct(Agreement.bank_id)),
-        sa.func.count(Agreement.id),
-        sa.func.coalesce(sa.func.sum(Agreement.amount), ZERO),
-        sa.func.coalesce(sa.func.sum(Agreement.disbursed_amount), ZERO),
+def _fen(column):
+    """A money column as integer fen, read without per-row conversion (SQLite keeps fen)."""
+    if db.engine.dialect.name == "sqlite":
+        return sa.type_coerce(column, sa.BigInteger)
+    return sa.cast(column * 100, sa.BigInteger)
+
+
+def _raw(column):
+    """An enum column as its stored string, so 150,000 rows need no conversion."""
+    return sa.type_coerce(column, sa.String)
+
+
+def load_facts(f: Filters) -> Facts:
+    """The counted agreements under `f`, with one value per breakdown, in one read."""
+    month = sa.func.substr(sa.cast(Agreement.signed_on, sa.String), 1, 7)
+    branch = (
+        sa.cast(Agreement.bank_id, sa.String)
+        + ":"
+        + sa.func.coalesce(sa.cast(Agreement.branch_id, sa.String), "")
     )
-    for target, on in extra_joins:
-        stmt = stmt.outerjoin(target, on)
-    return db.session.execute(stmt.where(*_where(f)).group_by(key_column)).all()
+    stmt = (
+        _base(
+            Agreement.enterprise_id,
+            Agreement.bank_id,
+            _fen(Agreement.amount),
+            _fen(Agreement.disbursed_amount),
+            Agreement.bank_id,
+            branch,
+            _raw(Bank.bank_type),
+            _section_of_enterprise(),
+            _raw(Enterprise.size),
+            Enterprise.region_code,
+            month,
+            _raw(Agreement.guarantee),
+            _raw(Product.product_type),
+            Agreement.event_id,
+        )
+        .outerjoin(_OWN, _OWN.code == Enterprise.industry_code)
+        .outerjoin(_PARENT, _PARENT.code == _OWN.parent_code)
+        .outerjoin(Product, Product.id == Agreement.product_id)
+        .where(*_where(f))
+    )
+    # Through the connection, not the ORM: plain tuples, no per-row loading machinery.
+    return Facts(db.session.connection().execute(stmt).all())
 
 
-def _rows(result: Iterable[tuple], label_of) -> list[BreakdownRow]:
+def _rows(groups: Iterable[Group], label_of) -> list[BreakdownRow]:
     rows = [
         BreakdownRow(
-            str(key) if key is not None else "", str(label_of(key)), e, b, n, Decimal(a), Decimal(d)
+            str(g.key) if g.key is not None else "",
+            str(label_of(g.key)),
+            g.enterprises,
+            g.banks,
+            g.agreements,
+            g.amount,
+            g.disbursed,
         )
-        for key, e, b, n, a, d in result
+        for g in groups
     ]
     return sorted(rows, key=lambda r: (-r.amount, r.label))
 
 
-def breakdowns(f: Filters, language: str = "zh") -> list[Breakdown]:
+def breakdowns(f: Filters, language: str = "zh", facts: Facts | None = None) -> list[Breakdown]:
+    facts = facts if facts is not None else load_facts(f)
     en = language == "en"
     none_label = _l("None")
     banks = {b.id: b for b in db.session.scalars(sa.select(Bank))}
     branches = {b.id: b.name for b in db.session.scalars(sa.select(Branch))}
-    by_bank = _rows(_grouped(f, Agreement.bank_id), lambda k: banks[k].short_name)
-    branch_rows = db.session.execute(
-        _base(
-            Agreement.bank_id,
-            Agreement.branch_id,
-            sa.func.count(sa.distinct(Agreement.enterprise_id)),
-            sa.func.count(sa.distinct(Agreement.bank_id)),
-            sa.func.count(Agreement.id),
-            sa.func.coalesce(sa.func.sum(Agreement.amount), ZERO),
-            sa.func.coalesce(sa.func.sum(Agreement.disbursed_amount), ZERO),
+    by_bank = _rows(facts.grouped("bank"), lambda k: banks[k].short_name)
+    children: dict[str, list[BreakdownRow]] = {}
+    for g in facts.grouped("branch"):
+        bank_key, _sep, branch_key = g.key.partition(":")
+        name = branches.get(int(branch_key), "") if branch_key else ""
+        children.setdefault(bank_key, []).append(
+            BreakdownRow(
+                branch_key, name, g.enterprises, g.banks, g.agreements, g.amount, g.disbursed
+            )
         )
-        .where(*_where(f))
-        .group_by(Agreement.bank_id, Agreement.branch_id)
-    ).all()
     for row in by_bank:
-        row.children = sorted(
-            (
-                BreakdownRow(str(br), branches.get(br, ""), e, b, n, Decimal(a), Decimal(d))
-                for bank_id, br, e, b, n, a, d in branch_rows
-                if str(bank_id) == row.key
-            ),
-            key=lambda r: -r.amount,
-        )
+        row.children = sorted(children.get(row.key, []), key=lambda r: -r.amount)
     sections = {
         i.code: (i.name_en if en else i.name)
         for i in db.session.scalars(sa.select(Industry).where(Industry.level == "section"))
     }
-    by_industry = _rows(
-        _grouped(f, _section_of_enterprise(), *_industry_joins()),
-        lambda k: f"{k} {sections.get(k, k)}",
-    )
     regions = {r.code: r.display_name(language) for r in db.session.scalars(sa.select(Region))}
     events = {e.id: e.title for e in db.session.scalars(sa.select(Event))}
-    month = sa.func.substr(sa.cast(Agreement.signed_on, sa.String), 1, 7)
-    result = [
+    return [
         Breakdown("bank", str(_l("By bank")), by_bank),
         Breakdown(
             "bank_type",
             str(_l("By type of bank")),
-            _rows(_grouped(f, Bank.bank_type), lambda k: BankType(k).label),
+            _rows(facts.grouped("bank_type"), lambda k: BankType(k).label),
         ),
-        Breakdown("industry", str(_l("By industry section")), by_industry),
+        Breakdown(
+            "industry",
+            str(_l("By industry section")),
+            _rows(facts.grouped("section"), lambda k: f"{k} {sections.get(k, k)}"),
+        ),
         Breakdown(
             "size",
             str(_l("By enterprise size")),
-            _rows(_grouped(f, Enterprise.size), lambda k: EnterpriseSize(k).label),
+            _rows(facts.grouped("size"), lambda k: EnterpriseSize(k).label),
         ),
         Breakdown(
             "town",
             str(_l("By town")),
-            _rows(_grouped(f, Enterprise.region_code), lambda k: regions.get(k, k)),
+            _rows(facts.grouped("region"), lambda k: regions.get(k, k)),
         ),
         Breakdown(
             "month",
             str(_l("By month signed")),
-            sorted(_rows(_grouped(f, month), lambda k: k), key=lambda r: r.key),
+            sorted(_rows(facts.grouped("month"), lambda k: k), key=lambda r: r.key),
         ),
         Breakdown(
             "guarantee",
             str(_l("By guarantee method")),
-            _rows(_grouped(f, Agreement.guarantee), lambda k: Guarantee(k).label),
+            _rows(facts.grouped("guarantee"), lambda k: Guarantee(k).label),
         ),
         Breakdown(
             "product_type",
             str(_l("By product type")),
             _rows(
-                _grouped(f, Product.product_type, (Product, Product.id == Agreement.product_id)),
+                facts.grouped("product_type"),
                 lambda k: ProductType(k).label if k else none_label,
             ),
         ),
@@ -351,23 +379,15 @@ def breakdowns(f: Filters, language: str = "zh") -> list[Breakdown]:
             "event",
             str(_l("By matchmaking event")),
             _rows(
-                _grouped(f, Agreement.event_id),
+                facts.grouped("event"),
                 lambda k: events.get(k, _l("Not at an event")) if k else _l("Not at an event"),
             ),
         ),
     ]
-    return result
 
 
 _OWN = sa.orm.aliased(Industry, name="own_industry")
 _PARENT = sa.orm.aliased(Industry, name="parent_industry")
-
-
-def _industry_joins():
-    return (
-        (_OWN, _OWN.code == Enterprise.industry_code),
-        (_PARENT, _PARENT.code == _OWN.parent_code),
-    )
 
 
 def _section_of_enterprise():
@@ -541,7 +561,7 @@ def league(f: Filters, sort: str = "amount") -> list[LeagueRow]:
     return sort_league(_league_rows(f), sort)
 
 
-def _league_rows(f: Filters) -> list[LeagueRow]:
+def _league_rows(f: Filters, facts: Facts | None = None) -> list[LeagueRow]:
     banks = {
         bank_id: BankRef(bank_id, short_name)
         for bank_id, short_name in db.session.execute(sa.select(Bank.id, Bank.short_name))
@@ -553,33 +573,29 @@ def _league_rows(f: Filters) -> list[LeagueRow]:
         eng_where.append(
             Engagement.bank_id.in_(sa.select(Bank.id).where(Bank.bank_type == f.bank_type))
         )
-    routed = dict(
-        db.session.execute(
-            sa.select(Engagement.bank_id, sa.func.count(Engagement.id))
-            .where(*eng_where)
-            .group_by(Engagement.bank_id)
-        ).all()
-    )
-    on_time = dict(
-        db.session.execute(
-            sa.select(Engagement.bank_id, sa.func.count(Engagement.id))
-            .where(
-                Engagement.picked_up_at.is_not(None),
-                Engagement.responded_on_time.is_(True),
-                *eng_where,
-            )
-            .group_by(Engagement.bank_id)
-        ).all()
-    )
-    overdue = dict(
-        db.session.execute(
-            sa.select(Engagement.bank_id, sa.func.count(Engagement.id))
-            .where(Engagement.status == EngagementStatus.OVERDUE, *eng_where)
-            .group_by(Engagement.bank_id)
-        ).all()
-    )
+
+    def tally(condition):
+        return sa.func.sum(sa.case((condition, 1), else_=0))
+
+    routed, on_time, overdue = {}, {}, {}
+    for bank_id, n, in_time, late in db.session.execute(
+        sa.select(
+            Engagement.bank_id,
+            sa.func.count(Engagement.id),
+            tally(
+                sa.and_(
+                    Engagement.picked_up_at.is_not(None), Engagement.responded_on_time.is_(True)
+                )
+            ),
+            tally(Engagement.status == EngagementStatus.OVERDUE),
+        )
+        .where(*eng_where)
+        .group_by(Engagement.bank_id)
+    ):
+        routed[bank_id], on_time[bank_id], overdue[bank_id] = n, int(in_time), int(late)
     medians = _median_response_hours(eng_where)
-    money = {int(r.key): r for r in _rows(_grouped(f, Agreement.bank_id), lambda k: k)}
+    facts = facts if facts is not None else load_facts(f)
+    money = {g.key: g for g in facts.grouped("bank")}
     rows = []
     for bank_id in sorted(set(routed) | set(money)):
         m = money.get(bank_id)
@@ -760,11 +776,16 @@ def figures(f: Filters, language: str = "zh", *, today: date | None = None) -> F
     today = today or date.today()
     return remembered(
         f"figures:{f!r}:{language}:{today.isoformat()}",
-        lambda: Figures(
-            totals(f, today=today),
-            breakdowns(f, language),
-            disbursed_by_month(f),
-            funnel(f),
-            _league_rows(f),
-        ),
+        lambda: _figures(f, language, today),
+    )
+
+
+def _figures(f: Filters, language: str, today: date) -> Figures:
+    facts = load_facts(f)
+    return Figures(
+        totals(f, today=today, facts=facts),
+        breakdowns(f, language, facts=facts),
+        disbursed_by_month(f),
+        funnel(f),
+        _league_rows(f, facts=facts),
     )
