@@ -3,12 +3,15 @@ and the public product supermarket (产品超市)."""
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from pypinyin import Style, lazy_pinyin
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.audit import record, transition
@@ -517,10 +520,39 @@ def _supermarket_query(f: ProductFilters, today: date):
         stmt = stmt.where(Product.first_loan.is_(True))
     if f.q.strip():
         like = f"%{f.q.strip()}%"
-        stmt = stmt.where(
-            sa.or_(Product.name.ilike(like), Bank.name.ilike(like), Bank.short_name.ilike(like))
-        )
+        matches = [Product.name.ilike(like), Bank.name.ilike(like), Bank.short_name.ilike(like)]
+        letters = f.q.strip().lower()
+        if INITIALS_QUERY.fullmatch(letters):
+            matches.append(Product.id.in_(_ids_by_initials(letters, today)))
+        stmt = stmt.where(sa.or_(*matches))
     return stmt
+
+
+INITIALS_QUERY = re.compile(r"[a-z]{2,12}")
+
+
+@functools.lru_cache(maxsize=20_000)
+def initials(text: str) -> str:
+    """拼音首字母: "纳税e贷" -> "nsed", so typing "ns" or "nsed" finds it."""
+    return "".join(
+        syllable[0]
+        for syllable in lazy_pinyin(text, style=Style.FIRST_LETTER, errors="default")
+        if syllable
+    ).lower()
+
+
+def _ids_by_initials(letters: str, today: date) -> list[int]:
+    """Available products whose name or bank's short name has `letters` among its initials."""
+    rows = db.session.execute(
+        sa.select(Product.id, Product.name, Bank.short_name)
+        .join(Bank, Bank.id == Product.bank_id)
+        .where(available_clause(today))
+    )
+    return [
+        product_id
+        for product_id, name, bank in rows
+        if letters in initials(name) or letters in initials(bank)
+    ]
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 
 from app.models import AuditEntry, Engagement, Need, Product
-from app.models.enums import EngagementOrigin, Guarantee, NeedStatus, ProductStatus, Purpose, Role
+from app.models.enums import (
+    EngagementOrigin,
+    Guarantee,
+    NeedStatus,
+    ProductStatus,
+    ProductType,
+    Purpose,
+    Role,
+)
 
 NEXT_YEAR = (date.today() + timedelta(days=365)).isoformat()
 
@@ -254,3 +264,39 @@ def test_the_supermarket_needs_no_login_and_bad_filters_do_no_harm(client):
         "?region=nowhere",
     ):
         assert client.get(f"/products{query}").status_code == 200, query
+
+
+def test_the_supermarket_finds_a_product_by_its_pinyin_initials(client, make_bank, db):
+    bank = make_bank(name="中国农业银行股份有限公司")
+    bank.short_name = "农业银行"
+    other = make_bank()
+    today = date.today()
+    for owner, name in ((bank, "纳税e贷"), (other, "科创积分贷")):
+        db.session.add(
+            Product(
+                bank=owner,
+                name=name,
+                product_type=ProductType.CREDIT,
+                min_amount=Decimal("100000"),
+                max_amount=Decimal("5000000"),
+                min_term_months=3,
+                max_term_months=36,
+                min_rate=Decimal("3.50"),
+                max_rate=Decimal("4.80"),
+                guarantees=frozenset({Guarantee.CREDIT}),
+                valid_until=today + timedelta(days=200),
+                status=ProductStatus.PUBLISHED,
+                approval_days=5,
+            )
+        )
+    db.session.commit()
+
+    def names(q: str) -> set[str]:
+        page = client.get(f"/products?q={q}").get_data(as_text=True)
+        return set(re.findall(r'card-title mb-1"><a href="/products/\d+">([^<]+)</a>', page))
+
+    assert names("nsed") == {"纳税e贷"}
+    assert names("KCJF") == {"科创积分贷"}
+    assert names("nyyh") == {"纳税e贷"}  # the bank's initials
+    assert names("纳税") == {"纳税e贷"}
+    assert names("zzz") == set()
