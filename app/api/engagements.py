@@ -44,7 +44,9 @@ def list_engagements(args):
     stmt = stmt.order_by(
         Engagement.score.desc().nulls_last(), Engagement.routed_at.desc(), Engagement.id
     )
-    return page(stmt, args)
+    found = page(stmt, args)
+    services.log_identity_views(user, found["items"])
+    return found
 
 
 @blp.route("/engagements/<int(max=2147483647):engagement_id>")
@@ -52,7 +54,9 @@ def list_engagements(args):
 @blp.doc(**SECURED)
 @blp.response(200, schemas.EngagementSchema)
 def get_engagement(engagement_id: int):
-    return _engagement(engagement_id)
+    engagement = _engagement(engagement_id)
+    services.log_identity_views(request_user(), [engagement])
+    return engagement
 
 
 @blp.route("/engagements/<int(max=2147483647):engagement_id>/pick-up", methods=["POST"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, time
 
 import sqlalchemy as sa
 from flask import current_app
@@ -17,6 +17,7 @@ from app.models import (
     ENGAGEMENT_TRANSITIONS,
     NEED_TRANSITIONS,
     Agreement,
+    AuditEntry,
     Branch,
     Engagement,
     Match,
@@ -367,3 +368,52 @@ def next_best(need: Need, limit: int = 3) -> list[Match]:
         .order_by(Match.score.desc(), Match.product_id)
     )
     return [m for m in rows if m.bank_id not in engaged][:limit]
+
+
+# Who at the bank has seen the enterprise -----------------------------------------------
+
+IDENTITY_VIEWED = "enterprise_identity_viewed"
+
+
+def log_identity_views(user: User, engagements: list[Engagement], *, now=None) -> None:
+    """A bank user saw the names and contacts of enterprises that accepted the bank: logged
+    once a day per engagement, so the enterprise can see who looked (and nobody else did)."""
+    if user.role not in BANK_ROLES:
+        return
+    shown = [e for e in engagements if e.identity_shared and e.bank_id == user.bank_id]
+    if not shown:
+        return
+    now = now or utcnow()
+    since = datetime.combine(now.date(), time.min, tzinfo=UTC)
+    already = set(
+        db.session.scalars(
+            sa.select(AuditEntry.entity_id).where(
+                AuditEntry.action == IDENTITY_VIEWED,
+                AuditEntry.actor_id == user.id,
+                AuditEntry.entity_type == Engagement.__tablename__,
+                AuditEntry.entity_id.in_([e.id for e in shown]),
+                AuditEntry.created_at >= since,
+            )
+        )
+    )
+    fresh = [e for e in shown if e.id not in already]
+    for engagement in fresh:
+        record(user, IDENTITY_VIEWED, engagement)
+    if fresh:
+        db.session.commit()
+
+
+def identity_views(engagement: Engagement, limit: int = 50) -> list[AuditEntry]:
+    return list(
+        db.session.scalars(
+            sa.select(AuditEntry)
+            .where(
+                AuditEntry.action == IDENTITY_VIEWED,
+                AuditEntry.entity_type == Engagement.__tablename__,
+                AuditEntry.entity_id == engagement.id,
+            )
+            .options(sa.orm.joinedload(AuditEntry.actor))
+            .order_by(AuditEntry.created_at.desc())
+            .limit(limit)
+        )
+    )

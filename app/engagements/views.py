@@ -26,6 +26,7 @@ def pipeline():
     if view not in PIPELINE_VIEWS:
         view = "waiting"
     items = services.pipeline(user.bank_id, PIPELINE_VIEWS[view])
+    services.log_identity_views(user, [item.engagement for item in items])
     return render_template(
         "engagements/pipeline.html", items=items, view=view, views=PIPELINE_VIEWS
     )
@@ -75,6 +76,9 @@ def render_engagement(
         agreements=items,
         form_for=form_for,
         reasons=reasons,
+        identity_views=services.identity_views(engagement)
+        if user.role is not Role.BANK_OFFICER and user.role is not Role.BANK_MANAGER
+        else [],
         next_best=services.next_best(engagement.need)
         if engagement.status is EngagementStatus.DECLINED
         else [],
@@ -85,6 +89,7 @@ def render_engagement(
 @roles(Role.ENTERPRISE, *BANK_ROLES, *OVERSIGHT_ROLES)
 def detail(engagement_id: int):
     user, engagement = _load(engagement_id)
+    services.log_identity_views(user, [engagement])
     return render_engagement(engagement, user)
 
 

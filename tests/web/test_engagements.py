@@ -463,3 +463,45 @@ def test_event_counting_and_sign_up(client, login, login_as, world, make_user, m
         bank_a["bank"]
     ]
     assert make_enterprise and Need and utcnow
+
+
+def test_who_at_the_bank_saw_the_enterprise_is_logged_and_shown_to_it(client, login, world, db):
+    from app.engagements import services as engagements
+    from app.models import AuditEntry
+
+    officer = world["banks"][0]["officer"]
+    manager = world["banks"][0]["manager"]
+    owner = world["owner"]
+    engagement = _engagement(db, world)
+
+    def views() -> list[AuditEntry]:
+        return db.session.scalars(
+            sa.select(AuditEntry).where(
+                AuditEntry.action == engagements.IDENTITY_VIEWED,
+                AuditEntry.entity_id == engagement.id,
+            )
+        ).all()
+
+    login(officer)
+    client.get(f"/engagements/{engagement.id}")
+    assert views() == []  # nothing identifying was shown before acceptance
+    engagements.pick_up(engagement, officer)
+    engagements.accept(engagement, owner)
+    client.get(f"/engagements/{engagement.id}")
+    client.get(f"/engagements/{engagement.id}")
+    client.get("/bank/pipeline?view=working")
+    assert [v.actor_id for v in views()] == [officer.id]  # once a day, however often
+    client.post("/logout")
+    login(manager)
+    client.get("/bank/pipeline?view=working")
+    assert sorted(v.actor_id for v in views()) == sorted([officer.id, manager.id])
+    client.post("/logout")
+
+    other_bank_officer = world["banks"][1]["officer"]
+    engagements.log_identity_views(other_bank_officer, [engagement])
+    assert len(views()) == 2  # another bank's staff cannot have seen it
+
+    login(owner)
+    page = client.get(f"/engagements/{engagement.id}").get_data(as_text=True)
+    assert 'id="identity-views"' in page
+    assert officer.name in page and manager.name in page
