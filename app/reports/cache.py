@@ -17,33 +17,21 @@ import sqlalchemy as sa
 from flask import Flask, current_app, has_app_context
 from flask_caching import Cache
 
-from app.models import (
-    Agreement,
-    Bank,
-    Branch,
-    Disbursement,
-    Engagement,
-    Enterprise,
-    Event,
-    Industry,
-    Need,
-    Product,
-    Region,
-)
+from app import models
 
 cache = Cache()
 COUNTED_MODELS = (
-    Agreement,
-    Bank,
-    Branch,
-    Disbursement,
-    Engagement,
-    Enterprise,
-    Event,
-    Industry,
-    Need,
-    Product,
-    Region,
+    models.Agreement,
+    models.Bank,
+    models.Branch,
+    models.Disbursement,
+    models.Engagement,
+    models.Enterprise,
+    models.Event,
+    models.Industry,
+    models.Need,
+    models.Product,
+    models.Region,
 )
 VERSION_KEY = "reports:version"
 _FLAG = "reports_changed"

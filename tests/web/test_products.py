@@ -4,20 +4,12 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from decimal import Decimal
 
 import sqlalchemy as sa
 
 from app.models import AuditEntry, Engagement, Need, Product
-from app.models.enums import (
-    EngagementOrigin,
-    Guarantee,
-    NeedStatus,
-    ProductStatus,
-    ProductType,
-    Purpose,
-    Role,
-)
+from app.models.enums import EngagementOrigin, Guarantee, NeedStatus, ProductStatus, Purpose, Role
+from tests.web.test_routing import make_product as make_product  # noqa: F401 - a fixture
 
 NEXT_YEAR = (date.today() + timedelta(days=365)).isoformat()
 
@@ -266,30 +258,11 @@ def test_the_supermarket_needs_no_login_and_bad_filters_do_no_harm(client):
         assert client.get(f"/products{query}").status_code == 200, query
 
 
-def test_the_supermarket_finds_a_product_by_its_pinyin_initials(client, make_bank, db):
+def test_the_supermarket_finds_a_product_by_its_pinyin_initials(client, make_bank, make_product):
     bank = make_bank(name="中国农业银行股份有限公司")
     bank.short_name = "农业银行"
-    other = make_bank()
-    today = date.today()
-    for owner, name in ((bank, "纳税e贷"), (other, "科创积分贷")):
-        db.session.add(
-            Product(
-                bank=owner,
-                name=name,
-                product_type=ProductType.CREDIT,
-                min_amount=Decimal("100000"),
-                max_amount=Decimal("5000000"),
-                min_term_months=3,
-                max_term_months=36,
-                min_rate=Decimal("3.50"),
-                max_rate=Decimal("4.80"),
-                guarantees=frozenset({Guarantee.CREDIT}),
-                valid_until=today + timedelta(days=200),
-                status=ProductStatus.PUBLISHED,
-                approval_days=5,
-            )
-        )
-    db.session.commit()
+    make_product(bank, name="纳税e贷")
+    make_product(name="科创积分贷")
 
     def names(q: str) -> set[str]:
         page = client.get(f"/products?q={q}").get_data(as_text=True)
