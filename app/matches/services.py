@@ -3,7 +3,9 @@ pair in the reader's language, route needs to banks."""
 
 from __future__ import annotations
 
+import itertools
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -218,28 +220,58 @@ def load(
     return Tables(vocab, needs, products)
 
 
+MATCH_COLUMNS = (
+    "need_id",
+    "product_id",
+    "bank_id",
+    "eligible",
+    "failed_count",
+    "score",
+    "failed_criterion",
+    "computed_at",
+)
+INSERT_CHUNK = 20_000
+
+
+def _match_rows(t: Tables, m, now) -> Iterator[tuple]:
+    for i, j, ok, s, f in zip(
+        m.need_rows, m.product_rows, m.eligible, m.score, m.failed, strict=True
+    ):
+        yield (
+            int(t.needs.ids[i]),
+            int(t.products.ids[j]),
+            int(t.products.bank_ids[j]),
+            bool(ok),
+            0 if ok else 1,
+            Decimal(f"{s:.2f}"),
+            None if f < 0 else CRITERIA[f].key,
+            now,
+        )
+
+
 def _store(t: Tables, m, need_ids: list[int]) -> None:
-    """Replace the Match rows of `need_ids` by the kept matches `m`."""
+    """Replace the Match rows of `need_ids` by the kept matches `m`, streamed (a province's
+    full rebuild is millions of rows): COPY on PostgreSQL, chunked inserts elsewhere."""
     if need_ids:
         db.session.execute(sa.delete(Match).where(Match.need_id.in_(need_ids)))
-    now = utcnow()
-    rows = [
-        {
-            "need_id": int(t.needs.ids[i]),
-            "product_id": int(t.products.ids[j]),
-            "bank_id": int(t.products.bank_ids[j]),
-            "eligible": bool(ok),
-            "failed_count": 0 if ok else 1,
-            "score": Decimal(f"{s:.2f}"),
-            "failed_criterion": None if f < 0 else CRITERIA[f].key,
-            "computed_at": now,
-        }
-        for i, j, ok, s, f in zip(
-            m.need_rows, m.product_rows, m.eligible, m.score, m.failed, strict=True
+    write_matches(_match_rows(t, m, utcnow()))
+
+
+def write_matches(rows: Iterable[tuple]) -> None:
+    """Insert match rows given as tuples in MATCH_COLUMNS order, without holding them all."""
+    rows = iter(rows)
+    if db.engine.dialect.name == "postgresql":
+        db.session.flush()
+        raw = db.session.connection().connection.driver_connection
+        statement = f"COPY {Match.__tablename__} ({', '.join(MATCH_COLUMNS)}) FROM STDIN"
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    while chunk := list(itertools.islice(rows, INSERT_CHUNK)):
+        db.session.execute(
+            sa.insert(Match), [dict(zip(MATCH_COLUMNS, r, strict=True)) for r in chunk]
         )
-    ]
-    if rows:
-        db.session.execute(sa.insert(Match), rows)
 
 
 def recompute_need(need: Need, *, today: date | None = None) -> None:
