@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -10,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.errors import FieldErrors
 from app.matching.criteria import DEFAULT_WEIGHTS
-from app.models import AuditEntry, Industry, Region, Setting, User, db
+from app.models import AuditEntry, Industry, Need, Region, Setting, User, db
 from app.models.enums import Role
 
 
@@ -46,6 +47,7 @@ WEIGHT_LABELS = {
     "bank_record": _l("The bank's record of answering on time"),
 }
 WEIGHT_TOTAL = Decimal(100)
+RESCORE_IN_REQUEST_MAX = 20_000
 
 
 def check_weights(values: dict[str, Decimal | None]) -> None:
@@ -69,9 +71,17 @@ def check_weights(values: dict[str, Decimal | None]) -> None:
     errors.raise_if_any()
 
 
-def save_weights(actor: User, values: dict[str, Decimal | None]) -> int:
-    """Store the weights, log who changed what, and rescore every open need at once."""
-    from app.matches.services import rebuild_all, weights
+@dataclass(frozen=True)
+class WeightsSaved:
+    changed: bool
+    rescored: int | None  # None: too many open needs to rescore inside a web request
+
+
+def save_weights(actor: User, values: dict[str, Decimal | None]) -> WeightsSaved:
+    """Store the weights, log who changed what, and rescore every open need at once — or,
+    past RESCORE_IN_REQUEST_MAX open needs (a province's takes minutes), leave that to
+    `flask match rebuild`."""
+    from app.matches.services import MATCHED_NEED_STATUSES, rebuild_all, weights
 
     check_weights(values)
     before = weights()
@@ -86,7 +96,7 @@ def save_weights(actor: User, values: dict[str, Decimal | None]) -> int:
         else:
             row.value = json.dumps(new)
     if not changes:
-        return 0
+        return WeightsSaved(False, 0)
     db.session.add(
         AuditEntry(
             actor_id=actor.id,
@@ -97,4 +107,9 @@ def save_weights(actor: User, values: dict[str, Decimal | None]) -> int:
         )
     )
     db.session.commit()
-    return rebuild_all()
+    open_needs = db.session.scalar(
+        sa.select(sa.func.count(Need.id)).where(Need.status.in_(MATCHED_NEED_STATUSES))
+    )
+    if open_needs > RESCORE_IN_REQUEST_MAX:
+        return WeightsSaved(True, None)
+    return WeightsSaved(True, rebuild_all())

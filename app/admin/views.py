@@ -34,7 +34,7 @@ def score_weights():
             getattr(form, key).data = Decimal(f"{value:g}")
     if form.validate_on_submit():
         try:
-            rescored = services.save_weights(request_user(), form.values())
+            saved = services.save_weights(request_user(), form.values())
         except DomainError as error:
             fields = dict(getattr(error, "fields", {}) or {})
             total_error = fields.pop("total", None)
@@ -42,7 +42,17 @@ def score_weights():
                 error.fields = fields
                 apply_error(form, error)
         else:
-            flash(_("Weights saved; %(n)s matches were rescored.", n=rescored), "success")
+            if not saved.changed:
+                flash(_("Nothing changed."), "info")
+            elif saved.rescored is None:
+                flash(
+                    _(
+                        "Weights saved. There are too many open needs to rescore now; run flask match rebuild on the server."
+                    ),
+                    "warning",
+                )
+            else:
+                flash(_("Weights saved; %(n)s matches were rescored.", n=saved.rescored), "success")
             return redirect(url_for("admin.score_weights"))
     elif form.is_submitted():
         add_service_errors(form, lambda: services.check_weights(form.values()))

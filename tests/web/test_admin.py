@@ -71,3 +71,32 @@ def test_new_weights_rescore_every_open_need_and_are_audited(client, login_as, m
     )
     assert entry.actor_id == admin.id
     assert entry.changes == {"rate": "30 → 10", "speed": "10 → 30"}
+
+
+def test_past_a_county_the_rescore_is_left_to_the_command(
+    client, login_as, make_product, db, monkeypatch
+):
+    from app.admin import services
+
+    make_product()
+    owner = login_as(Role.ENTERPRISE)
+    _post_need(client)
+    before = {
+        m.product_id: m.score
+        for m in db.session.scalars(sa.select(Match).where(Match.need_id == _need_of(db, owner).id))
+    }
+    assert before
+    client.post("/logout")
+    login_as(Role.ADMIN)
+    monkeypatch.setattr(services, "RESCORE_IN_REQUEST_MAX", 0)
+    page = client.post(
+        "/admin/weights", data=WEIGHTS | {"rate": "10", "speed": "30"}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "flask match rebuild" in page
+    assert weights()["rate"] == 10.0
+    after = {m.product_id: m.score for m in db.session.scalars(sa.select(Match))}
+    assert after == before
+    page = client.post(
+        "/admin/weights", data=WEIGHTS | {"rate": "10", "speed": "30"}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "未作更改" in page
