@@ -339,6 +339,7 @@ def main() -> None:
     parser.add_argument("--agreements", type=int, default=150_000)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--keep", action="store_true", help="reuse the filled database")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/15")
     args = parser.parse_args()
     if not args.keep:
         _fresh_database(args.database_url)
@@ -348,8 +349,15 @@ def main() -> None:
             "WTF_CSRF_ENABLED": False,
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
             "RATELIMIT_ENABLED": False,
+            # As deployed: figures kept in Redis (a database of its own, emptied first).
+            "CACHE_TYPE": "RedisCache",
+            "CACHE_REDIS_URL": args.redis_url,
         }
     )
+    with app.app_context():
+        from app.reports.cache import cache
+
+        cache.clear()
     if not args.keep:
         started = time.perf_counter()
         with app.app_context():

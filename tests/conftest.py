@@ -49,6 +49,8 @@ def app():
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
             "RATELIMIT_STORAGE_URI": "memory://",
             "SERVER_NAME": None,
+            # One process here, so a process-local cache behaves as Redis would.
+            "CACHE_TYPE": "SimpleCache",
         }
     )
     with application.app_context():

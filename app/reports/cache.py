@@ -4,7 +4,7 @@ Counting distinct enterprises and banks across nine breakdowns of a province's a
 takes seconds; the figures change only when someone writes. Every flush and commit that
 touches a counted model moves a version token, and figures are stored under it, so a
 reader never gets figures older than the last write. Redis holds them when REDIS_URL is
-set (shared by every worker), else each process keeps its own.
+set, shared by every worker; without Redis nothing is kept and every load computes.
 """
 
 from __future__ import annotations
@@ -39,7 +39,9 @@ _FLAG = "reports_changed"
 
 def init_app(app: Flask) -> None:
     redis_url = app.config.get("REDIS_URL")
-    app.config.setdefault("CACHE_TYPE", "RedisCache" if redis_url else "SimpleCache")
+    # Without Redis each gunicorn worker would keep its own copy, and a write seen by one
+    # worker would leave the others serving old figures: no sharing, no caching.
+    app.config.setdefault("CACHE_TYPE", "RedisCache" if redis_url else "NullCache")
     app.config.setdefault("CACHE_REDIS_URL", redis_url)
     app.config.setdefault("CACHE_KEY_PREFIX", "rongqiao:")
     # A safety net only: a write moves the version long before this runs out.
