@@ -41,9 +41,16 @@ def test_database_defaults_to_sqlite_in_instance(monkeypatch, tmp_path):
 def test_redis_backs_the_rate_limits_when_set(monkeypatch, tmp_path):
     monkeypatch.setenv("SECRET_KEY", "k")
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
-    assert from_environment(tmp_path)["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
+    config = from_environment(tmp_path)
+    assert config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
+    assert (config["CACHE_TYPE"], config["CACHE_REDIS_URL"]) == (
+        "RedisCache",
+        "redis://127.0.0.1:6379/0",
+    )
     monkeypatch.delenv("REDIS_URL")
-    assert from_environment(tmp_path)["RATELIMIT_STORAGE_URI"] == "memory://"
+    config = from_environment(tmp_path)
+    assert config["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert config["CACHE_TYPE"] == "NullCache"  # a cache per worker could serve old figures
 
 
 def test_bad_integer_setting_is_refused(monkeypatch, tmp_path):
