@@ -224,8 +224,11 @@ def test_lists_are_paginated_with_a_total(client, make_user):
     assert {n["id"] for n in first["items"]}.isdisjoint({n["id"] for n in second["items"]})
 
 
-def test_the_spec_is_generated_and_names_every_resource(client):
+def test_the_spec_is_generated_valid_and_names_every_resource(client):
+    from openapi_spec_validator import validate
+
     spec = client.get("/api/v1/openapi.json").get_json()
+    validate(spec)  # raises on anything OpenAPI 3 does not allow
     assert spec["openapi"].startswith("3.")
     for path in (
         "/api/v1/tokens",
