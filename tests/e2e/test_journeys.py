@@ -73,6 +73,7 @@ def test_from_registration_to_a_confirmed_agreement_in_the_officials_totals(new_
     )
     assert company.input_value("#name") == name
     assert company.input_value("#employees") == "45"
+    assert company.evaluate("document.activeElement.id") == "credit_code"  # focus on the error
     shot(company, "enterprise-register-error")
 
     company.fill("#credit_code", good_code)

@@ -9,3 +9,10 @@ document.addEventListener("click", (event) => {
     if (done) button.textContent = done;
   });
 });
+
+// After a refused form, put the cursor on the first field that needs correcting, so keyboard
+// and screen-reader users land on its message instead of at the top of the page.
+document.addEventListener("DOMContentLoaded", () => {
+  const first = document.querySelector("main form .is-invalid");
+  if (first && typeof first.focus === "function") first.focus();
+});
