@@ -445,7 +445,7 @@ def _story(builder: _Builder) -> None:
     """One need walked through the services end to end: routed, a bank lets its deadline
     pass and the need moves on, another bank picks it up, the enterprise accepts, the bank
     records an agreement at the demo event, the enterprise confirms, the bank records the
-    approval and two partial disbursements."""
+    approval and two partial disbursements, the first confirmed as arrived by the enterprise."""
     from app.agreements import services as agreements
     from app.engagements import services as engagements
     from app.needs import services as needs
@@ -502,8 +502,9 @@ def _story(builder: _Builder) -> None:
     )
     agreements.confirm(agreement, owner)
     agreements.approve(agreement, officer, Decimal("180"), today, today=today)
-    agreements.disburse(agreement, officer, Decimal("100"), today, today=today)
+    first = agreements.disburse(agreement, officer, Decimal("100"), today, today=today)
     agreements.disburse(agreement, officer, Decimal("80"), today, today=today)
+    agreements.confirm_received(first, owner)
 
 
 def _at(day: date, hour: int = 10) -> datetime:
@@ -1035,12 +1036,18 @@ class _Builder:
             paid_on = record.approved_on
             for tranche in tranches:
                 paid_on = min(paid_on + timedelta(days=rng.randint(2, 15)), self.today)
+                receiver = need.enterprise.users[0] if need.enterprise.users else None
+                arrived = receiver is not None and rng.random() < 0.7
                 record.disbursements.append(
                     Disbursement(
                         amount=tranche,
                         disbursed_on=paid_on,
                         recorded_by_id=officer.id,
                         created_at=_at(paid_on, 15),
+                        received_confirmed_at=_at(min(paid_on + timedelta(days=1), self.today), 11)
+                        if arrived
+                        else None,
+                        received_confirmed_by_id=receiver.id if arrived else None,
                     )
                 )
             record.disbursed_amount = sum(tranches, Decimal("0.00"))

@@ -22,6 +22,9 @@ MESSAGES = {
     "agreement_disputed": _l("The enterprise disputed agreement #%(agreement)s: %(reason)s"),
     "agreement_approved": _l("Agreement #%(agreement)s was approved for %(amount)s 万元."),
     "agreement_disbursed": _l("%(amount)s 万元 of agreement #%(agreement)s was disbursed."),
+    "disbursement_received": _l(
+        "The enterprise confirmed that %(amount)s 万元 of agreement #%(agreement)s arrived."
+    ),
     "agreement_cancelled": _l("Agreement #%(agreement)s was cancelled: %(reason)s"),
     "engagement_overdue": _l("Need #%(need)s passed its response deadline without an answer."),
     "reminder": _l("Reminder from the platform: %(text)s"),

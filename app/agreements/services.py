@@ -297,6 +297,38 @@ def disburse(
     return tranche
 
 
+def confirm_received(tranche: Disbursement, user: User, *, now=None) -> Disbursement:
+    """The enterprise says a tranche the bank recorded has arrived (确认到账)."""
+    agreement = tranche.agreement
+    _enterprise_side(agreement, user)
+    if tranche.received_confirmed_at is not None:
+        raise WrongState(_l("This payment has already been confirmed as received."))
+    tranche.received_confirmed_at = now or utcnow()
+    tranche.received_confirmed_by_id = user.id
+    record(
+        user,
+        "disbursement_received",
+        agreement,
+        changes={"disbursement": tranche.id, "amount": tranche.amount},
+    )
+    for person in bank_staff(agreement.bank_id):
+        notify(
+            person,
+            "disbursement_received",
+            agreement=agreement.id,
+            amount=plain_wan(tranche.amount),
+        )
+    _commit()
+    return tranche
+
+
+def get_tranche_for(user: User, disbursement_id: int) -> Disbursement | None:
+    tranche = db.session.get(Disbursement, disbursement_id)
+    if tranche is None or get_for(user, tranche.agreement_id) is None:
+        return None
+    return tranche
+
+
 @guard_stale(STALE)
 def cancel(
     agreement: Agreement, officer: User, reason: str, version: int | None = None

@@ -122,6 +122,18 @@ def disburse(body, agreement_id: int):
     return agreement
 
 
+@blp.route("/disbursements/<int(max=2147483647):disbursement_id>/received", methods=["POST"])
+@roles(Role.ENTERPRISE)
+@blp.doc(**SECURED)
+@blp.response(200, schemas.AgreementSchema)
+def confirm_received(disbursement_id: int):
+    """The enterprise confirms a tranche the bank recorded has arrived (确认到账); answers
+    with the agreement as it now is."""
+    tranche = or_404(services.get_tranche_for(request_user(), disbursement_id))
+    services.confirm_received(tranche, request_user())
+    return tranche.agreement
+
+
 @blp.route("/agreements/<int(max=2147483647):agreement_id>/cancel", methods=["POST"])
 @roles(*BANK_ROLES)
 @blp.doc(**SECURED)

@@ -513,6 +513,7 @@ class DisbursementSchema(Schema):
     id = fields.Integer(required=True)
     amount = Money(required=True)
     disbursed_on = fields.Date(required=True)
+    received_confirmed_at = fields.AwareDateTime(allow_none=True)
 
 
 class AgreementSchema(Schema):
@@ -616,6 +617,7 @@ class SummarySchema(Schema):
     agreements = fields.Integer(required=True)
     amount = Money(required=True)
     disbursed = Money(required=True)
+    received = Money(zero=True, required=True)
     unconfirmed = fields.Integer(required=True)
     sentence = fields.String(required=True)
     breakdowns = fields.Dict(

@@ -33,6 +33,7 @@ def summary(_args):
         "agreements": totals.agreements,
         "amount": totals.amount,
         "disbursed": totals.disbursed,
+        "received": totals.received,
         "unconfirmed": totals.unconfirmed,
         "sentence": totals.sentence_en() if language == "en" else totals.sentence(),
         "breakdowns": {b.key: b.rows for b in figures.breakdowns},

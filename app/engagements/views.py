@@ -227,3 +227,25 @@ def agreement_detail(agreement_id: int):
         url_for("engagements.detail", engagement_id=agreement.engagement_id)
         + f"#agreement-{agreement.id}"
     )
+
+
+@bp.route("/disbursements/<int:disbursement_id>/received", methods=["POST"])
+@roles(Role.ENTERPRISE)
+def confirm_received(disbursement_id: int):
+    user = request_user()
+    tranche = agreements.get_tranche_for(user, disbursement_id)
+    if tranche is None:
+        abort(404)
+    if not VersionedForm().validate_on_submit():
+        abort(400)
+    try:
+        agreements.confirm_received(tranche, user)
+    except DomainError as error:
+        flash(str(error.message), "danger")
+    else:
+        flash(_("Thank you: the bank and the officials now see that the money arrived."), "success")
+    agreement = tranche.agreement
+    return redirect(
+        url_for("engagements.detail", engagement_id=agreement.engagement_id)
+        + f"#agreement-{agreement.id}"
+    )

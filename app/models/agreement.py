@@ -110,5 +110,10 @@ class Disbursement(db.Model):
     disbursed_on: Mapped[date] = mapped_column(sa.Date, index=True)
     recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The enterprise's word that the money arrived, beside the bank's record of paying it.
+    received_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    received_confirmed_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id"), index=True, default=None
+    )
 
     agreement: Mapped[Agreement] = relationship(back_populates="disbursements")

@@ -90,6 +90,7 @@ def workbook(
         (_("Agreements"), totals.agreements),
         (_("Amount (亿元)"), float(yuan_to_yi(totals.amount))),
         (_("Disbursed (亿元)"), float(yuan_to_yi(totals.disbursed))),
+        (_("Arrival confirmed by the enterprises (亿元)"), float(yuan_to_yi(totals.received))),
         (
             _("Share disbursed (%)"),
             float(totals.landing_rate) if totals.landing_rate is not None else None,

@@ -175,6 +175,7 @@ class Totals:
     disbursed: Decimal
     unconfirmed: int
     as_of: date
+    received: Decimal = ZERO  # of `disbursed`, what the enterprises confirmed as arrived
 
     @property
     def landing_rate(self) -> Decimal | None:
@@ -212,8 +213,22 @@ def totals(f: Filters, *, today: date | None = None, facts: Facts | None = None)
     unconfirmed = (
         db.session.scalar(_base(sa.func.count(Agreement.id)).where(*unconfirmed_where)) or 0
     )
+    received = db.session.scalar(
+        _base(sa.func.coalesce(sa.func.sum(Disbursement.amount), ZERO))
+        .join(Disbursement, Disbursement.agreement_id == Agreement.id)
+        .where(Disbursement.received_confirmed_at.is_not(None), *_where(f))
+    )
     as_of = min(f.date_to, today or date.today()) if f.date_to else (today or date.today())
-    return Totals(row[0], row[1], row[2], Decimal(row[3]), Decimal(row[4]), unconfirmed, as_of)
+    return Totals(
+        row[0],
+        row[1],
+        row[2],
+        Decimal(row[3]),
+        Decimal(row[4]),
+        unconfirmed,
+        as_of,
+        Decimal(received or ZERO),
+    )
 
 
 @dataclass

@@ -202,6 +202,18 @@ def test_the_main_line_through_the_api_alone(client, make_user, make_bank):
     final = client.get("/api/v1/summary", headers=as_official).get_json()
     assert Decimal(final["disbursed"]) - Decimal(after["disbursed"]) == Decimal("1000000.00")
 
+    # The enterprise confirms the money arrived; the bank cannot say so for it.
+    tranche = paid.get_json()["disbursements"][0]
+    assert tranche["received_confirmed_at"] is None
+    path = f"/api/v1/disbursements/{tranche['id']}/received"
+    assert client.post(path, headers=as_bank).status_code == 403
+    received = client.post(path, headers=as_company)
+    assert received.status_code == 200, received.get_json()
+    assert received.get_json()["disbursements"][0]["received_confirmed_at"]
+    assert client.post(path, headers=as_company).status_code == 409
+    last = client.get("/api/v1/summary", headers=as_official).get_json()
+    assert Decimal(last["received"]) - Decimal(final["received"]) == Decimal("1000000.00")
+
 
 def test_a_bank_manager_pulls_its_pipeline_and_the_summary_of_its_own_bank(
     client, make_user, make_bank

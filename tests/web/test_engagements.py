@@ -505,3 +505,49 @@ def test_who_at_the_bank_saw_the_enterprise_is_logged_and_shown_to_it(client, lo
     page = client.get(f"/engagements/{engagement.id}").get_data(as_text=True)
     assert 'id="identity-views"' in page
     assert officer.name in page and manager.name in page
+
+
+def test_the_enterprise_confirms_that_the_money_arrived(client, login, login_as, world, db):
+    from app.agreements import services as agreements
+    from app.agreements.services import AgreementInput
+    from app.engagements import services as engagements
+    from app.models import Disbursement
+    from app.models.enums import Guarantee as G
+
+    officer = world["banks"][0]["officer"]
+    owner = world["owner"]
+    engagement = _engagement(db, world)
+    engagements.pick_up(engagement, officer)
+    engagements.accept(engagement, owner)
+    agreement = agreements.record_agreement(
+        engagement,
+        officer,
+        AgreementInput(Decimal("200"), 12, Decimal("3.9"), G.CREDIT, TODAY),
+    )
+    agreements.confirm(agreement, owner)
+    agreements.approve(agreement, officer, Decimal("200"), TODAY)
+    tranche = agreements.disburse(agreement, officer, Decimal("120"), TODAY)
+
+    login(officer)
+    page = client.get(f"/engagements/{engagement.id}").get_data(as_text=True)
+    assert "尚未确认到账" in page and f"/disbursements/{tranche.id}/received" not in page
+    assert client.post(f"/disbursements/{tranche.id}/received").status_code == 403
+    client.post("/logout")
+
+    login_as(Role.ENTERPRISE)  # another company
+    assert client.post(f"/disbursements/{tranche.id}/received").status_code == 404
+    client.post("/logout")
+
+    login(owner)
+    page = client.get(f"/engagements/{engagement.id}").get_data(as_text=True)
+    assert f"/disbursements/{tranche.id}/received" in page
+    response = client.post(f"/disbursements/{tranche.id}/received")
+    assert response.status_code == 302
+    db.session.expire_all()
+    confirmed = db.session.get(Disbursement, tranche.id)
+    assert confirmed.received_confirmed_by_id == owner.id
+    again = client.post(f"/disbursements/{tranche.id}/received", follow_redirects=True)
+    assert "已确认到账" in again.get_data(as_text=True)
+    assert db.session.get(Disbursement, tranche.id).received_confirmed_at == (
+        confirmed.received_confirmed_at
+    )
