@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from app import reference_loader
+from app import clock, reference_loader
 from app.auth.services import create_user
 from app.enterprises import credit_code
 from app.enterprises.sizing import classify
@@ -431,7 +431,7 @@ def seed(today: date | None = None) -> bool:
     if db.session.scalar(sa.select(User.id).where(User.email == DEMO_LOGINS[Role.ADMIN])):
         db.session.commit()
         return False
-    builder = _Builder(today or date.today())
+    builder = _Builder(today or clock.today())
     builder.build()
     db.session.commit()
     from app.matches.services import rebuild_all

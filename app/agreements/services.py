@@ -10,6 +10,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from app import clock
 from app.audit import record, transition
 from app.concurrency import guard_stale
 from app.engagements.services import bank_staff, enterprise_users, need_back_from_talks
@@ -115,7 +116,7 @@ def record_agreement(
         raise WrongState(
             _l("This engagement already has an agreement; cancel it before recording another.")
         )
-    _check(data, today or date.today())
+    _check(data, today or clock.today())
     agreement = Agreement(
         engagement=engagement,
         need_id=engagement.need_id,
@@ -190,7 +191,7 @@ def revise(
     """The bank corrects a disputed agreement; it goes back to the enterprise to confirm."""
     _bank_side(agreement, officer)
     _version(agreement, version)
-    _check(data, today or date.today())
+    _check(data, today or clock.today())
     transition(agreement, AGREEMENT_TRANSITIONS, A.SIGNED, officer, note="revised")
     agreement.amount = wan_to_yuan(data.amount_wan)
     agreement.term_months = data.term_months
@@ -228,7 +229,7 @@ def approve(
         errors.add("amount_wan", _l("The amount must be more than 0 and at most 100,000 万元."))
     if approved_on is None:
         errors.add("on", _l("Enter the date."))
-    elif approved_on > (today or date.today()) or approved_on < agreement.signed_on:
+    elif approved_on > (today or clock.today()) or approved_on < agreement.signed_on:
         errors.add("on", _l("The date must lie between the signing date and today."))
     errors.raise_if_any()
     transition(agreement, AGREEMENT_TRANSITIONS, A.APPROVED, officer)
@@ -272,7 +273,7 @@ def disburse(
         )
     if disbursed_on is None:
         errors.add("on", _l("Enter the date."))
-    elif disbursed_on > (today or date.today()) or (
+    elif disbursed_on > (today or clock.today()) or (
         agreement.approved_on and disbursed_on < agreement.approved_on
     ):
         errors.add("on", _l("The date must lie between the approval date and today."))

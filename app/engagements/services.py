@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import datetime, time
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from app import clock
 from app.audit import record, transition
 from app.errors import NotAllowed, StaleObject, ValidationFailed
 from app.formatting import plain_wan
@@ -384,7 +385,7 @@ def log_identity_views(user: User, engagements: list[Engagement], *, now=None) -
     if not shown:
         return
     now = now or utcnow()
-    since = datetime.combine(now.date(), time.min, tzinfo=UTC)
+    since = datetime.combine(clock.local_date(now), time.min, tzinfo=clock.zone())
     already = set(
         db.session.scalars(
             sa.select(AuditEntry.entity_id).where(

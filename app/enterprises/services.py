@@ -10,6 +10,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from app import clock
 from app.audit import record, transition
 from app.auth.services import MOBILE_RE, create_user, normalise_mobile
 from app.enterprises import credit_code
@@ -188,14 +189,14 @@ def check_registration(data: EnterpriseInput, *, today: date | None = None) -> s
         code = check_credit_code(data.credit_code)
     except ValidationFailed as error:
         errors.add("credit_code", error.message)
-    _check_figures(data, errors, today or date.today())
+    _check_figures(data, errors, today or clock.today())
     errors.raise_if_any()
     return code
 
 
 def check_profile(data: EnterpriseInput, *, today: date | None = None) -> None:
     errors = FieldErrors()
-    _check_figures(data, errors, today or date.today())
+    _check_figures(data, errors, today or clock.today())
     errors.raise_if_any()
 
 

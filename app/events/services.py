@@ -9,6 +9,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from app import clock
 from app.audit import record
 from app.errors import FieldErrors, NotAllowed, ValidationFailed, WrongState
 from app.formatting import yi
@@ -81,7 +82,7 @@ def sign_up(event: Event, user: User, need_ids: list[int], *, today: date | None
     enterprise = user.enterprise
     if not enterprise.is_verified:
         raise WrongState(_l("Only verified enterprises can sign up."))
-    if event.held_on < (today or date.today()):
+    if event.held_on < (today or clock.today()):
         raise WrongState(_l("This event has already taken place."))
     needs = list(db.session.scalars(sa.select(Need).where(Need.id.in_(need_ids or [0]))))
     if not needs or any(

@@ -14,6 +14,7 @@ import numpy as np
 import sqlalchemy as sa
 from flask import current_app
 
+from app import clock
 from app.matching.criteria import CRITERIA, DEFAULT_WEIGHTS, SCORE_KEYS
 from app.matching.engine import (
     Matches,
@@ -208,7 +209,7 @@ def load(
     today: date | None = None,
     open_only: bool = True,
 ) -> Tables:
-    today = today or date.today()
+    today = today or clock.today()
     vocab = vocabulary()
     stmt = sa.select(Need).order_by(Need.id)
     if need_ids is not None:

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
+from app import clock
 from app.audit import record, transition
 from app.concurrency import guard_stale
 from app.errors import FieldErrors, StaleObject, WrongState
@@ -135,7 +136,7 @@ def why_waiting(need: Need) -> str | None:
 def create(
     enterprise: Enterprise, data: NeedInput, actor: User, *, post: bool, today: date | None = None
 ) -> Need:
-    today = today or date.today()
+    today = today or clock.today()
     check(data, today)
     need = Need(enterprise=enterprise, status=NeedStatus.DRAFT, **_values(data))
     db.session.add(need)
@@ -184,7 +185,7 @@ def update(
     reason = why_not_editable(need)
     if reason:
         raise WrongState(reason)
-    check(data, today or date.today())
+    check(data, today or clock.today())
     changes = {}
     for key, value in _values(data).items():
         if getattr(need, key) != value:
@@ -221,7 +222,7 @@ def _close_engagements(need: Need, actor: User | None, note: str) -> None:
 
 def expire_past_due(today: date | None = None, enterprise_id: int | None = None) -> int:
     """Needs whose needed-by date has passed with nothing signed become expired. Safe to repeat."""
-    today = today or date.today()
+    today = today or clock.today()
     stmt = sa.select(Need).where(
         Need.status.in_([NeedStatus.OPEN, NeedStatus.IN_TALKS]), Need.needed_by < today
     )

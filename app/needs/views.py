@@ -1,8 +1,7 @@
-from datetime import date
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from app import clock
 from app.engagements import services as engagement_services
 from app.errors import DomainError
 from app.forms import add_service_errors, apply_error
@@ -54,7 +53,7 @@ def new():
             )
             return redirect(url_for("needs.detail", need_id=need.id))
     elif form.is_submitted():
-        add_service_errors(form, lambda: services.check(form.to_input(), date.today()))
+        add_service_errors(form, lambda: services.check(form.to_input(), clock.today()))
     return render_template("needs/form.html", form=form, need=None, enterprise=user.enterprise)
 
 
@@ -100,7 +99,7 @@ def edit(need_id: int):
             flash(_("Changes saved."), "success")
             return redirect(url_for("needs.detail", need_id=need.id))
     elif form.is_submitted():
-        add_service_errors(form, lambda: services.check(form.to_input(), date.today()))
+        add_service_errors(form, lambda: services.check(form.to_input(), clock.today()))
     return render_template("needs/form.html", form=form, need=need, enterprise=user.enterprise)
 
 

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from pypinyin import Style, lazy_pinyin
 from sqlalchemy.orm.exc import StaleDataError
 
+from app import clock
 from app.audit import record, transition
 from app.concurrency import guard_stale
 from app.errors import FieldErrors, NotAllowed, StaleObject, ValidationFailed
@@ -310,7 +311,7 @@ def _apply(product: Product, data: ProductInput) -> dict:
 
 def create(actor: User, bank: Bank, data: ProductInput, *, today: date | None = None) -> Product:
     _require_editor(actor, bank)
-    check(bank, data, today or date.today())
+    check(bank, data, today or clock.today())
     product = Product(bank=bank, created_by_id=actor.id, status=ProductStatus.DRAFT)
     db.session.add(product)
     _apply(product, data)
@@ -331,7 +332,7 @@ def update(
 ) -> dict:
     _require_editor(actor, product.bank)
     _check_version(product, version)
-    check(product.bank, data, today or date.today())
+    check(product.bank, data, today or clock.today())
     changes = _apply(product, data)
     if changes:
         # Edits of a published product are visible to enterprises at once, so each is audited.
@@ -357,7 +358,7 @@ def change_status(
 ) -> Product:
     _require_editor(actor, product.bank)
     _check_version(product, version)
-    if new_status is ProductStatus.PUBLISHED and product.valid_until < (today or date.today()):
+    if new_status is ProductStatus.PUBLISHED and product.valid_until < (today or clock.today()):
         raise ValidationFailed(
             _l("The product's validity has ended; set a new valid-until date before publishing."),
             field="valid_until",
@@ -566,7 +567,7 @@ class ProductPage:
 def search(
     f: ProductFilters, page: int = 1, per_page: int = 12, *, today: date | None = None
 ) -> ProductPage:
-    stmt = _supermarket_query(f, today or date.today())
+    stmt = _supermarket_query(f, today or clock.today())
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
     pages = max(1, -(-total // per_page))
     page = min(max(page, 1), pages)
@@ -587,7 +588,7 @@ def search(
 
 def public_product(product_id: int, *, today: date | None = None) -> Product | None:
     return db.session.scalar(
-        sa.select(Product).where(Product.id == product_id, available_clause(today or date.today()))
+        sa.select(Product).where(Product.id == product_id, available_clause(today or clock.today()))
     )
 
 
@@ -598,7 +599,7 @@ def compare(ids: list[int], *, today: date | None = None) -> list[Product]:
     found = {
         p.id: p
         for p in db.session.scalars(
-            sa.select(Product).where(Product.id.in_(ids), available_clause(today or date.today()))
+            sa.select(Product).where(Product.id.in_(ids), available_clause(today or clock.today()))
         )
     }
     return [found[i] for i in ids if i in found]

@@ -1,9 +1,9 @@
-from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from app import clock
 from app.errors import DomainError
 from app.forms import add_service_errors, apply_error
 from app.models.enums import BankType, EnterpriseSize, Guarantee, ProductStatus, ProductType, Role
@@ -58,7 +58,7 @@ def new():
             flash(_("Saved as a draft. Publish it to show it in the supermarket."), "success")
             return redirect(url_for("products.bank_detail", product_id=product.id))
     elif form.is_submitted():
-        add_service_errors(form, lambda: services.check(bank, form.to_input(), date.today()))
+        add_service_errors(form, lambda: services.check(bank, form.to_input(), clock.today()))
     return render_template("products/form.html", form=form, product=None)
 
 
@@ -95,7 +95,7 @@ def edit(product_id: int):
             return redirect(url_for("products.bank_detail", product_id=product.id))
     elif form.is_submitted():
         add_service_errors(
-            form, lambda: services.check(product.bank, form.to_input(), date.today())
+            form, lambda: services.check(product.bank, form.to_input(), clock.today())
         )
     return render_template("products/form.html", form=form, product=product)
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from app import clock
 from app.audit import record
 from app.formatting import yi
 from app.models import (
@@ -218,7 +219,7 @@ def totals(f: Filters, *, today: date | None = None, facts: Facts | None = None)
         .join(Disbursement, Disbursement.agreement_id == Agreement.id)
         .where(Disbursement.received_confirmed_at.is_not(None), *_where(f))
     )
-    as_of = min(f.date_to, today or date.today()) if f.date_to else (today or date.today())
+    as_of = min(f.date_to, today or clock.today()) if f.date_to else (today or clock.today())
     return Totals(
         row[0],
         row[1],
@@ -721,7 +722,7 @@ def watch_list(f: Filters, *, now: datetime | None = None, limit: int = WATCH_LI
                 engagement=e,
             )
         )
-    cutoff = now.date() - timedelta(days=STALLED_AFTER_DAYS)
+    cutoff = clock.local_date(now) - timedelta(days=STALLED_AFTER_DAYS)
     stalled_where = [
         Agreement.status.in_([AgreementStatus.CONFIRMED, AgreementStatus.APPROVED]),
         Agreement.signed_on < cutoff,
@@ -740,7 +741,7 @@ def watch_list(f: Filters, *, now: datetime | None = None, limit: int = WATCH_LI
         .limit(limit)
     )
     for a in db.session.scalars(stmt).unique():
-        days = (now.date() - a.signed_on).days - STALLED_AFTER_DAYS
+        days = (clock.local_date(now) - a.signed_on).days - STALLED_AFTER_DAYS
         items.append(WatchItem("stalled", a.bank, a.branch, days, agreement=a))
     return WatchList(items, overdue_total, stalled_total)
 
@@ -788,7 +789,7 @@ class Figures:
 
 
 def figures(f: Filters, language: str = "zh", *, today: date | None = None) -> Figures:
-    today = today or date.today()
+    today = today or clock.today()
     return remembered(
         f"figures:{f!r}:{language}:{today.isoformat()}",
         lambda: _figures(f, language, today),

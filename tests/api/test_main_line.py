@@ -3,13 +3,14 @@ accept, sign, confirm, approve, disburse, summary; every call plain HTTP with a 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
+from app import clock
 from app.enterprises import credit_code
 from app.models.enums import Role
 from tests.conftest import PASSWORD
 
-TODAY = date.today()
+TODAY = clock.today()
 CODE = credit_code.make("Y1990121MA0000991")
 
 

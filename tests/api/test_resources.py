@@ -4,16 +4,17 @@ events — each answering as its web page does."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 
+from app import clock
 from app.models import AuditEntry, Event, Product
 from app.models.enums import ProductStatus, Role
 from tests.api.test_main_line import need_body, product_body, token
 from tests.api.test_refusals import error_of
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 def test_reference_data_is_public(client, make_bank):

@@ -5,9 +5,10 @@ from __future__ import annotations
 import itertools
 import re
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
+from app import clock
 from app.enterprises import credit_code
 from tests.e2e.conftest import PHONE
 from tests.e2e.helpers import (
@@ -21,7 +22,7 @@ from tests.e2e.helpers import (
     submit,
 )
 
-TODAY = date.today()
+TODAY = clock.today()
 _serial = itertools.count(int(time.time()) % 100_000)
 
 

@@ -3,12 +3,13 @@ deadlines and re-routing, and matchmaking events."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 
+from app import clock
 from app.agreements import services as agreements
 from app.engagements import services as engagements
 from app.errors import StaleObject
@@ -25,7 +26,7 @@ from app.models.enums import (
     Role,
 )
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 @pytest.fixture()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
 
+from app import clock
 from app.models import Engagement, Need
 from app.models.base import utcnow
 from app.models.enums import (
@@ -20,7 +21,7 @@ from app.models.enums import (
 )
 from app.needs import services
 
-SOON = (date.today() + timedelta(days=60)).isoformat()
+SOON = (clock.today() + timedelta(days=60)).isoformat()
 
 
 def _form(**overrides) -> dict:
@@ -72,7 +73,7 @@ def test_an_unverified_enterprise_can_only_draft_and_is_told_why(
 
 def test_bad_input_gets_a_message_beside_each_field_and_is_kept(client, login_as, db):
     user = login_as(Role.ENTERPRISE)
-    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    yesterday = (clock.today() - timedelta(days=1)).isoformat()
     page = client.post(
         "/needs/new",
         data=_form(
@@ -190,7 +191,7 @@ def test_needs_of_another_enterprise_are_not_found(client, login_as, make_user, 
         purpose=Purpose.OTHER,
         guarantees=frozenset({Guarantee.CREDIT}),
         max_rate=Decimal("5"),
-        needed_by=date.today() + timedelta(days=30),
+        needed_by=clock.today() + timedelta(days=30),
     )
     db.session.add(need)
     db.session.commit()

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 
+from app import clock
 from app.models import AuditEntry, Engagement, Need, Product
 from app.models.enums import EngagementOrigin, Guarantee, NeedStatus, ProductStatus, Purpose, Role
 from tests.web.test_routing import make_product as make_product  # noqa: F401 - a fixture
 
-NEXT_YEAR = (date.today() + timedelta(days=365)).isoformat()
+NEXT_YEAR = (clock.today() + timedelta(days=365)).isoformat()
 
 
 def _product_form(**overrides) -> dict:
@@ -114,7 +115,7 @@ def test_a_retired_draft_or_expired_product_is_never_shown(client, login, make_u
     )
     client.post(f"/bank/products/{product.id}/revise", data={"version": str(product.version)})
     _publish(client, product)
-    product.valid_until = date.today() - timedelta(days=1)
+    product.valid_until = clock.today() - timedelta(days=1)
     db.session.commit()
     assert "科技信用贷" not in client.get("/products").get_data(as_text=True)
     assert client.get(f"/products/{product.id}").status_code == 404
@@ -122,7 +123,7 @@ def test_a_retired_draft_or_expired_product_is_never_shown(client, login, make_u
 
 def test_every_rule_gets_a_message_beside_its_field(client, login_as):
     login_as(Role.BANK_MANAGER)
-    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    yesterday = (clock.today() - timedelta(days=1)).isoformat()
     page = client.post(
         "/bank/products/new",
         data=_product_form(
@@ -226,7 +227,7 @@ def test_an_enterprise_applies_with_one_of_its_needs(client, login, make_user, d
         purpose=Purpose.WORKING_CAPITAL,
         guarantees=frozenset({Guarantee.CREDIT}),
         max_rate=5,
-        needed_by=date.today() + timedelta(days=30),
+        needed_by=clock.today() + timedelta(days=30),
         status=NeedStatus.OPEN,
     )
     db.session.add(need)

@@ -4,13 +4,14 @@ exports, the league table and the watch list, and who may see what."""
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
+from app import clock
 from app.models import Agreement, AuditEntry, Branch, Engagement, Need, Notification
 from app.models import db as _db
 from app.models.base import utcnow
@@ -27,7 +28,7 @@ from app.models.enums import (
 from app.reports import cache as report_cache
 from app.reports import services
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 @pytest.fixture()

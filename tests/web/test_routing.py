@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 
+from app import clock
 from app.engagements.services import route
 from app.matches import services as matches
 from app.models import Engagement, Match, Need, Product
@@ -37,7 +38,7 @@ def make_product(db, make_bank):
             min_rate=Decimal("3.50"),
             max_rate=Decimal("4.80"),
             guarantees=frozenset({Guarantee.CREDIT}),
-            valid_until=date.today() + timedelta(days=200),
+            valid_until=clock.today() + timedelta(days=200),
             status=ProductStatus.PUBLISHED,
             approval_days=5,
         )
@@ -57,7 +58,7 @@ def _post_need(client, **overrides):
         "purpose": "working_capital",
         "guarantees": ["credit"],
         "max_rate": "4.5",
-        "needed_by": (date.today() + timedelta(days=60)).isoformat(),
+        "needed_by": (clock.today() + timedelta(days=60)).isoformat(),
         "submit": "post",
     }
     data.update(overrides)
@@ -147,7 +148,7 @@ def test_editing_a_need_recomputes_its_matches(client, login_as, make_product, d
             "purpose": "working_capital",
             "guarantees": ["credit"],
             "max_rate": "4.5",
-            "needed_by": (date.today() + timedelta(days=60)).isoformat(),
+            "needed_by": (clock.today() + timedelta(days=60)).isoformat(),
             "version": str(need.version),
         },
     )
