@@ -25,6 +25,15 @@ HOLIDAYS: set[date] = (
     | _span(date(2026, 6, 19), 3)  # 端午
     | _span(date(2026, 9, 25), 3)  # 中秋
     | _span(date(2026, 10, 1), 7)  # 国庆
+    # 2027: only the statutory days (全国年节及纪念日放假办法, as amended in 2024), which are
+    # known before the State Council's notice; replace with the notice and its 调休 when out.
+    | {date(2027, 1, 1)}  # 元旦
+    | _span(date(2027, 2, 5), 4)  # 春节: 除夕 to 初三
+    | {date(2027, 4, 5)}  # 清明
+    | _span(date(2027, 5, 1), 2)  # 劳动节
+    | {date(2027, 6, 9)}  # 端午
+    | {date(2027, 9, 15)}  # 中秋
+    | _span(date(2027, 10, 1), 3)  # 国庆
 )
 
 # Weekend days that are working days because of the holiday swaps.

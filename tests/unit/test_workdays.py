@@ -29,3 +29,9 @@ def test_working_hours_leave_out_the_weekend():
     friday_noon = datetime(2026, 11, 27, 4, 0, tzinfo=UTC)
     monday_noon = datetime(2026, 11, 30, 4, 0, tzinfo=UTC)
     assert working_hours_between(friday_noon, monday_noon) == 24.0
+
+
+def test_next_years_statutory_days_count_before_the_notice_is_out():
+    # A need routed on the last day of 2026: 1 January 2027 is 元旦 by law, then a weekend.
+    assert add_working_days(date(2026, 12, 31), 1) == date(2027, 1, 4)
+    assert not is_working_day(date(2027, 2, 8))  # 正月初三
