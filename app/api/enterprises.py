@@ -6,6 +6,7 @@ from app.api import schemas
 from app.api.common import SECURED, blueprint, field_names, wan
 from app.enterprises import services
 from app.enterprises.services import EnterpriseInput
+from app.extensions import limiter
 from app.models.enums import Role
 from app.security import OVERSIGHT_ROLES, get_enterprise_or_404, public, request_user, roles
 
@@ -39,6 +40,7 @@ def _input(body: dict) -> EnterpriseInput:
 
 
 @blp.route("/enterprises", methods=["POST"])
+@limiter.limit(services.REGISTRATION_RATE_LIMIT)
 @public
 @blp.arguments(schemas.RegistrationSchema)
 @blp.response(201, schemas.EnterpriseSchema)

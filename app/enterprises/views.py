@@ -16,7 +16,7 @@ def _size_reason(enterprise):
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit("20 per hour", methods=["POST"])
+@limiter.limit(services.REGISTRATION_RATE_LIMIT, methods=["POST"])
 @public
 def register():
     if request_user() is not None:
