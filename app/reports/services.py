@@ -437,7 +437,8 @@ class FunnelStep:
 
 
 def funnel(f: Filters) -> list[FunnelStep]:
-    """Needs posted -> routed -> picked up -> accepted -> confirmed -> approved -> disbursed,
+    """Needs posted -> routed -> picked up -> accepted -> confirmed -> approved -> disbursed
+    -> arrival confirmed by the enterprise,
     in one query: each need carries flags from its engagements and agreements."""
     need_filter = [Need.posted_at.is_not(None)]
     if f.date_from:
@@ -489,6 +490,13 @@ def funnel(f: Filters) -> list[FunnelStep]:
             Agreement.need_id.label("need_id"),
             flag(Agreement.approved_on.is_not(None)).label("approved"),
             flag(Agreement.disbursed_amount > 0).label("disbursed"),
+            flag(
+                Agreement.id.in_(
+                    sa.select(Disbursement.agreement_id).where(
+                        Disbursement.received_confirmed_at.is_not(None)
+                    )
+                )
+            ).label("received"),
         )
         .where(*agreement_filter)
         .group_by(Agreement.need_id)
@@ -509,6 +517,7 @@ def funnel(f: Filters) -> list[FunnelStep]:
         agreed.c.need_id.is_not(None),
         agreed.c.approved == 1,
         agreed.c.disbursed == 1,
+        agreed.c.received == 1,
     ]
     columns = [column for condition in conditions for column in step(condition)]
     row = db.session.execute(
@@ -527,6 +536,7 @@ def funnel(f: Filters) -> list[FunnelStep]:
         ("confirmed", _l("Agreement confirmed")),
         ("approved", _l("Approved")),
         ("disbursed", _l("Disbursed")),
+        ("received", _l("Arrival confirmed by the enterprise")),
     ]
     result, previous = [], None
     for index, (key, label) in enumerate(labels):

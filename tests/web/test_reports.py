@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from app import clock
-from app.models import Agreement, AuditEntry, Branch, Engagement, Need, Notification
+from app.models import Agreement, AuditEntry, Branch, Disbursement, Engagement, Need, Notification
 from app.models import db as _db
 from app.models.base import utcnow
 from app.models.enums import (
@@ -332,6 +332,17 @@ def test_the_funnel_narrows_step_by_step(figures):
     steps = services.funnel(services.Filters())
     counts = [s.needs for s in steps]
     assert counts == sorted(counts, reverse=True)
-    assert steps[0].key == "posted" and steps[-1].key == "disbursed"
+    assert steps[0].key == "posted" and steps[-1].key == "received"
     assert steps[4].needs == 3  # needs with a confirmed agreement
+    assert (steps[6].needs, steps[7].needs) == (1, 0)  # paid out, not yet confirmed as arrived
+    tranche = Disbursement(
+        agreement=figures["rows"][1],
+        amount=Decimal("1500000"),
+        disbursed_on=TODAY,
+        recorded_by_id=figures["rows"][1].officer_id,
+        received_confirmed_at=utcnow(),
+    )
+    _db.session.add(tranche)
+    _db.session.commit()
+    assert services.funnel(services.Filters())[7].needs == 1
     assert Branch
