@@ -58,8 +58,8 @@ def init_app(app: Flask) -> None:
             },
         },
     )
-    api.register_field(schemas.Money, "string", "decimal")
-    api.register_field(schemas.Percent, "string", "decimal")
+    for field in (schemas.Money, schemas.Percent, schemas.Score):
+        api.register_field(field, "string", "decimal")
     api.spec.components.security_scheme(BEARER, {"type": "http", "scheme": "bearer"})
     for module in (
         accounts,

@@ -8,8 +8,9 @@ import sqlalchemy as sa
 from app.agreements import services
 from app.agreements.services import AgreementInput
 from app.api import schemas
-from app.api.common import SECURED, blueprint, field_names, or_404, page, wan
+from app.api.common import SECURED, blueprint, field_names, or_404, page
 from app.engagements.services import get_for as get_engagement
+from app.formatting import exact_wan
 from app.models import Agreement
 from app.models.enums import Role
 from app.security import BANK_ROLES, OVERSIGHT_ROLES, request_user, roles
@@ -50,7 +51,7 @@ def create_agreement(body):
     """The bank records an agreement on an engagement the enterprise accepted."""
     engagement = or_404(get_engagement(request_user(), body["engagement_id"]))
     data = AgreementInput(
-        amount_wan=wan(body["amount"]),
+        amount_wan=exact_wan(body["amount"]),
         term_months=body["term_months"],
         rate=body["rate"],
         guarantee=body["guarantee"],
@@ -101,7 +102,7 @@ def approve(body, agreement_id: int):
         return services.approve(
             _agreement(agreement_id),
             request_user(),
-            wan(body["approved_amount"]),
+            exact_wan(body["approved_amount"]),
             body["approved_on"],
             body["version"],
         )
@@ -117,7 +118,11 @@ def disburse(body, agreement_id: int):
     agreement = _agreement(agreement_id)
     with field_names({"amount_wan": "amount", "on": "disbursed_on"}):
         services.disburse(
-            agreement, request_user(), wan(body["amount"]), body["disbursed_on"], body["version"]
+            agreement,
+            request_user(),
+            exact_wan(body["amount"]),
+            body["disbursed_on"],
+            body["version"],
         )
     return agreement
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import abort
@@ -14,7 +13,6 @@ from app.errors import ValidationFailed
 from app.models import db
 
 SECURED = {"security": [{"bearerAuth": []}]}
-WAN = Decimal(10000)
 
 
 def blueprint(name: str, description: str) -> Blueprint:
@@ -33,23 +31,6 @@ def page(stmt: sa.Select, args: Mapping) -> dict:
     number, per_page = args["page"], args["per_page"]
     items = list(db.session.scalars(stmt.limit(per_page).offset((number - 1) * per_page)))
     return {"items": items, "total": total, "page": number, "per_page": per_page}
-
-
-def listing(items: list, args: Mapping) -> dict:
-    """A page of a list a service already built."""
-    number, per_page = args["page"], args["per_page"]
-    start = (number - 1) * per_page
-    return {
-        "items": items[start : start + per_page],
-        "total": len(items),
-        "page": number,
-        "per_page": per_page,
-    }
-
-
-def wan(yuan: Decimal | None) -> Decimal | None:
-    """The services take 万元, as people type them; the API speaks yuan."""
-    return None if yuan is None else yuan / WAN
 
 
 @contextmanager

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from app.api import schemas
-from app.api.common import SECURED, blueprint, field_names, wan
+from app.api.common import SECURED, blueprint, field_names
 from app.enterprises import services
 from app.enterprises.services import EnterpriseInput
 from app.extensions import limiter
+from app.formatting import exact_wan
 from app.models.enums import Role
 from app.security import OVERSIGHT_ROLES, get_enterprise_or_404, public, request_user, roles
 
@@ -32,8 +33,8 @@ def _input(body: dict) -> EnterpriseInput:
         region_code=body["region"],
         founded_on=body["founded_on"],
         employees=body["employees"],
-        revenue_wan=wan(body["revenue"]),
-        total_assets_wan=wan(body["total_assets"]),
+        revenue_wan=exact_wan(body["revenue"]),
+        total_assets_wan=exact_wan(body["total_assets"]),
         tax_rating=body["tax_rating"],
         first_loan=body["first_loan"],
     )

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app.api import schemas
-from app.api.common import SECURED, blueprint, field_names, or_404, page, wan
+from app.api.common import SECURED, blueprint, field_names, or_404, page
+from app.formatting import exact_wan
 from app.i18n import current_language
 from app.matches import services as matches
 from app.models import Need
@@ -22,7 +23,7 @@ NEED_ROLES = (Role.ENTERPRISE, *OVERSIGHT_ROLES)
 
 def _input(body: dict) -> NeedInput:
     return NeedInput(
-        amount_wan=wan(body["amount"]),
+        amount_wan=exact_wan(body["amount"]),
         term_months=body["term_months"],
         purpose=body["purpose"],
         guarantees=set(body["guarantees"]),

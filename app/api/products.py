@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app.api import schemas
-from app.api.common import SECURED, blueprint, field_names, or_404, wan
+from app.api.common import SECURED, blueprint, field_names, or_404
+from app.formatting import exact_wan
 from app.models import Bank, Product, db
 from app.models.enums import ProductStatus, Role
 from app.products import services
@@ -27,8 +28,8 @@ def _input(body: dict) -> ProductInput:
     return ProductInput(
         name=body["name"],
         product_type=body["type"],
-        min_amount_wan=wan(body["min_amount"]),
-        max_amount_wan=wan(body["max_amount"]),
+        min_amount_wan=exact_wan(body["min_amount"]),
+        max_amount_wan=exact_wan(body["max_amount"]),
         min_term_months=body["min_term_months"],
         max_term_months=body["max_term_months"],
         min_rate=body["min_rate"],
@@ -77,7 +78,7 @@ def list_products(args):
         )
         return {"items": items, "total": total, "page": args["page"], "per_page": args["per_page"]}
     filters = ProductFilters(
-        amount_wan=wan(args["amount"]),
+        amount_wan=exact_wan(args["amount"]),
         term_months=args["term_months"],
         guarantee=args["guarantee"],
         product_type=args["type"],

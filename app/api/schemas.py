@@ -32,68 +32,68 @@ from app.models.enums import (
 MAX_YUAN = Decimal("1000000000000")  # 1万亿元
 
 
-class Money(fields.Field):
-    """Yuan as a decimal string with at most two decimals ("8000000.00"), never a float."""
+class DecimalString(fields.Field):
+    """A decimal written as a string with two decimals ("8000000.00", "4.50"), never a float."""
+
+    shape = 'Give the amount as a decimal string in yuan, e.g. "8000000.00".'
+    noun = "amount"
+    precision = "At most two decimals (fen)."
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else f"{Decimal(value):.2f}"
+
+    def _parse(self, value) -> Decimal:
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise ValidationError(self.shape)
+        try:
+            number = Decimal(str(value).strip())
+        except InvalidOperation:
+            raise ValidationError(f"Not a decimal {self.noun}.") from None
+        if not number.is_finite() or number.as_tuple().exponent < -2:
+            raise ValidationError(self.precision)
+        return number
+
+
+class Money(DecimalString):
+    """Yuan, to the fen."""
 
     def __init__(self, *, maximum: Decimal = MAX_YUAN, zero: bool = False, **kwargs):
         super().__init__(**kwargs)
         self.maximum = maximum
         self.zero = zero
 
-    def _serialize(self, value, attr, obj, **kwargs):
-        return None if value is None else f"{Decimal(value):.2f}"
-
     def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool) or not isinstance(value, str | int):
-            raise ValidationError('Give the amount as a decimal string in yuan, e.g. "8000000.00".')
-        try:
-            amount = Decimal(str(value).strip())
-        except InvalidOperation:
-            raise ValidationError("Not a decimal amount.") from None
-        if not amount.is_finite() or amount.as_tuple().exponent < -2:
-            raise ValidationError("At most two decimals (fen).")
+        amount = self._parse(value)
         if amount < 0 or (amount == 0 and not self.zero) or amount > self.maximum:
             floor = "0 or more" if self.zero else "more than 0"
             raise ValidationError(f"Must be {floor} and at most {self.maximum}.")
         return amount.quantize(Decimal("0.01"))
 
 
-class Percent(fields.Field):
-    """An annual rate in percent as a decimal string ("4.50")."""
+class Percent(DecimalString):
+    """An annual rate in percent."""
 
-    def _serialize(self, value, attr, obj, **kwargs):
-        return None if value is None else f"{Decimal(value):.2f}"
+    shape = 'Give the rate as a percent string, e.g. "4.50".'
+    noun = "rate"
+    precision = "At most two decimals."
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool) or not isinstance(value, str | int):
-            raise ValidationError('Give the rate as a percent string, e.g. "4.50".')
-        try:
-            rate = Decimal(str(value).strip())
-        except InvalidOperation:
-            raise ValidationError("Not a decimal rate.") from None
-        if not rate.is_finite() or rate.as_tuple().exponent < -2:
-            raise ValidationError("At most two decimals.")
+        rate = self._parse(value)
         if not Decimal(0) <= rate <= Decimal(36):
             raise ValidationError("Must be between 0 and 36.")
         return rate
 
 
-class Score(fields.Field):
-    """Points or a score out of 100 as a decimal string ("87.50")."""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return None if value is None else f"{Decimal(value):.2f}"
+class Score(DecimalString):
+    """Points, or a score out of 100 (read only)."""
 
 
 ID_MAX = 2**31 - 1
 
 
 def ident(**kwargs):
-    """A row id: databases keep 32-bit ids, so larger numbers are refused, not overflowed."""
-    return fields.Integer(strict=False, validate=validate.Range(1, ID_MAX), **kwargs)
-
-
-def version_field(**kwargs):
+    """A row id or version: databases keep 32-bit integers, so larger numbers are refused,
+    not overflowed."""
     return fields.Integer(validate=validate.Range(1, ID_MAX), **kwargs)
 
 
@@ -291,11 +291,11 @@ class NewNeedSchema(NeedFields):
 
 
 class NeedPatchSchema(NeedFields):
-    version = version_field(required=True)
+    version = ident(required=True)
 
 
 class VersionSchema(Strict):
-    version = version_field(load_default=None, allow_none=True)
+    version = ident(load_default=None, allow_none=True)
 
 
 class NeedSchema(Schema):
@@ -376,7 +376,7 @@ class ProductFields(Strict):
 
 
 class ProductPatchSchema(ProductFields):
-    version = version_field(required=True)
+    version = ident(required=True)
 
 
 class ProductSchema(Schema):
@@ -492,7 +492,7 @@ class EngagementQuerySchema(PageArgs):
 class DeclineSchema(Strict):
     reason = enum(DeclineReason, required=True)
     note = text(500, load_default="")
-    version = version_field(load_default=None, allow_none=True)
+    version = ident(load_default=None, allow_none=True)
 
 
 class AgreementFields(Strict):
@@ -547,19 +547,19 @@ class AgreementQuerySchema(PageArgs):
 
 class ReasonBodySchema(Strict):
     reason = text(500, required=True)
-    version = version_field(load_default=None, allow_none=True)
+    version = ident(load_default=None, allow_none=True)
 
 
 class ApprovalSchema(Strict):
     approved_amount = Money(required=True)
     approved_on = fields.Date(required=True)
-    version = version_field(load_default=None, allow_none=True)
+    version = ident(load_default=None, allow_none=True)
 
 
 class NewDisbursementSchema(Strict):
     amount = Money(required=True)
     disbursed_on = fields.Date(required=True)
-    version = version_field(load_default=None, allow_none=True)
+    version = ident(load_default=None, allow_none=True)
 
 
 # Events and the summary ------------------------------------------------------------------
