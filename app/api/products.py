@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app.api import schemas
-from app.api.common import SECURED, blueprint, field_names, or_404
+from app.api.common import SECURED, blueprint, field_names, or_404, page
 from app.formatting import exact_wan
 from app.models import Bank, Product, db
 from app.models.enums import ProductStatus, Role
@@ -69,14 +69,9 @@ def list_products(args):
     the web page. A bank user sending `own=true` gets the bank's products in every status."""
     user = request_user()
     if args["own"] and user is not None and user.role in BANK_ROLES:
-        stmt = sa.select(Product).where(Product.bank_id == user.bank_id).order_by(Product.id)
-        total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
-        items = list(
-            db.session.scalars(
-                stmt.limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"])
-            )
+        return page(
+            sa.select(Product).where(Product.bank_id == user.bank_id).order_by(Product.id), args
         )
-        return {"items": items, "total": total, "page": args["page"], "per_page": args["per_page"]}
     filters = ProductFilters(
         amount_wan=exact_wan(args["amount"]),
         term_months=args["term_months"],
@@ -91,13 +86,7 @@ def list_products(args):
         q=args["q"],
         sort=args["sort"],
     )
-    found = services.search(filters, args["page"], args["per_page"])
-    return {
-        "items": found.items,
-        "total": found.total,
-        "page": args["page"],
-        "per_page": args["per_page"],
-    }
+    return page(services.supermarket(filters), args)
 
 
 @blp.route("/products", methods=["POST"])

@@ -564,25 +564,28 @@ class ProductPage:
     pages: int
 
 
+def supermarket(f: ProductFilters, *, today: date | None = None) -> sa.Select:
+    """The available products under `f`, sorted as asked, ready to be paged."""
+    return (
+        _supermarket_query(f, today or clock.today())
+        .options(
+            sa.orm.joinedload(Product.bank),
+            sa.orm.selectinload(Product.industries),
+            sa.orm.selectinload(Product.regions),
+        )
+        .order_by(*SORTS.get(f.sort, SORTS["rate"]))
+    )
+
+
 def search(
     f: ProductFilters, page: int = 1, per_page: int = 12, *, today: date | None = None
 ) -> ProductPage:
-    stmt = _supermarket_query(f, today or clock.today())
+    """A page of the supermarket for the web page; a page past the end shows the last one."""
+    stmt = supermarket(f, today=today)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
     pages = max(1, -(-total // per_page))
     page = min(max(page, 1), pages)
-    items = list(
-        db.session.scalars(
-            stmt.options(
-                sa.orm.joinedload(Product.bank),
-                sa.orm.selectinload(Product.industries),
-                sa.orm.selectinload(Product.regions),
-            )
-            .order_by(*SORTS.get(f.sort, SORTS["rate"]))
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        ).unique()
-    )
+    items = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique())
     return ProductPage(items, total, page, pages)
 
 

@@ -299,3 +299,12 @@ def test_an_amount_to_the_fen_survives_an_edit_on_the_web_unchanged(client, make
         },
     ).get_data(as_text=True)
     assert 'id="amount_wan-error"' in too_fine and "精确到分" in too_fine
+
+
+def test_a_page_past_the_end_of_the_supermarket_is_empty(client, make_user, make_bank):
+    headers = token(client, make_user(Role.BANK_MANAGER, bank=make_bank()).email)
+    _published(client, headers, name="唯一的产品")
+    total = client.get("/api/v1/products?per_page=100").get_json()["total"]
+    beyond = client.get(f"/api/v1/products?per_page=100&page={total // 100 + 2}").get_json()
+    # a client reading page after page stops on an empty one, not on the last page again
+    assert beyond["items"] == [] and beyond["total"] == total
