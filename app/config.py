@@ -67,7 +67,9 @@ def from_environment(instance_path: Path) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
-        # Summary figures are cached only where every worker sees the same cache.
+        # Summary figures are cached only where every worker sees the same cache: with a
+        # cache per gunicorn worker, a write seen by one would leave the others serving
+        # old figures.
         "CACHE_TYPE": "RedisCache" if redis_url else "NullCache",
         "CACHE_REDIS_URL": redis_url,
         "RATELIMIT_HEADERS_ENABLED": True,

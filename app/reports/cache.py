@@ -38,11 +38,7 @@ _FLAG = "reports_changed"
 
 
 def init_app(app: Flask) -> None:
-    redis_url = app.config.get("REDIS_URL")
-    # Without Redis each gunicorn worker would keep its own copy, and a write seen by one
-    # worker would leave the others serving old figures: no sharing, no caching.
-    app.config.setdefault("CACHE_TYPE", "RedisCache" if redis_url else "NullCache")
-    app.config.setdefault("CACHE_REDIS_URL", redis_url)
+    # CACHE_TYPE comes with the other settings (app.config): Redis or nothing.
     app.config.setdefault("CACHE_KEY_PREFIX", "rongqiao:")
     # A safety net only: a write moves the version long before this runs out.
     app.config.setdefault("CACHE_DEFAULT_TIMEOUT", 3600)

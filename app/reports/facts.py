@@ -104,5 +104,6 @@ class Facts:
 
     @staticmethod
     def _distinct(codes: np.ndarray, ids: np.ndarray, n: int) -> np.ndarray:
-        pairs = np.unique(codes * (int(ids.max()) + 1) + ids)
-        return np.bincount(pairs // (int(ids.max()) + 1), minlength=n)
+        span = int(ids.max()) + 1
+        pairs = np.unique(codes * span + ids)
+        return np.bincount(pairs // span, minlength=n)

@@ -201,13 +201,6 @@ class Totals:
 def totals(f: Filters, *, today: date | None = None, facts: Facts | None = None) -> Totals:
     facts = facts if facts is not None else load_facts(f)
     counted = facts.totals()
-    row = (
-        counted.enterprises,
-        counted.banks,
-        counted.agreements,
-        counted.amount,
-        counted.disbursed,
-    )
     unconfirmed_where = [c for c in _where(f)[1:]] + [
         Agreement.status.in_([AgreementStatus.SIGNED, AgreementStatus.DISPUTED])
     ]
@@ -221,11 +214,11 @@ def totals(f: Filters, *, today: date | None = None, facts: Facts | None = None)
     )
     as_of = min(f.date_to, today or clock.today()) if f.date_to else (today or clock.today())
     return Totals(
-        row[0],
-        row[1],
-        row[2],
-        Decimal(row[3]),
-        Decimal(row[4]),
+        counted.enterprises,
+        counted.banks,
+        counted.agreements,
+        counted.amount,
+        counted.disbursed,
         unconfirmed,
         as_of,
         Decimal(received or ZERO),
@@ -581,10 +574,6 @@ LEAGUE_SORTS = (
     "disbursed",
     "landing",
 )
-
-
-def league(f: Filters, sort: str = "amount") -> list[LeagueRow]:
-    return sort_league(_league_rows(f), sort)
 
 
 def _league_rows(f: Filters, facts: Facts | None = None) -> list[LeagueRow]:
