@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, g
+from flask import abort, g
 from flask_babel import gettext as _
 
 from app.api import schemas
 from app.api.common import SECURED, blueprint
 from app.auth import tokens
+from app.auth.services import login_rate_limit
 from app.errors import DomainError
 from app.extensions import limiter
 from app.security import public, request_user, signed_in
 
 blp = blueprint("api_accounts", "Tokens and the caller's account")
-
-
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
 
 
 class WrongLogin(DomainError):
@@ -25,7 +22,7 @@ class WrongLogin(DomainError):
 
 
 @blp.route("/tokens", methods=["POST"])
-@limiter.limit(_login_limit)
+@limiter.limit(login_rate_limit)
 @public
 @blp.arguments(schemas.TokenRequestSchema)
 @blp.response(201, schemas.TokenSchema)

@@ -20,6 +20,11 @@ MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 _DUMMY_HASH = generate_password_hash("not a real password", method="scrypt")
 
 
+def login_rate_limit() -> str:
+    """Sign-in attempts per client address, for the web form and the API's tokens alike."""
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
 def normalise_mobile(value: str) -> str:
     digits = re.sub(r"[\s-]", "", value or "")
     if digits.startswith("+86"):

@@ -43,7 +43,7 @@ def holder(token: str, *, now: datetime | None = None) -> tuple[User, ApiToken] 
         return None
     row = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _hash(token)))
     now = now or utcnow()
-    if row is None or row.revoked_at is not None or _aware(row.expires_at) <= now:
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
         return None
     if not row.user.active:
         return None
@@ -53,7 +53,3 @@ def holder(token: str, *, now: datetime | None = None) -> tuple[User, ApiToken] 
 def revoke(row: ApiToken, *, now: datetime | None = None) -> None:
     row.revoked_at = now or utcnow()
     db.session.commit()
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)

@@ -1,6 +1,6 @@
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -10,10 +10,6 @@ from app.errors import DomainError
 from app.extensions import limiter
 from app.forms import EmptyForm, apply_error
 from app.security import public, request_user, signed_in
-
-
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -26,7 +22,7 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(services.login_rate_limit, methods=["POST"])
 @public
 def login():
     if current_user.is_authenticated:
