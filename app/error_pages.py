@@ -92,10 +92,8 @@ def register(app: Flask) -> None:
     def http_error(error):
         status = error.code or 500
         data = getattr(error, "data", None) or {}
-        if status == 422 and "messages" in data:
-            return _render(422, fields=_flatten(data["messages"]))
-        if status == 400 and is_api_request() and "messages" in data:
-            return _render(400, fields=_flatten(data["messages"]))
+        if status in (400, 422) and "messages" in data:  # webargs, for the API
+            return _render(status, fields=_flatten(data["messages"]))
         if status == 401 and is_api_request():
             return _render(
                 401, _("Send a valid token: Authorization: Bearer <token> (POST /api/v1/tokens).")

@@ -20,4 +20,4 @@ class WeightsForm(FlaskForm):
 
 
 for _key, _label in WEIGHT_LABELS.items():
-    setattr(WeightsForm, _key, NumberField(_label, places=None, validators=[Optional()]))
+    setattr(WeightsForm, _key, NumberField(_label, validators=[Optional()]))

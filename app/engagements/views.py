@@ -76,9 +76,7 @@ def render_engagement(
         agreements=items,
         form_for=form_for,
         reasons=reasons,
-        identity_views=services.identity_views(engagement)
-        if user.role is not Role.BANK_OFFICER and user.role is not Role.BANK_MANAGER
-        else [],
+        identity_views=[] if is_bank else services.identity_views(engagement),
         next_best=services.next_best(engagement.need)
         if engagement.status is EngagementStatus.DECLINED
         else [],
