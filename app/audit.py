@@ -16,6 +16,8 @@ def _value(v: Any) -> Any:
         return v.value
     if isinstance(v, (set, frozenset)):
         return sorted(_value(x) for x in v)
+    if isinstance(v, (list, tuple)):
+        return [_value(x) for x in v]
     if v is None or isinstance(v, (int, str, bool)):
         return v
     return str(v)

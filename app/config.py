@@ -92,4 +92,8 @@ def from_environment(instance_path: Path) -> dict:
         "RESPONSE_DEADLINE_WORKING_DAYS": _int("RESPONSE_DEADLINE_WORKING_DAYS", 3),
         "API_TOKEN_DAYS": _int("API_TOKEN_DAYS", 30),
         "PER_PAGE": 20,
+        # Figures officials sign (issue 13): how far back a signing date may lie, and how
+        # long after a matchmaking event an agreement may still be attributed to it.
+        "AGREEMENT_LOOKBACK_DAYS": _int("AGREEMENT_LOOKBACK_DAYS", 366),
+        "EVENT_ATTRIBUTION_DAYS": _int("EVENT_ATTRIBUTION_DAYS", 30),
     }

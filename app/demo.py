@@ -444,7 +444,8 @@ def seed(today: date | None = None) -> bool:
 def _story(builder: _Builder) -> None:
     """One need walked through the services end to end: routed, a bank lets its deadline
     pass and the need moves on, another bank picks it up, the enterprise accepts, the bank
-    records an agreement at the demo event, the enterprise confirms, the bank records the
+    records an agreement (not at the demo event: that was held too long ago to count), the
+    enterprise confirms, the bank records the
     approval and two partial disbursements, the first confirmed as arrived by the enterprise."""
     from app.agreements import services as agreements
     from app.engagements import services as engagements
@@ -463,7 +464,7 @@ def _story(builder: _Builder) -> None:
             guarantees={Guarantee.CREDIT, Guarantee.GUARANTEE},
             max_rate=Decimal("4.80"),
             needed_by=today + timedelta(days=60),
-            description="演示：超时改派、接单、对接会签约、两次放款。",
+            description="演示：超时改派、接单、签约、两次放款。",
         ),
         owner,
         post=True,
@@ -495,8 +496,7 @@ def _story(builder: _Builder) -> None:
             Decimal("4.15"),
             Guarantee.CREDIT,
             today,
-            event_id=builder.event.id,
-            note="对接会现场签约",
+            note="超时改派后接单签约",
         ),
         today=today,
     )
@@ -527,6 +527,7 @@ class _Builder:
     def __post_init__(self) -> None:
         self.rng = random.Random(20261128)
         self.serial = 0
+        self.borrowed: set[int] = set()  # enterprises whose first bank loan is recorded
 
     # helpers -------------------------------------------------------------------------
     def code(self, authority: str = "9", kind: str = "1") -> str:
@@ -952,6 +953,14 @@ class _Builder:
         if outcome.startswith("agreement:"):
             self.agreement(engagement, need, outcome.split(":", 1)[1], answered, officer, n)
 
+    def _first_loan(self, enterprise, kind: str) -> bool:
+        """The bank marks 首贷 only on the first loan of an enterprise that had none before."""
+        if not enterprise.first_loan or enterprise.id in self.borrowed:
+            return False
+        if kind not in ("disputed", "cancelled_then_accepted"):
+            self.borrowed.add(enterprise.id)
+        return True
+
     def agreement(
         self,
         engagement: Engagement,
@@ -965,7 +974,11 @@ class _Builder:
         signed_on = min(
             (accepted + timedelta(days=rng.randint(3, 20))).date(), self.today - timedelta(days=1)
         )
-        at_event = n % 3 == 0 and self.event.held_on <= self.today
+        at_event = (
+            n % 3 == 0
+            and self.event.held_on <= self.today
+            and any(b.id == engagement.bank_id for b in self.event.banks)
+        )
         if at_event:
             signed_on = self.event.held_on
             need_ids = {x.id for x in self.event.needs}
@@ -1001,7 +1014,9 @@ class _Builder:
             note="对接会现场签约" if at_event else "",
             status=AgreementStatus.SIGNED,
             created_at=_at(signed_on, 16),
+            first_loan=self._first_loan(need.enterprise, kind),
         )
+        record.snapshot(need.enterprise)
         db.session.add(record)
         confirmed_at = _at(signed_on + timedelta(days=rng.randint(0, 3)), 9)
         if kind == "disputed":

@@ -11,10 +11,12 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app import clock
+from app.agreements import dates
 from app.audit import record, transition
 from app.concurrency import guard_stale
 from app.engagements.services import bank_staff, enterprise_users, need_back_from_talks
 from app.errors import FieldErrors, NotAllowed, StaleObject, ValidationFailed, WrongState
+from app.events.attribution import attribution_problem
 from app.formatting import plain_wan, to_the_fen, wan_to_yuan
 from app.models import (
     AGREEMENT_TRANSITIONS,
@@ -49,9 +51,16 @@ class AgreementInput:
     signed_on: date | None
     event_id: int | None = None
     note: str = ""
+    first_loan: bool = False
 
 
-def _check(data: AgreementInput, today: date) -> None:
+def _check(
+    data: AgreementInput,
+    today: date,
+    *,
+    bank_id: int | None = None,
+    enterprise_id: int | None = None,
+) -> None:
     errors = FieldErrors()
     if data.amount_wan is None or not Decimal(0) < data.amount_wan <= Decimal(100000):
         errors.add("amount_wan", _l("The amount must be more than 0 and at most 100,000 万元."))
@@ -65,10 +74,18 @@ def _check(data: AgreementInput, today: date) -> None:
         errors.add("guarantee", _l("Choose the guarantee method."))
     if data.signed_on is None:
         errors.add("signed_on", _l("Enter the date it was signed."))
-    elif data.signed_on > today:
-        errors.add("signed_on", _l("The signing date cannot be in the future."))
-    if data.event_id is not None and db.session.get(Event, data.event_id) is None:
-        errors.add("event_id", _l("Choose a matchmaking event from the list."))
+    else:
+        problem = dates.signing_problem(data.signed_on, today)
+        if problem:
+            errors.add("signed_on", problem)
+    if data.event_id is not None:
+        event = db.session.get(Event, data.event_id)
+        if event is None:
+            errors.add("event_id", _l("Choose a matchmaking event from the list."))
+        else:
+            problem = attribution_problem(event, bank_id, enterprise_id, data.signed_on)
+            if problem:
+                errors.add("event_id", problem)
     if len(data.note or "") > 1000:
         errors.add("note", _l("At most 1000 characters."))
     errors.raise_if_any()
@@ -116,7 +133,12 @@ def record_agreement(
         raise WrongState(
             _l("This engagement already has an agreement; cancel it before recording another.")
         )
-    _check(data, today or clock.today())
+    _check(
+        data,
+        today or clock.today(),
+        bank_id=engagement.bank_id,
+        enterprise_id=engagement.need.enterprise_id,
+    )
     agreement = Agreement(
         engagement=engagement,
         need_id=engagement.need_id,
@@ -131,9 +153,11 @@ def record_agreement(
         rate=data.rate,
         guarantee=data.guarantee,
         signed_on=data.signed_on,
+        first_loan=bool(data.first_loan),
         note=(data.note or "").strip(),
         status=A.SIGNED,
     )
+    agreement.snapshot(engagement.need.enterprise)
     db.session.add(agreement)
     db.session.flush()
     record(officer, "agreement_recorded", agreement, new_status=A.SIGNED)
@@ -191,7 +215,12 @@ def revise(
     """The bank corrects a disputed agreement; it goes back to the enterprise to confirm."""
     _bank_side(agreement, officer)
     _version(agreement, version)
-    _check(data, today or clock.today())
+    _check(
+        data,
+        today or clock.today(),
+        bank_id=agreement.bank_id,
+        enterprise_id=agreement.enterprise_id,
+    )
     transition(agreement, AGREEMENT_TRANSITIONS, A.SIGNED, officer, note="revised")
     agreement.amount = wan_to_yuan(data.amount_wan)
     agreement.term_months = data.term_months
@@ -199,6 +228,7 @@ def revise(
     agreement.guarantee = data.guarantee
     agreement.signed_on = data.signed_on
     agreement.event_id = data.event_id
+    agreement.first_loan = bool(data.first_loan)
     agreement.note = (data.note or "").strip()
     for person in enterprise_users(agreement.need):
         notify(

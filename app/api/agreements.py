@@ -58,6 +58,7 @@ def create_agreement(body):
         signed_on=body["signed_on"],
         event_id=body["event_id"],
         note=body["note"],
+        first_loan=body["first_loan"],
     )
     with field_names({"amount_wan": "amount"}):
         return services.record_agreement(engagement, request_user(), data)

@@ -41,5 +41,5 @@ def get_event(event_id: int):
         "enterprises": summary.enterprises,
         "agreements": summary.agreements,
         "amount": summary.amount,
-        "sentence": summary.sentence_en() if current_language() == "en" else summary.sentence(),
+        "sentence": summary.sentence(current_language()),
     }

@@ -503,6 +503,7 @@ class AgreementFields(Strict):
     signed_on = fields.Date(required=True)
     event_id = ident(load_default=None, allow_none=True)
     note = text(1000, load_default="")
+    first_loan = fields.Boolean(load_default=False)
 
 
 class NewAgreementSchema(AgreementFields):
@@ -530,6 +531,7 @@ class AgreementSchema(Schema):
     guarantee = enum(Guarantee, required=True)
     signed_on = fields.Date(required=True)
     event_id = fields.Integer(allow_none=True)
+    first_loan = fields.Boolean(required=True)
     note = fields.String(required=True)
     status = enum(AgreementStatus, required=True)
     dispute_reason = fields.String()
@@ -610,18 +612,39 @@ class BreakdownRowSchema(Schema):
     disbursed = Money(required=True)
 
 
+class LeagueRowSchema(Schema):
+    bank_id = fields.Integer(required=True)
+    bank = fields.String(required=True)
+    routed = fields.Integer(required=True)
+    on_time_rate = Percent(allow_none=True, required=True)
+    pick_up_rate = Percent(allow_none=True, required=True)
+    average_days = fields.Decimal(as_string=True, allow_none=True, required=True)
+    overdue_now = fields.Integer(required=True)
+    agreements = fields.Integer(required=True)
+    amount = Money(zero=True, required=True)
+    disbursed = Money(zero=True, required=True)
+    landing_rate = Percent(allow_none=True, required=True)
+
+
 class SummarySchema(Schema):
     as_of = fields.Date(required=True)
+    date_from = fields.Date(allow_none=True, required=True)
     enterprises = fields.Integer(required=True)
     banks = fields.Integer(required=True)
+    other_institutions = fields.Integer(required=True)
     agreements = fields.Integer(required=True)
-    amount = Money(required=True)
-    disbursed = Money(required=True)
+    amount = Money(zero=True, required=True)
+    amount_commercial = Money(zero=True, required=True)
+    amount_other = Money(zero=True, required=True)
+    disbursed = Money(zero=True, required=True)
     received = Money(zero=True, required=True)
+    landing_rate = Percent(allow_none=True, required=True)
     unconfirmed = fields.Integer(required=True)
     sentence = fields.String(required=True)
+    filters = fields.List(fields.String(), required=True)
     breakdowns = fields.Dict(
         keys=fields.String(),
         values=fields.List(fields.Nested(BreakdownRowSchema)),
         required=True,
     )
+    league = fields.List(fields.Nested(LeagueRowSchema), required=True)

@@ -25,16 +25,39 @@ def summary(_args):
     f = services.filters_from(request.args, request_user())
     language = current_language()
     figures = services.figures(f, language)
-    totals = figures.totals
+    headline = figures.headline
+    counted = headline.counted
     return {
-        "as_of": totals.as_of,
-        "enterprises": totals.enterprises,
-        "banks": totals.banks,
-        "agreements": totals.agreements,
-        "amount": totals.amount,
-        "disbursed": totals.disbursed,
-        "received": totals.received,
-        "unconfirmed": totals.unconfirmed,
-        "sentence": totals.sentence_en() if language == "en" else totals.sentence(),
+        "as_of": headline.as_of,
+        "date_from": headline.date_from,
+        "enterprises": counted.all_enterprises,
+        "banks": counted.banks,
+        "other_institutions": counted.others,
+        "agreements": counted.agreements,
+        "amount": counted.total_amount,
+        "amount_commercial": counted.amount,
+        "amount_other": counted.others_amount,
+        "disbursed": headline.disbursed,
+        "received": headline.received,
+        "landing_rate": headline.landing_rate,
+        "unconfirmed": headline.unconfirmed,
+        "sentence": headline.text(language),
+        "filters": list(headline.filters),
         "breakdowns": {b.key: b.rows for b in figures.breakdowns},
+        "league": [
+            {
+                "bank_id": r.bank.id,
+                "bank": r.bank.short_name,
+                "routed": r.routed,
+                "on_time_rate": r.on_time_rate,
+                "pick_up_rate": r.pick_up_rate,
+                "average_days": r.average_days,
+                "overdue_now": r.overdue_now,
+                "agreements": r.agreements,
+                "amount": r.amount,
+                "disbursed": r.disbursed,
+                "landing_rate": r.landing_rate,
+            }
+            for r in services.sort_league(figures.league)
+        ],
     }

@@ -1,6 +1,13 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    SelectField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.agreements import services as agreement_services
@@ -58,6 +65,10 @@ class AgreementForm(VersionedForm):
         _l("Signed on"), validators=[InputRequired(_l("Enter the date it was signed."))]
     )
     event_id = SelectField(_l("Signed at a matchmaking event"), validate_choice=False)
+    first_loan = BooleanField(
+        _l("First bank loan of this enterprise (首贷), as its credit report shows"),
+        default=False,
+    )
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=1000)])
     submit = SubmitField(_l("Record the agreement"))
 
@@ -79,6 +90,7 @@ class AgreementForm(VersionedForm):
             signed_on=self.signed_on.data,
             event_id=int(self.event_id.data) if (self.event_id.data or "").isdigit() else None,
             note=self.note.data or "",
+            first_loan=bool(self.first_loan.data),
         )
 
 

@@ -1,11 +1,12 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from app import clock
 from app.agreements import services as agreements
 from app.engagements import bp, services
 from app.engagements.forms import AgreementForm, DeclineForm, MoneyForm, ReasonForm, VersionedForm
 from app.errors import DomainError
-from app.events.services import events_for_bank
+from app.events.attribution import events_open_to
 from app.forms import apply_error
 from app.models.enums import EngagementStatus, Role
 from app.security import BANK_ROLES, OVERSIGHT_ROLES, request_user, roles
@@ -40,11 +41,17 @@ def _load(engagement_id: int):
     return user, engagement
 
 
+def _events(engagement):
+    """The events this agreement could be attributed to (the bank took part, the enterprise
+    signed up, the window is still open); the rules are checked again on saving."""
+    return events_open_to(engagement.bank_id, engagement.need.enterprise_id, clock.today())
+
+
 def render_engagement(
     engagement, user, *, decline_form=None, agreement_form=None, status=200, forms=None
 ):
     is_bank = user.role in BANK_ROLES
-    events = events_for_bank(engagement.bank_id) if is_bank else []
+    events = _events(engagement) if is_bank else []
     items = agreements.for_engagement(engagement)
     forms = forms or {}
 
@@ -156,7 +163,7 @@ def decline(engagement_id: int):
 @roles(*BANK_ROLES)
 def record_agreement(engagement_id: int):
     user, engagement = _load(engagement_id)
-    form = AgreementForm(events_for_bank(engagement.bank_id))
+    form = AgreementForm(_events(engagement))
     if form.validate_on_submit():
         try:
             agreements.record_agreement(engagement, user, form.to_input())

@@ -14,6 +14,7 @@ from app import clock
 from app.audit import record, transition
 from app.auth.services import MOBILE_RE, create_user, normalise_mobile
 from app.enterprises import credit_code
+from app.enterprises.history import identity_changed
 from app.enterprises.sizing import classify
 from app.errors import FieldErrors, ValidationFailed
 from app.formatting import exact_wan, to_the_fen, wan_to_yuan
@@ -133,7 +134,8 @@ def _check_figures(data: EnterpriseInput, errors: FieldErrors, today: date) -> N
 
 
 def _apply(enterprise: Enterprise, data: EnterpriseInput) -> dict:
-    """Copy the input onto the enterprise, recompute its size; returns the changed fields."""
+    """Copy the input onto the enterprise, recompute its size; returns the changed fields
+    as {field: (old, new)}."""
     result = classify(data.industry_code, data.employees, data.revenue_wan, data.total_assets_wan)
     values = {
         "name": data.name.strip(),
@@ -156,7 +158,7 @@ def _apply(enterprise: Enterprise, data: EnterpriseInput) -> dict:
     for key, value in values.items():
         old = getattr(enterprise, key, None)
         if old != value:
-            changes[key] = value
+            changes[key] = (old, value)
             setattr(enterprise, key, value)
     return changes
 
@@ -247,7 +249,9 @@ def register(
 def update_profile(
     enterprise: Enterprise, data: EnterpriseInput, actor: User, *, today: date | None = None
 ) -> dict:
-    """Edit the profile; the credit code stays as registered. A rejected company goes back to the queue."""
+    """Edit the profile; the credit code stays as registered. A rejected company goes back to
+    the queue, and so does a verified one whose identity changed. Size figures may change
+    freely: agreements keep the size recorded when they were signed."""
     check_profile(data, today=today)
     changes = _apply(enterprise, data)
     if changes:
@@ -257,6 +261,15 @@ def update_profile(
             enterprise, ENTERPRISE_TRANSITIONS, EnterpriseStatus.PENDING, actor, note="resubmitted"
         )
         enterprise.rejection_reason = ""
+    elif enterprise.status is EnterpriseStatus.VERIFIED and identity_changed(changes):
+        transition(
+            enterprise,
+            ENTERPRISE_TRANSITIONS,
+            EnterpriseStatus.PENDING,
+            actor,
+            note="identity changed: " + ", ".join(identity_changed(changes)),
+        )
+        enterprise.verified_at = None
     db.session.commit()
     return changes
 

@@ -4,6 +4,7 @@ from flask_login import login_user
 
 from app.enterprises import bp, services
 from app.enterprises.forms import EnterpriseForm, RegistrationForm, RejectForm
+from app.enterprises.history import profile_history
 from app.errors import DomainError
 from app.extensions import limiter
 from app.forms import EmptyForm, add_service_errors, apply_error
@@ -67,11 +68,19 @@ def edit_profile():
     )
     if form.validate_on_submit():
         try:
+            was_verified = enterprise.is_verified
             services.update_profile(enterprise, form.to_input(enterprise.credit_code), user)
         except DomainError as error:
             apply_error(form, error)
         else:
             flash(_("Profile saved."), "success")
+            if was_verified and not enterprise.is_verified:
+                flash(
+                    _(
+                        "You changed who the company is (name, legal representative or town), so an official will verify it again."
+                    ),
+                    "warning",
+                )
             return redirect(url_for("enterprises.profile"))
     elif form.is_submitted():
         add_service_errors(form, lambda: services.check_profile(form.to_input()))
@@ -106,6 +115,7 @@ def detail(enterprise_id: int):
         size_reason=_size_reason(enterprise),
         reject_form=RejectForm(),
         action_form=EmptyForm(),
+        history=profile_history(enterprise),
     )
 
 

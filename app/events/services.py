@@ -12,10 +12,10 @@ from flask_babel import lazy_gettext as _l
 from app import clock
 from app.audit import record
 from app.errors import FieldErrors, NotAllowed, ValidationFailed, WrongState
-from app.formatting import yi
 from app.models import Agreement, Bank, Event, EventParticipant, Need, Region, User, db, event_banks
-from app.models.agreement import COUNTED_AGREEMENT_STATUSES
 from app.models.enums import NeedStatus, Role
+from app.reports.filters import Filters
+from app.reports.headline import EVENT, Headline, headline
 
 
 @dataclass
@@ -103,50 +103,42 @@ def sign_up(event: Event, user: User, need_ids: list[int], *, today: date | None
 class EventSummary:
     participants: int
     needs: int
-    agreements: int
-    enterprises: int
-    banks: int
-    amount: Decimal
-    disbursed: Decimal
-    unconfirmed: int
+    headline: Headline
+
+    @property
+    def enterprises(self) -> int:
+        return self.headline.counted.enterprises
+
+    @property
+    def banks(self) -> int:
+        return self.headline.counted.banks
+
+    @property
+    def agreements(self) -> int:
+        return self.headline.counted.agreements
+
+    @property
+    def amount(self) -> Decimal:
+        return self.headline.counted.total_amount
+
+    @property
+    def disbursed(self) -> Decimal:
+        return self.headline.disbursed
+
+    @property
+    def unconfirmed(self) -> int:
+        return self.headline.unconfirmed
 
     @property
     def landing_rate(self) -> Decimal | None:
-        if not self.amount:
-            return None
-        return (self.disbursed / self.amount * 100).quantize(Decimal("0.1"))
+        return self.headline.landing_rate
 
-    def sentence(self) -> str:
-        return f"本次对接会共有 {self.enterprises} 户企业与 {self.banks} 家银行签订意向协议，协议金额 {yi(self.amount)} 亿元"
-
-    def sentence_en(self) -> str:
-        return (
-            f"At this event {self.enterprises} enterprises signed intent agreements with {self.banks} banks, "
-            f"for {yi(self.amount)} 亿元"
-        )
+    def sentence(self, language: str = "zh") -> str:
+        return self.headline.text(language)
 
 
-def summary(event: Event) -> EventSummary:
-    counted = sa.and_(
-        Agreement.event_id == event.id, Agreement.status.in_(COUNTED_AGREEMENT_STATUSES)
-    )
-    row = db.session.execute(
-        sa.select(
-            sa.func.count(Agreement.id),
-            sa.func.count(sa.distinct(Agreement.enterprise_id)),
-            sa.func.count(sa.distinct(Agreement.bank_id)),
-            sa.func.coalesce(sa.func.sum(Agreement.amount), 0),
-            sa.func.coalesce(sa.func.sum(Agreement.disbursed_amount), 0),
-        ).where(counted)
-    ).one()
-    unconfirmed = (
-        db.session.scalar(
-            sa.select(sa.func.count(Agreement.id)).where(
-                Agreement.event_id == event.id, Agreement.status.in_(["signed", "disputed"])
-            )
-        )
-        or 0
-    )
+def summary(event: Event, *, today: date | None = None) -> EventSummary:
+    """What was signed at the event, counted by the headline's rules as of today."""
     participants = (
         db.session.scalar(
             sa.select(sa.func.count())
@@ -158,12 +150,7 @@ def summary(event: Event) -> EventSummary:
     return EventSummary(
         participants,
         len(event.needs),
-        row[0],
-        row[1],
-        row[2],
-        Decimal(row[3]),
-        Decimal(row[4]),
-        unconfirmed,
+        headline(Filters(event_id=event.id), today=today, scope=EVENT),
     )
 
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from app import clock
 from app.models import (
     Agreement,
     Bank,
@@ -19,7 +20,6 @@ from app.models import (
     User,
     db,
 )
-from app.models.agreement import COUNTED_AGREEMENT_STATUSES
 from app.models.engagement import AWAITING_BANK
 from app.models.enums import (
     AgreementStatus,
@@ -29,6 +29,9 @@ from app.models.enums import (
     ProductStatus,
     Role,
 )
+from app.reports.filters import Filters
+from app.reports.headline import Headline, headline
+from app.reports.rates import Response, responses
 
 
 def unread_notifications(user: User) -> int:
@@ -88,6 +91,8 @@ class BankHome:
     engagements_by_status: dict[EngagementStatus, int]
     waiting: int
     officers: list[User]
+    response: Response  # the bank's own figures, defined as in the league table
+    landing_rate: Decimal | None
 
     @property
     def published_products(self) -> int:
@@ -120,7 +125,11 @@ def bank_home(user: User) -> BankHome:
             )
         )
     waiting = sum(counts.get(s, 0) for s in AWAITING_BANK)
-    return BankHome(bank, branch, products, counts, waiting, officers)
+    own = Filters(bank_id=bank.id)
+    response = responses(own, clock.today()).get(bank.id, Response(0, 0, 0, 0, 0, 0.0))
+    return BankHome(
+        bank, branch, products, counts, waiting, officers, response, headline(own).landing_rate
+    )
 
 
 @dataclass(frozen=True)
@@ -129,18 +138,13 @@ class OversightHome:
     verified_enterprises: int
     open_needs: int
     overdue_engagements: int
-    agreements: int
-    agreement_enterprises: int
-    agreement_banks: int
-    agreement_amount: Decimal
-    unconfirmed_agreements: int
+    headline: Headline
 
 
-def oversight_home() -> OversightHome:
+def oversight_home(language: str = "zh") -> OversightHome:
     def count(stmt) -> int:
         return db.session.scalar(stmt) or 0
 
-    counted = Agreement.status.in_(COUNTED_AGREEMENT_STATUSES)
     return OversightHome(
         pending_enterprises=count(
             sa.select(sa.func.count(Enterprise.id)).where(
@@ -162,22 +166,7 @@ def oversight_home() -> OversightHome:
                 Engagement.status == EngagementStatus.OVERDUE
             )
         ),
-        agreements=count(sa.select(sa.func.count(Agreement.id)).where(counted)),
-        agreement_enterprises=count(
-            sa.select(sa.func.count(sa.distinct(Agreement.enterprise_id))).where(counted)
-        ),
-        agreement_banks=count(
-            sa.select(sa.func.count(sa.distinct(Agreement.bank_id))).where(counted)
-        ),
-        agreement_amount=db.session.scalar(
-            sa.select(sa.func.coalesce(sa.func.sum(Agreement.amount), 0)).where(counted)
-        )
-        or Decimal("0.00"),
-        unconfirmed_agreements=count(
-            sa.select(sa.func.count(Agreement.id)).where(
-                Agreement.status.in_([AgreementStatus.SIGNED, AgreementStatus.DISPUTED])
-            )
-        ),
+        headline=headline(Filters(), language=language),
     )
 
 

@@ -1,5 +1,6 @@
 from flask import redirect, render_template, url_for
 
+from app.i18n import current_language
 from app.main import bp, services
 from app.models.enums import Role
 from app.security import BANK_ROLES, OVERSIGHT_ROLES, public, request_user, roles, signed_in
@@ -48,7 +49,9 @@ def bank_home():
 @bp.route("/official")
 @roles(*OVERSIGHT_ROLES)
 def official_home():
-    return render_template("main/official_home.html", home=services.oversight_home())
+    return render_template(
+        "main/official_home.html", home=services.oversight_home(current_language())
+    )
 
 
 @bp.route("/notifications")

@@ -43,6 +43,8 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.models.enums import EngagementStatus, EnterpriseStatus, NeedStatus
+from app.reports.filters import Filters
+from app.reports.rates import responses
 
 MATCHED_NEED_STATUSES = (NeedStatus.OPEN, NeedStatus.IN_TALKS)
 TOP_K = 20
@@ -116,18 +118,14 @@ def _need_records(stmt) -> list[dict]:
 
 
 def bank_records() -> dict[int, float]:
-    """Share of routed needs each bank answered before the deadline (answered or overdue only)."""
-    decided = sa.or_(Engagement.first_response_at.is_not(None), Engagement.overdue_at.is_not(None))
-    rows = db.session.execute(
-        sa.select(
-            Engagement.bank_id,
-            sa.func.count(Engagement.id),
-            sa.func.sum(sa.case((Engagement.responded_on_time.is_(True), 1), else_=0)),
-        )
-        .where(decided)
-        .group_by(Engagement.bank_id)
-    ).all()
-    return {bank_id: (on_time or 0) / total for bank_id, total, on_time in rows if total}
+    """Each bank's on-time response rate as a share (the league table's definition, as of
+    today, over every need routed to it); banks with nothing decided yet have no record."""
+    figures = responses(Filters(), clock.today())
+    return {
+        bank_id: float(r.on_time_rate) / 100
+        for bank_id, r in figures.items()
+        if r.on_time_rate is not None
+    }
 
 
 def _bank_rows() -> list[dict]:

@@ -419,6 +419,6 @@ def _part_reason(key, pts: Decimal, N, P, i, j) -> Reason:
         key,
         True,
         pts,
-        f"银行按时接单率 {share:.0%}，得 {pts} 分",
-        f"The bank picks up {share:.0%} of routed needs on time: {pts} points",
+        f"银行按时响应率 {share:.1%}，得 {pts} 分",
+        f"The bank answers {share:.1%} of routed needs on time: {pts} points",
     )

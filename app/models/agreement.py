@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Money, Rate, UTCDateTime, db, enum_column_type, utcnow
-from app.models.enums import AgreementStatus, Guarantee
+from app.models.enums import AgreementStatus, EnterpriseSize, Guarantee
 from app.models.workflow import Transitions
 
 if TYPE_CHECKING:
@@ -64,6 +64,21 @@ class Agreement(db.Model):
     rate: Mapped[Decimal] = mapped_column(Rate())
     guarantee: Mapped[Guarantee] = mapped_column(enum_column_type(Guarantee), index=True)
     signed_on: Mapped[date] = mapped_column(sa.Date, index=True)
+    # The bank's word, from the credit report, that this is the enterprise's first bank loan.
+    first_loan: Mapped[bool] = mapped_column(default=False, server_default=sa.false(), index=True)
+    # The enterprise as it stood when the agreement was recorded: officials' figures count
+    # an agreement under the size, industry and region it was signed in, whatever changes later.
+    # Always set on recording (see snapshot); nullable only so SQLite can add the columns
+    # without rebuilding a table other tables' keys point at.
+    enterprise_size: Mapped[EnterpriseSize | None] = mapped_column(
+        enum_column_type(EnterpriseSize), index=True, default=None
+    )
+    enterprise_industry_code: Mapped[str | None] = mapped_column(
+        sa.ForeignKey("industries.code"), index=True, default=None
+    )
+    enterprise_region_code: Mapped[str | None] = mapped_column(
+        sa.ForeignKey("regions.code"), index=True, default=None
+    )
     note: Mapped[str] = mapped_column(sa.Text, default="")
     status: Mapped[AgreementStatus] = mapped_column(
         enum_column_type(AgreementStatus), default=AgreementStatus.SIGNED, index=True
@@ -96,6 +111,12 @@ class Agreement(db.Model):
     @property
     def counts_as_signed(self) -> bool:
         return self.status in COUNTED_AGREEMENT_STATUSES
+
+    def snapshot(self, enterprise: Enterprise) -> None:
+        """Keep the enterprise's size, industry and region as they are at signing."""
+        self.enterprise_size = enterprise.size
+        self.enterprise_industry_code = enterprise.industry_code
+        self.enterprise_region_code = enterprise.region_code
 
 
 class Disbursement(db.Model):

@@ -24,7 +24,8 @@ ENTERPRISE_TRANSITIONS = Transitions(
     {
         EnterpriseStatus.PENDING: {EnterpriseStatus.VERIFIED, EnterpriseStatus.REJECTED},
         EnterpriseStatus.REJECTED: {EnterpriseStatus.PENDING},
-        EnterpriseStatus.VERIFIED: {EnterpriseStatus.REJECTED},
+        # Back to the queue when its identity (name, legal representative, region) changes.
+        EnterpriseStatus.VERIFIED: {EnterpriseStatus.REJECTED, EnterpriseStatus.PENDING},
     },
 )
 

@@ -6,13 +6,16 @@ import enum
 
 from flask_babel import lazy_gettext as _l
 
-_LABELS: dict[enum.Enum, object] = {}
+# Keyed by the enum class first: StrEnum members of different enums that share a value
+# ("guarantee" the method, "guarantee" the decline reason) are equal and hash alike, so a
+# dict keyed by member would let the last label registered win for both.
+_LABELS: dict[type[enum.Enum], dict[str, object]] = {}
 
 
 class Labelled(enum.StrEnum):
     @property
     def label(self) -> str:
-        return _LABELS.get(self, self.value)
+        return _LABELS.get(type(self), {}).get(self.value, self.value)
 
     @classmethod
     def choices(cls) -> list[tuple[str, object]]:
@@ -23,8 +26,12 @@ def _labels(cls: type[Labelled], labels: dict[str, object]) -> None:
     missing = {m.value for m in cls} - set(labels)
     if missing:
         raise RuntimeError(f"{cls.__name__} lacks labels for {sorted(missing)}")
-    for value, label in labels.items():
-        _LABELS[cls(value)] = label
+    _LABELS[cls] = {cls(value).value: label for value, label in labels.items()}
+
+
+def labels_of(cls: type[Labelled]) -> dict[str, object]:
+    """The labels registered for one enum, by value."""
+    return dict(_LABELS.get(cls, {}))
 
 
 class Role(Labelled):
@@ -204,10 +211,32 @@ class BankType(Labelled):
     CITY_COMMERCIAL = "city_commercial"
     RURAL_COMMERCIAL = "rural_commercial"
     VILLAGE = "village"
-    POLICY = "policy"
+    PRIVATE = "private"
     FOREIGN = "foreign"
+    POLICY = "policy"
+    CREDIT_COOPERATIVE = "cooperative"
+    GUARANTEE = "guarantee"
+    MICROCREDIT = "microcredit"
     OTHER = "other"
 
+    @property
+    def is_commercial(self) -> bool:
+        """Counted among the "家商业银行" of the officials' sentence; the rest are other
+        financial institutions, totalled in a clause of their own."""
+        return self in COMMERCIAL_BANK_TYPES
+
+
+COMMERCIAL_BANK_TYPES = frozenset(
+    {
+        BankType.STATE_OWNED,
+        BankType.JOINT_STOCK,
+        BankType.CITY_COMMERCIAL,
+        BankType.RURAL_COMMERCIAL,
+        BankType.VILLAGE,
+        BankType.PRIVATE,
+        BankType.FOREIGN,
+    }
+)
 
 _labels(
     BankType,
@@ -215,11 +244,15 @@ _labels(
         "state_owned": _l("Large state-owned commercial bank"),
         "joint_stock": _l("Joint-stock commercial bank"),
         "city_commercial": _l("City commercial bank"),
-        "rural_commercial": _l("Rural commercial bank / credit cooperative"),
+        "rural_commercial": _l("Rural commercial bank"),
         "village": _l("Village bank"),
-        "policy": _l("Policy bank"),
+        "private": _l("Private bank"),
         "foreign": _l("Foreign bank"),
-        "other": _l("Other"),
+        "policy": _l("Policy bank"),
+        "cooperative": _l("Rural credit cooperative"),
+        "guarantee": _l("Guarantee institution"),
+        "microcredit": _l("Microcredit company"),
+        "other": _l("Other financial institution"),
     },
 )
 

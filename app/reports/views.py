@@ -16,24 +16,30 @@ SUMMARY_ROLES = (*OVERSIGHT_ROLES, Role.BANK_MANAGER)
 def _compute() -> tuple:
     user = request_user()
     f = services.filters_from(request.args, user)
-    language = current_language()
-    figures = services.figures(f, language)
-    sentence = figures.totals.sentence_en() if language == "en" else figures.totals.sentence()
-    return user, f, figures, sentence
+    figures = services.figures(f, current_language())
+    return user, f, figures
+
+
+def _download(content, mimetype: str, stem: str, suffix: str) -> Response:
+    return Response(
+        content,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f"attachment; filename={stem}.{suffix}"},
+    )
 
 
 @bp.route("/reports/summary")
 @roles(*SUMMARY_ROLES)
 def summary():
     tick()
-    user, f, figures, sentence = _compute()
+    user, f, figures = _compute()
     sort = request.args.get("sort", "amount")
     sort = sort if sort in services.LEAGUE_SORTS else "amount"
     return render_template(
         "reports/summary.html",
         f=f,
-        totals=figures.totals,
-        sentence=sentence,
+        headline=figures.headline,
+        language=current_language(),
         breakdowns=figures.breakdowns,
         disbursed_by_month=figures.disbursed_by_month,
         funnel=figures.funnel,
@@ -52,6 +58,7 @@ def summary():
         bank_types=BankType.choices(),
         sizes=EnterpriseSize.choices(),
         remind_form=EmptyForm(),
+        counting_rules=exports.counting_rules(),
         args=f.as_args(),
     )
 
@@ -59,47 +66,41 @@ def summary():
 @bp.route("/reports/summary.xlsx")
 @roles(*SUMMARY_ROLES)
 def summary_xlsx():
-    _user, _f, figures, sentence = _compute()
+    _user, f, figures = _compute()
     content = exports.workbook(
-        figures.totals,
-        sentence,
+        figures.headline,
+        current_language(),
         figures.breakdowns,
         figures.funnel,
         services.sort_league(figures.league),
     )
-    return Response(
+    return _download(
         content,
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={
-            "Content-Disposition": (
-                f"attachment; filename=summary-{figures.totals.as_of.isoformat()}.xlsx"
-            )
-        },
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        f.file_stem("summary", figures.headline.as_of),
+        "xlsx",
     )
 
 
 @bp.route("/reports/summary.csv")
 @roles(*SUMMARY_ROLES)
 def summary_csv():
-    _user, _f, figures, _sentence = _compute()
+    _user, f, figures = _compute()
     table = request.args.get("table") or "bank"
     if table == "funnel":
-        header, rows = exports.funnel_table(figures.funnel)
+        header, rows, _formats = exports.funnel_table(figures.funnel)
     elif table == "league":
-        header, rows = exports.league_table(services.sort_league(figures.league))
+        header, rows, _formats = exports.league_table(services.sort_league(figures.league))
     else:
         found = [b for b in figures.breakdowns if b.key == table]
         if not found:
             abort(404)
-        header, rows = exports.breakdown_table(found[0])
-    return Response(
+        header, rows, _formats = exports.breakdown_table(found[0])
+    return _download(
         exports.to_csv(header, rows),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": (
-                f"attachment; filename={table}-{figures.totals.as_of.isoformat()}.csv"
-            )
-        },
+        "text/csv",
+        f.file_stem(table, figures.headline.as_of),
+        "csv",
     )
 
 

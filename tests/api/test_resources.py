@@ -252,7 +252,8 @@ def test_events_are_listed_with_what_was_signed_at_them(client, make_user, db):
     assert any(e["id"] == event.id for e in listed)
     detail = client.get(f"/api/v1/events/{event.id}", headers=headers).get_json()
     assert (
-        detail["sentence"] == "本次对接会共有 0 户企业与 0 家银行签订意向协议，协议金额 0.00 亿元"
+        detail["sentence"]
+        == "本次对接会共有 0 户企业与 0 家商业银行签订意向协议，协议金额 0.00 亿元"
     )
     assert detail["amount"] == "0.00"
     error_of(client.get("/api/v1/events/987654", headers=headers), 404)

@@ -13,7 +13,7 @@ from app import clock
 from app.agreements import services as agreements
 from app.engagements import services as engagements
 from app.errors import StaleObject
-from app.models import Agreement, Engagement, Event, Need, Notification, Product
+from app.models import Agreement, Engagement, Event, EventParticipant, Need, Notification, Product
 from app.models.base import utcnow
 from app.models.enums import (
     AgreementStatus,
@@ -94,6 +94,8 @@ def test_the_main_line_from_pick_up_to_two_disbursements(client, login, world, d
         title="对接会", held_on=TODAY, region_code="990121", banks=[world["banks"][0]["bank"]]
     )
     db.session.add(event)
+    db.session.flush()
+    db.session.add(EventParticipant(event_id=event.id, enterprise_id=owner.enterprise_id))
     db.session.commit()
 
     login(officer)
@@ -193,7 +195,7 @@ def test_the_main_line_from_pick_up_to_two_disbursements(client, login, world, d
     timeline = client.get(f"/needs/{need.id}").get_data(as_text=True)
     assert "放款：120 万元" in timeline and "放款：80 万元" in timeline
     page = client.get(f"/events/{event.id}").get_data(as_text=True)
-    assert "本次对接会共有 1 户企业与 1 家银行签订意向协议，协议金额 0.03 亿元" in page
+    assert "本次对接会共有 1 户企业与 1 家商业银行签订意向协议，协议金额 0.03 亿元" in page
     notes = db.session.scalars(
         sa.select(Notification.kind).where(Notification.user_id == owner.id)
     ).all()
@@ -428,11 +430,14 @@ def test_event_counting_and_sign_up(client, login, login_as, world, make_user, m
                 guarantee=Guarantee.CREDIT,
                 signed_on=TODAY,
                 status=status,
+                confirmed_at=None if status is AgreementStatus.SIGNED else utcnow(),
+                cancelled_at=utcnow() if status is AgreementStatus.CANCELLED else None,
                 disbursed_amount=Decimal("500000")
                 if status is AgreementStatus.DISBURSED
                 else Decimal(0),
             )
         )
+        rows[-1].snapshot(owner.enterprise)
     db.session.add_all(rows)
     db.session.commit()
     s = summary(event)
@@ -443,7 +448,7 @@ def test_event_counting_and_sign_up(client, login, login_as, world, make_user, m
         Decimal("3000000.00"),
         1,
     )
-    assert s.sentence() == "本次对接会共有 1 户企业与 1 家银行签订意向协议，协议金额 0.03 亿元"
+    assert s.sentence() == "本次对接会共有 1 户企业与 1 家商业银行签订意向协议，协议金额 0.03 亿元"
     client.post("/logout")
     login_as(Role.OFFICIAL)
     response = client.post(

@@ -125,7 +125,7 @@ def test_the_size_is_recomputed_when_a_figure_changes(client, login, make_user, 
             AuditEntry.action == "enterprise_edited", AuditEntry.entity_id == enterprise.id
         )
     )
-    assert entry.changes["size"] == "medium"
+    assert entry.changes["size"] == ["small", "medium"]
 
 
 def test_an_official_verifies_and_the_enterprise_is_told(

@@ -4,7 +4,7 @@ exports, the league table and the watch list, and who may see what."""
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -27,6 +27,10 @@ from app.models.enums import (
 )
 from app.reports import cache as report_cache
 from app.reports import services
+from app.reports.breakdowns import disbursed_by_month
+from app.reports.funnel import funnel
+from app.reports.headline import headline
+from tests.api.test_main_line import token
 
 TODAY = clock.today()
 
@@ -44,6 +48,7 @@ def make_agreement(db):
         disbursed="0",
         officer=None,
         event=None,
+        first_loan=False,
     ) -> Agreement:
         branch = branch or bank.branches[0]
         need = Need(
@@ -88,6 +93,13 @@ def make_agreement(db):
             status=status,
             disbursed_amount=Decimal(disbursed),
             event=event,
+            first_loan=first_loan,
+            confirmed_at=at(signed_on or TODAY)
+            if status not in (AgreementStatus.SIGNED, AgreementStatus.DISPUTED)
+            else None,
+            cancelled_at=at(signed_on or TODAY, 11)
+            if status is AgreementStatus.CANCELLED
+            else None,
             approved_amount=Decimal(amount)
             if status in (AgreementStatus.APPROVED, AgreementStatus.DISBURSED)
             else None,
@@ -95,11 +107,25 @@ def make_agreement(db):
             if status in (AgreementStatus.APPROVED, AgreementStatus.DISBURSED)
             else None,
         )
+        agreement.snapshot(enterprise)
+        if Decimal(disbursed):
+            agreement.disbursements.append(
+                Disbursement(
+                    amount=Decimal(disbursed),
+                    disbursed_on=signed_on or TODAY,
+                    recorded_by_id=officer.id,
+                )
+            )
         db.session.add(agreement)
         db.session.commit()
         return agreement
 
     return make
+
+
+def at(day, hour: int = 10):
+    """A moment on a platform calendar day."""
+    return datetime.combine(day, time(hour), tzinfo=clock.zone())
 
 
 @pytest.fixture()
@@ -123,6 +149,7 @@ def figures(db, make_bank, make_enterprise, make_user, make_agreement):
             status=AgreementStatus.DISBURSED,
             disbursed="1500000",
             signed_on=TODAY - timedelta(days=40),
+            first_loan=True,
         ),
         make_agreement(
             b, bank_y, amount="1234567.89", officer=officer, status=AgreementStatus.APPROVED
@@ -155,9 +182,9 @@ def test_the_sentence_matches_a_count_made_by_hand(client, login_as, figures):
 
 def test_every_breakdown_sums_exactly_to_the_total(app, figures, db):
     f = services.Filters()
-    total = services.totals(f)
+    total = headline(f).counted
     with app.test_request_context():
-        breakdowns = services.breakdowns(f)
+        breakdowns = services.figures(f).breakdowns
     assert {b.key for b in breakdowns} == {
         "bank",
         "bank_type",
@@ -170,13 +197,13 @@ def test_every_breakdown_sums_exactly_to_the_total(app, figures, db):
         "event",
     }
     for b in breakdowns:
-        assert b.amount == total.amount, b.key
+        assert b.amount == total.total_amount, b.key
         assert b.agreements == total.agreements, b.key
     by_bank = next(b for b in breakdowns if b.key == "bank")
     x = next(r for r in by_bank.rows if r.key == str(figures["x"].id))
     assert len(x.children) == 2 and sum(c.amount for c in x.children) == x.amount
-    disbursed = sum((a for _m, a in services.disbursed_by_month(f)), Decimal(0))
-    assert disbursed <= total.disbursed
+    disbursed = sum((a for _m, a in disbursed_by_month(f, TODAY)), Decimal(0))
+    assert disbursed == headline(f).disbursed == Decimal("1500000.00")
 
 
 @pytest.mark.parametrize(
@@ -189,21 +216,21 @@ def test_every_breakdown_sums_exactly_to_the_total(app, figures, db):
         ({"industry": "C"}, Decimal("5000000.00")),
         ({"industry": "F"}, Decimal("1234567.89")),
         ({"size": "micro"}, Decimal("1234567.89")),
-        ({"first_loan": "1"}, Decimal("5000000.00")),
+        ({"first_loan": "1"}, Decimal("2000000.00")),  # the agreement the bank marked 首贷
     ],
 )
 def test_filters(figures, make_user, args, expected_amount):
     official = make_user(Role.OFFICIAL)
     f = services.filters_from(args, official)
-    assert services.totals(f).amount == expected_amount
+    assert headline(f).counted.total_amount == expected_amount
 
 
 def test_bank_and_bank_type_filters(figures, make_user):
     official = make_user(Role.OFFICIAL)
     f = services.filters_from({"bank": str(figures["y"].id)}, official)
-    assert services.totals(f).amount == Decimal("1234567.89")
+    assert headline(f).counted.total_amount == Decimal("1234567.89")
     f = services.filters_from({"bank_type": "state_owned"}, official)
-    assert services.totals(f).agreements == 0
+    assert headline(f).counted.agreements == 0
 
 
 def test_a_bank_manager_sees_only_its_own_bank_and_cannot_widen_it(
@@ -228,25 +255,86 @@ def test_enterprises_and_officers_never_see_the_summary(client, login_as):
     assert client.get("/reports/summary").status_code == 403
 
 
-def test_the_workbook_and_csv_carry_the_same_figures(client, login_as, figures):
+def test_the_workbook_holds_exact_values_and_its_rates_recompute_from_its_cells(
+    client, login_as, figures
+):
     login_as(Role.OFFICIAL)
     response = client.get("/reports/summary.xlsx")
     assert response.status_code == 200
+    assert f"filename=summary-{TODAY.isoformat()}.xlsx" in response.headers["Content-Disposition"]
     workbook = load_workbook(io.BytesIO(response.data))
     summary = workbook.worksheets[0]
     assert summary["A1"].value.startswith("截至")
-    values = [summary.cell(row=r, column=2).value for r in range(3, 10)]
-    assert values[:3] == [2, 2, 3]  # enterprises, banks, agreements
-    assert values[3] == pytest.approx(0.06)
+    assert summary["A2"].value == "口径：全部"
+    cells = {
+        summary.cell(row=r, column=1).value: summary.cell(row=r, column=2) for r in range(3, 14)
+    }
+    assert [cells[k].value for k in ("企业", "商业银行", "协议数")] == [2, 2, 3]
+    amount = cells["协议金额（亿元）"]
+    assert amount.value == pytest.approx(0.0623456789, abs=1e-12)  # not 0.06
+    assert amount.number_format == "#,##0.00"
+    rate = cells["落地率"]
+    assert rate.number_format == "0.0%"
+    assert rate.value == pytest.approx(cells["放款金额（亿元）"].value / amount.value)
+    for ws in workbook.worksheets[1:]:
+        header = [c.value for c in ws[1]]
+        if "落地率" not in header:
+            continue
+        agreed, paid, share = (
+            header.index("金额（万元）"),
+            header.index("已放款（万元）"),
+            header.index("落地率"),
+        )
+        for row in ws.iter_rows(min_row=2):
+            assert row[agreed].number_format == "#,##0.00"
+            if row[agreed].value:
+                assert row[share].value == pytest.approx(row[paid].value / row[agreed].value), (
+                    ws.title
+                )
+        assert ws.column_dimensions["A"].width >= 10
     by_bank = workbook["按银行"]
     amounts = [row[4].value for row in by_bank.iter_rows(min_row=2)]
-    assert sum(amounts) == pytest.approx(623.46, abs=0.01)
-    csv_text = client.get("/reports/summary.csv?table=bank").get_data(as_text=True)
+    assert sum(amounts) == pytest.approx(623.456789, abs=1e-9)
+    league = workbook["银行排行"]
+    header = [c.value for c in league[1]]
+    for row in league.iter_rows(min_row=2):
+        decided = row[header.index("已到期或已答复")].value
+        if decided:
+            on_time = row[header.index("按时答复")].value
+            assert row[header.index("按时响应率")].value == pytest.approx(on_time / decided)
+    rules = [r[0].value for r in workbook["口径说明"].iter_rows()]
+    assert any("截至" in line and "北京时间" in line for line in rules)
+    csv_response = client.get("/reports/summary.csv?table=bank")
+    csv_text = csv_response.get_data(as_text=True)
     assert (
         csv_text.startswith("\ufeff")
         and figures["x"].short_name in csv_text.split("\n")[1] + csv_text.split("\n")[2]
     )
+    assert f"filename=bank-{TODAY.isoformat()}.csv" in csv_response.headers["Content-Disposition"]
     assert client.get("/reports/summary.csv?table=nope").status_code == 404
+
+
+def test_a_filtered_window_says_so_in_the_sentence_and_the_workbook(client, login_as, figures):
+    login_as(Role.OFFICIAL)
+    start = TODAY - timedelta(days=10)
+    args = f"from={start.isoformat()}&bank={figures['y'].id}&size=micro"
+    page = client.get(f"/reports/summary?{args}").get_data(as_text=True)
+    window = (
+        f"{start.year}年{start.month}月{start.day}日 至 {TODAY.year}年{TODAY.month}月{TODAY.day}日"
+        "期间，新增 1 户企业与 1 家商业银行签订意向协议，协议金额 0.01 亿元"
+    ).replace("日期间", "日 期间")
+    assert window in page
+    assert f"截至 {TODAY.year}年{TODAY.month}月{TODAY.day}日，共有 1 户企业" in page
+    assert f"口径：{figures['y'].short_name}；小型".replace("小型", "微型") in page
+    response = client.get(f"/reports/summary.xlsx?{args}")
+    disposition = response.headers["Content-Disposition"]
+    assert (
+        f"summary-{start.isoformat()}_to-{TODAY.isoformat()}-bank{figures['y'].id}-sizemicro"
+        in (disposition)
+    )
+    sheet = load_workbook(io.BytesIO(response.data)).worksheets[0]
+    assert sheet["A1"].value.startswith(window)
+    assert sheet["A2"].value == f"口径：{figures['y'].short_name}；微型"
 
 
 def test_the_page_makes_no_query_per_row(app, client, login_as, figures, make_agreement, make_user):
@@ -329,7 +417,7 @@ def test_the_watch_list_and_a_reminder(client, login_as, make_user, figures, mak
 
 
 def test_the_funnel_narrows_step_by_step(figures):
-    steps = services.funnel(services.Filters())
+    steps = funnel(services.Filters(), TODAY)
     counts = [s.needs for s in steps]
     assert counts == sorted(counts, reverse=True)
     assert steps[0].key == "posted" and steps[-1].key == "received"
@@ -344,5 +432,94 @@ def test_the_funnel_narrows_step_by_step(figures):
     )
     _db.session.add(tranche)
     _db.session.commit()
-    assert services.funnel(services.Filters())[7].needs == 1
+    assert funnel(services.Filters(), TODAY)[7].needs == 1
     assert Branch
+
+
+def test_the_same_sentence_on_every_page_the_api_and_the_workbook(
+    client, login_as, figures, make_bank, make_agreement, make_user, db
+):
+    from app.models.enums import BankType
+
+    cooperative = make_bank(name="示范县农村信用合作联社")
+    cooperative.bank_type = BankType.CREDIT_COOPERATIVE
+    db.session.commit()
+    make_agreement(figures["c"], cooperative, amount="700000", officer=make_user(Role.OFFICIAL))
+    sentence = (
+        f"截至 {TODAY.year}年{TODAY.month}月{TODAY.day}日，共有 2 户企业与 2 家商业银行签订了意向协议，"
+        "协议金额 0.06 亿元；另有 1 家其他金融机构，协议金额 0.01 亿元"
+    )
+    official = login_as(Role.OFFICIAL)
+    assert sentence in client.get("/reports/summary").get_data(as_text=True)
+    assert sentence in client.get("/official").get_data(as_text=True)
+    client.post("/logout")
+    api = client.get("/api/v1/summary", headers=token(client, official.email)).get_json()
+    assert api["sentence"] == sentence
+    assert api["banks"] == 2 and api["other_institutions"] == 1
+    assert Decimal(api["amount_commercial"]) + Decimal(api["amount_other"]) == Decimal(
+        api["amount"]
+    )
+    login_as(Role.OFFICIAL)
+    workbook = load_workbook(io.BytesIO(client.get("/reports/summary.xlsx").data))
+    assert workbook.worksheets[0]["A1"].value == sentence
+    by_type = {r[0].value: r[4].value for r in workbook["按银行类型"].iter_rows(min_row=2)}
+    assert by_type["农村信用社"] == pytest.approx(70)
+
+
+def test_an_event_page_uses_the_headline(client, login_as, figures, make_agreement, make_user, db):
+    from app.models import Event
+
+    event = Event(title="秋季对接会", held_on=TODAY, region_code="990121", banks=[figures["x"]])
+    db.session.add(event)
+    db.session.commit()
+    make_agreement(
+        figures["a"], figures["x"], amount="4000000", officer=make_user(Role.OFFICIAL), event=event
+    )
+    login_as(Role.OFFICIAL)
+    page = client.get(f"/events/{event.id}").get_data(as_text=True)
+    assert "本次对接会共有 1 户企业与 1 家商业银行签订意向协议，协议金额 0.04 亿元" in page
+
+
+def test_one_on_time_rate_for_the_league_the_engine_the_bank_page_and_the_api(
+    client, login, figures, make_user, db
+):
+    from app.matches.services import bank_records
+
+    x = figures["x"]
+    engagements = list(
+        db.session.scalars(
+            sa.select(Engagement).where(Engagement.bank_id == x.id).order_by(Engagement.id)
+        )
+    )
+    late = engagements[0]
+    late.responded_on_time = False
+    late.deadline_at = utcnow() - timedelta(days=2)
+    late.first_response_at = utcnow() - timedelta(days=1)
+    db.session.commit()
+    rows = {r.bank.id: r for r in services.figures(services.Filters()).league}
+    assert rows[x.id].on_time_rate == Decimal("50.0")  # one of two answered by the deadline
+    assert bank_records()[x.id] == pytest.approx(0.5)
+    manager = make_user(Role.BANK_MANAGER, bank=x)
+    login(manager)
+    assert '<div class="stat" id="bank-on-time">50.0%</div>' in client.get("/bank").get_data(
+        as_text=True
+    )
+    client.post("/logout")
+    api = client.get("/api/v1/summary", headers=token(client, manager.email)).get_json()
+    assert [r["on_time_rate"] for r in api["league"]] == ["50.00"]
+
+
+def test_the_league_honours_the_region_filter_like_the_money_beside_it(figures, make_user):
+    official = make_user(Role.OFFICIAL)
+    f = services.filters_from({"region": "990121003"}, official)
+    rows = {r.bank.id: r for r in services.figures(f).league}
+    assert set(rows) == {figures["y"].id}
+    assert rows[figures["y"].id].routed == 1 and rows[figures["y"].id].agreements == 1
+
+
+def test_the_funnel_says_which_amount_each_row_shows(figures):
+    steps = {s.key: s for s in funnel(services.Filters(), TODAY)}
+    assert steps["posted"].amount_kind == "requested"
+    assert steps["confirmed"].amount_kind == "agreed"
+    assert steps["disbursed"].amount_kind == "disbursed"
+    assert steps["disbursed"].amount == Decimal("1500000.00")  # paid, not requested

@@ -1,0 +1,116 @@
+"""The bank league table: each bank's response figures (one definition, in `rates`) beside its
+agreements and money, all as of the same day under the same filters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from app.models import Bank, Engagement, Enterprise, Need, db
+from app.models.enums import EngagementStatus
+from app.reports.facts import Facts
+from app.reports.filters import Filters
+from app.reports.rates import Response, engagement_where, landing_rate, responses
+
+ZERO = Decimal("0.00")
+NO_RESPONSE = Response(0, 0, 0, 0, 0, 0.0)
+
+
+@dataclass(frozen=True)
+class BankRef:
+    id: int
+    short_name: str
+
+
+@dataclass(frozen=True)
+class LeagueRow:
+    bank: BankRef
+    response: Response
+    overdue_now: int
+    agreements: int
+    amount: Decimal
+    disbursed: Decimal
+
+    @property
+    def routed(self) -> int:
+        return self.response.routed
+
+    @property
+    def on_time_rate(self) -> Decimal | None:
+        return self.response.on_time_rate
+
+    @property
+    def pick_up_rate(self) -> Decimal | None:
+        return self.response.pick_up_rate
+
+    @property
+    def average_days(self) -> Decimal | None:
+        return self.response.average_days
+
+    @property
+    def landing_rate(self) -> Decimal | None:
+        return landing_rate(self.disbursed, self.amount)
+
+
+LEAGUE_SORTS = (
+    "amount",
+    "routed",
+    "on_time",
+    "pick_up",
+    "average_days",
+    "overdue",
+    "agreements",
+    "disbursed",
+    "landing",
+)
+
+
+def league_rows(f: Filters, as_of: date, facts: Facts) -> list[LeagueRow]:
+    banks = {
+        bank_id: BankRef(bank_id, short_name)
+        for bank_id, short_name in db.session.execute(sa.select(Bank.id, Bank.short_name))
+    }
+    figures = responses(f, as_of)
+    # Overdue is a state of now, not of a past day; it honours the other filters.
+    overdue = dict(
+        db.session.execute(
+            sa.select(Engagement.bank_id, sa.func.count(Engagement.id))
+            .join(Need, Need.id == Engagement.need_id)
+            .join(Enterprise, Enterprise.id == Need.enterprise_id)
+            .where(Engagement.status == EngagementStatus.OVERDUE, *engagement_where(f))
+            .group_by(Engagement.bank_id)
+        ).all()
+    )
+    money = {g.key: g for g in facts.grouped("bank")}
+    rows = []
+    for bank_id in sorted(set(figures) | set(money)):
+        m = money.get(bank_id)
+        rows.append(
+            LeagueRow(
+                banks[bank_id],
+                figures.get(bank_id, NO_RESPONSE),
+                overdue.get(bank_id, 0),
+                m.agreements if m else 0,
+                m.amount if m else ZERO,
+                m.disbursed if m else ZERO,
+            )
+        )
+    return rows
+
+
+def sort_league(rows: list[LeagueRow], sort: str = "amount") -> list[LeagueRow]:
+    keys = {
+        "amount": lambda r: -r.amount,
+        "routed": lambda r: -r.routed,
+        "on_time": lambda r: -(r.on_time_rate or -1),
+        "pick_up": lambda r: -(r.pick_up_rate or -1),
+        "average_days": lambda r: r.average_days if r.average_days is not None else Decimal("1e9"),
+        "overdue": lambda r: -r.overdue_now,
+        "agreements": lambda r: -r.agreements,
+        "disbursed": lambda r: -r.disbursed,
+        "landing": lambda r: -(r.landing_rate or -1),
+    }
+    return sorted(rows, key=lambda r: (keys.get(sort, keys["amount"])(r), r.bank.short_name))

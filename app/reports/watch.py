@@ -1,0 +1,129 @@
+"""The watch list (督办): engagements overdue now and agreements stalled without money, with
+reminders to the bank's managers. Read fresh on every load; it moves with the clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from app import clock
+from app.audit import record
+from app.models import Agreement, Bank, Branch, Engagement, Enterprise, User, db
+from app.models.base import utcnow
+from app.models.enums import AgreementStatus, EngagementStatus, EnterpriseStatus, Role
+from app.notifications import notify
+from app.reports.filters import Filters
+
+STALLED_AFTER_DAYS = 60
+WATCH_LIMIT = 100
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
+
+
+@dataclass(frozen=True)
+class WatchItem:
+    kind: str  # "overdue" or "stalled"
+    bank: Bank
+    branch: Branch | None
+    days_late: int
+    engagement: Engagement | None = None
+    agreement: Agreement | None = None
+
+
+@dataclass(frozen=True)
+class WatchList:
+    items: list[WatchItem]
+    overdue_total: int
+    stalled_total: int
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+def watch_list(f: Filters, *, now: datetime | None = None, limit: int = WATCH_LIMIT) -> WatchList:
+    """The longest overdue engagements and the longest stalled agreements, each capped at
+    `limit` rows; the totals say how many there are in all."""
+    now = now or utcnow()
+    items = []
+    overdue_where = [Engagement.status == EngagementStatus.OVERDUE]
+    if f.bank_id:
+        overdue_where.append(Engagement.bank_id == f.bank_id)
+    overdue_total = (
+        db.session.scalar(sa.select(sa.func.count(Engagement.id)).where(*overdue_where)) or 0
+    )
+    stmt = (
+        sa.select(Engagement)
+        .where(*overdue_where)
+        .options(sa.orm.joinedload(Engagement.bank), sa.orm.joinedload(Engagement.branch))
+        .order_by(Engagement.deadline_at, Engagement.id)
+        .limit(limit)
+    )
+    for e in db.session.scalars(stmt).unique():
+        items.append(
+            WatchItem(
+                "overdue",
+                e.bank,
+                e.branch,
+                max((now - _aware(e.deadline_at)).days, 0),
+                engagement=e,
+            )
+        )
+    cutoff = clock.local_date(now) - timedelta(days=STALLED_AFTER_DAYS)
+    stalled_where = [
+        Agreement.status.in_([AgreementStatus.CONFIRMED, AgreementStatus.APPROVED]),
+        Agreement.signed_on < cutoff,
+        Agreement.disbursed_amount == 0,
+    ]
+    if f.bank_id:
+        stalled_where.append(Agreement.bank_id == f.bank_id)
+    stalled_total = (
+        db.session.scalar(sa.select(sa.func.count(Agreement.id)).where(*stalled_where)) or 0
+    )
+    stmt = (
+        sa.select(Agreement)
+        .where(*stalled_where)
+        .options(sa.orm.joinedload(Agreement.bank), sa.orm.joinedload(Agreement.branch))
+        .order_by(Agreement.signed_on, Agreement.id)
+        .limit(limit)
+    )
+    for a in db.session.scalars(stmt).unique():
+        days = (clock.local_date(now) - a.signed_on).days - STALLED_AFTER_DAYS
+        items.append(WatchItem("stalled", a.bank, a.branch, days, agreement=a))
+    return WatchList(items, overdue_total, stalled_total)
+
+
+def remind(official: User, bank: Bank, text: str) -> int:
+    """Send a reminder (督办) to the bank's managers; it is recorded."""
+    text = (text or "").strip()[:300]
+    managers = list(
+        db.session.scalars(
+            sa.select(User)
+            .join(Branch, Branch.id == User.branch_id)
+            .where(Branch.bank_id == bank.id, User.role == Role.BANK_MANAGER, User.active.is_(True))
+        )
+    )
+    for manager in managers:
+        notify(manager, "reminder", text=text)
+    record(
+        official, "reminder_sent", bank, note=text, changes={"managers": [m.id for m in managers]}
+    )
+    db.session.commit()
+    return len(managers)
+
+
+def pending_verifications() -> int:
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(Enterprise.id)).where(
+                Enterprise.status == EnterpriseStatus.PENDING
+            )
+        )
+        or 0
+    )
