@@ -228,6 +228,9 @@ def fill(agreement_count: int) -> None:
             }
         )
         disbursed = amount if status is AgreementStatus.DISBURSED else Decimal(0)
+        signed_at = datetime.combine(signed, datetime.min.time(), tzinfo=UTC)
+        confirmed = status not in (AgreementStatus.SIGNED, AgreementStatus.DISPUTED)
+        owner = enterprises[enterprise - 1]
         agreements.append(
             {
                 "id": i + 1,
@@ -256,6 +259,14 @@ def fill(agreement_count: int) -> None:
                 else None,
                 "created_at": routed,
                 "updated_at": routed,
+                "confirmed_at": signed_at + timedelta(hours=30) if confirmed else None,
+                "cancelled_at": signed_at + timedelta(days=5)
+                if status is AgreementStatus.CANCELLED
+                else None,
+                "first_loan": owner["first_loan"] and rng.random() < 0.5,
+                "enterprise_size": owner["size"],
+                "enterprise_industry_code": owner["industry_code"],
+                "enterprise_region_code": owner["region_code"],
             }
         )
         if disbursed:

@@ -52,15 +52,23 @@ class Facts:
         self.disbursed = np.asarray(columns[3], dtype=np.int64)
         self._values = dict(zip(KEYS, columns[4:], strict=True))
 
-    def totals(self) -> Group:
+    def totals(self, where: np.ndarray | None = None) -> Group:
+        """The whole set, or the rows `where` (a boolean mask) selects."""
+        if where is None:
+            where = np.ones(self.size, dtype=bool)
         return Group(
             None,
-            len(np.unique(self.enterprise)),
-            len(np.unique(self.bank)),
-            self.size,
-            Decimal(int(self.amount.sum())) * FEN,
-            Decimal(int(self.disbursed.sum())) * FEN,
+            len(np.unique(self.enterprise[where])),
+            len(np.unique(self.bank[where])),
+            int(where.sum()),
+            Decimal(int(self.amount[where].sum())) * FEN,
+            Decimal(int(self.disbursed[where].sum())) * FEN,
         )
+
+    def where_in(self, name: str, values) -> np.ndarray:
+        """A mask of the rows whose `name` is one of `values`."""
+        allowed = set(values)
+        return np.fromiter((v in allowed for v in self._values[name]), dtype=bool, count=self.size)
 
     def grouped(self, name: str) -> list[Group]:
         """One group per value of `name` (None for rows without one)."""

@@ -22,6 +22,7 @@ from app.formatting import yi
 from app.models import Agreement, Bank, Disbursement, db
 from app.models.enums import COMMERCIAL_BANK_TYPES
 from app.reports.cache import remembered
+from app.reports.facts import Facts
 from app.reports.filters import (
     Filters,
     agreement_where,
@@ -54,6 +55,21 @@ class Count:
 
 
 EMPTY = Count(0, 0, ZERO, 0, ZERO, 0, 0)
+
+
+def count_facts(facts: Facts) -> Count:
+    """The same count from agreements already read (the summary reads them once)."""
+    commercial = facts.where_in("bank_type", [t.value for t in COMMERCIAL_BANK_TYPES])
+    mine, theirs, every = facts.totals(commercial), facts.totals(~commercial), facts.totals()
+    return Count(
+        mine.enterprises,
+        mine.banks,
+        mine.amount,
+        theirs.banks,
+        theirs.amount,
+        every.agreements,
+        every.enterprises,
+    )
 
 
 def count(f: Filters, as_of: date, *, window: bool = True) -> Count:
@@ -194,25 +210,33 @@ def _money(stmt) -> Decimal:
 
 
 def headline(
-    f: Filters, *, today: date | None = None, scope: str = PLATFORM, language: str = "zh"
+    f: Filters,
+    *,
+    today: date | None = None,
+    scope: str = PLATFORM,
+    language: str = "zh",
+    facts: Facts | None = None,
 ) -> Headline:
+    """The sentence's figures for `f`; `facts`, when the caller has read them for the same
+    filters and day, spare the counting queries."""
     as_of = f.as_of(today)
-    figures = remembered(f"headline:{f!r}:{as_of.isoformat()}", lambda: _compute(f, as_of))
+    figures = remembered(f"headline:{f!r}:{as_of.isoformat()}", lambda: _compute(f, as_of, facts))
     words = [] if scope == EVENT else describe(f, language)
     return Headline(as_of, f.date_from, *figures, scope=scope, filters=tuple(words))
 
 
-def _compute(f: Filters, as_of: date) -> tuple:
+def _compute(f: Filters, as_of: date, facts: Facts | None = None) -> tuple:
     end = day_end(as_of)
     windowed = f.date_from is not None
-    cumulative = count(f, as_of, window=False)
-    window = count(f, as_of) if windowed else None
+    counted = count_facts(facts) if facts is not None else count(f, as_of)
+    cumulative = count(f, as_of, window=False) if windowed else counted
+    window = counted if windowed else None
     where = agreement_where(f, as_of)
     paid = agreements_with_banks(sa.func.coalesce(sa.func.sum(Disbursement.amount), ZERO)).join(
         Disbursement, Disbursement.agreement_id == Agreement.id
     )
     paid = paid.where(*where, Disbursement.disbursed_on <= as_of)
-    disbursed = _money(paid)
+    disbursed = facts.totals().disbursed if facts is not None else _money(paid)
     received = _money(
         paid.where(
             Disbursement.received_confirmed_at.is_not(None),

@@ -69,7 +69,7 @@ def _figures(f: Filters, language: str, today: date) -> Figures:
     as_of = f.as_of(today)
     facts = load_facts(f, as_of)
     return Figures(
-        headline(f, today=today, language=language),
+        headline(f, today=today, language=language, facts=facts),
         breakdowns(facts, language),
         disbursed_by_month(f, as_of),
         funnel(f, as_of),

@@ -26,7 +26,7 @@ from app.models.enums import (
 )
 from app.reports.breakdowns import load_facts
 from app.reports.filters import Filters
-from app.reports.headline import headline
+from app.reports.headline import count_facts, headline
 
 TODAY = clock.today()
 DAYS = 24
@@ -174,6 +174,7 @@ def test_every_day_of_a_history_matches_a_count_by_hand(
         facts = load_facts(Filters(date_to=day), day)
         assert facts.totals().amount == c.total_amount
         assert facts.totals().disbursed == h.disbursed
+        assert count_facts(facts) == c
 
 
 def test_a_past_day_does_not_move_when_an_agreement_is_cancelled_later(

@@ -105,3 +105,16 @@ def test_every_role_opens_its_pages_on_the_demo_data(app, db, client):
     assert len(story.disbursements) == 2
     page = client.get(f"/needs/{story.need_id}").get_data(as_text=True)
     assert "超过响应时限未答复" in page and "放款：100 万元" in page and "放款：80 万元" in page
+    # The demo's guarantee methods read by their own names, and one sentence everywhere.
+    summary = client.get("/reports/summary").get_data(as_text=True)
+    guarantees = summary.split('id="breakdown-guarantee"')[1].split("</section>")[0]
+    assert "信用" in guarantees and "担保不足" not in summary
+    sentence = summary.split('id="summary-sentence">')[1].split("<")[0]
+    assert sentence.startswith("截至 ")
+    assert sentence in client.get("/official").get_data(as_text=True)
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(BytesIO(client.get("/reports/summary.xlsx").data))
+    assert workbook.worksheets[0]["A1"].value == sentence
