@@ -9,11 +9,17 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from app.models import Bank, Engagement, Enterprise, Need, db
+from app.models import Bank, Engagement, db
 from app.models.enums import EngagementStatus
 from app.reports.facts import Facts
 from app.reports.filters import Filters
-from app.reports.rates import Response, engagement_where, landing_rate, responses
+from app.reports.rates import (
+    Response,
+    engagement_where,
+    landing_rate,
+    responses,
+    with_enterprise,
+)
 
 ZERO = Decimal("0.00")
 NO_RESPONSE = Response(0, 0, 0, 0, 0, 0.0)
@@ -77,11 +83,12 @@ def league_rows(f: Filters, as_of: date, facts: Facts) -> list[LeagueRow]:
     # Overdue is a state of now, not of a past day; it honours the other filters.
     overdue = dict(
         db.session.execute(
-            sa.select(Engagement.bank_id, sa.func.count(Engagement.id))
-            .join(Need, Need.id == Engagement.need_id)
-            .join(Enterprise, Enterprise.id == Need.enterprise_id)
-            .where(Engagement.status == EngagementStatus.OVERDUE, *engagement_where(f))
-            .group_by(Engagement.bank_id)
+            with_enterprise(
+                sa.select(Engagement.bank_id, sa.func.count(Engagement.id))
+                .where(Engagement.status == EngagementStatus.OVERDUE, *engagement_where(f))
+                .group_by(Engagement.bank_id),
+                f,
+            )
         ).all()
     )
     money = {g.key: g for g in facts.grouped("bank")}

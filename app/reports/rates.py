@@ -82,6 +82,15 @@ def engagement_where(f, start: datetime | None = None) -> list:
     return conditions
 
 
+def with_enterprise(stmt, f):
+    """Join the need's enterprise only when a filter reads it."""
+    if enterprise_where(f):
+        stmt = stmt.join(Need, Need.id == Engagement.need_id).join(
+            Enterprise, Enterprise.id == Need.enterprise_id
+        )
+    return stmt
+
+
 def responses(f, as_of: date) -> dict[int, Response]:
     """The response figures of each bank as of `as_of` under `f`, in one grouped query."""
     end = day_end(as_of)
@@ -96,7 +105,7 @@ def responses(f, as_of: date) -> dict[int, Response]:
         return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
     start = day_start(f.date_from) if f.date_from else None
-    rows = db.session.execute(
+    stmt = with_enterprise(
         sa.select(
             Engagement.bank_id,
             sa.func.count(Engagement.id),
@@ -109,12 +118,11 @@ def responses(f, as_of: date) -> dict[int, Response]:
             ),
         )
         .select_from(Engagement)
-        .join(Need, Need.id == Engagement.need_id)
-        .join(Enterprise, Enterprise.id == Need.enterprise_id)
         .where(Engagement.routed_at < end, *engagement_where(f, start))
-        .group_by(Engagement.bank_id)
+        .group_by(Engagement.bank_id),
+        f,
     )
     return {
         bank_id: Response(int(n), int(d), int(o), int(p), int(a), float(h or 0))
-        for bank_id, n, d, o, p, a, h in rows
+        for bank_id, n, d, o, p, a, h in db.session.execute(stmt)
     }
