@@ -45,6 +45,8 @@ def register_extensions(app: Flask) -> None:
     security.init_login(app, login_manager)
     i18n.init_app(app)
     security.init_headers(app)
+    security.init_cache_headers(app)
+    security.init_proxy(app)
     formatting.init_app(app)
     navigation.init_app(app)
     notifications.init_app(app)

@@ -1,4 +1,3 @@
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField, SubmitField
@@ -21,9 +20,11 @@ class LoginForm(FlaskForm):
 
 
 def password_strength(form, field) -> None:
-    minimum = current_app.config["MIN_PASSWORD_LENGTH"]
-    if len(field.data or "") < minimum:
-        raise ValidationError(_l("Use at least %(n)d characters.", n=minimum))
+    from app.auth.services import password_problem
+
+    message = password_problem(field.data or "")
+    if message is not None:
+        raise ValidationError(message)
 
 
 class ChangePasswordForm(FlaskForm):

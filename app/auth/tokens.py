@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from app import security_log
 from app.auth.services import authenticate
 from app.models import ApiToken, User, db
 from app.models.base import utcnow
@@ -21,7 +22,7 @@ def _hash(token: str) -> str:
 
 def issue(login: str, password: str, *, now: datetime | None = None) -> tuple[str, ApiToken] | None:
     """A new token for an active account, or None; the plain token is returned only here."""
-    user = authenticate(login, password)
+    user = authenticate(login, password, via="api")
     if user is None:
         return None
     now = now or utcnow()
@@ -33,6 +34,8 @@ def issue(login: str, password: str, *, now: datetime | None = None) -> tuple[st
         expires_at=now + timedelta(days=current_app.config["API_TOKEN_DAYS"]),
     )
     db.session.add(row)
+    db.session.flush()
+    security_log.log(security_log.TOKEN_CREATED, user, token_id=row.id)
     db.session.commit()
     return token, row
 
@@ -52,4 +55,5 @@ def holder(token: str, *, now: datetime | None = None) -> tuple[User, ApiToken] 
 
 def revoke(row: ApiToken, *, now: datetime | None = None) -> None:
     row.revoked_at = now or utcnow()
+    security_log.log(security_log.TOKEN_REVOKED, row.user, token_id=row.id)
     db.session.commit()

@@ -1,7 +1,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_user
 
+from app.auth import sessions
 from app.enterprises import bp, services
 from app.enterprises.forms import EnterpriseForm, RegistrationForm, RejectForm
 from app.errors import DomainError
@@ -30,7 +30,7 @@ def register():
         except DomainError as error:
             apply_error(form, error)
         else:
-            login_user(user)
+            sessions.sign_in(user)
             flash(
                 _(
                     "Registered. An official will verify %(name)s; meanwhile you can draft needs.",

@@ -12,6 +12,7 @@ from app.models.need import NEED_TRANSITIONS, Need
 from app.models.notification import Notification
 from app.models.product import PRODUCT_TRANSITIONS, Product, product_industries, product_regions
 from app.models.reference import Industry, Region, Setting
+from app.models.security import SecurityEvent, UserSession
 from app.models.user import ApiToken, User
 
 __all__ = [
@@ -36,8 +37,10 @@ __all__ = [
     "Notification",
     "Product",
     "Region",
+    "SecurityEvent",
     "Setting",
     "User",
+    "UserSession",
     "db",
     "event_banks",
     "event_needs",
