@@ -23,8 +23,6 @@ from app.models.enums import EnterpriseStatus, RegionLevel, Role, TaxRating
 from app.notifications import notify
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-# Registration is public; this keeps a script from filling the verification queue.
-REGISTRATION_RATE_LIMIT = "20 per hour"
 MAX_FIGURE_WAN = Decimal("100000000")  # 1万亿元: anything larger is a typing error
 
 

@@ -5,6 +5,7 @@ from app.auth import sessions
 from app.enterprises import bp, services
 from app.enterprises.forms import EnterpriseForm, RegistrationForm, RejectForm
 from app.errors import DomainError
+from app.events.venue import REGISTRATION_LIMIT_SCOPE, registration_rate_limit
 from app.extensions import limiter
 from app.forms import EmptyForm, add_service_errors, apply_error
 from app.models.enums import EnterpriseStatus, Role
@@ -16,7 +17,7 @@ def _size_reason(enterprise):
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(services.REGISTRATION_RATE_LIMIT, methods=["POST"])
+@limiter.shared_limit(registration_rate_limit, scope=REGISTRATION_LIMIT_SCOPE, methods=["POST"])
 @public
 def register():
     if request_user() is not None:

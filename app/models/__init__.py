@@ -12,7 +12,7 @@ from app.models.need import NEED_TRANSITIONS, Need
 from app.models.notification import Notification
 from app.models.product import PRODUCT_TRANSITIONS, Product, product_industries, product_regions
 from app.models.reference import Industry, Region, Setting
-from app.models.security import SecurityEvent, UserSession
+from app.models.security import RegistrationWindow, SecurityEvent, UserSession
 from app.models.user import ApiToken, User
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "Notification",
     "Product",
     "Region",
+    "RegistrationWindow",
     "SecurityEvent",
     "Setting",
     "User",

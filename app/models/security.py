@@ -54,3 +54,17 @@ class SecurityEvent(db.Model):
 @sa.event.listens_for(SecurityEvent, "before_delete")
 def _append_only(mapper, connection, target) -> None:
     raise RuntimeError("the security log is append-only")
+
+
+class RegistrationWindow(db.Model):
+    """Event mode: an official opens registration from a venue's address for some hours, so
+    fifty firms on the venue's Wi-Fi are not refused by the per-address registration limit."""
+
+    __tablename__ = "registration_windows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id"), index=True)
+    address: Mapped[str] = mapped_column(sa.String(45), index=True)
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    opened_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)

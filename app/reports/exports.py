@@ -12,6 +12,7 @@ from openpyxl.styles import Font
 
 from app.formatting import yuan_to_wan, yuan_to_yi
 from app.reports.services import Breakdown, FunnelStep, LeagueRow, Totals
+from app.spreadsheet_safety import append_row, csv_row
 
 
 def _wan(amount: Decimal) -> float:
@@ -81,9 +82,9 @@ def workbook(
     wb = Workbook()
     sheet = wb.active
     sheet.title = _("Summary")[:31]
-    sheet.append([sentence])
+    append_row(sheet, [sentence])
     sheet["A1"].font = Font(bold=True)
-    sheet.append([])
+    append_row(sheet, [])
     for label, value in (
         (_("Enterprises"), totals.enterprises),
         (_("Banks"), totals.banks),
@@ -97,17 +98,17 @@ def workbook(
         ),
         (_("Agreements not yet confirmed by the enterprise"), totals.unconfirmed),
     ):
-        sheet.append([label, value])
+        append_row(sheet, [label, value])
     tables = [(b.title, *breakdown_table(b)) for b in breakdowns]
     tables.append((_("Funnel"), *funnel_table(steps)))
     tables.append((_("Bank league table"), *league_table(league)))
     for title, header, rows in tables:
         ws = wb.create_sheet(title=title[:31].replace("/", "-"))
-        ws.append(header)
+        append_row(ws, header)
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            ws.append(row)
+            append_row(ws, row)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -116,7 +117,7 @@ def workbook(
 def to_csv(header: list[str], rows: list[list]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow(csv_row(header))
+    writer.writerows(csv_row(row) for row in rows)
     # A byte-order mark so that Excel opens the Chinese text correctly.
     return "\ufeff" + out.getvalue()
