@@ -1,6 +1,7 @@
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
+from app.enterprises import anonymity
 from app.errors import DomainError
 from app.events import bp, services
 from app.events.forms import EventForm, SignUpForm
@@ -55,6 +56,9 @@ def detail(event_id: int):
         show_needs=services.can_see_needs(user, event),
         sign_up=sign_up,
         **venue_registration(user, event),
+        profiles={}
+        if user.role in OVERSIGHT_ROLES
+        else anonymity.profiles_for({n.enterprise for n in event.needs}),
     )
 
 
