@@ -7,6 +7,9 @@ the business objects."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import sqlalchemy as sa
 from flask import has_request_context, request
 
 from app.models import SecurityEvent, User, db
@@ -41,3 +44,46 @@ def log(kind: str, user: User | None = None, *, login: str = "", **detail) -> Se
     )
     db.session.add(event)
     return event
+
+
+KINDS = (
+    SIGN_IN,
+    SIGN_IN_FAILED,
+    LOCKED_OUT,
+    SIGNED_OUT,
+    SIGNED_OUT_EVERYWHERE,
+    TOKEN_CREATED,
+    TOKEN_REVOKED,
+    PASSWORD_CHANGED,
+    EXPORT,
+    TWO_FACTOR_ENABLED,
+    TWO_FACTOR_DISABLED,
+    TWO_FACTOR_FAILED,
+    RECOVERY_CODE_USED,
+)
+
+
+@dataclass(frozen=True)
+class Listing:
+    items: list[SecurityEvent]
+    total: int
+    page: int
+    pages: int
+
+
+def listing(kind: str | None, page: int, per_page: int = 50) -> Listing:
+    """Newest first, optionally one kind only, for the admins' page."""
+    stmt = sa.select(SecurityEvent)
+    if kind in KINDS:
+        stmt = stmt.where(SecurityEvent.kind == kind)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    items = list(
+        db.session.scalars(
+            stmt.order_by(SecurityEvent.at.desc(), SecurityEvent.id.desc())
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )
+    return Listing(items, total, page, pages)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from app.auth import sessions
@@ -177,3 +178,25 @@ def test_the_sessions_table_says_why_each_session_ended(app, client, make_user, 
         sa.select(UserSession.ended_reason).where(UserSession.user_id == user.id)
     ).all()
     assert reasons == ["signed_out"]
+
+
+def test_admins_read_the_security_log_and_nobody_can_rewrite_it(client, make_user, login_as, db):
+    victim = make_user(Role.OFFICIAL)
+    client.post("/login", data={"login": victim.email, "password": "wrong password!"})
+    login_as(Role.ADMIN)
+    page = client.get("/admin/security-log?kind=sign_in_failed").get_data(as_text=True)
+    assert victim.email in page and "sign_in_failed" in page
+    assert "安全日志" in client.get("/admin/").get_data(as_text=True)
+    event = db.session.scalar(sa.select(SecurityEvent).where(SecurityEvent.user_id == victim.id))
+    with pytest.raises(RuntimeError, match="append-only"):
+        event.kind = "nothing happened"
+        db.session.flush()
+    db.session.rollback()
+    for statement in ("DELETE FROM security_events", "UPDATE security_events SET kind = 'x'"):
+        with pytest.raises(sa.exc.DatabaseError, match="append-only"), db.session.begin_nested():
+            db.session.execute(sa.text(statement))
+
+
+def test_only_admins_read_the_security_log(client, login_as):
+    login_as(Role.OFFICIAL)
+    assert client.get("/admin/security-log").status_code == 403
