@@ -28,7 +28,7 @@ class WrongLogin(DomainError):
 @blp.response(201, schemas.TokenSchema)
 def create_token(body):
     """Exchange a login (email or mobile) and password for a bearer token."""
-    issued = tokens.issue(body["login"], body["password"])
+    issued = tokens.issue(body["login"], body["password"], otp=body["otp"])
     if issued is None:
         raise WrongLogin(_("The login or password is wrong, or the account is disabled."))
     token, row = issued

@@ -158,6 +158,11 @@ def page_of(item_schema: type[Schema], name: str) -> type[Schema]:
 class TokenRequestSchema(Strict):
     login = fields.String(required=True, validate=validate.Length(min=1, max=254))
     password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    otp = fields.String(
+        load_default="",
+        validate=validate.Length(max=20),
+        metadata={"description": "The second factor's code, for accounts that have one"},
+    )
 
 
 class TokenSchema(Schema):

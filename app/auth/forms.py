@@ -51,3 +51,21 @@ class ChangePasswordForm(FlaskForm):
         render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField(_l("Change password"))
+
+
+class TwoFactorForm(FlaskForm):
+    code = StringField(
+        _l("Code from the authenticator app, or a recovery code"),
+        validators=[DataRequired(_l("Enter the code.")), Length(max=20)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+    submit = SubmitField(_l("Continue"))
+
+
+class DisableTwoFactorForm(FlaskForm):
+    password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(_l("Enter your current password."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+    submit = SubmitField(_l("Turn off the second factor"))

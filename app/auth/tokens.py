@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app import security_log
+from app.auth import two_factor
 from app.auth.services import authenticate
 from app.models import ApiToken, User, db
 from app.models.base import utcnow
@@ -20,10 +21,18 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue(login: str, password: str, *, now: datetime | None = None) -> tuple[str, ApiToken] | None:
-    """A new token for an active account, or None; the plain token is returned only here."""
+def issue(
+    login: str, password: str, *, otp: str = "", now: datetime | None = None
+) -> tuple[str, ApiToken] | None:
+    """A new token for an active account, or None; the plain token is returned only here.
+    An account with a second factor also needs its current code; one that must enrol first
+    gets no token until it has."""
     user = authenticate(login, password, via="api")
     if user is None:
+        return None
+    if two_factor.must_enrol(user) or (
+        two_factor.enrolled(user) and not (otp and two_factor.verify(user, otp))
+    ):
         return None
     now = now or utcnow()
     token = secrets.token_urlsafe(32)

@@ -4,8 +4,9 @@ from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth import bp, services, sessions
+from app.auth import bp, services, sessions, two_factor
 from app.auth.forms import ChangePasswordForm, LoginForm
+from app.auth.two_factor_views import challenge
 from app.errors import DomainError
 from app.extensions import limiter
 from app.forms import EmptyForm, apply_error
@@ -36,6 +37,8 @@ def login():
             return render_template("auth/login.html", form=form), 429
         if user is None:
             flash(_("The login or password is wrong, or the account is disabled."), "danger")
+        elif two_factor.enrolled(user):
+            return challenge(user, form.remember.data, _safe_next(request.args.get("next")))
         else:
             sessions.sign_in(user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
@@ -85,6 +88,7 @@ def change_password():
         "auth/change_password.html",
         form=form,
         live_sessions=sessions.live_sessions(user),
+        may_enrol=two_factor.may_enrol(user),
         current_session_id=g.get("user_session_id"),
         action_form=EmptyForm(),
     )

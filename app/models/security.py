@@ -68,3 +68,26 @@ class RegistrationWindow(db.Model):
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
     opened_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+
+
+class TwoFactor(db.Model):
+    """A user's TOTP secret (RFC 6238), once enrolment is confirmed with a first code."""
+
+    __tablename__ = "two_factor"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True)
+    secret: Mapped[str] = mapped_column(sa.String(64))
+    enabled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The last 30-second step accepted, so a code overheard cannot be used again.
+    last_step: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+class RecoveryCode(db.Model):
+    """A one-time code for when the phone is lost; only its SHA-256 is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
