@@ -94,3 +94,6 @@ def register_commands(app: Flask) -> None:
     from app import cli
 
     cli.register(app)
+    from app import security_cli
+
+    security_cli.register(app)

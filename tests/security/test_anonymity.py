@@ -73,6 +73,9 @@ def test_every_pre_consent_profile_of_the_demo_fits_at_least_k_companies(app, db
         assert shared >= k, (e.id, profiles[e.id])
         assert shared == profiles[e.id].shared_by
         assert fits(profiles[e.id], e)
+    report = app.test_cli_runner().invoke(args=["security", "anonymity"]).output
+    smallest = int(report.split("smallest group sharing a shown profile now: ")[1].split()[0])
+    assert smallest == min(p.shared_by for p in profiles.values()) >= k
 
 
 @pytest.fixture()
