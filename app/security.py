@@ -179,7 +179,7 @@ def init_cache_headers(app: Flask) -> None:
                 "Strict-Transport-Security", f"max-age={hsts}; includeSubDomains"
             )
         personal = is_api_request() or (
-            current_user.is_authenticated and not request.path.startswith("/static/")
+            request.endpoint not in ("static", "bootstrap.static") and current_user.is_authenticated
         )
         if personal or response.headers.get("Content-Disposition", "").startswith("attachment"):
             response.headers["Cache-Control"] = "no-store"

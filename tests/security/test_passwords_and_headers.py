@@ -77,3 +77,8 @@ def test_signed_in_pages_exports_and_the_api_are_not_stored(client, login_as):
         assert response.status_code == 200, path
         assert response.headers["Cache-Control"] == "no-store", path
     assert client.get("/api/v1/health").headers["Cache-Control"] == "no-store"
+    for asset in ("/static/favicon.svg", "/bootstrap/static/css/bootstrap.min.css"):
+        response = client.get(asset)
+        response.close()  # a file response: release the file
+        assert response.status_code == 200, asset
+        assert "no-store" not in response.headers.get("Cache-Control", ""), asset
