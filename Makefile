@@ -32,6 +32,7 @@ test: translations node_modules/axe-core/axe.min.js
 lint: $(BIN)/activate
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -r app --quiet --severity-level medium
 
 extract-messages: $(BIN)/activate
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .

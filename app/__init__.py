@@ -45,6 +45,8 @@ def register_extensions(app: Flask) -> None:
     security.init_login(app, login_manager)
     i18n.init_app(app)
     security.init_headers(app)
+    security.init_cache_headers(app)
+    security.init_proxy(app)
     formatting.init_app(app)
     navigation.init_app(app)
     notifications.init_app(app)
@@ -92,3 +94,6 @@ def register_commands(app: Flask) -> None:
     from app import cli
 
     cli.register(app)
+    from app import security_cli
+
+    security_cli.register(app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
@@ -73,7 +74,7 @@ def from_environment(instance_path: Path) -> dict:
         "CACHE_TYPE": "RedisCache" if redis_url else "NullCache",
         "CACHE_REDIS_URL": redis_url,
         "RATELIMIT_HEADERS_ENABLED": True,
-        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "30 per minute"),
         "BABEL_DEFAULT_LOCALE": language,
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("TIMEZONE", "Asia/Shanghai"),
         "LANGUAGES": ("zh", "en"),
@@ -96,4 +97,27 @@ def from_environment(instance_path: Path) -> dict:
         # long after a matchmaking event an agreement may still be attributed to it.
         "AGREEMENT_LOOKBACK_DAYS": _int("AGREEMENT_LOOKBACK_DAYS", 366),
         "EVENT_ATTRIBUTION_DAYS": _int("EVENT_ATTRIBUTION_DAYS", 30),
+        **security_settings(production),
+    }
+
+
+def security_settings(production: bool) -> dict:
+    """Sessions, throttling, passwords, anonymity and headers (issue 20; README "Security")."""
+    remember_days = _int("REMEMBER_DAYS", 14)
+    return {
+        "REMEMBER_DAYS": remember_days,
+        "REMEMBER_COOKIE_DURATION": timedelta(days=remember_days),
+        "SESSION_HOURS": _int("SESSION_HOURS", 12),
+        "STAFF_IDLE_MINUTES": _int("STAFF_IDLE_MINUTES", 30),
+        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
+        "LOGIN_BACKOFF_FREE_FAILURES": _int("LOGIN_BACKOFF_FREE_FAILURES", 5),
+        "LOGIN_BACKOFF_MAX_SECONDS": _int("LOGIN_BACKOFF_MAX_SECONDS", 900),
+        "REGISTRATION_RATE_LIMIT": os.environ.get("REGISTRATION_RATE_LIMIT", "20 per hour"),
+        "EVENT_REGISTRATION_RATE_LIMIT": os.environ.get(
+            "EVENT_REGISTRATION_RATE_LIMIT", "300 per hour"
+        ),
+        "PASSWORD_MIN_SCORE": _int("PASSWORD_MIN_SCORE", 3),
+        "K_ANONYMITY": _int("K_ANONYMITY", 5),
+        "HSTS_SECONDS": _int("HSTS_SECONDS", 31536000 if production else 0),
+        "TWO_FACTOR_REQUIRED": _bool("TWO_FACTOR_REQUIRED", False),
     }

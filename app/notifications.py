@@ -28,6 +28,19 @@ MESSAGES = {
     "agreement_cancelled": _l("Agreement #%(agreement)s was cancelled: %(reason)s"),
     "engagement_overdue": _l("Need #%(need)s passed its response deadline without an answer."),
     "reminder": _l("Reminder from the platform: %(text)s"),
+    # Quiet registration (app/enterprises/quiet.py).
+    "registration_with_your_login": _l(
+        "Someone tried to register %(name)s with your email or mobile number. If it was you, "
+        "sign in instead; if not, nothing has changed."
+    ),
+    "credit_code_claim": _l(
+        "Claim to review: a registration for %(name)s gave the credit code %(code)s, already "
+        "registered to %(existing)s. Contact %(contact)s (%(mobile)s, %(email)s)."
+    ),
+    "credit_code_claimed": _l(
+        "Someone else tried to register %(name)s with its credit code; an official will "
+        "review the claim."
+    ),
 }
 
 

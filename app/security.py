@@ -120,12 +120,13 @@ def init_login(app: Flask, login_manager: LoginManager) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
+    from app.auth import sessions
+
+    sessions.install()
+
     @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        if not user_id.isdigit():
-            return None
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+    def load_user(session_token: str) -> User | None:
+        return sessions.load(session_token)
 
     @login_manager.unauthorized_handler
     def unauthorized():
@@ -153,4 +154,34 @@ def init_headers(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+
+# Issue 20: proxies, HSTS and caching ---------------------------------------------------
+
+
+def init_proxy(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES reverse proxies, take the client's address and scheme from
+    their X-Forwarded-* headers (and only from as many hops as are trusted)."""
+    hops = app.config.get("TRUSTED_PROXIES", 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+def init_cache_headers(app: Flask) -> None:
+    @app.after_request
+    def no_store_and_hsts(response):
+        hsts = app.config.get("HSTS_SECONDS", 0)
+        if hsts:
+            response.headers.setdefault(
+                "Strict-Transport-Security", f"max-age={hsts}; includeSubDomains"
+            )
+        personal = is_api_request() or (
+            request.endpoint not in ("static", "bootstrap.static") and current_user.is_authenticated
+        )
+        if personal or response.headers.get("Content-Disposition", "").startswith("attachment"):
+            response.headers["Cache-Control"] = "no-store"
+            response.headers["Pragma"] = "no-cache"
         return response

@@ -1,8 +1,9 @@
 from decimal import Decimal
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from app import security_log
 from app.admin import bp, services
 from app.admin.forms import WeightsForm
 from app.errors import DomainError
@@ -61,4 +62,18 @@ def score_weights():
         form=form,
         total_error=total_error,
         defaults=services.DEFAULT_WEIGHTS,
+    )
+
+
+@bp.route("/security-log")
+@roles(Role.ADMIN)
+def security_log_page():
+    """The append-only security log: sign-ins, failures, lockouts, tokens, password and
+    second-factor changes."""
+    kind = request.args.get("kind") or None
+    return render_template(
+        "admin/security_log.html",
+        listing=security_log.listing(kind, request.args.get("page", 1, type=int)),
+        kinds=security_log.KINDS,
+        kind=kind,
     )

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from app.api import schemas
 from app.api.common import SECURED, blueprint
 from app.auth import tokens
-from app.auth.services import login_rate_limit
+from app.auth.services import LOGIN_LIMIT_SCOPE, login_rate_limit
 from app.errors import DomainError
 from app.extensions import limiter
 from app.security import public, request_user, signed_in
@@ -22,13 +22,13 @@ class WrongLogin(DomainError):
 
 
 @blp.route("/tokens", methods=["POST"])
-@limiter.limit(login_rate_limit)
+@limiter.shared_limit(login_rate_limit, scope=LOGIN_LIMIT_SCOPE)
 @public
 @blp.arguments(schemas.TokenRequestSchema)
 @blp.response(201, schemas.TokenSchema)
 def create_token(body):
     """Exchange a login (email or mobile) and password for a bearer token."""
-    issued = tokens.issue(body["login"], body["password"])
+    issued = tokens.issue(body["login"], body["password"], otp=body["otp"])
     if issued is None:
         raise WrongLogin(_("The login or password is wrong, or the account is disabled."))
     token, row = issued

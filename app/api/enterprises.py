@@ -6,6 +6,7 @@ from app.api import schemas
 from app.api.common import SECURED, blueprint, field_names
 from app.enterprises import services
 from app.enterprises.services import EnterpriseInput
+from app.events.venue import REGISTRATION_LIMIT_SCOPE, registration_rate_limit
 from app.extensions import limiter
 from app.formatting import exact_wan
 from app.models.enums import Role
@@ -41,7 +42,7 @@ def _input(body: dict) -> EnterpriseInput:
 
 
 @blp.route("/enterprises", methods=["POST"])
-@limiter.limit(services.REGISTRATION_RATE_LIMIT)
+@limiter.shared_limit(registration_rate_limit, scope=REGISTRATION_LIMIT_SCOPE)
 @public
 @blp.arguments(schemas.RegistrationSchema)
 @blp.response(201, schemas.EnterpriseSchema)

@@ -158,6 +158,11 @@ def page_of(item_schema: type[Schema], name: str) -> type[Schema]:
 class TokenRequestSchema(Strict):
     login = fields.String(required=True, validate=validate.Length(min=1, max=254))
     password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    otp = fields.String(
+        load_default="",
+        validate=validate.Length(max=20),
+        metadata={"description": "The second factor's code, for accounts that have one"},
+    )
 
 
 class TokenSchema(Schema):
@@ -470,6 +475,8 @@ class EngagementSchema(Schema):
             "size": enterprise.size.value,
             "region": enterprise.region_code,
         }
+        if not self.context_shows_enterprise(engagement):
+            shown.update(_anonymous_profile(enterprise))
         if self.context_shows_enterprise(engagement):
             shown["enterprise"] = {
                 "id": enterprise.id,
@@ -483,6 +490,18 @@ class EngagementSchema(Schema):
     @staticmethod
     def context_shows_enterprise(engagement) -> bool:
         return engagement.accepted_at is not None
+
+
+def _anonymous_profile(enterprise) -> dict:
+    """A bank caller sees the k-anonymous profile (coarser region, industry and size) until
+    the enterprise consents; officials and the enterprise itself see the facts."""
+    from app.enterprises.anonymity import profile_of
+    from app.security import BANK_ROLES, request_user
+
+    user = request_user()
+    if user is None or user.role not in BANK_ROLES:
+        return {}
+    return profile_of(enterprise).as_api()
 
 
 class EngagementQuerySchema(PageArgs):

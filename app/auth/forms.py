@@ -1,4 +1,3 @@
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField, SubmitField
@@ -21,9 +20,11 @@ class LoginForm(FlaskForm):
 
 
 def password_strength(form, field) -> None:
-    minimum = current_app.config["MIN_PASSWORD_LENGTH"]
-    if len(field.data or "") < minimum:
-        raise ValidationError(_l("Use at least %(n)d characters.", n=minimum))
+    from app.auth.services import password_problem
+
+    message = password_problem(field.data or "")
+    if message is not None:
+        raise ValidationError(message)
 
 
 class ChangePasswordForm(FlaskForm):
@@ -50,3 +51,21 @@ class ChangePasswordForm(FlaskForm):
         render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField(_l("Change password"))
+
+
+class TwoFactorForm(FlaskForm):
+    code = StringField(
+        _l("Code from the authenticator app, or a recovery code"),
+        validators=[DataRequired(_l("Enter the code.")), Length(max=20)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+    submit = SubmitField(_l("Continue"))
+
+
+class DisableTwoFactorForm(FlaskForm):
+    password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(_l("Enter your current password."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+    submit = SubmitField(_l("Turn off the second factor"))

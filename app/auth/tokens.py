@@ -10,6 +10,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from app import security_log
+from app.auth import two_factor
 from app.auth.services import authenticate
 from app.models import ApiToken, User, db
 from app.models.base import utcnow
@@ -19,10 +21,18 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue(login: str, password: str, *, now: datetime | None = None) -> tuple[str, ApiToken] | None:
-    """A new token for an active account, or None; the plain token is returned only here."""
-    user = authenticate(login, password)
+def issue(
+    login: str, password: str, *, otp: str = "", now: datetime | None = None
+) -> tuple[str, ApiToken] | None:
+    """A new token for an active account, or None; the plain token is returned only here.
+    An account with a second factor also needs its current code; one that must enrol first
+    gets no token until it has."""
+    user = authenticate(login, password, via="api")
     if user is None:
+        return None
+    if two_factor.must_enrol(user) or (
+        two_factor.enrolled(user) and not (otp and two_factor.verify(user, otp))
+    ):
         return None
     now = now or utcnow()
     token = secrets.token_urlsafe(32)
@@ -33,6 +43,8 @@ def issue(login: str, password: str, *, now: datetime | None = None) -> tuple[st
         expires_at=now + timedelta(days=current_app.config["API_TOKEN_DAYS"]),
     )
     db.session.add(row)
+    db.session.flush()
+    security_log.log(security_log.TOKEN_CREATED, user, token_id=row.id)
     db.session.commit()
     return token, row
 
@@ -52,4 +64,5 @@ def holder(token: str, *, now: datetime | None = None) -> tuple[User, ApiToken] 
 
 def revoke(row: ApiToken, *, now: datetime | None = None) -> None:
     row.revoked_at = now or utcnow()
+    security_log.log(security_log.TOKEN_REVOKED, row.user, token_id=row.id)
     db.session.commit()

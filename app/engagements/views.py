@@ -5,6 +5,7 @@ from app import clock
 from app.agreements import services as agreements
 from app.engagements import bp, services
 from app.engagements.forms import AgreementForm, DeclineForm, MoneyForm, ReasonForm, VersionedForm
+from app.enterprises import anonymity
 from app.errors import DomainError
 from app.events.attribution import events_open_to
 from app.forms import apply_error
@@ -29,7 +30,11 @@ def pipeline():
     items = services.pipeline(user.bank_id, PIPELINE_VIEWS[view])
     services.log_identity_views(user, [item.engagement for item in items])
     return render_template(
-        "engagements/pipeline.html", items=items, view=view, views=PIPELINE_VIEWS
+        "engagements/pipeline.html",
+        items=items,
+        view=view,
+        views=PIPELINE_VIEWS,
+        **anonymity.for_bank_view([(i.engagement, i.need.enterprise) for i in items]),
     )
 
 
@@ -83,6 +88,7 @@ def render_engagement(
         agreements=items,
         form_for=form_for,
         reasons=reasons,
+        **anonymity.for_bank_view([(engagement, engagement.need.enterprise)] if is_bank else []),
         identity_views=[] if is_bank else services.identity_views(engagement),
         next_best=services.next_best(engagement.need)
         if engagement.status is EngagementStatus.DECLINED

@@ -1,11 +1,11 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_user
 
-from app.enterprises import bp, services
+from app.enterprises import bp, quiet, services
 from app.enterprises.forms import EnterpriseForm, RegistrationForm, RejectForm
 from app.enterprises.history import profile_history
 from app.errors import DomainError
+from app.events.venue import REGISTRATION_LIMIT_SCOPE, registration_rate_limit
 from app.extensions import limiter
 from app.forms import EmptyForm, add_service_errors, apply_error
 from app.models.enums import EnterpriseStatus, Role
@@ -17,7 +17,7 @@ def _size_reason(enterprise):
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(services.REGISTRATION_RATE_LIMIT, methods=["POST"])
+@limiter.shared_limit(registration_rate_limit, scope=REGISTRATION_LIMIT_SCOPE, methods=["POST"])
 @public
 def register():
     if request_user() is not None:
@@ -25,24 +25,26 @@ def register():
     form = RegistrationForm()
     if form.validate_on_submit():
         try:
-            enterprise, user = services.register(
-                form.to_input(form.credit_code.data), form.password.data
-            )
+            quiet.register_quietly(form.to_input(form.credit_code.data), form.password.data)
         except DomainError as error:
             apply_error(form, error)
         else:
-            login_user(user)
+            # The same answer whether the company and login were new or already known.
             flash(
                 _(
-                    "Registered. An official will verify %(name)s; meanwhile you can draft needs.",
-                    name=enterprise.name,
+                    "Registration received. Sign in with the email or mobile number and the "
+                    "password you chose; an official will verify the company. If any of these "
+                    "details were already registered, their owner has been told instead."
                 ),
                 "success",
             )
-            return redirect(url_for("enterprises.profile"))
+            return redirect(url_for("auth.login"))
     elif form.is_submitted():
         add_service_errors(
-            form, lambda: services.check_registration(form.to_input(form.credit_code.data))
+            form,
+            lambda: services.check_registration(
+                form.to_input(form.credit_code.data), existing_is_an_error=False
+            ),
         )
     return render_template("enterprises/register.html", form=form)
 

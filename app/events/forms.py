@@ -2,6 +2,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
+    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -58,3 +59,18 @@ class SignUpForm(FlaskForm):
         self.need_ids.choices = options(
             [(str(n.id), f"#{n.id} · {plain_wan(n.amount)} 万元") for n in needs]
         )
+
+
+class VenueRegistrationForm(FlaskForm):
+    """Event mode: the venue's address (prefilled with the official's own) and the hours."""
+
+    address = StringField(
+        _l("The venue's internet address"),
+        validators=[DataRequired(_l("Enter the venue's internet address.")), Length(max=45)],
+    )
+    hours = IntegerField(
+        _l("Open for (hours)"),
+        default=8,
+        validators=[InputRequired(_l("Between 1 and 24 hours."))],
+    )
+    submit = SubmitField(_l("Open registration at the venue"))

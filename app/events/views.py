@@ -1,9 +1,12 @@
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
+from app.enterprises import anonymity
 from app.errors import DomainError
 from app.events import bp, services
 from app.events.forms import EventForm, SignUpForm
+from app.events.privacy import agreements_visible_to
+from app.events.venue_views import venue_registration
 from app.forms import apply_error
 from app.models import Event, db
 from app.models.enums import Role
@@ -49,9 +52,13 @@ def detail(event_id: int):
         "events/detail.html",
         event=event,
         summary=services.summary(event),
-        agreements=services.agreements_of(event),
+        agreements=agreements_visible_to(user, event),
         show_needs=services.can_see_needs(user, event),
         sign_up=sign_up,
+        **venue_registration(user, event),
+        profiles={}
+        if user.role in OVERSIGHT_ROLES
+        else anonymity.profiles_for({n.enterprise for n in event.needs}),
     )
 
 

@@ -12,6 +12,13 @@ from app.models.need import NEED_TRANSITIONS, Need
 from app.models.notification import Notification
 from app.models.product import PRODUCT_TRANSITIONS, Product, product_industries, product_regions
 from app.models.reference import Industry, Region, Setting
+from app.models.security import (
+    RecoveryCode,
+    RegistrationWindow,
+    SecurityEvent,
+    TwoFactor,
+    UserSession,
+)
 from app.models.user import ApiToken, User
 
 __all__ = [
@@ -35,9 +42,14 @@ __all__ = [
     "Need",
     "Notification",
     "Product",
+    "RecoveryCode",
     "Region",
+    "RegistrationWindow",
+    "SecurityEvent",
     "Setting",
+    "TwoFactor",
     "User",
+    "UserSession",
     "db",
     "event_banks",
     "event_needs",

@@ -18,6 +18,7 @@ from app.reports.breakdowns import Breakdown
 from app.reports.funnel import FunnelStep
 from app.reports.headline import Headline
 from app.reports.league import LeagueRow
+from app.spreadsheet_safety import append_row, csv_row
 
 WAN = "#,##0.00"
 YI = "#,##0.00"
@@ -175,11 +176,11 @@ def _widths(ws, minimum: int = 10, maximum: int = 60) -> None:
 
 def _table(wb: Workbook, title: str, header: list[str], rows: list[list], formats: list[str]):
     ws = wb.create_sheet(title=title[:31].replace("/", "-"))
-    ws.append(header)
+    append_row(ws, header)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        ws.append(row)
+        append_row(ws, row)
         for cell, number_format in zip(ws[ws.max_row], formats, strict=True):
             if number_format != "@":
                 cell.number_format = number_format
@@ -197,9 +198,9 @@ def workbook(
     wb = Workbook()
     sheet = wb.active
     sheet.title = _("Summary")[:31]
-    sheet.append([headline.text(language)])
+    append_row(sheet, [headline.text(language)])
     sheet["A1"].font = Font(bold=True)
-    sheet.append([headline.filter_line(language) or _("Counted for: everything")])
+    append_row(sheet, [headline.filter_line(language) or _("Counted for: everything")])
     counted = headline.counted
     for label, value, number_format in (
         (_("Enterprises"), counted.all_enterprises, COUNT),
@@ -214,7 +215,7 @@ def workbook(
         (_("Other financial institutions"), counted.others, COUNT),
         (_("With other financial institutions (亿元)"), _yi(counted.others_amount), YI),
     ):
-        sheet.append([label, value])
+        append_row(sheet, [label, value])
         sheet.cell(row=sheet.max_row, column=2).number_format = number_format
     sheet.column_dimensions["A"].width = 44
     sheet.column_dimensions["B"].width = 16
@@ -224,7 +225,7 @@ def workbook(
     _table(wb, _("Bank league table"), *league_table(league))
     rules = wb.create_sheet(title=_("Counting rules")[:31])
     for line in counting_rules():
-        rules.append([line])
+        append_row(rules, [line])
         rules.cell(row=rules.max_row, column=1).alignment = Alignment(wrap_text=True)
     rules.column_dimensions["A"].width = 100
     out = io.BytesIO()
@@ -235,7 +236,7 @@ def workbook(
 def to_csv(header: list[str], rows: list[list]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow(csv_row(header))
+    writer.writerows(csv_row(row) for row in rows)
     # A byte-order mark so that Excel opens the Chinese text correctly.
     return "\ufeff" + out.getvalue()

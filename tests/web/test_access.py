@@ -34,6 +34,7 @@ def test_the_public_list_is_short_and_deliberate(app):
     assert set(public) <= {
         "main.index",
         "auth.login",
+        "auth.two_factor_challenge",
         "enterprises.register",
         "api_accounts.create_token",
         "api_accounts.health",

@@ -80,7 +80,7 @@ def test_login_is_throttled(app, client, make_user):
         client.post("/login", data={"login": user.email, "password": "wrong password!"})
     response = client.post("/login", data={"login": user.email, "password": PASSWORD})
     assert response.status_code == 429
-    assert "尝试次数过多" in response.get_data(as_text=True)
+    assert "登录失败次数过多" in response.get_data(as_text=True)
 
 
 def test_logout_needs_a_post(client, login_as):

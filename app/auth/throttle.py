@@ -1,0 +1,70 @@
+"""Per-account back-off for sign-ins, shared by the web form and the API.
+
+The per-address limit is Flask-Limiter's (one shared "login" scope on both routes). This
+module adds the per-account half: after LOGIN_BACKOFF_FREE_FAILURES failures the account
+waits 1, 2, 4, … seconds (capped at LOGIN_BACKOFF_MAX_SECONDS) after each further failure.
+A stranger can slow a user down, never lock them out for longer than the cap; a success
+clears the count. Counters live in the limiter's storage: Redis when REDIS_URL is set, so
+every worker sees them. Unknown logins back off exactly like real ones, so the wait says
+nothing about who has an account.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+
+from flask import current_app
+
+from app.extensions import limiter
+
+FAILURE_WINDOW_SECONDS = 24 * 3600
+
+
+def _key(login: str) -> str:
+    from app.auth.services import normalise_login
+
+    digest = hashlib.sha256(normalise_login(login).encode()).hexdigest()[:32]
+    return f"signin-failures/{digest}"
+
+
+def backoff_seconds(failures: int) -> int:
+    """The wait after the `failures`-th consecutive failure."""
+    config = current_app.config
+    over = failures - config["LOGIN_BACKOFF_FREE_FAILURES"]
+    if over < 0:
+        return 0
+    return min(2**over, config["LOGIN_BACKOFF_MAX_SECONDS"])
+
+
+def _storage():
+    return limiter.storage
+
+
+def wait_seconds(login: str) -> int:
+    """Seconds this login must still wait before a password is checked again (0: go ahead)."""
+    storage = _storage()
+    key = _key(login)
+    failures = int(storage.get(key) or 0)
+    if backoff_seconds(failures) == 0:
+        return 0
+    lock = f"{key}/{failures}"
+    if not storage.get(lock):
+        return 0
+    return max(1, math.ceil(storage.get_expiry(lock) - time.time()))
+
+
+def failed(login: str) -> int:
+    """Count a failure; returns the wait it imposes (0 while failures are still free)."""
+    storage = _storage()
+    key = _key(login)
+    failures = storage.incr(key, FAILURE_WINDOW_SECONDS)
+    wait = backoff_seconds(failures)
+    if wait:
+        storage.incr(f"{key}/{failures}", wait)
+    return wait
+
+
+def succeeded(login: str) -> None:
+    _storage().clear(_key(login))
