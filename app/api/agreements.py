@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from app.agreements import services
+from app.agreements import disputes, services
 from app.agreements.services import AgreementInput
 from app.api import schemas
 from app.api.common import SECURED, blueprint, field_names, or_404, page
@@ -87,9 +87,9 @@ def confirm(body, agreement_id: int):
 @blp.arguments(schemas.ReasonBodySchema)
 @blp.response(200, schemas.AgreementSchema)
 def dispute(body, agreement_id: int):
-    return services.dispute(
-        _agreement(agreement_id), request_user(), body["reason"], body["version"]
-    )
+    agreement = _agreement(agreement_id)
+    disputes.dispute(agreement, request_user(), body["reason"], body["version"])
+    return agreement
 
 
 @blp.route("/agreements/<int(max=2147483647):agreement_id>/approve", methods=["POST"])

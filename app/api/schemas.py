@@ -619,6 +619,7 @@ class SummarySchema(Schema):
     disbursed = Money(required=True)
     received = Money(zero=True, required=True)
     unconfirmed = fields.Integer(required=True)
+    disputed = fields.Integer(required=True)
     sentence = fields.String(required=True)
     breakdowns = fields.Dict(
         keys=fields.String(),

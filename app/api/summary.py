@@ -35,6 +35,7 @@ def summary(_args):
         "disbursed": totals.disbursed,
         "received": totals.received,
         "unconfirmed": totals.unconfirmed,
+        "disputed": totals.disputed,
         "sentence": totals.sentence_en() if language == "en" else totals.sentence(),
         "breakdowns": {b.key: b.rows for b in figures.breakdowns},
     }

@@ -142,7 +142,7 @@ def summary(event: Event) -> EventSummary:
     unconfirmed = (
         db.session.scalar(
             sa.select(sa.func.count(Agreement.id)).where(
-                Agreement.event_id == event.id, Agreement.status.in_(["signed", "disputed"])
+                Agreement.event_id == event.id, Agreement.status == "signed"
             )
         )
         or 0

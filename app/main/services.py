@@ -174,9 +174,7 @@ def oversight_home() -> OversightHome:
         )
         or Decimal("0.00"),
         unconfirmed_agreements=count(
-            sa.select(sa.func.count(Agreement.id)).where(
-                Agreement.status.in_([AgreementStatus.SIGNED, AgreementStatus.DISPUTED])
-            )
+            sa.select(sa.func.count(Agreement.id)).where(Agreement.status == AgreementStatus.SIGNED)
         ),
     )
 

@@ -31,9 +31,6 @@ def home():
 @bp.route("/enterprise")
 @roles(Role.ENTERPRISE)
 def enterprise_home():
-    from app.needs.services import expire_past_due
-
-    expire_past_due(enterprise_id=request_user().enterprise_id)
     return render_template(
         "main/enterprise_home.html", home=services.enterprise_home(request_user())
     )

@@ -96,6 +96,7 @@ def workbook(
             float(totals.landing_rate) if totals.landing_rate is not None else None,
         ),
         (_("Agreements not yet confirmed by the enterprise"), totals.unconfirmed),
+        (_("Agreements disputed by the enterprise"), totals.disputed),
     ):
         sheet.append([label, value])
     tables = [(b.title, *breakdown_table(b)) for b in breakdowns]

@@ -177,6 +177,7 @@ class Totals:
     unconfirmed: int
     as_of: date
     received: Decimal = ZERO  # of `disbursed`, what the enterprises confirmed as arrived
+    disputed: int = 0  # (#14) 有争议: counted apart from those awaiting confirmation
 
     @property
     def landing_rate(self) -> Decimal | None:
@@ -201,12 +202,7 @@ class Totals:
 def totals(f: Filters, *, today: date | None = None, facts: Facts | None = None) -> Totals:
     facts = facts if facts is not None else load_facts(f)
     counted = facts.totals()
-    unconfirmed_where = [c for c in _where(f)[1:]] + [
-        Agreement.status.in_([AgreementStatus.SIGNED, AgreementStatus.DISPUTED])
-    ]
-    unconfirmed = (
-        db.session.scalar(_base(sa.func.count(Agreement.id)).where(*unconfirmed_where)) or 0
-    )
+    unconfirmed, disputed = _awaiting_and_disputed(f)
     received = db.session.scalar(
         _base(sa.func.coalesce(sa.func.sum(Disbursement.amount), ZERO))
         .join(Disbursement, Disbursement.agreement_id == Agreement.id)
@@ -222,7 +218,21 @@ def totals(f: Filters, *, today: date | None = None, facts: Facts | None = None)
         unconfirmed,
         as_of,
         Decimal(received or ZERO),
+        disputed,
     )
+
+
+def _awaiting_and_disputed(f: Filters) -> tuple[int, int]:
+    """(#14) Agreements awaiting the enterprise's confirmation, and those it disputed."""
+    where = [c for c in _where(f)[1:]]
+    count = {
+        status: db.session.scalar(
+            _base(sa.func.count(Agreement.id)).where(*where, Agreement.status == status)
+        )
+        or 0
+        for status in (AgreementStatus.SIGNED, AgreementStatus.DISPUTED)
+    }
+    return count[AgreementStatus.SIGNED], count[AgreementStatus.DISPUTED]
 
 
 @dataclass
@@ -604,7 +614,8 @@ def _league_rows(f: Filters, facts: Facts | None = None) -> list[LeagueRow]:
             ),
             tally(Engagement.status == EngagementStatus.OVERDUE),
         )
-        .where(*eng_where)
+        # (#14) Closed by the need's life, not the bank: no part of its record.
+        .where(*eng_where, Engagement.closed_reason.is_(None))
         .group_by(Engagement.bank_id)
     ):
         routed[bank_id], on_time[bank_id], overdue[bank_id] = n, int(in_time), int(late)

@@ -1,7 +1,6 @@
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app.engagements.services import tick
 from app.forms import EmptyForm
 from app.i18n import current_language
 from app.models import Bank, Event, Region, db
@@ -25,7 +24,6 @@ def _compute() -> tuple:
 @bp.route("/reports/summary")
 @roles(*SUMMARY_ROLES)
 def summary():
-    tick()
     user, f, figures, sentence = _compute()
     sort = request.args.get("sort", "amount")
     sort = sort if sort in services.LEAGUE_SORTS else "amount"

@@ -305,6 +305,7 @@ def test_the_watch_list_and_a_reminder(client, login_as, make_user, figures, mak
         sa.select(Engagement).where(Engagement.id == figures["rows"][0].engagement_id)
     )
     late.status = EngagementStatus.OVERDUE
+    late.routed_at = utcnow() - timedelta(days=8)
     late.deadline_at = utcnow() - timedelta(days=3)
     db.session.commit()
     items = services.watch_list(services.Filters())
@@ -341,6 +342,7 @@ def test_the_funnel_narrows_step_by_step(figures):
         disbursed_on=TODAY,
         recorded_by_id=figures["rows"][1].officer_id,
         received_confirmed_at=utcnow(),
+        received_confirmed_by_id=figures["rows"][1].officer_id,
     )
     _db.session.add(tranche)
     _db.session.commit()
