@@ -40,6 +40,19 @@ def open_dispute(agreement: Agreement) -> Dispute | None:
     )
 
 
+def open_cases(limit: int = 20) -> list[Dispute]:
+    """The open disputes, oldest first, for the officials who may close them."""
+    return list(
+        db.session.scalars(
+            sa.select(Dispute)
+            .where(Dispute.closed_at.is_(None))
+            .options(sa.orm.joinedload(Dispute.agreement).joinedload(Agreement.bank))
+            .order_by(Dispute.raised_at, Dispute.id)
+            .limit(limit)
+        )
+    )
+
+
 def history(agreement: Agreement) -> list[Dispute]:
     return list(
         db.session.scalars(

@@ -134,6 +134,7 @@ class OversightHome:
     agreement_banks: int
     agreement_amount: Decimal
     unconfirmed_agreements: int
+    disputed_agreements: int = 0  # (#14) 有争议, apart from those awaiting confirmation
 
 
 def oversight_home() -> OversightHome:
@@ -175,6 +176,11 @@ def oversight_home() -> OversightHome:
         or Decimal("0.00"),
         unconfirmed_agreements=count(
             sa.select(sa.func.count(Agreement.id)).where(Agreement.status == AgreementStatus.SIGNED)
+        ),
+        disputed_agreements=count(
+            sa.select(sa.func.count(Agreement.id)).where(
+                Agreement.status == AgreementStatus.DISPUTED
+            )
         ),
     )
 

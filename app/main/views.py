@@ -45,7 +45,11 @@ def bank_home():
 @bp.route("/official")
 @roles(*OVERSIGHT_ROLES)
 def official_home():
-    return render_template("main/official_home.html", home=services.oversight_home())
+    from app.agreements.disputes import open_cases
+
+    return render_template(
+        "main/official_home.html", home=services.oversight_home(), disputes=open_cases()
+    )
 
 
 @bp.route("/notifications")

@@ -343,3 +343,13 @@ def test_the_integrity_check_reports_broken_rows_and_exits_non_zero(app, world, 
     assert [p.rule for p in problems] == ["disbursed amount differs from the sum of its tranches"]
     result = app.test_cli_runner().invoke(args=["integrity", "check"])
     assert result.exit_code == 1 and "sum of its tranches" in result.output
+
+
+def test_an_official_finds_the_open_dispute_on_the_overview(client, login, make_user, world, db):
+    agreement = _signed(world)
+    disputes.dispute(agreement, world["owner"], "担保方式与面谈不符")
+    login(make_user(Role.OFFICIAL))
+    page = client.get("/official").get_data(as_text=True)
+    assert 'id="disputed-agreements">1<' in page and "担保方式与面谈不符" in page
+    detail = client.get(f"/agreements/{agreement.id}", follow_redirects=True)
+    assert "结案争议" in detail.get_data(as_text=True)
