@@ -4,11 +4,16 @@ it in its own transaction, so a double click or a resent POST acts once."""
 from __future__ import annotations
 
 import secrets
+from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from flask import request
 from sqlalchemy.exc import IntegrityError
 
 from app.models import IdempotencyKey, User, db
+
+# A form is resent within seconds or minutes; two days also cover a page left open overnight.
+KEEP = timedelta(days=2)
 
 
 def new_token() -> str:
@@ -34,3 +39,12 @@ def claim(form, user: User) -> None:
     except IntegrityError:
         db.session.rollback()
         raise AlreadyDone from None
+
+
+def forget_old(now: datetime) -> int:
+    """Tokens older than KEEP can no longer be resent in earnest; the tick drops them."""
+    result = db.session.execute(
+        sa.delete(IdempotencyKey).where(IdempotencyKey.created_at < now - KEEP)
+    )
+    db.session.commit()
+    return result.rowcount or 0

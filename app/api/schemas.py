@@ -15,6 +15,7 @@ from app.models.enums import (
     BankType,
     Collateral,
     DeclineReason,
+    DisputeOutcome,
     EngagementOrigin,
     EngagementStatus,
     EnterpriseSize,
@@ -543,6 +544,21 @@ class AgreementSchema(Schema):
 
 class AgreementQuerySchema(PageArgs):
     status = enum(AgreementStatus, load_default=None)
+
+
+class CorrectionSchema(AgreementFields):
+    """(#14) The bank's corrected terms for a disputed agreement."""
+
+    version = ident(load_default=None, allow_none=True)
+
+
+class DisputeClosingSchema(Strict):
+    """(#14) An official's written outcome: `stands` (back to the enterprise to confirm) or
+    `voided` (the agreement is cancelled)."""
+
+    outcome = enum(DisputeOutcome, required=True)
+    note = text(1000, required=True)
+    version = ident(load_default=None, allow_none=True)
 
 
 class ReasonBodySchema(Strict):

@@ -14,6 +14,7 @@ from app import clock
 from app.audit import transition
 from app.concurrency import is_conflict, lock
 from app.engagements.services import bank_staff, route
+from app.idempotency import forget_old
 from app.models import ENGAGEMENT_TRANSITIONS, Engagement, Match, Need, Product, db
 from app.models.base import utcnow
 from app.models.enums import EngagementStatus, ProductStatus, Role
@@ -26,12 +27,13 @@ class TickReport:
     needs_expired: int
     engagements_overdue: int
     products_ended: int
+    tokens_forgotten: int = 0
 
     def __str__(self) -> str:
         return (
             f"Needs expired: {self.needs_expired}; overdue engagements marked: "
             f"{self.engagements_overdue}; ended products whose matches were dropped: "
-            f"{self.products_ended}."
+            f"{self.products_ended}; old form tokens forgotten: {self.tokens_forgotten}."
         )
 
 
@@ -42,6 +44,7 @@ def tick(now: datetime | None = None) -> TickReport:
         needs_expired=expire_past_due(today),
         engagements_overdue=mark_overdue(now),
         products_ended=drop_ended_products(today),
+        tokens_forgotten=forget_old(now),
     )
 
 

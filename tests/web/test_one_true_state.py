@@ -353,3 +353,19 @@ def test_an_official_finds_the_open_dispute_on_the_overview(client, login, make_
     assert 'id="disputed-agreements">1<' in page and "担保方式与面谈不符" in page
     detail = client.get(f"/agreements/{agreement.id}", follow_redirects=True)
     assert "结案争议" in detail.get_data(as_text=True)
+
+
+def test_the_tick_forgets_form_tokens_after_two_days(db, make_user):
+    from app.models import IdempotencyKey
+    from app.models.base import utcnow
+
+    user = make_user(Role.ENTERPRISE)
+    db.session.add_all(
+        [
+            IdempotencyKey(key="/old#a", user_id=user.id, created_at=utcnow() - timedelta(days=3)),
+            IdempotencyKey(key="/new#b", user_id=user.id),
+        ]
+    )
+    db.session.commit()
+    assert scheduled.tick().tokens_forgotten == 1
+    assert db.session.scalars(sa.select(IdempotencyKey.key)).all() == ["/new#b"]
