@@ -13,9 +13,9 @@ from flask_babel import lazy_gettext as _l
 from app import clock
 from app.audit import record, transition
 from app.concurrency import guard_stale, lock
+from app.engagements.closing import close_for_need
 from app.engagements.services import (
     bank_staff,
-    close_for_need,
     enterprise_users,
     need_back_from_talks,
     route,

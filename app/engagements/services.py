@@ -29,11 +29,9 @@ from app.models import (
 )
 from app.models.agreement import COUNTED_AGREEMENT_STATUSES
 from app.models.base import utcnow
-from app.models.engagement import LIVE_ENGAGEMENT_STATUSES as LIVE_STATUSES
 from app.models.enums import (
     AgreementStatus,
     DeclineReason,
-    EngagementClosure,
     EngagementOrigin,
     EngagementStatus,
     NeedStatus,
@@ -359,38 +357,6 @@ def need_back_from_talks(need: Need, actor: User | None) -> None:
     target = NeedStatus.IN_TALKS if still_talking else NeedStatus.OPEN
     if need.status is not target and NEED_TRANSITIONS.allowed(need.status, target):
         transition(need, NEED_TRANSITIONS, target, actor)
-
-
-def close_for_need(
-    need: Need, reason: EngagementClosure, actor: User | None, *, now: datetime | None = None
-) -> list[Engagement]:
-    """The need's life ended (funded, withdrawn, expired, enterprise no longer verified): every
-    live engagement without a live agreement closes, without penalty to its bank — it leaves
-    the overdue list and the on-time rate. The banks hear only that the need closed."""
-    now = now or utcnow()
-    closed = []
-    for engagement in db.session.scalars(
-        sa.select(Engagement)
-        .where(Engagement.need_id == need.id, Engagement.status.in_(LIVE_STATUSES))
-        .order_by(Engagement.id)
-        .with_for_update()
-    ).all():
-        if live_agreement_id(engagement.id):
-            continue
-        transition(
-            engagement,
-            ENGAGEMENT_TRANSITIONS,
-            EngagementStatus.CLOSED,
-            actor,
-            note=reason.value,
-            version_before=engagement.version,
-        )
-        engagement.closed_reason = reason
-        engagement.closed_at = now
-        for person in bank_staff(engagement.bank_id):
-            notify(person, "need_closed", need=need.id)
-        closed.append(engagement)
-    return closed
 
 
 def get_for(user: User, engagement_id: int) -> Engagement | None:

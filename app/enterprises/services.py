@@ -290,7 +290,7 @@ def _close_reach(enterprise: Enterprise, official: User) -> None:
     """Verification withdrawn: the enterprise's open engagements close (no penalty to the
     banks) and its identity is hidden from them again; engagements under a live agreement stay."""
     from app.concurrency import lock
-    from app.engagements.services import close_for_need
+    from app.engagements.closing import close_for_need
     from app.models import Engagement, Need
     from app.models.engagement import LIVE_ENGAGEMENT_STATUSES
     from app.models.enums import EngagementClosure

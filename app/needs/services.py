@@ -200,7 +200,7 @@ def update(
 @guard_stale(STALE)
 def withdraw(need: Need, actor: User, version: int | None = None) -> Need:
     """One click, no penalty, any time before the money is paid; live engagements close with it."""
-    from app.engagements.services import close_for_need
+    from app.engagements.closing import close_for_need
 
     need = lock(Need, need.id)
     _check_version(need, version)
@@ -218,7 +218,7 @@ def expire_past_due(today: date | None = None) -> int:
     """Needs whose needed-by date has passed with nothing signed become expired, one locked
     need per transaction; their engagements close without penalty. Safe to repeat, and safe
     beside users acting on the same needs."""
-    from app.engagements.services import close_for_need
+    from app.engagements.closing import close_for_need
 
     today = today or clock.today()
     due = list(
