@@ -6,6 +6,8 @@ import enum
 from typing import Any
 
 from flask import has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from app.models import AuditEntry, db
 from app.models.workflow import Transitions
@@ -32,7 +34,9 @@ def record(
     new_status: Any = None,
     changes: dict | None = None,
     note: str = "",
+    version_before: int | None = None,
 ) -> AuditEntry:
+    versioned = hasattr(entity, "version")
     entry = AuditEntry(
         actor_id=getattr(actor, "id", None),
         action=action,
@@ -43,13 +47,45 @@ def record(
         changes={k: _value(v) for k, v in (changes or {}).items()},
         note=note,
         ip_address=request.remote_addr if has_request_context() else None,
+        version_before=(version_before or entity.version) if versioned else None,
     )
     db.session.add(entry)
+    if versioned:
+        db.session.info.setdefault(_PENDING, []).append((entry, entity))
     return entry
 
 
-def transition(entity, table: Transitions, new_status, actor, *, note: str = "", **changes):
-    """Move `entity` to `new_status` if its table allows it, and log old → new."""
+_PENDING = "audit_versions_pending"
+
+
+@event.listens_for(Session, "before_commit")
+def _versions_after(session: Session) -> None:
+    """Each entry records the version its row was committed with, read after the last flush."""
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    session.flush()
+    for entry, entity in pending:
+        entry.version_after = getattr(entity, "version", None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def transition(
+    entity,
+    table: Transitions,
+    new_status,
+    actor,
+    *,
+    note: str = "",
+    version_before: int | None = None,
+    **changes,
+):
+    """Move `entity` to `new_status` if its table allows it, and log old → new with the
+    row's version before and (at commit) after."""
     old = entity.status
     table.check(old, new_status)
     entity.status = new_status
@@ -61,5 +97,6 @@ def transition(entity, table: Transitions, new_status, actor, *, note: str = "",
         new_status=new_status,
         changes=changes,
         note=note,
+        version_before=version_before,
     )
     return entity

@@ -90,13 +90,29 @@ def engagements_group() -> None:
 
 @engagements_group.command("tick")
 def engagements_tick_command() -> None:
-    """Mark engagements past their deadline as overdue and re-route their needs (safe to repeat)."""
-    from app.engagements.services import tick
-    from app.needs.services import expire_past_due
+    """Time-driven work: expire needs, mark overdue engagements and re-route, drop the matches
+    of ended products (safe to repeat; run it from cron until the job queue schedules it)."""
+    from app.engagements.scheduled import tick
 
-    overdue = tick()
-    expired = expire_past_due()
-    click.echo(f"Overdue engagements marked: {overdue}; needs expired: {expired}.")
+    click.echo(str(tick()))
+
+
+@click.group("integrity")
+def integrity_group() -> None:
+    """Rules the data must keep (#14)."""
+
+
+@integrity_group.command("check")
+def integrity_check_command() -> None:
+    """List every row that breaks a rule; exit 1 if there is any (for cron and CI)."""
+    from app.integrity import check
+
+    problems = check()
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        raise SystemExit(1)
+    click.echo("Integrity check: clean.")
 
 
 def register(app: Flask) -> None:
@@ -105,3 +121,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(reference_group)
     app.cli.add_command(match_group)
     app.cli.add_command(engagements_group)
+    app.cli.add_command(integrity_group)

@@ -22,6 +22,7 @@ from app.models import (
     Bank,
     Branch,
     Disbursement,
+    Dispute,
     Engagement,
     Enterprise,
     Event,
@@ -483,7 +484,10 @@ def _story(builder: _Builder) -> None:
     late.routed_at = late.routed_at - timedelta(days=7)
     late.deadline_at = deadline_after(late.routed_at, 3)
     db.session.commit()
-    engagements.tick()
+    from app.engagements.scheduled import mark_overdue
+    from app.models.base import utcnow
+
+    mark_overdue(utcnow())
     officer = builder.bank_officers[keen.bank_id][0]
     engagements.pick_up(keen, officer)
     engagements.accept(keen, owner)
@@ -1022,6 +1026,14 @@ class _Builder:
         if kind == "disputed":
             record.status = AgreementStatus.DISPUTED
             record.dispute_reason = "协议利率与面谈结果不一致，请核实。"
+            db.session.add(
+                Dispute(
+                    agreement=record,
+                    raised_by_id=None,
+                    reason=record.dispute_reason,
+                    raised_at=_at(signed_on + timedelta(days=2), 10),
+                )
+            )
         elif kind == "cancelled_then_accepted":
             record.status = AgreementStatus.CANCELLED
             record.cancelled_at = _at(signed_on + timedelta(days=10))

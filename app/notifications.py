@@ -27,6 +27,8 @@ MESSAGES = {
     ),
     "agreement_cancelled": _l("Agreement #%(agreement)s was cancelled: %(reason)s"),
     "engagement_overdue": _l("Need #%(need)s passed its response deadline without an answer."),
+    "need_closed": _l("Need #%(need)s is closed: it needs nothing more from your bank."),
+    "dispute_closed": _l("The dispute over agreement #%(agreement)s is closed: %(outcome)s"),
     "reminder": _l("Reminder from the platform: %(text)s"),
     # Quiet registration (app/enterprises/quiet.py).
     "registration_with_your_login": _l(

@@ -13,8 +13,14 @@ from flask_babel import lazy_gettext as _l
 from app import clock
 from app.agreements import dates
 from app.audit import record, transition
-from app.concurrency import guard_stale
-from app.engagements.services import bank_staff, enterprise_users, need_back_from_talks
+from app.concurrency import guard_stale, lock
+from app.engagements.closing import close_for_need
+from app.engagements.services import (
+    bank_staff,
+    enterprise_users,
+    need_back_from_talks,
+    route,
+)
 from app.errors import FieldErrors, NotAllowed, StaleObject, ValidationFailed, WrongState
 from app.events.attribution import attribution_problem
 from app.formatting import plain_wan, to_the_fen, wan_to_yuan
@@ -25,11 +31,20 @@ from app.models import (
     Disbursement,
     Engagement,
     Event,
+    Need,
     User,
     db,
 )
 from app.models.base import utcnow
-from app.models.enums import AgreementStatus, EngagementStatus, Guarantee, NeedStatus, Role
+from app.models.enums import (
+    AgreementStatus,
+    DisputeOutcome,
+    EngagementClosure,
+    EngagementStatus,
+    Guarantee,
+    NeedStatus,
+    Role,
+)
 from app.notifications import notify
 from app.security import BANK_ROLES, OVERSIGHT_ROLES
 
@@ -114,16 +129,39 @@ def _commit() -> None:
     db.session.commit()
 
 
+def _locked(agreement: Agreement) -> Agreement:
+    """Need first, then the agreement (the one lock order), re-read as last committed."""
+    lock(Need, agreement.need_id)
+    return lock(Agreement, agreement.id)
+
+
+def _enterprise_verified(agreement_or_need) -> None:
+    enterprise = agreement_or_need.enterprise
+    if not enterprise.is_verified:
+        raise WrongState(
+            _l(
+                "The enterprise is not verified, so it cannot answer banks or sign agreements until an official verifies it."
+            )
+        )
+
+
+@guard_stale(STALE)
 def record_agreement(
     engagement: Engagement, officer: User, data: AgreementInput, *, today: date | None = None
 ) -> Agreement:
-    """The bank records an intent agreement on an engagement the enterprise accepted."""
+    """The bank records an intent agreement on an engagement the enterprise accepted. The
+    partial unique index stands behind the check: a second live agreement is refused (409)."""
     if officer.role not in BANK_ROLES or officer.bank_id != engagement.bank_id:
         raise NotAllowed(_l("Only the bank this need was sent to can act on it."))
+    lock(Need, engagement.need_id)
+    engagement = lock(Engagement, engagement.id)
+    _enterprise_verified(engagement.need)
     if engagement.status is not EngagementStatus.ACCEPTED:
         raise WrongState(
             _l("An agreement can be recorded only after the enterprise has accepted your bank.")
         )
+    if engagement.need.status not in (NeedStatus.OPEN, NeedStatus.IN_TALKS):
+        raise WrongState(_l("This need is closed: it was funded, withdrawn or has expired."))
     live = db.session.scalar(
         sa.select(Agreement.id).where(
             Agreement.engagement_id == engagement.id, Agreement.status.in_(LIVE)
@@ -174,69 +212,20 @@ def record_agreement(
 
 @guard_stale(STALE)
 def confirm(agreement: Agreement, user: User, version: int | None = None) -> Agreement:
-    """Only a confirmed agreement counts as signed in the officials' totals."""
+    """Only a confirmed agreement counts as signed in the officials' totals. The need is then
+    satisfied: every other bank's open engagement on it closes, without penalty."""
     _enterprise_side(agreement, user)
+    agreement = _locked(agreement)
     _version(agreement, version)
+    _enterprise_verified(agreement)
     transition(agreement, AGREEMENT_TRANSITIONS, A.CONFIRMED, user)
     agreement.confirmed_at = utcnow()
     need = agreement.need
     if need.status in (NeedStatus.OPEN, NeedStatus.IN_TALKS):
         transition(need, NEED_TRANSITIONS, NeedStatus.SIGNED, user)
+    close_for_need(need, EngagementClosure.NEED_SATISFIED, user)
     for person in bank_staff(agreement.bank_id):
         notify(person, "agreement_confirmed", agreement=agreement.id)
-    _commit()
-    return agreement
-
-
-@guard_stale(STALE)
-def dispute(agreement: Agreement, user: User, reason: str, version: int | None = None) -> Agreement:
-    _enterprise_side(agreement, user)
-    _version(agreement, version)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed(_l("Say what is wrong, so the bank can correct it."), field="reason")
-    transition(agreement, AGREEMENT_TRANSITIONS, A.DISPUTED, user, note=reason)
-    agreement.dispute_reason = reason
-    for person in bank_staff(agreement.bank_id):
-        notify(person, "agreement_disputed", agreement=agreement.id, reason=reason)
-    _commit()
-    return agreement
-
-
-@guard_stale(STALE)
-def revise(
-    agreement: Agreement,
-    officer: User,
-    data: AgreementInput,
-    version: int | None = None,
-    *,
-    today: date | None = None,
-) -> Agreement:
-    """The bank corrects a disputed agreement; it goes back to the enterprise to confirm."""
-    _bank_side(agreement, officer)
-    _version(agreement, version)
-    _check(
-        data,
-        today or clock.today(),
-        bank_id=agreement.bank_id,
-        enterprise_id=agreement.enterprise_id,
-    )
-    transition(agreement, AGREEMENT_TRANSITIONS, A.SIGNED, officer, note="revised")
-    agreement.amount = wan_to_yuan(data.amount_wan)
-    agreement.term_months = data.term_months
-    agreement.rate = data.rate
-    agreement.guarantee = data.guarantee
-    agreement.signed_on = data.signed_on
-    agreement.event_id = data.event_id
-    agreement.first_loan = bool(data.first_loan)
-    agreement.note = (data.note or "").strip()
-    for person in enterprise_users(agreement.need):
-        notify(
-            person,
-            "agreement_signed",
-            bank=agreement.bank.short_name,
-            amount=plain_wan(agreement.amount),
-        )
     _commit()
     return agreement
 
@@ -253,6 +242,7 @@ def approve(
 ) -> Agreement:
     """Credit granted; the approved amount may differ from the agreement's."""
     _bank_side(agreement, officer)
+    agreement = _locked(agreement)
     _version(agreement, version)
     errors = FieldErrors()
     if amount_wan is None or not Decimal(0) < amount_wan <= Decimal(100000):
@@ -288,6 +278,7 @@ def disburse(
 ) -> Disbursement:
     """Money paid out; tranches add up to at most the approved amount. The need is funded."""
     _bank_side(agreement, officer)
+    agreement = _locked(agreement)
     _version(agreement, version)
     if agreement.status not in (A.APPROVED, A.DISBURSED):
         raise WrongState(_l("Money can be paid out only on an approved agreement."))
@@ -328,10 +319,13 @@ def disburse(
     return tranche
 
 
+@guard_stale(STALE)
 def confirm_received(tranche: Disbursement, user: User, *, now=None) -> Disbursement:
-    """The enterprise says a tranche the bank recorded has arrived (确认到账)."""
+    """The enterprise says a tranche the bank recorded has arrived (确认到账), once."""
     agreement = tranche.agreement
     _enterprise_side(agreement, user)
+    _locked(agreement)
+    tranche = lock(Disbursement, tranche.id)
     if tranche.received_confirmed_at is not None:
         raise WrongState(_l("This payment has already been confirmed as received."))
     tranche.received_confirmed_at = now or utcnow()
@@ -364,12 +358,25 @@ def get_tranche_for(user: User, disbursement_id: int) -> Disbursement | None:
 def cancel(
     agreement: Agreement, officer: User, reason: str, version: int | None = None
 ) -> Agreement:
+    """The bank cancels with a reason the enterprise sees; a disputed agreement's dispute closes
+    with it. If nothing else is signed, the need reopens and routing resumes."""
+    from app.agreements.disputes import close_open_dispute
+
     _bank_side(agreement, officer)
+    agreement = _locked(agreement)
     _version(agreement, version)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(_l("Say why the agreement is cancelled."), field="reason")
-    transition(agreement, AGREEMENT_TRANSITIONS, A.CANCELLED, officer, note=reason)
+    if agreement.status is A.DISPUTED:
+        close_open_dispute(agreement, officer, DisputeOutcome.CANCELLED, reason)
+    _cancel(agreement, officer, reason)
+    _commit()
+    return agreement
+
+
+def _cancel(agreement: Agreement, actor: User, reason: str) -> None:
+    transition(agreement, AGREEMENT_TRANSITIONS, A.CANCELLED, actor, note=reason)
     agreement.cancelled_at = utcnow()
     agreement.cancel_reason = reason
     need = agreement.need
@@ -382,12 +389,11 @@ def cancel(
             )
         )
         if not counted:
-            transition(need, NEED_TRANSITIONS, NeedStatus.IN_TALKS, officer)
-            need_back_from_talks(need, officer)
+            transition(need, NEED_TRANSITIONS, NeedStatus.IN_TALKS, actor)
+            need_back_from_talks(need, actor)
+    route(need, actor)
     for person in enterprise_users(need):
         notify(person, "agreement_cancelled", agreement=agreement.id, reason=reason)
-    _commit()
-    return agreement
 
 
 def get_for(user: User, agreement_id: int) -> Agreement | None:

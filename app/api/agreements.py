@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from app.agreements import services
+from app.agreements import disputes, services
 from app.agreements.services import AgreementInput
 from app.api import schemas
 from app.api.common import SECURED, blueprint, field_names, or_404, page
@@ -88,9 +88,43 @@ def confirm(body, agreement_id: int):
 @blp.arguments(schemas.ReasonBodySchema)
 @blp.response(200, schemas.AgreementSchema)
 def dispute(body, agreement_id: int):
-    return services.dispute(
-        _agreement(agreement_id), request_user(), body["reason"], body["version"]
+    agreement = _agreement(agreement_id)
+    disputes.dispute(agreement, request_user(), body["reason"], body["version"])
+    return agreement
+
+
+@blp.route("/agreements/<int(max=2147483647):agreement_id>/correct", methods=["POST"])
+@roles(*BANK_ROLES)
+@blp.doc(**SECURED)
+@blp.arguments(schemas.CorrectionSchema)
+@blp.response(200, schemas.AgreementSchema)
+def correct(body, agreement_id: int):
+    """The bank corrects a disputed agreement; it goes back to the enterprise to confirm."""
+    data = AgreementInput(
+        amount_wan=exact_wan(body["amount"]),
+        term_months=body["term_months"],
+        rate=body["rate"],
+        guarantee=body["guarantee"],
+        signed_on=body["signed_on"],
+        event_id=body["event_id"],
+        note=body["note"],
     )
+    with field_names({"amount_wan": "amount"}):
+        return disputes.correct(_agreement(agreement_id), request_user(), data, body["version"])
+
+
+@blp.route("/agreements/<int(max=2147483647):agreement_id>/close-dispute", methods=["POST"])
+@roles(Role.OFFICIAL)
+@blp.doc(**SECURED)
+@blp.arguments(schemas.DisputeClosingSchema)
+@blp.response(200, schemas.AgreementSchema)
+def close_dispute(body, agreement_id: int):
+    """An official closes the open dispute with a written outcome."""
+    agreement = _agreement(agreement_id)
+    disputes.close_by_official(
+        agreement, request_user(), body["outcome"], body["note"], body["version"]
+    )
+    return agreement
 
 
 @blp.route("/agreements/<int(max=2147483647):agreement_id>/approve", methods=["POST"])

@@ -28,7 +28,6 @@ def _engagement(engagement_id: int) -> Engagement:
 def list_engagements(args):
     """A bank's pipeline (best score first), an enterprise's interests, or all for officials.
     The enterprise's name and contacts appear only once it has accepted the bank."""
-    services.tick()
     user = request_user()
     stmt = sa.select(Engagement).options(
         sa.orm.joinedload(Engagement.need).joinedload(Need.enterprise)

@@ -15,6 +15,7 @@ from app.models.enums import (
     BankType,
     Collateral,
     DeclineReason,
+    DisputeOutcome,
     EngagementOrigin,
     EngagementStatus,
     EnterpriseSize,
@@ -566,6 +567,21 @@ class AgreementQuerySchema(PageArgs):
     status = enum(AgreementStatus, load_default=None)
 
 
+class CorrectionSchema(AgreementFields):
+    """(#14) The bank's corrected terms for a disputed agreement."""
+
+    version = ident(load_default=None, allow_none=True)
+
+
+class DisputeClosingSchema(Strict):
+    """(#14) An official's written outcome: `stands` (back to the enterprise to confirm) or
+    `voided` (the agreement is cancelled)."""
+
+    outcome = enum(DisputeOutcome, required=True)
+    note = text(1000, required=True)
+    version = ident(load_default=None, allow_none=True)
+
+
 class ReasonBodySchema(Strict):
     reason = text(500, required=True)
     version = ident(load_default=None, allow_none=True)
@@ -659,6 +675,7 @@ class SummarySchema(Schema):
     received = Money(zero=True, required=True)
     landing_rate = Percent(allow_none=True, required=True)
     unconfirmed = fields.Integer(required=True)
+    disputed = fields.Integer(required=True)
     sentence = fields.String(required=True)
     filters = fields.List(fields.String(), required=True)
     breakdowns = fields.Dict(

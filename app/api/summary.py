@@ -41,6 +41,7 @@ def summary(_args):
         "received": headline.received,
         "landing_rate": headline.landing_rate,
         "unconfirmed": headline.unconfirmed,
+        "disputed": headline.disputed,
         "sentence": headline.text(language),
         "filters": list(headline.filters),
         "breakdowns": {b.key: b.rows for b in figures.breakdowns},

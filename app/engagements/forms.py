@@ -12,11 +12,14 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.agreements import services as agreement_services
 from app.forms import NumberField, WholeNumberField, options
-from app.models.enums import DeclineReason, Guarantee
+from app.idempotency import new_token
+from app.models.enums import DeclineReason, DisputeOutcome, Guarantee
 
 
 class VersionedForm(FlaskForm):
     version = HiddenField()
+    # One-time token: a double submit of this form acts once (app.idempotency).
+    token = HiddenField(default=new_token)
 
     def version_number(self) -> int | None:
         return int(self.version.data) if (self.version.data or "").isdigit() else None
@@ -100,3 +103,29 @@ class MoneyForm(VersionedForm):
     )
     on = DateField(_l("Date"), validators=[InputRequired(_l("Enter the date."))])
     submit = SubmitField(_l("Record"))
+
+
+class DisputeCloseForm(VersionedForm):
+    outcome = SelectField(_l("Outcome"), validators=[DataRequired(_l("Choose the outcome."))])
+    note = TextAreaField(
+        _l("Written outcome"),
+        validators=[
+            DataRequired(_l("Write the outcome, so both sides know why.")),
+            Length(max=1000),
+        ],
+    )
+    submit = SubmitField(_l("Close the dispute"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.outcome.choices = options(
+            [(o.value, o.label) for o in (DisputeOutcome.STANDS, DisputeOutcome.VOIDED)],
+            placeholder=_l("Choose…"),
+        )
+
+    def chosen(self) -> DisputeOutcome | None:
+        return (
+            DisputeOutcome(self.outcome.data)
+            if self.outcome.data in {o.value for o in DisputeOutcome}
+            else None
+        )

@@ -11,7 +11,8 @@ from flask_babel import lazy_gettext as _l
 
 from app import clock
 from app.audit import record, transition
-from app.errors import NotAllowed, StaleObject, ValidationFailed
+from app.concurrency import guard_stale, lock
+from app.errors import NotAllowed, StaleObject, ValidationFailed, WrongState
 from app.formatting import plain_wan
 from app.matches import services as matches
 from app.models import (
@@ -28,12 +29,22 @@ from app.models import (
 )
 from app.models.agreement import COUNTED_AGREEMENT_STATUSES
 from app.models.base import utcnow
-from app.models.enums import DeclineReason, EngagementOrigin, EngagementStatus, NeedStatus, Role
+from app.models.enums import (
+    AgreementStatus,
+    DeclineReason,
+    EngagementOrigin,
+    EngagementStatus,
+    NeedStatus,
+    Role,
+)
 from app.notifications import notify
 from app.security import BANK_ROLES
 from app.workdays import deadline_after, working_hours_between
 
 ROUTABLE_NEED_STATUSES = (NeedStatus.OPEN, NeedStatus.IN_TALKS)
+
+STALE = _l("This engagement changed meanwhile. Here is where it stands now.")
+NEED_CLOSED = _l("This need is closed: it was funded, withdrawn or has expired.")
 
 
 def bank_staff(bank_id: int) -> list[User]:
@@ -53,6 +64,11 @@ def route(
     until N banks are working on it. Banks already engaged (in any state) are skipped, and
     nothing is taken away from a bank that picked the need up."""
     if need.status not in ROUTABLE_NEED_STATUSES or not need.enterprise.is_verified:
+        return []
+    # Two routings of one need at once would open the same bank twice; the need's lock
+    # makes the second wait and then see the first one's engagements.
+    lock(Need, need.id)
+    if need.status not in ROUTABLE_NEED_STATUSES:
         return []
     limit = matches.routing_limit()
     room = limit - matches.live_engagement_count(need)
@@ -155,9 +171,36 @@ def _check_enterprise_side(engagement: Engagement, user: User) -> None:
 
 def _check_version(engagement: Engagement, version: int | None) -> None:
     if version is not None and version != engagement.version:
-        raise StaleObject(
-            _l("This engagement changed meanwhile. Reload the page to see where it stands.")
+        raise StaleObject(STALE)
+
+
+def _locked(engagement: Engagement) -> Engagement:
+    """Need first, then the engagement (the one lock order), re-read as last committed."""
+    lock(Need, engagement.need_id)
+    return lock(Engagement, engagement.id)
+
+
+def _need_open(engagement: Engagement) -> None:
+    if engagement.need.status not in ROUTABLE_NEED_STATUSES:
+        raise WrongState(NEED_CLOSED)
+
+
+def _enterprise_verified(need: Need) -> None:
+    if not need.enterprise.is_verified:
+        raise WrongState(
+            _l(
+                "The enterprise is not verified, so it cannot answer banks or sign agreements until an official verifies it."
+            )
         )
+
+
+def live_agreement_id(engagement_id: int) -> int | None:
+    return db.session.scalar(
+        sa.select(Agreement.id).where(
+            Agreement.engagement_id == engagement_id,
+            Agreement.status != AgreementStatus.CANCELLED,
+        )
+    )
 
 
 def _first_response(engagement: Engagement, now: datetime) -> None:
@@ -175,6 +218,7 @@ def enterprise_users(need: Need) -> list[User]:
     )
 
 
+@guard_stale(STALE)
 def pick_up(
     engagement: Engagement,
     officer: User,
@@ -184,7 +228,9 @@ def pick_up(
 ) -> Engagement:
     """接单: the bank takes the need on; the first answer's time is kept."""
     _check_bank_side(engagement, officer)
+    engagement = _locked(engagement)
     _check_version(engagement, version)
+    _need_open(engagement)
     now = now or utcnow()
     transition(engagement, ENGAGEMENT_TRANSITIONS, EngagementStatus.PICKED_UP, officer)
     _first_response(engagement, now)
@@ -202,6 +248,7 @@ def pick_up(
     return engagement
 
 
+@guard_stale(STALE)
 def decline(
     engagement: Engagement,
     officer: User,
@@ -211,9 +258,17 @@ def decline(
     *,
     now: datetime | None = None,
 ) -> Engagement:
-    """The bank declines with a reason; the enterprise sees it and the need moves on to the next bank."""
+    """The bank declines with a reason; the enterprise sees it and the need moves on to the next bank.
+    Once an agreement exists the bank cancels the agreement (with a reason) instead."""
     _check_bank_side(engagement, officer)
+    engagement = _locked(engagement)
     _check_version(engagement, version)
+    if live_agreement_id(engagement.id):
+        raise WrongState(
+            _l(
+                "An agreement exists on this engagement: cancel the agreement with a reason instead of declining."
+            )
+        )
     note = (note or "").strip()
     if reason is None:
         raise ValidationFailed(_l("Choose a reason."), field="reason")
@@ -244,12 +299,16 @@ def decline(
     return engagement
 
 
+@guard_stale(STALE)
 def accept(
     engagement: Engagement, user: User, version: int | None = None, *, now: datetime | None = None
 ) -> Engagement:
     """The enterprise accepts this bank: its full profile and contacts are shared with it alone."""
     _check_enterprise_side(engagement, user)
+    engagement = _locked(engagement)
     _check_version(engagement, version)
+    _enterprise_verified(engagement.need)
+    _need_open(engagement)
     now = now or utcnow()
     transition(engagement, ENGAGEMENT_TRANSITIONS, EngagementStatus.ACCEPTED, user)
     engagement.accepted_at = now
@@ -263,11 +322,13 @@ def accept(
     return engagement
 
 
+@guard_stale(STALE)
 def reject(
     engagement: Engagement, user: User, version: int | None = None, *, now: datetime | None = None
 ) -> Engagement:
     """The enterprise declines this bank's interest; the engagement closes and another bank is asked."""
     _check_enterprise_side(engagement, user)
+    engagement = _locked(engagement)
     _check_version(engagement, version)
     now = now or utcnow()
     transition(engagement, ENGAGEMENT_TRANSITIONS, EngagementStatus.REJECTED, user)
@@ -296,37 +357,6 @@ def need_back_from_talks(need: Need, actor: User | None) -> None:
     target = NeedStatus.IN_TALKS if still_talking else NeedStatus.OPEN
     if need.status is not target and NEED_TRANSITIONS.allowed(need.status, target):
         transition(need, NEED_TRANSITIONS, target, actor)
-
-
-def tick(now: datetime | None = None) -> int:
-    """Mark engagements past their deadline without an answer as overdue and move their needs
-    on to the next eligible bank. Safe to run any number of times."""
-    now = now or utcnow()
-    late = list(
-        db.session.scalars(
-            sa.select(Engagement).where(
-                Engagement.status == EngagementStatus.ROUTED, Engagement.deadline_at < now
-            )
-        )
-    )
-    for engagement in late:
-        transition(
-            engagement,
-            ENGAGEMENT_TRANSITIONS,
-            EngagementStatus.OVERDUE,
-            None,
-            note="deadline passed",
-        )
-        engagement.overdue_at = engagement.deadline_at
-        engagement.responded_on_time = False
-        for person in bank_staff(engagement.bank_id):
-            if person.role is Role.BANK_MANAGER:
-                notify(person, "engagement_overdue", need=engagement.need_id)
-    for need_id in sorted({e.need_id for e in late}):
-        route(db.session.get(Need, need_id), None, now=now)
-    if late:
-        db.session.commit()
-    return len(late)
 
 
 def get_for(user: User, engagement_id: int) -> Engagement | None:

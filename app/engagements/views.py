@@ -2,14 +2,24 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app import clock
+from app.agreements import disputes
 from app.agreements import services as agreements
 from app.engagements import bp, services
-from app.engagements.forms import AgreementForm, DeclineForm, MoneyForm, ReasonForm, VersionedForm
+from app.engagements.forms import (
+    AgreementForm,
+    DeclineForm,
+    DisputeCloseForm,
+    MoneyForm,
+    ReasonForm,
+    VersionedForm,
+)
 from app.enterprises import anonymity
 from app.errors import DomainError
 from app.events.attribution import events_open_to
 from app.forms import apply_error
-from app.models.enums import EngagementStatus, Role
+from app.idempotency import AlreadyDone, claim
+from app.models import db
+from app.models.enums import AgreementStatus, EngagementStatus, Role
 from app.security import BANK_ROLES, OVERSIGHT_ROLES, request_user, roles
 
 PIPELINE_VIEWS = {
@@ -22,7 +32,6 @@ PIPELINE_VIEWS = {
 @bp.route("/bank/pipeline")
 @roles(*BANK_ROLES)
 def pipeline():
-    services.tick()
     user = request_user()
     view = request.args.get("view", "waiting")
     if view not in PIPELINE_VIEWS:
@@ -65,9 +74,17 @@ def render_engagement(
         if found is not None:
             return found
         form_class = AGREEMENT_ACTIONS[action][1] or VersionedForm
-        return form_class(
-            prefix=f"a{agreement.id}-{action}", version=str(agreement.version), formdata=None
+        extra = (events,) if form_class is AgreementForm else ()
+        form = form_class(
+            *extra,
+            prefix=f"a{agreement.id}-{action}",
+            version=str(agreement.version),
+            formdata=None,
         )
+        if action == "correct" and form.amount_wan.data is None:
+            form.process(data=_agreement_data(agreement))
+            form.version.data = str(agreement.version)
+        return form
 
     reasons = []
     if engagement.product_id:
@@ -90,6 +107,10 @@ def render_engagement(
         reasons=reasons,
         **anonymity.for_bank_view([(engagement, engagement.need.enterprise)] if is_bank else []),
         identity_views=[] if is_bank else services.identity_views(engagement),
+        is_official=user.role is Role.OFFICIAL,
+        open_disputes={
+            a.id: disputes.open_dispute(a) for a in items if a.status is AgreementStatus.DISPUTED
+        },
         next_best=services.next_best(engagement.need)
         if engagement.status is EngagementStatus.DECLINED
         else [],
@@ -104,15 +125,32 @@ def detail(engagement_id: int):
     return render_engagement(engagement, user)
 
 
+def _already_done():
+    flash(
+        _("This was already done: your first submission counted, the second did nothing."), "info"
+    )
+
+
+def _refused(engagement, user, error: DomainError, **forms):
+    """A refusal (a lost race is a 409): nothing of the attempt is kept, the message is flashed
+    and the page is shown again with the data as it now stands."""
+    db.session.rollback()
+    flash(str(error.message), "danger")
+    return render_engagement(engagement, user, status=error.status_code, **forms)
+
+
 def _act(engagement_id: int, action, done_message: str):
     user, engagement = _load(engagement_id)
     form = VersionedForm()
     if not form.validate_on_submit():
         abort(400)
     try:
+        claim(form, user)
         action(engagement, user, form.version_number())
+    except AlreadyDone:
+        _already_done()
     except DomainError as error:
-        flash(str(error.message), "danger")
+        return _refused(engagement, user, error)
     else:
         flash(done_message, "success")
     return redirect(url_for("engagements.detail", engagement_id=engagement.id))
@@ -151,8 +189,15 @@ def decline(engagement_id: int):
     form = DeclineForm()
     if form.validate_on_submit():
         try:
+            claim(form, user)
             services.decline(engagement, user, form.chosen(), form.note.data, form.version_number())
+        except AlreadyDone:
+            _already_done()
+            return redirect(url_for("engagements.detail", engagement_id=engagement.id))
         except DomainError as error:
+            if error.status_code == 409:
+                return _refused(engagement, user, error)
+            db.session.rollback()
             apply_error(form, error, default_field="reason")
         else:
             flash(
@@ -172,8 +217,15 @@ def record_agreement(engagement_id: int):
     form = AgreementForm(_events(engagement))
     if form.validate_on_submit():
         try:
+            claim(form, user)
             agreements.record_agreement(engagement, user, form.to_input())
+        except AlreadyDone:
+            _already_done()
+            return redirect(url_for("engagements.detail", engagement_id=engagement.id))
         except DomainError as error:
+            if error.status_code == 409:
+                return _refused(engagement, user, error)
+            db.session.rollback()
             apply_error(form, error)
         else:
             flash(_("Agreement recorded. It counts once the enterprise confirms it."), "success")
@@ -187,35 +239,77 @@ AGREEMENT_ACTIONS = {
     "cancel": ("bank", ReasonForm),
     "approve": ("bank", MoneyForm),
     "disburse": ("bank", MoneyForm),
+    "correct": ("bank", AgreementForm),
+    "close-dispute": (Role.OFFICIAL, DisputeCloseForm),
 }
 
 
+def _agreement_data(agreement) -> dict:
+    from app.formatting import exact_wan
+
+    return {
+        "amount_wan": exact_wan(agreement.amount),
+        "term_months": agreement.term_months,
+        "rate": agreement.rate,
+        "guarantee": agreement.guarantee.value,
+        "signed_on": agreement.signed_on,
+        "event_id": str(agreement.event_id or ""),
+        "note": agreement.note,
+    }
+
+
+def _do_agreement_action(action: str, agreement, user, form) -> None:
+    version = form.version_number()
+    if action == "confirm":
+        agreements.confirm(agreement, user, version)
+    elif action == "dispute":
+        disputes.dispute(agreement, user, form.reason.data, version)
+    elif action == "cancel":
+        agreements.cancel(agreement, user, form.reason.data, version)
+    elif action == "approve":
+        agreements.approve(agreement, user, form.amount_wan.data, form.on.data, version)
+    elif action == "disburse":
+        agreements.disburse(agreement, user, form.amount_wan.data, form.on.data, version)
+    elif action == "correct":
+        disputes.correct(agreement, user, form.to_input(), version)
+    else:
+        disputes.close_by_official(agreement, user, form.chosen(), form.note.data, version)
+
+
 @bp.route(
-    "/agreements/<int:agreement_id>/<any(confirm, dispute, cancel, approve, disburse):action>",
+    "/agreements/<int:agreement_id>/"
+    "<any(confirm, dispute, cancel, approve, disburse, correct, 'close-dispute'):action>",
     methods=["POST"],
 )
-@roles(Role.ENTERPRISE, *BANK_ROLES)
+@roles(Role.ENTERPRISE, *BANK_ROLES, Role.OFFICIAL)
 def agreement_action(agreement_id: int, action: str):
     user = request_user()
     agreement = agreements.get_for(user, agreement_id)
     if agreement is None:
         abort(404)
+    side = AGREEMENT_ACTIONS[action][0]
+    if (side == "bank" and user.role not in BANK_ROLES) or (
+        side != "bank" and user.role is not side
+    ):
+        abort(403)
     form_class = AGREEMENT_ACTIONS[action][1] or VersionedForm
-    form = form_class(prefix=f"a{agreement.id}-{action}")
+    engagement = agreement.engagement
+    extra = (_events(engagement),) if form_class is AgreementForm else ()
+    form = form_class(*extra, prefix=f"a{agreement.id}-{action}")
     if form.validate_on_submit():
         try:
-            version = form.version_number()
-            if action == "confirm":
-                agreements.confirm(agreement, user, version)
-            elif action == "dispute":
-                agreements.dispute(agreement, user, form.reason.data, version)
-            elif action == "cancel":
-                agreements.cancel(agreement, user, form.reason.data, version)
-            elif action == "approve":
-                agreements.approve(agreement, user, form.amount_wan.data, form.on.data, version)
-            else:
-                agreements.disburse(agreement, user, form.amount_wan.data, form.on.data, version)
+            claim(form, user)
+            _do_agreement_action(action, agreement, user, form)
+        except AlreadyDone:
+            _already_done()
+            return redirect(
+                url_for("engagements.detail", engagement_id=agreement.engagement_id)
+                + f"#agreement-{agreement.id}"
+            )
         except DomainError as error:
+            if error.status_code == 409:
+                return _refused(engagement, user, error)
+            db.session.rollback()
             apply_error(form, error)
         else:
             flash(_("Saved. The other side has been told."), "success")
@@ -223,9 +317,7 @@ def agreement_action(agreement_id: int, action: str):
                 url_for("engagements.detail", engagement_id=agreement.engagement_id)
                 + f"#agreement-{agreement.id}"
             )
-    return render_engagement(
-        agreement.engagement, user, forms={(agreement.id, action): form}, status=422
-    )
+    return render_engagement(engagement, user, forms={(agreement.id, action): form}, status=422)
 
 
 @bp.route("/agreements/<int:agreement_id>")
@@ -247,15 +339,19 @@ def confirm_received(disbursement_id: int):
     tranche = agreements.get_tranche_for(user, disbursement_id)
     if tranche is None:
         abort(404)
-    if not VersionedForm().validate_on_submit():
+    form = VersionedForm()
+    if not form.validate_on_submit():
         abort(400)
+    agreement = tranche.agreement
     try:
+        claim(form, user)
         agreements.confirm_received(tranche, user)
+    except AlreadyDone:
+        _already_done()
     except DomainError as error:
-        flash(str(error.message), "danger")
+        return _refused(agreement.engagement, user, error)
     else:
         flash(_("Thank you: the bank and the officials now see that the money arrived."), "success")
-    agreement = tranche.agreement
     return redirect(
         url_for("engagements.detail", engagement_id=agreement.engagement_id)
         + f"#agreement-{agreement.id}"

@@ -294,11 +294,37 @@ def reject(enterprise: Enterprise, official: User, reason: str) -> None:
         raise ValidationFailed(_l("Say why, so the enterprise can put it right."), field="reason")
     if len(reason) > 500:
         raise ValidationFailed(_l("At most 500 characters."), field="reason")
+    was_verified = enterprise.status is EnterpriseStatus.VERIFIED
     transition(enterprise, ENTERPRISE_TRANSITIONS, EnterpriseStatus.REJECTED, official, note=reason)
     enterprise.rejection_reason = reason
+    if was_verified:
+        _close_reach(enterprise, official)
     for user in enterprise.users:
         notify(user, "enterprise_rejected", name=enterprise.name, reason=reason)
     db.session.commit()
+
+
+def _close_reach(enterprise: Enterprise, official: User) -> None:
+    """Verification withdrawn: the enterprise's open engagements close (no penalty to the
+    banks) and its identity is hidden from them again; engagements under a live agreement stay."""
+    from app.concurrency import lock
+    from app.engagements.closing import close_for_need
+    from app.models import Engagement, Need
+    from app.models.engagement import LIVE_ENGAGEMENT_STATUSES
+    from app.models.enums import EngagementClosure
+
+    need_ids = db.session.scalars(
+        sa.select(Need.id)
+        .where(
+            Need.enterprise_id == enterprise.id,
+            sa.exists().where(
+                Engagement.need_id == Need.id, Engagement.status.in_(LIVE_ENGAGEMENT_STATUSES)
+            ),
+        )
+        .order_by(Need.id)
+    ).all()
+    for need_id in need_ids:
+        close_for_need(lock(Need, need_id), EngagementClosure.ENTERPRISE_UNVERIFIED, official)
 
 
 @dataclass(frozen=True)

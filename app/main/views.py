@@ -32,9 +32,6 @@ def home():
 @bp.route("/enterprise")
 @roles(Role.ENTERPRISE)
 def enterprise_home():
-    from app.needs.services import expire_past_due
-
-    expire_past_due(enterprise_id=request_user().enterprise_id)
     return render_template(
         "main/enterprise_home.html", home=services.enterprise_home(request_user())
     )
@@ -49,8 +46,12 @@ def bank_home():
 @bp.route("/official")
 @roles(*OVERSIGHT_ROLES)
 def official_home():
+    from app.agreements.disputes import open_cases
+
     return render_template(
-        "main/official_home.html", home=services.oversight_home(current_language())
+        "main/official_home.html",
+        home=services.oversight_home(current_language()),
+        disputes=open_cases(),
     )
 
 

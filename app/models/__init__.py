@@ -4,9 +4,11 @@ from app.models.agreement import AGREEMENT_TRANSITIONS, Agreement, Disbursement
 from app.models.audit import AuditEntry
 from app.models.bank import Bank, Branch
 from app.models.base import db
+from app.models.dispute import Dispute
 from app.models.engagement import ENGAGEMENT_TRANSITIONS, Engagement
 from app.models.enterprise import ENTERPRISE_TRANSITIONS, Enterprise
 from app.models.event import Event, EventParticipant, event_banks, event_needs
+from app.models.idempotency import IdempotencyKey
 from app.models.match import Match
 from app.models.need import NEED_TRANSITIONS, Need
 from app.models.notification import Notification
@@ -33,10 +35,12 @@ __all__ = [
     "Bank",
     "Branch",
     "Disbursement",
+    "Dispute",
     "Engagement",
     "Enterprise",
     "Event",
     "EventParticipant",
+    "IdempotencyKey",
     "Industry",
     "Match",
     "Need",

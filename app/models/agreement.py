@@ -43,6 +43,20 @@ class Agreement(db.Model):
     __table_args__ = (
         sa.Index("ix_agreements_status_signed_on", "status", "signed_on"),
         sa.CheckConstraint("amount > 0", name="amount_positive"),
+        # One live agreement per engagement: the database, not a check-then-insert, holds it.
+        sa.Index(
+            "uq_agreements_live_engagement",
+            "engagement_id",
+            unique=True,
+            postgresql_where=sa.text("status <> 'cancelled'"),
+            sqlite_where=sa.text("status <> 'cancelled'"),
+        ),
+        sa.CheckConstraint("approved_on >= signed_on", name="approved_after_signing"),
+        sa.CheckConstraint("last_disbursed_on >= approved_on", name="disbursed_after_approval"),
+        sa.CheckConstraint("disbursed_amount >= 0", name="disbursed_not_negative"),
+        sa.CheckConstraint(
+            "disbursed_amount <= COALESCE(approved_amount, 0)", name="disbursed_within_approved"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -123,7 +137,14 @@ class Disbursement(db.Model):
     """One tranche of money paid out; partial disbursements add up on the agreement."""
 
     __tablename__ = "disbursements"
-    __table_args__ = (sa.CheckConstraint("amount > 0", name="amount_positive"),)
+    __table_args__ = (
+        sa.CheckConstraint("amount > 0", name="amount_positive"),
+        # A receipt is confirmed once, by someone, at some time: both or neither.
+        sa.CheckConstraint(
+            "(received_confirmed_at IS NULL) = (received_confirmed_by_id IS NULL)",
+            name="receipt_confirmed_once",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agreement_id: Mapped[int] = mapped_column(sa.ForeignKey("agreements.id"), index=True)

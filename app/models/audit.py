@@ -26,6 +26,9 @@ class AuditEntry(db.Model):
     new_status: Mapped[str | None] = mapped_column(sa.String(32), default=None)
     changes: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     note: Mapped[str] = mapped_column(sa.Text, default="")
+    # The row's optimistic-lock version before the change and as committed after it.
+    version_before: Mapped[int | None] = mapped_column(default=None)
+    version_after: Mapped[int | None] = mapped_column(default=None)
     ip_address: Mapped[str | None] = mapped_column(sa.String(45), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 

@@ -11,7 +11,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import ExactDecimal, UTCDateTime, db, enum_column_type, utcnow
-from app.models.enums import DeclineReason, EngagementOrigin, EngagementStatus
+from app.models.enums import (
+    DeclineReason,
+    EngagementClosure,
+    EngagementOrigin,
+    EngagementStatus,
+)
 from app.models.workflow import Transitions
 
 if TYPE_CHECKING:
@@ -43,6 +48,7 @@ class Engagement(db.Model):
         sa.UniqueConstraint("need_id", "bank_id", name="uq_engagements_need_bank"),
         sa.Index("ix_engagements_bank_status", "bank_id", "status"),
         sa.Index("ix_engagements_status_deadline", "status", "deadline_at"),
+        sa.CheckConstraint("deadline_at >= routed_at", name="deadline_after_routing"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -76,6 +82,10 @@ class Engagement(db.Model):
         enum_column_type(DeclineReason), default=None
     )
     decline_note: Mapped[str] = mapped_column(sa.Text, default="")
+    # Set when the need's life (not the bank) closed the engagement: no penalty to the bank.
+    closed_reason: Mapped[EngagementClosure | None] = mapped_column(
+        enum_column_type(EngagementClosure), default=None
+    )
     version: Mapped[int] = mapped_column(default=1)
 
     need: Mapped[Need] = relationship()
@@ -89,4 +99,7 @@ class Engagement(db.Model):
     @property
     def identity_shared(self) -> bool:
         """The enterprise's name and contacts are visible to the bank only after it accepts."""
-        return self.accepted_at is not None
+        return (
+            self.accepted_at is not None
+            and self.closed_reason is not EngagementClosure.ENTERPRISE_UNVERIFIED
+        )

@@ -372,3 +372,45 @@ _labels(
         "cancelled": _l("Cancelled"),
     },
 )
+
+
+# One true state (#14) ------------------------------------------------------------------
+
+
+class EngagementClosure(Labelled):
+    """Why an engagement closed without the bank or the enterprise answering: none of these
+    counts against the bank (not overdue, not on the watch list, not in the on-time rate)."""
+
+    NEED_SATISFIED = "need_satisfied"
+    NEED_WITHDRAWN = "need_withdrawn"
+    NEED_EXPIRED = "need_expired"
+    ENTERPRISE_UNVERIFIED = "enterprise_unverified"
+
+
+_labels(
+    EngagementClosure,
+    {
+        "need_satisfied": _l("Need satisfied"),
+        "need_withdrawn": _l("Withdrawn by the enterprise"),
+        "need_expired": _l("Need expired"),
+        "enterprise_unverified": _l("Enterprise no longer verified"),
+    },
+)
+
+
+class DisputeOutcome(Labelled):
+    CORRECTED = "corrected"
+    CANCELLED = "cancelled"
+    STANDS = "stands"
+    VOIDED = "voided"
+
+
+_labels(
+    DisputeOutcome,
+    {
+        "corrected": _l("The bank corrected the agreement"),
+        "cancelled": _l("The agreement was cancelled"),
+        "stands": _l("Closed by an official: the agreement stands, for the enterprise to confirm"),
+        "voided": _l("Closed by an official: the agreement is cancelled"),
+    },
+)

@@ -12,13 +12,12 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app import clock
 from app.audit import record, transition
-from app.concurrency import guard_stale
+from app.concurrency import guard_stale, lock
 from app.errors import FieldErrors, StaleObject, WrongState
 from app.formatting import exact_wan, to_the_fen, wan_to_yuan
-from app.models import NEED_TRANSITIONS, Engagement, Enterprise, Need, User, db
+from app.models import NEED_TRANSITIONS, Enterprise, Need, User, db
 from app.models.base import utcnow
-from app.models.engagement import ENGAGEMENT_TRANSITIONS, LIVE_ENGAGEMENT_STATUSES
-from app.models.enums import Collateral, EngagementStatus, Guarantee, NeedStatus, Purpose, Role
+from app.models.enums import Collateral, EngagementClosure, Guarantee, NeedStatus, Purpose, Role
 
 MAX_AMOUNT_WAN = Decimal("100000")
 MAX_RATE = Decimal("36")
@@ -201,42 +200,44 @@ def update(
 @guard_stale(STALE)
 def withdraw(need: Need, actor: User, version: int | None = None) -> Need:
     """One click, no penalty, any time before the money is paid; live engagements close with it."""
+    from app.engagements.closing import close_for_need
+
+    need = lock(Need, need.id)
     _check_version(need, version)
     transition(need, NEED_TRANSITIONS, NeedStatus.WITHDRAWN, actor)
     need.closed_at = utcnow()
-    _close_engagements(need, actor, "need withdrawn")
+    close_for_need(need, EngagementClosure.NEED_WITHDRAWN, actor)
     _refresh(need, actor)
     return _commit(need)
 
 
-def _close_engagements(need: Need, actor: User | None, note: str) -> None:
-    engagements = db.session.scalars(
-        sa.select(Engagement).where(
-            Engagement.need_id == need.id, Engagement.status.in_(LIVE_ENGAGEMENT_STATUSES)
+EXPIRING = (NeedStatus.OPEN, NeedStatus.IN_TALKS)
+
+
+def expire_past_due(today: date | None = None) -> int:
+    """Needs whose needed-by date has passed with nothing signed become expired, one locked
+    need per transaction; their engagements close without penalty. Safe to repeat, and safe
+    beside users acting on the same needs."""
+    from app.engagements.closing import close_for_need
+
+    today = today or clock.today()
+    due = list(
+        db.session.scalars(
+            sa.select(Need.id).where(Need.status.in_(EXPIRING), Need.needed_by < today)
         )
     )
-    for engagement in engagements:
-        transition(engagement, ENGAGEMENT_TRANSITIONS, EngagementStatus.CLOSED, actor, note=note)
-        engagement.closed_at = utcnow()
-
-
-def expire_past_due(today: date | None = None, enterprise_id: int | None = None) -> int:
-    """Needs whose needed-by date has passed with nothing signed become expired. Safe to repeat."""
-    today = today or clock.today()
-    stmt = sa.select(Need).where(
-        Need.status.in_([NeedStatus.OPEN, NeedStatus.IN_TALKS]), Need.needed_by < today
-    )
-    if enterprise_id is not None:
-        stmt = stmt.where(Need.enterprise_id == enterprise_id)
     count = 0
-    for need in db.session.scalars(stmt):
+    for need_id in due:
+        need = lock(Need, need_id)
+        if need.status not in EXPIRING or need.needed_by >= today:
+            db.session.rollback()
+            continue
         transition(need, NEED_TRANSITIONS, NeedStatus.EXPIRED, None, note="needed-by date passed")
         need.closed_at = utcnow()
-        _close_engagements(need, None, "need expired")
+        close_for_need(need, EngagementClosure.NEED_EXPIRED, None)
         _refresh(need, None)
-        count += 1
-    if count:
         db.session.commit()
+        count += 1
     return count
 
 

@@ -24,8 +24,6 @@ def _load(need_id: int):
 @roles(Role.ENTERPRISE, *OVERSIGHT_ROLES)
 def index():
     user = request_user()
-    if user.role is Role.ENTERPRISE:
-        services.expire_past_due(enterprise_id=user.enterprise_id)
     raw = request.args.get("status", "")
     status = NeedStatus(raw) if raw in {s.value for s in NeedStatus} else None
     listing = services.list_for(user, status, request.args.get("page", 1, type=int))

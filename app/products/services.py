@@ -644,16 +644,29 @@ def open_needs_of(user: User) -> list[Need]:
     )
 
 
+@guard_stale(
+    _l("Your need changed meanwhile, or this bank already has it. Here is where it stands now.")
+)
 def apply(user: User, product: Product, need_id: int | None, *, now=None) -> Engagement:
-    """The enterprise asks the product's bank to look at one of its open needs."""
+    """The enterprise asks the product's bank to look at one of its open needs; the need's
+    lock and the (need, bank) unique constraint keep it to one engagement per bank."""
     from flask import current_app
 
+    from app.concurrency import lock
+    from app.errors import WrongState
     from app.models.base import utcnow
     from app.workdays import deadline_after
 
     need = db.session.get(Need, need_id) if need_id else None
     if need is None or need.enterprise_id != user.enterprise_id:
         raise ValidationFailed(_l("Choose one of your open needs."), field="need_id")
+    need = lock(Need, need.id)
+    if not need.enterprise.is_verified:
+        raise WrongState(
+            _l(
+                "The enterprise is not verified, so it cannot answer banks or sign agreements until an official verifies it."
+            )
+        )
     if need.status not in (NeedStatus.OPEN, NeedStatus.IN_TALKS):
         raise ValidationFailed(
             _l("Only a posted, open need can be sent to a bank."), field="need_id"

@@ -211,6 +211,7 @@ def workbook(
         (_("Arrival confirmed by the enterprises (亿元)"), _yi(headline.received), YI),
         (_("Share disbursed (落地率)"), _share(headline.disbursed, counted.total_amount), RATE),
         (_("Agreements not yet confirmed by the enterprise"), headline.unconfirmed, COUNT),
+        (_("Agreements disputed by the enterprise"), headline.disputed, COUNT),
         (_("With commercial banks (亿元)"), _yi(counted.amount), YI),
         (_("Other financial institutions"), counted.others, COUNT),
         (_("With other financial institutions (亿元)"), _yi(counted.others_amount), YI),

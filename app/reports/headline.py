@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.formatting import yi
-from app.models import Agreement, Bank, Disbursement, db
+from app.models import Agreement, Bank, Disbursement, Dispute, db
 from app.models.enums import COMMERCIAL_BANK_TYPES
 from app.reports.cache import remembered
 from app.reports.facts import Facts
@@ -108,6 +108,7 @@ class Headline:
     disbursed: Decimal  # of the counted set, paid out on or before as_of
     received: Decimal  # of that, confirmed by the enterprises as arrived
     unconfirmed: int  # signed in the set's dates, awaiting the enterprise's confirmation
+    disputed: int  # of those not yet confirmed, the ones the enterprise disputes (有争议)
     scope: str = PLATFORM
     filters: tuple[str, ...] = ()
 
@@ -243,12 +244,14 @@ def _compute(f: Filters, as_of: date, facts: Facts | None = None) -> tuple:
             Disbursement.received_confirmed_at < end,
         )
     )
-    unconfirmed = (
-        db.session.scalar(
-            agreements_with_banks(sa.func.count(Agreement.id)).where(
-                *agreement_where(f, as_of, counted=False), awaiting_confirmation_by(end)
-            )
-        )
-        or 0
+    not_confirmed = agreements_with_banks(sa.func.count(Agreement.id)).where(
+        *agreement_where(f, as_of, counted=False), awaiting_confirmation_by(end)
     )
-    return cumulative, window, disbursed, received, unconfirmed
+    disputed_then = sa.exists().where(
+        Dispute.agreement_id == Agreement.id,
+        Dispute.raised_at < end,
+        sa.or_(Dispute.closed_at.is_(None), Dispute.closed_at >= end),
+    )
+    awaiting = db.session.scalar(not_confirmed.where(~disputed_then)) or 0
+    disputed = db.session.scalar(not_confirmed.where(disputed_then)) or 0
+    return cumulative, window, disbursed, received, awaiting, disputed

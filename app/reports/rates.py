@@ -118,7 +118,13 @@ def responses(f, as_of: date) -> dict[int, Response]:
             ),
         )
         .select_from(Engagement)
-        .where(Engagement.routed_at < end, *engagement_where(f, start))
+        .where(
+            Engagement.routed_at < end,
+            *engagement_where(f, start),
+            # Closed by the need's life (funded, withdrawn, expired), not by the bank: from
+            # the day it closed, no part of the bank's record.
+            sa.or_(Engagement.closed_reason.is_(None), Engagement.closed_at >= end),
+        )
         .group_by(Engagement.bank_id),
         f,
     )

@@ -1,7 +1,6 @@
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app.engagements.services import tick
 from app.forms import EmptyForm
 from app.i18n import current_language
 from app.models import Bank, Event, Region, db
@@ -31,7 +30,6 @@ def _download(content, mimetype: str, stem: str, suffix: str) -> Response:
 @bp.route("/reports/summary")
 @roles(*SUMMARY_ROLES)
 def summary():
-    tick()
     user, f, figures = _compute()
     sort = request.args.get("sort", "amount")
     sort = sort if sort in services.LEAGUE_SORTS else "amount"

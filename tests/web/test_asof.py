@@ -88,7 +88,8 @@ def build_history(db, seed, banks, enterprises, officer):
             branch_id=bank.branches[0].id,
             origin=EngagementOrigin.ROUTED,
             status=EngagementStatus.ACCEPTED,
-            deadline_at=utcnow(),
+            routed_at=utcnow(),
+            deadline_at=utcnow() + timedelta(days=3),
         )
         db.session.add(engagement)
         db.session.flush()
@@ -204,7 +205,8 @@ def test_the_end_of_a_day_is_midnight_in_beijing_not_in_utc(
     officer = make_user(Role.OFFICIAL)
     day = TODAY - timedelta(days=3)
     plan = build_history(db, 11, [bank], [make_enterprise()], officer)
-    agreement = db.session.query(Agreement).first()
+    # One never approved, so moving its signing date breaks no date rule of the table.
+    agreement = db.session.query(Agreement).filter(Agreement.approved_on.is_(None)).first()
     agreement.signed_on = day
     agreement.cancelled_at = None
     agreement.confirmed_at = moment(day, 23, 30)  # 15:30 UTC: still the day in Beijing

@@ -10,7 +10,9 @@ import pytest
 import sqlalchemy as sa
 
 from app import clock
+from app.agreements import disputes
 from app.agreements import services as agreements
+from app.engagements import scheduled
 from app.engagements import services as engagements
 from app.errors import StaleObject
 from app.models import Agreement, Engagement, Event, EventParticipant, Need, Notification, Product
@@ -18,6 +20,7 @@ from app.models.base import utcnow
 from app.models.enums import (
     AgreementStatus,
     DeclineReason,
+    EngagementOrigin,
     EngagementStatus,
     Guarantee,
     NeedStatus,
@@ -32,6 +35,10 @@ TODAY = clock.today()
 @pytest.fixture()
 def world(db, make_user, make_bank):
     """Two banks with a manager, an officer and a fitting product each; an enterprise with a posted need."""
+    return make_world(db, make_user, make_bank)
+
+
+def make_world(db, make_user, make_bank) -> dict:
     from app.needs import services as needs
 
     banks = []
@@ -242,10 +249,14 @@ def test_only_the_right_side_acts(client, login, login_as, world, db):
 def test_a_wrong_state_is_refused_with_a_message(client, login, world, db):
     engagement = _engagement(db, world)
     login(world["owner"])
-    client.post(f"/engagements/{engagement.id}/accept", data={"version": str(engagement.version)})
+    response = client.post(
+        f"/engagements/{engagement.id}/accept", data={"version": str(engagement.version)}
+    )
     assert engagement.status is EngagementStatus.ROUTED
-    page = client.get(f"/engagements/{engagement.id}").get_data(as_text=True)
-    assert "不能变更为" in page
+    # a refusal is a 409 with the message, on the page as it now stands
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "不能变更为" in page and "待银行响应" in page
     client.post("/logout")
     login(world["banks"][0]["officer"])
     response = client.post(
@@ -258,7 +269,7 @@ def test_a_wrong_state_is_refused_with_a_message(client, login, world, db):
             "signed_on": TODAY.isoformat(),
         },
     )
-    assert response.status_code == 422
+    assert response.status_code == 409
     assert "企业同意与贵行对接后" in response.get_data(as_text=True)
 
 
@@ -320,11 +331,11 @@ def test_a_deadline_passes_the_need_is_marked_overdue_and_moves_on(app, world, m
     engagement = _engagement(db, world)
     assert engagement.deadline_at > engagement.routed_at
     later = engagement.deadline_at + timedelta(minutes=1)
-    assert engagements.tick(now=later) == 2
+    assert scheduled.tick(now=later).engagements_overdue == 2
     assert engagement.status is EngagementStatus.OVERDUE
-    assert engagements.tick(now=later) == 0
+    assert scheduled.tick(now=later).engagements_overdue == 0
     result = app.test_cli_runner().invoke(args=["engagements", "tick"])
-    assert result.exit_code == 0 and "Overdue engagements marked: 0" in result.output
+    assert result.exit_code == 0 and "overdue engagements marked: 0" in result.output
     # a late pick-up is still possible and is recorded as late
     engagements.pick_up(engagement, world["banks"][0]["officer"], now=later + timedelta(hours=1))
     assert engagement.responded_on_time is False
@@ -347,14 +358,16 @@ def test_two_officers_updating_one_agreement_do_not_overwrite_each_other(world, 
     with pytest.raises(StaleObject):
         agreements.cancel(agreement, officer, "重复", seen)
     assert agreement.status is AgreementStatus.APPROVED
-    # the same race at the database: a row changed under an open session
+    # a row changed under an open session: the service's lock re-reads it before acting,
+    # so the change is built on the latest version instead of overwriting it
     db.session.execute(
         sa.update(Agreement.__table__)
         .where(Agreement.__table__.c.id == agreement.id)
         .values(version=agreement.version + 1)
     )
-    with pytest.raises(StaleObject):
-        agreements.cancel(agreement, officer, "重复", None)
+    bumped = agreement.version + 1
+    agreements.cancel(agreement, officer, "重复", None)
+    assert agreement.status is AgreementStatus.CANCELLED and agreement.version == bumped + 1
 
 
 def test_the_enterprise_disputes_and_the_bank_corrects(world, db):
@@ -367,9 +380,9 @@ def test_the_enterprise_disputes_and_the_bank_corrects(world, db):
         officer,
         agreements.AgreementInput(Decimal("100"), 12, Decimal("4.9"), Guarantee.CREDIT, TODAY),
     )
-    agreements.dispute(agreement, world["owner"], "利率与面谈不符")
+    disputes.dispute(agreement, world["owner"], "利率与面谈不符")
     assert agreement.status is AgreementStatus.DISPUTED
-    agreements.revise(
+    disputes.correct(
         agreement,
         officer,
         agreements.AgreementInput(Decimal("100"), 12, Decimal("4.2"), Guarantee.CREDIT, TODAY),
@@ -380,7 +393,9 @@ def test_the_enterprise_disputes_and_the_bank_corrects(world, db):
     assert world["need"].status is NeedStatus.IN_TALKS
 
 
-def test_event_counting_and_sign_up(client, login, login_as, world, make_user, make_enterprise, db):
+def test_event_counting_and_sign_up(
+    client, login, login_as, world, make_user, make_enterprise, make_bank, db
+):
     bank_a = world["banks"][0]
     event = Event(
         title="春季对接会",
@@ -409,15 +424,24 @@ def test_event_counting_and_sign_up(client, login, login_as, world, make_user, m
     owner = world["owner"]
     second_branch_bank = bank_a["bank"]
     rows = []
-    for status, amount in (
-        (AgreementStatus.CONFIRMED, "1000000"),
-        (AgreementStatus.DISBURSED, "2000000"),
-        (AgreementStatus.CANCELLED, "9000000"),
-        (AgreementStatus.SIGNED, "7000000"),
+    # one live agreement per engagement: the cancelled one shares the first engagement
+    third = Engagement(
+        need_id=world["need"].id,
+        bank_id=make_bank().id,
+        origin=EngagementOrigin.APPLIED,
+        deadline_at=utcnow() + timedelta(days=3),
+    )
+    db.session.add(third)
+    db.session.flush()
+    for status, amount, engagement_id in (
+        (AgreementStatus.CONFIRMED, "1000000", _engagement(db, world, 0).id),
+        (AgreementStatus.DISBURSED, "2000000", _engagement(db, world, 1).id),
+        (AgreementStatus.CANCELLED, "9000000", _engagement(db, world, 0).id),
+        (AgreementStatus.SIGNED, "7000000", third.id),
     ):
         rows.append(
             Agreement(
-                engagement_id=_engagement(db, world).id,
+                engagement_id=engagement_id,
                 need_id=world["need"].id,
                 enterprise_id=owner.enterprise_id,
                 bank_id=second_branch_bank.id,
@@ -435,6 +459,8 @@ def test_event_counting_and_sign_up(client, login, login_as, world, make_user, m
                 disbursed_amount=Decimal("500000")
                 if status is AgreementStatus.DISBURSED
                 else Decimal(0),
+                approved_amount=Decimal(amount) if status is AgreementStatus.DISBURSED else None,
+                approved_on=TODAY if status is AgreementStatus.DISBURSED else None,
             )
         )
         rows[-1].snapshot(owner.enterprise)

@@ -393,6 +393,7 @@ def test_the_watch_list_and_a_reminder(client, login_as, make_user, figures, mak
         sa.select(Engagement).where(Engagement.id == figures["rows"][0].engagement_id)
     )
     late.status = EngagementStatus.OVERDUE
+    late.routed_at = utcnow() - timedelta(days=8)
     late.deadline_at = utcnow() - timedelta(days=3)
     db.session.commit()
     items = services.watch_list(services.Filters())
@@ -429,6 +430,7 @@ def test_the_funnel_narrows_step_by_step(figures):
         disbursed_on=TODAY,
         recorded_by_id=figures["rows"][1].officer_id,
         received_confirmed_at=utcnow(),
+        received_confirmed_by_id=figures["rows"][1].officer_id,
     )
     _db.session.add(tranche)
     _db.session.commit()
@@ -493,6 +495,7 @@ def test_one_on_time_rate_for_the_league_the_engine_the_bank_page_and_the_api(
     )
     late = engagements[0]
     late.responded_on_time = False
+    late.routed_at = utcnow() - timedelta(days=5)
     late.deadline_at = utcnow() - timedelta(days=2)
     late.first_response_at = utcnow() - timedelta(days=1)
     db.session.commit()
