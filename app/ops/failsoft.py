@@ -109,7 +109,9 @@ class FailOpenRedisCache(RedisCache):
     """
 
     _down_since: float | None = None
+    _retry_at: float = 0.0
     _warned_at: float = 0.0
+    RETRY_SECONDS = 10  # while Redis is down, it is tried again this often, not on every call
 
     @classmethod
     def factory(cls, app, config, args, kwargs):
@@ -119,12 +121,15 @@ class FailOpenRedisCache(RedisCache):
         return cls(*args, **kwargs)
 
     def _guard(self, method: str, fallback, *args, **kwargs):
+        now = time.monotonic()
+        if self._down_since is not None and now < self._retry_at:
+            return fallback  # a hung Redis costs one timeout per RETRY_SECONDS, not one per call
         try:
             value = getattr(super(), method)(*args, **kwargs)
         except redis.RedisError as error:
-            now = time.monotonic()
             if self._down_since is None:
                 self._down_since = now
+            self._retry_at = now + self.RETRY_SECONDS
             if now - self._warned_at > 60:
                 self._warned_at = now
                 log.warning("cache unreachable, serving without it: %s", error)

@@ -7,8 +7,6 @@ import logging
 
 import pytest
 
-from app import create_app
-from app.extensions import limiter
 from app.models import JobRun, JobStatus
 from app.models.enums import Role
 from tests.conftest import PASSWORD, IsolatedClient
@@ -17,28 +15,19 @@ CLOSED = "redis://127.0.0.1:1/0"  # nothing listens on port 1: connections are r
 
 
 @pytest.fixture()
-def redis_down_client(app, db):
+def redis_down_client(app, db, make_app):
     """The same database, with Redis configured at a port where nothing answers."""
-    # The limiter is one object per process, bound to the last app made: keep the suite's.
-    saved = dict(limiter.__dict__)
-    broken = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret-key",
-            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-            "WTF_CSRF_ENABLED": False,
-            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-            "REDIS_URL": CLOSED,
-            "RATELIMIT_STORAGE_URI": CLOSED,
-            "CACHE_TYPE": "RedisCache",
-            "CACHE_REDIS_URL": CLOSED,
-            "LOGIN_RATE_LIMIT": "3 per minute",
-        }
+    broken = make_app(
+        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+        WTF_CSRF_ENABLED=False,
+        PASSWORD_HASH_METHOD="pbkdf2:sha256:1000",
+        REDIS_URL=CLOSED,
+        RATELIMIT_STORAGE_URI=CLOSED,
+        CACHE_TYPE="RedisCache",
+        CACHE_REDIS_URL=CLOSED,
+        LOGIN_RATE_LIMIT="3 per minute",
     )
-    broken.test_client_class = IsolatedClient
-    yield broken.test_client()
-    limiter.__dict__.clear()
-    limiter.__dict__.update(saved)
+    return broken.test_client()
 
 
 def test_with_redis_down_people_sign_in_and_limits_hold_per_process(
@@ -99,16 +88,8 @@ def test_ready_names_redis_when_it_is_down_and_health_stays_up(redis_down_client
 
 
 @pytest.fixture()
-def database_down_client():
-    broken = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret-key",
-            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://postgres@127.0.0.1:1/rongqiao",
-            "RATELIMIT_STORAGE_URI": "memory://",
-        }
-    )
-    broken.test_client_class = IsolatedClient
+def database_down_client(make_app):
+    broken = make_app(SQLALCHEMY_DATABASE_URI="postgresql+psycopg://postgres@127.0.0.1:1/rongqiao")
     return broken.test_client()
 
 
