@@ -40,6 +40,12 @@ def main() -> None:
     parts = urlsplit(args.url)
     if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
         raise SystemExit("loopback only")
+    for _ in range(300):  # wait for the server to come up
+        try:
+            with urllib.request.urlopen(f"{args.url}/health", timeout=2):  # noqa: S310
+                break
+        except OSError:
+            time.sleep(0.2)
     stop = threading.Event()
     threads = [
         threading.Thread(target=trickle, args=(parts.hostname, parts.port, stop), daemon=True)

@@ -18,6 +18,7 @@ def test_ids_past_the_integer_columns_are_not_found(client, login_as, make_produ
     assert client.get(f"/products/{product.id}").status_code == 200
     assert client.get("/products/2147483648").status_code == 404
     assert client.get("/products/99999999999999999999999").status_code == 404
+    assert client.get("/products/" + "1" * 5000).status_code == 404  # past int()'s digit limit
     login_as(Role.ENTERPRISE)
     assert client.get("/needs/9223372036854775808").status_code == 404
 
