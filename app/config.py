@@ -113,6 +113,7 @@ def operations_settings(production: bool) -> dict:
         "JOB_TICK_SECONDS": _int("JOB_TICK_SECONDS", 300),
         "JOB_DELIVERY_SECONDS": _int("JOB_DELIVERY_SECONDS", 60),
         "JOB_MAX_RETRIES": _int("JOB_MAX_RETRIES", 3),
+        "JOB_RUNS_KEEP_DAYS": _int("JOB_RUNS_KEEP_DAYS", 14),
         # Redis answers in well under a millisecond; past this it is treated as down.
         "REDIS_SOCKET_TIMEOUT": _float("REDIS_SOCKET_TIMEOUT", 0.5),
         # PostgreSQL: a hung database costs a request seconds, not minutes.

@@ -7,6 +7,7 @@ import traceback
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -96,12 +97,22 @@ def task_body(name: str):
         run.result = result or {}
         run.error = ""
         run.finished_at = utcnow()
+        if run_id is None:  # a scheduled run: keep the table to what an admin reads
+            prune()
         db.session.commit()
         log.info("job %s (run %s) done: %s", name, run.id, run.result)
         return run.result
 
     body.__name__ = body.__qualname__ = name.replace(".", "_")
     return body
+
+
+def prune() -> None:
+    """Succeeded runs older than JOB_RUNS_KEEP_DAYS go; failed ones stay until retried."""
+    cutoff = utcnow() - timedelta(days=current_app.config["JOB_RUNS_KEEP_DAYS"])
+    db.session.execute(
+        sa.delete(JobRun).where(JobRun.status == JobStatus.SUCCEEDED, JobRun.created_at < cutoff)
+    )
 
 
 def enqueue(name: str, **params) -> JobRun:

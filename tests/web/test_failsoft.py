@@ -128,3 +128,26 @@ def test_a_killed_database_connection_is_replaced_on_the_next_request(app):
     engine.dispose()
     assert killed >= 1
     assert client.get("/products").status_code == 200
+
+
+def test_postgresql_waits_are_bounded_in_requests_and_not_in_jobs(app, make_app):
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("PostgreSQL's timeouts")
+    import sqlalchemy as sa
+
+    from app.models import db
+
+    bounded = make_app(
+        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+        DATABASE_STATEMENT_TIMEOUT_MS=1500,
+        DATABASE_LOCK_TIMEOUT_MS=700,
+    )
+    with bounded.app_context():
+        engine = db.engine
+        with bounded.test_request_context("/"), engine.connect() as conn:
+            in_request = conn.scalar(sa.text("SHOW statement_timeout"))
+            lock = conn.scalar(sa.text("SHOW lock_timeout"))
+        with engine.connect() as conn:  # a job or a command: a province's rebuild may take long
+            outside = conn.scalar(sa.text("SHOW statement_timeout"))
+        engine.dispose()
+    assert (in_request, lock, outside) == ("1500ms", "700ms", "0")

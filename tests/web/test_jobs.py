@@ -126,3 +126,22 @@ def test_the_scheduler_knows_the_periodic_jobs(app):
     assert schedule["engagements.tick"]["schedule"] == timedelta(
         seconds=app.config["JOB_TICK_SECONDS"]
     )
+
+
+def test_scheduled_runs_prune_old_successes_but_keep_failures(app, db):
+    from app.models.base import utcnow
+
+    old = utcnow() - timedelta(days=app.config["JOB_RUNS_KEEP_DAYS"] + 1)
+    done = JobRun(name="engagements.tick", status=JobStatus.SUCCEEDED, created_at=old)
+    failed = JobRun(name="engagements.tick", status=JobStatus.FAILED, created_at=old)
+    db.session.add_all([done, failed])
+    db.session.commit()
+    done_id, failed_id = done.id, failed.id
+
+    app.extensions["celery"].tasks["engagements.tick"].apply()  # as beat sends it: no run row
+
+    db.session.expire_all()
+    assert db.session.get(JobRun, done_id) is None
+    assert db.session.get(JobRun, failed_id).status is JobStatus.FAILED
+    newest = db.session.scalar(sa.select(JobRun).order_by(JobRun.id.desc()))
+    assert newest.status is JobStatus.SUCCEEDED and newest.id not in (done_id, failed_id)
