@@ -29,7 +29,9 @@ def register_extensions(app: Flask) -> None:
     from app import formatting, i18n, navigation, notifications, security
     from app.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
     from app.models.base import install_sqlite_pragmas
+    from app.ops import configure as configure_operations
 
+    configure_operations(app)
     db.init_app(app)
     with app.app_context():
         install_sqlite_pragmas(db.engine)
@@ -53,6 +55,9 @@ def register_extensions(app: Flask) -> None:
     from app.reports import cache as report_cache
 
     report_cache.init_app(app)
+    from app import ops
+
+    ops.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -82,6 +87,11 @@ def register_blueprints(app: Flask) -> None:
     from app import api
 
     api.init_app(app)
+    from app.jobs.views import bp as jobs_bp
+    from app.ops import bp as ops_bp
+
+    app.register_blueprint(ops_bp)
+    app.register_blueprint(jobs_bp, url_prefix="/admin/jobs")
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -11,9 +11,19 @@ from app.models.enums import Role
 
 
 @click.command("seed-demo")
-def seed_demo_command() -> None:
+@click.option("--i-know", is_flag=True, help="Seed even under APP_ENV=production.")
+def seed_demo_command(i_know: bool) -> None:
     """Build the demo county with banks, enterprises, needs and agreements (idempotent)."""
+    from flask import current_app
+
     from app import demo
+    from app.ops.demo_guard import is_production
+
+    if is_production(current_app) and not i_know:
+        raise click.ClickException(
+            "APP_ENV=production: the demo's accounts share a password printed in the README. "
+            "Refusing; add --i-know to seed anyway."
+        )
 
     created = demo.seed()
     if created:

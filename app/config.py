@@ -98,6 +98,7 @@ def from_environment(instance_path: Path) -> dict:
         "AGREEMENT_LOOKBACK_DAYS": _int("AGREEMENT_LOOKBACK_DAYS", 366),
         "EVENT_ATTRIBUTION_DAYS": _int("EVENT_ATTRIBUTION_DAYS", 30),
         **security_settings(production),
+        **operations_settings(production),
     }
 
 
@@ -120,4 +121,41 @@ def security_settings(production: bool) -> dict:
         "K_ANONYMITY": _int("K_ANONYMITY", 5),
         "HSTS_SECONDS": _int("HSTS_SECONDS", 31536000 if production else 0),
         "TWO_FACTOR_REQUIRED": _bool("TWO_FACTOR_REQUIRED", False),
+    }
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+
+
+def operations_settings(production: bool) -> dict:
+    """Jobs, timeouts, limits, logs and metrics: how the platform runs as a service."""
+    return {
+        # Jobs (app/jobs): periods of the scheduled ones, and attempts before a run fails.
+        "JOB_TICK_SECONDS": _int("JOB_TICK_SECONDS", 300),
+        "JOB_DELIVERY_SECONDS": _int("JOB_DELIVERY_SECONDS", 60),
+        "JOB_MAX_RETRIES": _int("JOB_MAX_RETRIES", 3),
+        "JOB_RUNS_KEEP_DAYS": _int("JOB_RUNS_KEEP_DAYS", 14),
+        # Redis answers in well under a millisecond; past this it is treated as down.
+        "REDIS_SOCKET_TIMEOUT": _float("REDIS_SOCKET_TIMEOUT", 0.5),
+        # PostgreSQL: a hung database costs a request seconds, not minutes.
+        "DATABASE_CONNECT_TIMEOUT": _int("DATABASE_CONNECT_TIMEOUT", 5),
+        "DATABASE_STATEMENT_TIMEOUT_MS": _int("DATABASE_STATEMENT_TIMEOUT_MS", 15000),
+        "DATABASE_LOCK_TIMEOUT_MS": _int("DATABASE_LOCK_TIMEOUT_MS", 5000),
+        "DATABASE_POOL_TIMEOUT": _int("DATABASE_POOL_TIMEOUT", 10),
+        "RETRY_AFTER_SECONDS": _int("RETRY_AFTER_SECONDS", 30),
+        # Input limits (app/limits.py).
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
+        "MAX_JSON_BYTES": _int("MAX_JSON_BYTES", 1024 * 1024),
+        "MAX_JSON_DEPTH": _int("MAX_JSON_DEPTH", 32),
+        # Observability (app/observability.py).
+        "REQUEST_LOG": _bool("REQUEST_LOG", production),
+        "METRICS_ENABLED": _bool("METRICS_ENABLED", False),
+        "SLOW_QUERY_MS": _int("SLOW_QUERY_MS", 500),
     }

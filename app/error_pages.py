@@ -22,6 +22,7 @@ TITLES = {
     422: lambda: _("Some input is not valid"),
     429: lambda: _("Too many attempts"),
     500: lambda: _("Something went wrong on our side"),
+    503: lambda: _("The service is briefly unavailable"),
 }
 
 EXPLANATIONS = {
@@ -35,6 +36,9 @@ EXPLANATIONS = {
     422: lambda: _("Go back and correct the fields marked in red."),
     429: lambda: _("Wait a minute before trying again."),
     500: lambda: _("The error has been logged. Try again in a moment."),
+    503: lambda: _(
+        "Wait a moment and try again. If you were sending a form, go back: what you entered is still there."
+    ),
 }
 
 API_CODES = {
@@ -48,6 +52,7 @@ API_CODES = {
     422: "validation_failed",
     429: "too_many_requests",
     500: "server_error",
+    503: "unavailable",
 }
 
 

@@ -89,6 +89,10 @@ def add_service_errors(form: FlaskForm, check) -> None:
     field gets its message in one round (fields that already have one keep theirs)."""
     try:
         check()
+    except ValueError:
+        # A choice that is not one of the field's (a forged select value) cannot even be
+        # turned into the service's input; the form's own validation already named it.
+        return
     except DomainError as error:
         for name, message in (getattr(error, "fields", None) or {}).items():
             field = getattr(form, name, None)

@@ -118,6 +118,28 @@ def client(app, db):
 
 
 @pytest.fixture()
+def make_app():
+    """Another app (its own settings and database); the limiter, one object per process
+    bound to the last app made, is given back to the suite's app afterwards."""
+    saved = dict(limiter.__dict__)
+
+    def make(**settings):
+        config = {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key",
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+        config.update(settings)
+        application = create_app(config)
+        application.test_client_class = IsolatedClient
+        return application
+
+    yield make
+    limiter.__dict__.clear()
+    limiter.__dict__.update(saved)
+
+
+@pytest.fixture()
 def csrf_on(app):
     app.config["WTF_CSRF_ENABLED"] = True
     yield

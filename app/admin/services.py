@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.errors import FieldErrors
 from app.matching.criteria import DEFAULT_WEIGHTS
-from app.models import AuditEntry, Industry, Need, Region, Setting, User, db
+from app.models import AuditEntry, Industry, JobRun, Region, Setting, User, db
 from app.models.enums import Role
 
 
@@ -47,7 +47,6 @@ WEIGHT_LABELS = {
     "bank_record": _l("The bank's record of answering on time"),
 }
 WEIGHT_TOTAL = Decimal(100)
-RESCORE_IN_REQUEST_MAX = 20_000
 
 
 def check_weights(values: dict[str, Decimal | None]) -> None:
@@ -74,14 +73,14 @@ def check_weights(values: dict[str, Decimal | None]) -> None:
 @dataclass(frozen=True)
 class WeightsSaved:
     changed: bool
-    rescored: int | None  # None: too many open needs to rescore inside a web request
+    rescore: JobRun | None  # the background rescore of every open need
 
 
 def save_weights(actor: User, values: dict[str, Decimal | None]) -> WeightsSaved:
-    """Store the weights, log who changed what, and rescore every open need at once — or,
-    past RESCORE_IN_REQUEST_MAX open needs (a province's takes minutes), leave that to
-    `flask match rebuild`."""
-    from app.matches.services import MATCHED_NEED_STATUSES, rebuild_all, weights
+    """Store the weights, log who changed what, and queue the rescore of every open need
+    (a province's takes minutes, so it runs on the job queue, not in the request)."""
+    from app.jobs.runner import enqueue
+    from app.matches.services import weights
 
     check_weights(values)
     before = weights()
@@ -96,7 +95,7 @@ def save_weights(actor: User, values: dict[str, Decimal | None]) -> WeightsSaved
         else:
             row.value = json.dumps(new)
     if not changes:
-        return WeightsSaved(False, 0)
+        return WeightsSaved(False, None)
     db.session.add(
         AuditEntry(
             actor_id=actor.id,
@@ -107,9 +106,4 @@ def save_weights(actor: User, values: dict[str, Decimal | None]) -> WeightsSaved
         )
     )
     db.session.commit()
-    open_needs = db.session.scalar(
-        sa.select(sa.func.count(Need.id)).where(Need.status.in_(MATCHED_NEED_STATUSES))
-    )
-    if open_needs > RESCORE_IN_REQUEST_MAX:
-        return WeightsSaved(True, None)
-    return WeightsSaved(True, rebuild_all())
+    return WeightsSaved(True, enqueue("matches.rescore"))

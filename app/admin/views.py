@@ -1,6 +1,6 @@
 from decimal import Decimal
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app import security_log
@@ -9,7 +9,9 @@ from app.admin.forms import WeightsForm
 from app.errors import DomainError
 from app.forms import add_service_errors, apply_error
 from app.matches.services import weights
+from app.models import JobStatus
 from app.models.enums import Role
+from app.ops.demo_guard import demo_accounts, is_production
 from app.security import request_user, roles
 
 
@@ -21,6 +23,7 @@ def home():
         counts=services.accounts_by_role(),
         accounts=services.recent_accounts(),
         reference=services.reference_counts(),
+        demo_accounts=demo_accounts() if is_production(current_app) else [],
     )
 
 
@@ -45,15 +48,26 @@ def score_weights():
         else:
             if not saved.changed:
                 flash(_("Nothing changed."), "info")
-            elif saved.rescored is None:
+            elif saved.rescore.status is JobStatus.SUCCEEDED:
                 flash(
                     _(
-                        "Weights saved. There are too many open needs to rescore now; run flask match rebuild on the server."
+                        "Weights saved; %(n)s matches were rescored.",
+                        n=saved.rescore.result.get("matches", 0),
                     ),
-                    "warning",
+                    "success",
+                )
+            elif saved.rescore.status is JobStatus.FAILED:
+                flash(
+                    _(
+                        "Weights saved, but rescoring failed; the jobs page shows why and retries it."
+                    ),
+                    "danger",
                 )
             else:
-                flash(_("Weights saved; %(n)s matches were rescored.", n=saved.rescored), "success")
+                flash(
+                    _("Weights saved; every open need is being rescored in the background."),
+                    "success",
+                )
             return redirect(url_for("admin.score_weights"))
     elif form.is_submitted():
         add_service_errors(form, lambda: services.check_weights(form.values()))

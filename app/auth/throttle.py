@@ -12,14 +12,17 @@ nothing about who has an account.
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import time
 
 from flask import current_app
+from limits.storage import MemoryStorage
 
 from app.extensions import limiter
 
 FAILURE_WINDOW_SECONDS = 24 * 3600
+logger = logging.getLogger(__name__)
 
 
 def _key(login: str) -> str:
@@ -38,8 +41,23 @@ def backoff_seconds(failures: int) -> int:
     return min(2**over, config["LOGIN_BACKOFF_MAX_SECONDS"])
 
 
+_memory = MemoryStorage()
+
+
 def _storage():
-    return limiter.storage
+    """The limiter's storage; while Redis is unreachable, counters in this process instead
+    (#19: limits fail open to per-process memory rather than refusing every sign-in)."""
+    storage = limiter.limiter.storage  # already the in-memory fallback once Redis was found dead
+    if storage is not limiter.storage:
+        return storage
+    try:
+        alive = storage.check()
+    except Exception:  # any failure of the storage means the same here
+        alive = False
+    if not alive:
+        logger.warning("sign-in back-off: limiter storage unreachable, counting in this process")
+        return getattr(limiter, "_fallback_storage", None) or _memory
+    return storage
 
 
 def wait_seconds(login: str) -> int:

@@ -9,6 +9,7 @@ from app.models.engagement import ENGAGEMENT_TRANSITIONS, Engagement
 from app.models.enterprise import ENTERPRISE_TRANSITIONS, Enterprise
 from app.models.event import Event, EventParticipant, event_banks, event_needs
 from app.models.idempotency import IdempotencyKey
+from app.models.job import JobRun, JobStatus
 from app.models.match import Match
 from app.models.need import NEED_TRANSITIONS, Need
 from app.models.notification import Notification
@@ -42,6 +43,8 @@ __all__ = [
     "EventParticipant",
     "IdempotencyKey",
     "Industry",
+    "JobRun",
+    "JobStatus",
     "Match",
     "Need",
     "Notification",

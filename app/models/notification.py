@@ -21,3 +21,5 @@ class Notification(db.Model):
     link: Mapped[str] = mapped_column(sa.String(256), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Set by the delivery job once every channel has had the notification.
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

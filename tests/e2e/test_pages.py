@@ -27,7 +27,7 @@ ROLES = {
     "officer": (OFFICER, ["#engagement-detail"]),
     "manager": (MANAGER, []),
     "official": (OFFICIAL, ["#enterprise-detail"]),
-    "admin": (ADMIN, ["/admin/weights"]),
+    "admin": (ADMIN, ["/admin/weights", "/admin/jobs/"]),
 }
 # A detail page per role, reached by following the first link of a list.
 DETAILS = {

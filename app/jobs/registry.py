@@ -1,0 +1,56 @@
+"""The jobs the platform runs in the background: what each calls and how often it repeats."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+
+@dataclass(frozen=True)
+class Job:
+    run: Callable[..., dict]
+    label: object
+    lock: str  # runs sharing a lock key never overlap, on any machine
+    every_setting: str | None = None  # the setting holding the period, for the scheduler
+
+
+def overdue_and_expiry() -> dict:
+    """Need expiry, overdue marking and re-routing, ended products' matches dropped, old
+    form tokens forgotten: what `flask engagements tick` runs."""
+    from dataclasses import asdict
+
+    from app.engagements.scheduled import tick
+
+    return asdict(tick())
+
+
+def rescore() -> dict:
+    """Every open need rescored with the current weights (after a weight change)."""
+    from app.matches.services import rebuild_all
+
+    return {"matches": rebuild_all()}
+
+
+def deliver_notifications() -> dict:
+    from app.jobs.delivery import deliver_pending
+
+    return {"delivered": deliver_pending()}
+
+
+JOBS: dict[str, Job] = {
+    "engagements.tick": Job(
+        overdue_and_expiry,
+        _l("Overdue responses and expired needs"),
+        lock="engagements",
+        every_setting="JOB_TICK_SECONDS",
+    ),
+    "matches.rescore": Job(rescore, _l("Rescore every open need"), lock="matches"),
+    "notifications.deliver": Job(
+        deliver_notifications,
+        _l("Deliver notifications"),
+        lock="notifications",
+        every_setting="JOB_DELIVERY_SECONDS",
+    ),
+}
