@@ -92,4 +92,6 @@ def from_environment(instance_path: Path) -> dict:
         "RESPONSE_DEADLINE_WORKING_DAYS": _int("RESPONSE_DEADLINE_WORKING_DAYS", 3),
         "API_TOKEN_DAYS": _int("API_TOKEN_DAYS", 30),
         "PER_PAGE": 20,
+        # The fictional 示范县 (codes 99…) beside the real divisions; a real deployment leaves it out.
+        "DEMO_REGION": _bool("DEMO_REGION", not production),
     }

@@ -427,7 +427,7 @@ NEED_PLAN = {
 
 def seed(today: date | None = None) -> bool:
     """Create the demo data unless it exists. Returns whether anything was created."""
-    reference_loader.load()
+    reference_loader.load(demo_region=True)
     if db.session.scalar(sa.select(User.id).where(User.email == DEMO_LOGINS[Role.ADMIN])):
         db.session.commit()
         return False
@@ -569,6 +569,7 @@ class _Builder:
             role=Role.OFFICIAL,
             name="县金融办 李主任",
             mobile="13900000001",
+            region_code=DEMO_COUNTY[0],
             commit=False,
         )
         create_user(
@@ -576,6 +577,7 @@ class _Builder:
             password=DEMO_PASSWORD,
             role=Role.OFFICIAL,
             name="县工信局 赵科长",
+            region_code=DEMO_COUNTY[0],
             commit=False,
         )
 

@@ -9,6 +9,7 @@ from app.errors import DomainError
 from app.forms import add_service_errors, apply_error
 from app.matches.services import weights
 from app.models.enums import Role
+from app.regions import services as region_services
 from app.security import request_user, roles
 
 
@@ -20,6 +21,7 @@ def home():
         counts=services.accounts_by_role(),
         accounts=services.recent_accounts(),
         reference=services.reference_counts(),
+        officials=region_services.officials(),
     )
 
 

@@ -30,6 +30,7 @@ from app.models.agreement import COUNTED_AGREEMENT_STATUSES
 from app.models.base import utcnow
 from app.models.enums import DeclineReason, EngagementOrigin, EngagementStatus, NeedStatus, Role
 from app.notifications import notify
+from app.regions.scope import sees_enterprise
 from app.security import BANK_ROLES
 from app.workdays import deadline_after, working_hours_between
 
@@ -335,7 +336,7 @@ def get_for(user: User, engagement_id: int) -> Engagement | None:
     if engagement is None:
         return None
     if user.role in (Role.OFFICIAL, Role.ADMIN):
-        return engagement
+        return engagement if sees_enterprise(user, engagement.need.enterprise) else None
     if user.role in BANK_ROLES and user.bank_id == engagement.bank_id:
         return engagement
     if user.role is Role.ENTERPRISE and user.enterprise_id == engagement.need.enterprise_id:

@@ -29,6 +29,7 @@ from app.models.enums import (
     ProductStatus,
     Role,
 )
+from app.regions.scope import where_enterprise, where_need
 
 
 def unread_notifications(user: User) -> int:
@@ -136,30 +137,38 @@ class OversightHome:
     unconfirmed_agreements: int
 
 
-def oversight_home() -> OversightHome:
+def oversight_home(user: User | None = None) -> OversightHome:
+    """The overview; an official with a home region sees that region's subtree."""
+
     def count(stmt) -> int:
         return db.session.scalar(stmt) or 0
 
-    counted = Agreement.status.in_(COUNTED_AGREEMENT_STATUSES)
+    mine = where_enterprise(user, Enterprise.id) if user is not None else []
+    mine_needs = where_enterprise(user, Need.enterprise_id) if user is not None else []
+    mine_engagements = where_need(user, Engagement.need_id) if user is not None else []
+    counted = sa.and_(
+        Agreement.status.in_(COUNTED_AGREEMENT_STATUSES),
+        *(where_enterprise(user, Agreement.enterprise_id) if user is not None else []),
+    )
     return OversightHome(
         pending_enterprises=count(
             sa.select(sa.func.count(Enterprise.id)).where(
-                Enterprise.status == EnterpriseStatus.PENDING
+                Enterprise.status == EnterpriseStatus.PENDING, *mine
             )
         ),
         verified_enterprises=count(
             sa.select(sa.func.count(Enterprise.id)).where(
-                Enterprise.status == EnterpriseStatus.VERIFIED
+                Enterprise.status == EnterpriseStatus.VERIFIED, *mine
             )
         ),
         open_needs=count(
             sa.select(sa.func.count(Need.id)).where(
-                Need.status.in_([NeedStatus.OPEN, NeedStatus.IN_TALKS])
+                Need.status.in_([NeedStatus.OPEN, NeedStatus.IN_TALKS]), *mine_needs
             )
         ),
         overdue_engagements=count(
             sa.select(sa.func.count(Engagement.id)).where(
-                Engagement.status == EngagementStatus.OVERDUE
+                Engagement.status == EngagementStatus.OVERDUE, *mine_engagements
             )
         ),
         agreements=count(sa.select(sa.func.count(Agreement.id)).where(counted)),
@@ -175,7 +184,8 @@ def oversight_home() -> OversightHome:
         or Decimal("0.00"),
         unconfirmed_agreements=count(
             sa.select(sa.func.count(Agreement.id)).where(
-                Agreement.status.in_([AgreementStatus.SIGNED, AgreementStatus.DISPUTED])
+                Agreement.status.in_([AgreementStatus.SIGNED, AgreementStatus.DISPUTED]),
+                *(where_enterprise(user, Agreement.enterprise_id) if user is not None else []),
             )
         ),
     )

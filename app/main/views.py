@@ -48,7 +48,7 @@ def bank_home():
 @bp.route("/official")
 @roles(*OVERSIGHT_ROLES)
 def official_home():
-    return render_template("main/official_home.html", home=services.oversight_home())
+    return render_template("main/official_home.html", home=services.oversight_home(request_user()))
 
 
 @bp.route("/notifications")

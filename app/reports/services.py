@@ -44,6 +44,7 @@ from app.models.enums import (
     Role,
 )
 from app.notifications import notify
+from app.regions import services as region_services
 from app.reports.cache import remembered
 from app.reports.facts import Facts, Group
 
@@ -97,7 +98,7 @@ def filters_from(args, user: User) -> Filters:
     f = Filters(
         date_from=_date(args.get("from")),
         date_to=_date(args.get("to")),
-        region=(args.get("region") or "")[:12],
+        region=region_services.chosen_from(args, "region"),
         bank_id=_int(args.get("bank")),
         bank_type=BankType(bank_type) if bank_type in {t.value for t in BankType} else None,
         industry=(args.get("industry") or "")[:1].upper()
@@ -109,20 +110,36 @@ def filters_from(args, user: User) -> Filters:
     )
     if user.role is Role.BANK_MANAGER:
         f = replace(f, bank_id=user.bank_id, bank_type=None)
+    # An official sees their home region's subtree only: a region outside it becomes the home.
+    home = home_region_of(user)
+    if home is not None and not region_services.contains(home, f.region):
+        f = replace(f, region=home.code)
     return f
 
 
-def region_codes(code: str) -> list[str]:
-    """The region and everything under it (a city includes its counties and towns)."""
-    if not code:
+def home_region_of(user: User) -> Region | None:
+    """The subtree an official is limited to (None: the whole platform)."""
+    from app.regions.scope import home_of
+
+    return home_of(user)
+
+
+def region_codes(code: str):
+    """The region and everything under it (a city includes its counties and towns), as a
+    subquery on the regions' path index."""
+    return region_services.subtree_codes(code)
+
+
+def _engagements_in(f: Filters) -> list:
+    """Engagements of needs of enterprises in the filter's region."""
+    if not f.region:
         return []
-    found, frontier = [code], [code]
-    while frontier:
-        frontier = list(
-            db.session.scalars(sa.select(Region.code).where(Region.parent_code.in_(frontier)))
-        )
-        found += frontier
-    return found
+    needs = (
+        sa.select(Need.id)
+        .join(Enterprise, Enterprise.id == Need.enterprise_id)
+        .where(Enterprise.region_code.in_(region_codes(f.region)))
+    )
+    return [Engagement.need_id.in_(needs)]
 
 
 def _where(f: Filters, *, period: bool = True) -> list:
@@ -342,7 +359,11 @@ def breakdowns(f: Filters, language: str = "zh", facts: Facts | None = None) -> 
         i.code: (i.name_en if en else i.name)
         for i in db.session.scalars(sa.select(Industry).where(Industry.level == "section"))
     }
-    regions = {r.code: r.display_name(language) for r in db.session.scalars(sa.select(Region))}
+    used = [g.key for g in facts.grouped("region")]
+    regions = {
+        r.code: r.display_name(language)
+        for r in db.session.scalars(sa.select(Region).where(Region.code.in_(used)))
+    }
     events = {e.id: e.title for e in db.session.scalars(sa.select(Event))}
     return [
         Breakdown("bank", str(_l("By bank")), by_bank),
@@ -581,7 +602,7 @@ def _league_rows(f: Filters, facts: Facts | None = None) -> list[LeagueRow]:
         bank_id: BankRef(bank_id, short_name)
         for bank_id, short_name in db.session.execute(sa.select(Bank.id, Bank.short_name))
     }
-    eng_where = []
+    eng_where = _engagements_in(f)
     if f.bank_id:
         eng_where.append(Engagement.bank_id == f.bank_id)
     if f.bank_type:
@@ -698,7 +719,7 @@ def watch_list(f: Filters, *, now: datetime | None = None, limit: int = WATCH_LI
     `limit` rows; the totals say how many there are in all."""
     now = now or utcnow()
     items = []
-    overdue_where = [Engagement.status == EngagementStatus.OVERDUE]
+    overdue_where = [Engagement.status == EngagementStatus.OVERDUE, *_engagements_in(f)]
     if f.bank_id:
         overdue_where.append(Engagement.bank_id == f.bank_id)
     overdue_total = (
@@ -729,6 +750,12 @@ def watch_list(f: Filters, *, now: datetime | None = None, limit: int = WATCH_LI
     ]
     if f.bank_id:
         stalled_where.append(Agreement.bank_id == f.bank_id)
+    if f.region:
+        stalled_where.append(
+            Agreement.enterprise_id.in_(
+                sa.select(Enterprise.id).where(Enterprise.region_code.in_(region_codes(f.region)))
+            )
+        )
     stalled_total = (
         db.session.scalar(sa.select(sa.func.count(Agreement.id)).where(*stalled_where)) or 0
     )
@@ -764,15 +791,11 @@ def remind(official: User, bank: Bank, text: str) -> int:
     return len(managers)
 
 
-def pending_verifications() -> int:
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count(Enterprise.id)).where(
-                Enterprise.status == EnterpriseStatus.PENDING
-            )
-        )
-        or 0
-    )
+def pending_verifications(f: Filters | None = None) -> int:
+    where = [Enterprise.status == EnterpriseStatus.PENDING]
+    if f is not None and f.region:
+        where.append(Enterprise.region_code.in_(region_codes(f.region)))
+    return db.session.scalar(sa.select(sa.func.count(Enterprise.id)).where(*where)) or 0
 
 
 @dataclass(frozen=True)

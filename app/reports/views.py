@@ -4,9 +4,10 @@ from flask_babel import gettext as _
 from app.engagements.services import tick
 from app.forms import EmptyForm
 from app.i18n import current_language
-from app.models import Bank, Event, Region, db
-from app.models.enums import BankType, EnterpriseSize, RegionLevel, Role
+from app.models import Bank, Event, db
+from app.models.enums import BankType, EnterpriseSize, Role
 from app.reference.industries import SECTIONS
+from app.regions import services as region_services
 from app.reports import bp, exports, services
 from app.security import OVERSIGHT_ROLES, request_user, roles
 
@@ -40,14 +41,11 @@ def summary():
         league=services.sort_league(figures.league, sort),
         sort=sort,
         watch=services.watch_list(f),
-        pending=services.pending_verifications() if user.role in OVERSIGHT_ROLES else None,
+        pending=services.pending_verifications(f) if user.role in OVERSIGHT_ROLES else None,
         is_bank=user.role is Role.BANK_MANAGER,
         banks=db.session.query(Bank).order_by(Bank.bank_type, Bank.name).all(),
         events=db.session.query(Event).order_by(Event.held_on.desc()).all(),
-        regions=db.session.query(Region)
-        .filter(Region.level.in_([RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWN]))
-        .order_by(Region.code)
-        .all(),
+        region_levels=region_services.picker_levels(f.region, root=services.home_region_of(user)),
         sections=SECTIONS,
         bank_types=BankType.choices(),
         sizes=EnterpriseSize.choices(),
