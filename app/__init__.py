@@ -80,6 +80,9 @@ def register_blueprints(app: Flask) -> None:
     from app.regions import bp as regions_bp
 
     app.register_blueprint(regions_bp)
+    from app.regions import platform
+
+    platform.init_app(app)
     from app import api
 
     api.init_app(app)

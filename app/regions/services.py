@@ -163,3 +163,12 @@ def officials() -> list[tuple]:
             .order_by(User.id)
         ).tuples()
     )
+
+
+def named_platforms() -> list[Region]:
+    """Regions that carry their own platform name."""
+    return list(
+        db.session.scalars(
+            sa.select(Region).where(Region.platform_name != "").order_by(Region.path)
+        )
+    )

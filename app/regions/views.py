@@ -1,13 +1,13 @@
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 
 from app.errors import DomainError
 from app.forms import apply_error
 from app.models import User, db
 from app.models.enums import Role
-from app.regions import bp, importer, services
-from app.regions.forms import HomeRegionForm, ImportForm
-from app.security import request_user, roles
+from app.regions import bp, importer, platform, services
+from app.regions.forms import HomeRegionForm, ImportForm, SubPlatformForm
+from app.security import public, request_user, roles
 
 
 @bp.route("/admin/regions", methods=["GET", "POST"])
@@ -36,8 +36,56 @@ def import_regions():
             )
             return redirect(url_for("regions.import_regions"))
     return render_template(
-        "regions/import.html", form=form, problems=problems, columns=importer.COLUMNS
+        "regions/import.html",
+        form=form,
+        problems=problems,
+        columns=importer.COLUMNS,
+        platform_form=SubPlatformForm(prefix="platform"),
+        platforms=services.named_platforms(),
     )
+
+
+@bp.route("/admin/regions/platform", methods=["POST"])
+@roles(Role.ADMIN)
+def name_platform():
+    """A sub-platform's own name and contact line, for the users of that region."""
+    form = SubPlatformForm(prefix="platform")
+    if form.validate_on_submit():
+        region = services.get(form.region_code.data)
+        platform.set_identity(
+            request_user(), region, form.platform_name.data or "", form.contact_line.data or ""
+        )
+        flash(_("Platform name saved."), "success")
+        return redirect(url_for("regions.import_regions"))
+    return render_template(
+        "regions/import.html",
+        form=ImportForm(formdata=None),
+        problems=[],
+        columns=importer.COLUMNS,
+        platform_form=form,
+        platforms=services.named_platforms(),
+    )
+
+
+@bp.route("/r/<code>/")
+@public
+def sub_platform(code: str):
+    """A county's (or city's) own address: the public pages then carry its platform name."""
+    region = services.get(code)
+    if region is None or region.retired:
+        abort(404)
+    session[platform.SESSION_KEY] = region.code
+    return render_template("main/index.html", sub_platform=region)
+
+
+@bp.route("/r/<code>/products")
+@public
+def sub_platform_products(code: str):
+    region = services.get(code)
+    if region is None or region.retired:
+        abort(404)
+    session[platform.SESSION_KEY] = region.code
+    return redirect(url_for("products.public_index", region=region.code))
 
 
 @bp.route("/admin/officials/<int:user_id>/region", methods=["GET", "POST"])

@@ -8,7 +8,7 @@ from app.models import Bank, Event, db
 from app.models.enums import BankType, EnterpriseSize, Role
 from app.reference.industries import SECTIONS
 from app.regions import services as region_services
-from app.reports import bp, exports, services
+from app.reports import bp, exports, rollup, services
 from app.security import OVERSIGHT_ROLES, request_user, roles
 
 SUMMARY_ROLES = (*OVERSIGHT_ROLES, Role.BANK_MANAGER)
@@ -41,6 +41,7 @@ def summary():
         league=services.sort_league(figures.league, sort),
         sort=sort,
         watch=services.watch_list(f),
+        rollup=rollup.rollup(f, current_language()),
         pending=services.pending_verifications(f) if user.role in OVERSIGHT_ROLES else None,
         is_bank=user.role is Role.BANK_MANAGER,
         banks=db.session.query(Bank).order_by(Bank.bank_type, Bank.name).all(),
@@ -57,7 +58,7 @@ def summary():
 @bp.route("/reports/summary.xlsx")
 @roles(*SUMMARY_ROLES)
 def summary_xlsx():
-    _user, _f, figures, sentence = _compute()
+    _user, f, figures, sentence = _compute()
     content = exports.workbook(
         figures.totals,
         sentence,
@@ -65,6 +66,7 @@ def summary_xlsx():
         figures.funnel,
         services.sort_league(figures.league),
     )
+    content = rollup.add_sheet(content, rollup.rollup(f, current_language()))
     return Response(
         content,
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

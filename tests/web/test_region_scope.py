@@ -170,3 +170,59 @@ def test_create_user_takes_a_home_region(app, db):
         + ["--role", "official", "--region", "nowhere"]
     )
     assert result.exit_code != 0 and "--region" in result.output
+
+
+def test_the_city_sees_one_row_per_county_adding_up_to_its_totals(client, login, two_counties):
+    w = two_counties
+    login(w["officials"][CITY])
+    page = client.get("/reports/summary").get_data(as_text=True)
+    rollup = page[page.index('id="rollup"') :]
+    rollup = rollup[: rollup.index("</section>")]
+    assert "苏州市 · 按县（区）" in rollup
+    assert "虎丘区" in rollup and "吴中区" in rollup and "300.00" in rollup and "200.00" in rollup
+    assert f"region={COUNTY_A}" in rollup  # the drill-down link
+    assert "合计：苏州市" in rollup and "500.00" in rollup
+    book = load_workbook(io.BytesIO(client.get("/reports/summary.xlsx").data))
+    sheet = book["按县（区）"]
+    rows = {r[0]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert rows["虎丘区"][4] == 300 and rows["吴中区"][4] == 200
+    assert rows["合计：苏州市"][3] == 2 and rows["合计：苏州市"][4] == 500
+    # The county official's roll-up is per town, inside the county only.
+    client.post("/logout")
+    login(w["officials"][COUNTY_A])
+    page = client.get("/reports/summary").get_data(as_text=True)
+    assert "虎丘区 · 按乡镇" in page and "吴中区" not in page
+
+
+def test_a_county_names_its_own_platform_for_its_users_and_its_address(
+    client, db, login, login_as, two_counties
+):
+    w = two_counties
+    login_as(Role.ADMIN)
+    response = client.post(
+        "/admin/regions/platform",
+        data={
+            "platform-region_code": ["320000", "320500", COUNTY_A],
+            "platform-platform_name": "虎丘区政银企融资对接平台",
+            "platform-contact_line": "咨询电话 0512-00000000",
+        },
+    )
+    assert response.status_code == 302
+    assert "虎丘区政银企融资对接平台" in client.get("/admin/regions").get_data(as_text=True)
+    client.post("/logout")
+    login(w["officials"][COUNTY_A])
+    page = client.get("/official").get_data(as_text=True)
+    assert "虎丘区政银企融资对接平台" in page and "0512-00000000" in page
+    client.post("/logout")
+    login(w["officials"][COUNTY_B])
+    assert "虎丘区政银企融资对接平台" not in client.get("/official").get_data(as_text=True)
+    client.post("/logout")
+    page = client.get(f"/r/{COUNTY_A}/").get_data(as_text=True)
+    assert '<h1 class="h2">虎丘区政银企融资对接平台</h1>' in page
+    assert "虎丘区政银企融资对接平台" in client.get("/products").get_data(as_text=True)
+    assert (
+        client.get(f"/r/{COUNTY_A}/products")
+        .headers["Location"]
+        .endswith(f"/products?region={COUNTY_A}")
+    )
+    assert client.get("/r/nowhere/").status_code == 404
