@@ -30,6 +30,7 @@ from app.models.agreement import COUNTED_AGREEMENT_STATUSES
 from app.models.base import utcnow
 from app.models.enums import DeclineReason, EngagementOrigin, EngagementStatus, NeedStatus, Role
 from app.notifications import notify
+from app.regions.branches import closest_branch
 from app.regions.scope import sees_enterprise
 from app.security import BANK_ROLES
 from app.workdays import deadline_after, working_hours_between
@@ -75,9 +76,11 @@ def route(
             break
         if match.bank_id in engaged:
             continue
+        serving = closest_branch(match.bank_id, need.enterprise.region_code)
         engagement = Engagement(
             need=need,
             bank_id=match.bank_id,
+            branch_id=serving.id if serving is not None else None,
             product_id=match.product_id,
             origin=EngagementOrigin.ROUTED,
             status=EngagementStatus.ROUTED,
