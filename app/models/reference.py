@@ -30,7 +30,9 @@ class Region(db.Model):
 
     path: Mapped[str] = mapped_column(sa.String(80), default="")
     retired_on: Mapped[date | None] = mapped_column(default=None)
-    successor_code: Mapped[str | None] = mapped_column(sa.ForeignKey("regions.code"), default=None)
+    successor_code: Mapped[str | None] = mapped_column(
+        sa.ForeignKey("regions.code"), index=True, default=None
+    )
     platform_name: Mapped[str] = mapped_column(sa.String(64), default="")
     contact_line: Mapped[str] = mapped_column(sa.String(128), default="")
 

@@ -43,6 +43,7 @@ def upgrade():
         batch_op.add_column(sa.Column('platform_name', sa.String(length=64), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('contact_line', sa.String(length=128), nullable=False, server_default=''))
         batch_op.create_index('ix_regions_path', ['path'], unique=False, postgresql_ops={'path': 'varchar_pattern_ops'})
+        batch_op.create_index(batch_op.f('ix_regions_successor_code'), ['successor_code'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_regions_successor_code_regions'), 'regions', ['successor_code'], ['code'])
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('region_code', sa.String(length=12), nullable=True))
@@ -75,6 +76,7 @@ def downgrade():
         batch_op.drop_column('region_code')
     with op.batch_alter_table('regions', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_regions_successor_code_regions'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_regions_successor_code'))
         batch_op.drop_index('ix_regions_path')
         batch_op.drop_column('contact_line')
         batch_op.drop_column('platform_name')

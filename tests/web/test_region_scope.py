@@ -226,3 +226,20 @@ def test_a_county_names_its_own_platform_for_its_users_and_its_address(
         .endswith(f"/products?region={COUNTY_A}")
     )
     assert client.get("/r/nowhere/").status_code == 404
+
+
+def test_the_needs_list_and_the_overview_count_the_home_county_only(client, login, two_counties):
+    from app.main.services import oversight_home
+
+    w = two_counties
+    login(w["officials"][COUNTY_A])
+    page = client.get("/needs").get_data(as_text=True)
+    assert w["a"].name in page and w["b"].name not in page
+    county = oversight_home(w["officials"][COUNTY_A])
+    city = oversight_home(w["officials"][CITY])
+    assert (county.pending_enterprises, county.agreements, county.agreement_amount) == (
+        1,
+        1,
+        3_000_000,
+    )
+    assert (city.pending_enterprises, city.agreements, city.agreement_amount) == (2, 2, 5_000_000)
