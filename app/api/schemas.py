@@ -194,8 +194,13 @@ class RegionSchema(Schema):
 
 
 class RegionArgs(PageArgs):
-    parent = fields.String(load_default="", validate=validate.Length(max=12))
-    q = fields.String(load_default="", validate=validate.Length(max=32))
+    parent = fields.String(
+        load_default="", validate=[validate.Length(max=12), validate.Regexp(r"^\d*$")]
+    )
+    # PostgreSQL text cannot hold NUL, so it is refused here rather than failing in the query.
+    q = fields.String(
+        load_default="", validate=[validate.Length(max=32), validate.Regexp(r"^[^\x00]*$")]
+    )
     retired = fields.Boolean(load_default=False)
 
 

@@ -14,8 +14,9 @@ MAX_PER_PAGE = 100
 
 
 def get(code: str | None) -> Region | None:
+    """The region of a code from anywhere (URLs, forms, files); codes are digits only."""
     code = (code or "").strip()
-    return db.session.get(Region, code) if code and len(code) <= 12 else None
+    return db.session.get(Region, code) if code.isdigit() and len(code) <= 12 else None
 
 
 def subtree_codes(code: str) -> sa.Select:

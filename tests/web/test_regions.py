@@ -225,3 +225,9 @@ def test_the_import_command_reports_bad_lines_and_a_good_file(app, db, tmp_path)
 def test_other_roles_cannot_import(client, login_as):
     login_as(Role.OFFICIAL)
     assert client.get("/admin/regions").status_code == 403
+
+
+def test_a_nul_or_a_non_code_in_a_region_parameter_is_refused_cleanly(client):
+    assert client.get("/api/v1/regions?q=%00").status_code == 422
+    assert client.get("/api/v1/regions?parent=%00").status_code == 422
+    assert client.get("/products?region=%00").status_code == 200
