@@ -243,3 +243,20 @@ def test_the_needs_list_and_the_overview_count_the_home_county_only(client, logi
         3_000_000,
     )
     assert (city.pending_enterprises, city.agreements, city.agreement_amount) == (2, 2, 5_000_000)
+
+
+def test_the_watch_list_and_league_table_hold_the_home_county_only(db, two_counties):
+    from app.models import Engagement
+    from app.models.enums import EngagementStatus
+    from app.reports import services
+
+    w = two_counties
+    engagement_b = db.session.get(Engagement, w["deal_b"].engagement_id)
+    engagement_b.status = EngagementStatus.OVERDUE
+    db.session.commit()
+    county_a = services.filters_from({}, w["officials"][COUNTY_A])
+    county_b = services.filters_from({}, w["officials"][COUNTY_B])
+    assert services.watch_list(county_a).overdue_total == 0
+    assert services.watch_list(county_b).overdue_total == 1
+    league_a = services.figures(county_a).league
+    assert [(r.routed, r.overdue_now, r.amount) for r in league_a] == [(1, 0, 3_000_000)]
