@@ -17,6 +17,7 @@ translations: $(BIN)/activate
 
 run: translations
 	$(BIN)/flask db upgrade
+	$(BIN)/flask reference load
 	$(BIN)/flask seed-demo
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 

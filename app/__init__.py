@@ -84,6 +84,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(events_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    from app.regions import bp as regions_bp
+
+    app.register_blueprint(regions_bp)
+    from app.regions import platform
+
+    platform.init_app(app)
     from app import api
 
     api.init_app(app)

@@ -40,7 +40,10 @@ def seed_demo_command(i_know: bool) -> None:
 @click.option("--mobile", default=None)
 @click.option("--branch", "branch_id", type=int, default=None, help="Branch id (bank roles).")
 @click.option("--enterprise", "enterprise_id", type=int, default=None, help="Enterprise id.")
-def create_user_command(email, password, role_name, name, mobile, branch_id, enterprise_id) -> None:
+@click.option("--region", "region_code", default=None, help="An official's home region code.")
+def create_user_command(
+    email, password, role_name, name, mobile, branch_id, enterprise_id, region_code
+) -> None:
     """Create an account for a real deployment."""
     from app.auth.services import create_user
 
@@ -53,6 +56,7 @@ def create_user_command(email, password, role_name, name, mobile, branch_id, ent
             mobile=mobile,
             branch_id=branch_id,
             enterprise_id=enterprise_id,
+            region_code=region_code,
         )
     except DomainError as error:
         db.session.rollback()
@@ -67,13 +71,37 @@ def reference_group() -> None:
 
 
 @reference_group.command("load")
-def reference_load_command() -> None:
-    """Insert or update regions and industries from app/reference."""
+@click.option(
+    "--without-demo-region",
+    is_flag=True,
+    help="Leave out the fictional demo county (the DEMO_REGION setting, off in production).",
+)
+def reference_load_command(without_demo_region: bool) -> None:
+    """Insert regions (GB/T 2260 and towns) and industries from app/reference (idempotent)."""
     from app import reference_loader
 
-    counts = reference_loader.load()
+    counts = reference_loader.load(demo_region=False if without_demo_region else None)
     db.session.commit()
-    click.echo(f"Regions: {counts['regions']}, industries: {counts['industries']}.")
+    click.echo(f"Regions added: {counts['regions']}, industries: {counts['industries']}.")
+
+
+@reference_group.command("import-regions")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def reference_import_regions_command(path: str) -> None:
+    """Add, rename and retire regions from a CSV or Excel file (all rows or none)."""
+    from app.regions.importer import ImportFailed, import_file
+
+    try:
+        with open(path, "rb") as f:
+            result = import_file(f.read(), path, user=None)
+    except ImportFailed as failed:
+        db.session.rollback()
+        for line, message in failed.problems:
+            click.echo(f"line {line}: {message}", err=True)
+        raise click.ClickException("Nothing was imported.") from None
+    click.echo(
+        f"Regions added: {result.added}, renamed: {result.renamed}, retired: {result.retired}."
+    )
 
 
 @click.group("match")

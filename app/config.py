@@ -97,6 +97,8 @@ def from_environment(instance_path: Path) -> dict:
         # long after a matchmaking event an agreement may still be attributed to it.
         "AGREEMENT_LOOKBACK_DAYS": _int("AGREEMENT_LOOKBACK_DAYS", 366),
         "EVENT_ATTRIBUTION_DAYS": _int("EVENT_ATTRIBUTION_DAYS", 30),
+        # The fictional 示范县 (codes 99…) beside the real divisions; a real deployment leaves it out.
+        "DEMO_REGION": _bool("DEMO_REGION", not production),
         **security_settings(production),
         **operations_settings(production),
     }

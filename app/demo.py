@@ -428,7 +428,7 @@ NEED_PLAN = {
 
 def seed(today: date | None = None) -> bool:
     """Create the demo data unless it exists. Returns whether anything was created."""
-    reference_loader.load()
+    reference_loader.load(demo_region=True)
     if db.session.scalar(sa.select(User.id).where(User.email == DEMO_LOGINS[Role.ADMIN])):
         db.session.commit()
         return False
@@ -574,6 +574,7 @@ class _Builder:
             role=Role.OFFICIAL,
             name="县金融办 李主任",
             mobile="13900000001",
+            region_code=DEMO_COUNTY[0],
             commit=False,
         )
         create_user(
@@ -581,6 +582,7 @@ class _Builder:
             password=DEMO_PASSWORD,
             role=Role.OFFICIAL,
             name="县工信局 赵科长",
+            region_code=DEMO_COUNTY[0],
             commit=False,
         )
 

@@ -79,7 +79,11 @@ def endpoint_access(app: Flask, endpoint: str) -> object | None:
 def check_enterprise_access(user: User, enterprise: Enterprise) -> None:
     """Enterprise users only their own company; officials and admins all; banks never here."""
     if user.role in OVERSIGHT_ROLES:
-        return
+        from app.regions.scope import sees_enterprise
+
+        if sees_enterprise(user, enterprise):  # an official: only their home region's subtree
+            return
+        abort(404)
     if user.role is Role.ENTERPRISE and user.enterprise_id == enterprise.id:
         return
     abort(404)

@@ -116,21 +116,23 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        # SQLite batch mode rebuilds a table to alter it; with foreign keys enforced, dropping
-        # the old copy of a table other rows refer to fails. Off for the migration (outside any
-        # transaction, where SQLite honours it), on again before the connection goes back.
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:
-            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
-        try:
-            context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+            # Batch mode rebuilds a table by copy and drop, which SQLite refuses for a table
+            # other tables' foreign keys point at (regions, users) while it enforces them. The
+            # pragma only works outside a transaction, so it goes on the driver's connection
+            # before one begins; the keys are checked once the migrations are done.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
-            with context.begin_transaction():
-                context.run_migrations()
-        finally:
-            if sqlite:
-                connection.rollback()
-                connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
+        with context.begin_transaction():
+            context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            connection.rollback()
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+            if broken:
+                raise RuntimeError(f"foreign keys broken by the migration: {broken[:5]}")
 
 
 if context.is_offline_mode():

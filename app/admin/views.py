@@ -12,6 +12,7 @@ from app.matches.services import weights
 from app.models import JobStatus
 from app.models.enums import Role
 from app.ops.demo_guard import demo_accounts, is_production
+from app.regions import services as region_services
 from app.security import request_user, roles
 
 
@@ -24,6 +25,7 @@ def home():
         accounts=services.recent_accounts(),
         reference=services.reference_counts(),
         demo_accounts=demo_accounts() if is_production(current_app) else [],
+        officials=region_services.officials(),
     )
 
 

@@ -21,17 +21,19 @@ from app.models import AGREEMENT_TRANSITIONS, Agreement, Dispute, User, db
 from app.models.base import utcnow
 from app.models.enums import AgreementStatus, DisputeOutcome, Role
 from app.notifications import notify
+from app.regions.scope import sees_enterprise, where_enterprise
 
 A = AgreementStatus
 MAX_TEXT = 1000
 
 
 def officials_for(agreement: Agreement) -> list[User]:
-    """The officials who oversee the enterprise's region. Officials are not yet scoped to a
-    region (#15 adds that), so today every active official of the deployment."""
-    return list(
-        db.session.scalars(sa.select(User).where(User.role == Role.OFFICIAL, User.active.is_(True)))
+    """The active officials whose home region holds the enterprise (or who oversee the whole
+    platform)."""
+    officials = db.session.scalars(
+        sa.select(User).where(User.role == Role.OFFICIAL, User.active.is_(True))
     )
+    return [u for u in officials if sees_enterprise(u, agreement.enterprise)]
 
 
 def open_dispute(agreement: Agreement) -> Dispute | None:
@@ -40,12 +42,14 @@ def open_dispute(agreement: Agreement) -> Dispute | None:
     )
 
 
-def open_cases(limit: int = 20) -> list[Dispute]:
-    """The open disputes, oldest first, for the officials who may close them."""
+def open_cases(official: User | None = None, limit: int = 20) -> list[Dispute]:
+    """The open disputes in the official's region, oldest first, for them to close."""
+    mine = where_enterprise(official, Agreement.enterprise_id) if official is not None else []
     return list(
         db.session.scalars(
             sa.select(Dispute)
-            .where(Dispute.closed_at.is_(None))
+            .join(Agreement, Agreement.id == Dispute.agreement_id)
+            .where(Dispute.closed_at.is_(None), *mine)
             .options(sa.orm.joinedload(Dispute.agreement).joinedload(Agreement.bank))
             .order_by(Dispute.raised_at, Dispute.id)
             .limit(limit)

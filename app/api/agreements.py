@@ -13,6 +13,7 @@ from app.engagements.services import get_for as get_engagement
 from app.formatting import exact_wan
 from app.models import Agreement
 from app.models.enums import Role
+from app.regions.scope import where_enterprise
 from app.security import BANK_ROLES, OVERSIGHT_ROLES, request_user, roles
 
 blp = blueprint("api_agreements", "Intent agreements from signature to disbursement")
@@ -37,6 +38,7 @@ def list_agreements(args):
         stmt = stmt.where(Agreement.bank_id == user.bank_id)
     elif user.role is Role.ENTERPRISE:
         stmt = stmt.where(Agreement.enterprise_id == user.enterprise_id)
+    stmt = stmt.where(*where_enterprise(user, Agreement.enterprise_id))
     if args["status"] is not None:
         stmt = stmt.where(Agreement.status == args["status"])
     return page(stmt.order_by(Agreement.signed_on.desc(), Agreement.id.desc()), args)

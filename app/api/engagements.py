@@ -9,6 +9,7 @@ from app.api.common import SECURED, blueprint, or_404, page
 from app.engagements import services
 from app.models import Engagement, Need
 from app.models.enums import Role
+from app.regions.scope import where_need
 from app.security import BANK_ROLES, OVERSIGHT_ROLES, request_user, roles
 
 blp = blueprint("api_engagements", "Engagements: one bank working one need")
@@ -38,6 +39,7 @@ def list_engagements(args):
         stmt = stmt.join(Need, Need.id == Engagement.need_id).where(
             Need.enterprise_id == user.enterprise_id
         )
+    stmt = stmt.where(*where_need(user, Engagement.need_id))
     if args["status"] is not None:
         stmt = stmt.where(Engagement.status == args["status"])
     stmt = stmt.order_by(

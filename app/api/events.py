@@ -7,7 +7,8 @@ from app.api.common import SECURED, blueprint, or_404
 from app.events import services
 from app.i18n import current_language
 from app.models import Event, db
-from app.security import ALL_ROLES, roles
+from app.regions.scope import sees
+from app.security import ALL_ROLES, request_user, roles
 
 blp = blueprint("api_events", "Matchmaking events")
 
@@ -17,7 +18,7 @@ blp = blueprint("api_events", "Matchmaking events")
 @blp.doc(**SECURED)
 @blp.response(200, schemas.EventSchema(many=True))
 def list_events():
-    return services.list_events()
+    return services.list_events(request_user())
 
 
 @blp.route("/events/<int(max=2147483647):event_id>")
@@ -27,6 +28,8 @@ def list_events():
 def get_event(event_id: int):
     """The event with its confirmed agreements counted as on its page."""
     event = or_404(db.session.get(Event, event_id))
+    if not sees(request_user(), event.region_code):
+        or_404(None)
     summary = services.summary(event)
     return {
         "id": event.id,

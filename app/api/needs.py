@@ -13,6 +13,7 @@ from app.models import Need
 from app.models.enums import Role
 from app.needs import services
 from app.needs.services import NeedInput
+from app.regions.scope import where_enterprise
 from app.security import OVERSIGHT_ROLES, request_user, roles
 
 blp = blueprint("api_needs", "Financing needs and the products matched to them")
@@ -49,6 +50,7 @@ def list_needs(args):
     stmt = sa.select(Need).order_by(Need.created_at.desc(), Need.id.desc())
     if user.role is Role.ENTERPRISE:
         stmt = stmt.where(Need.enterprise_id == user.enterprise_id)
+    stmt = stmt.where(*where_enterprise(user, Need.enterprise_id))
     if args["status"] is not None:
         stmt = stmt.where(Need.status == args["status"])
     return page(stmt, args)

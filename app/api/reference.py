@@ -6,7 +6,8 @@ import sqlalchemy as sa
 
 from app.api import schemas
 from app.api.common import blueprint
-from app.models import Bank, Industry, Region, db
+from app.models import Bank, Industry, db
+from app.regions import services as region_services
 from app.security import public
 
 blp = blueprint("api_reference", "Banks with their branches, regions and industries")
@@ -37,12 +38,26 @@ def banks():
     ]
 
 
+RegionPage = schemas.page_of(schemas.RegionSchema, "RegionPage")
+
+
 @blp.route("/regions")
 @public
-@blp.response(200, schemas.RegionSchema(many=True))
-def regions():
-    """Province → city → county → town, GB/T 2260 codes where they exist."""
-    return list(db.session.scalars(sa.select(Region).order_by(Region.code)))
+@blp.arguments(schemas.RegionArgs, location="query")
+@blp.response(200, RegionPage)
+def regions(args):
+    """Province → city → county → town (GB/T 2260 and 统计用区划代码), a page at a time.
+
+    `parent` lists the regions directly under a code (none: the provinces); `q` searches the
+    names under `parent` at any depth; retired regions only with `retired=true`."""
+    items, total = region_services.children(
+        args["parent"] or None,
+        live_only=not args["retired"],
+        q=args["q"].strip(),
+        page=args["page"],
+        per_page=args["per_page"],
+    )
+    return {"items": items, "total": total, "page": args["page"], "per_page": args["per_page"]}
 
 
 @blp.route("/industries")

@@ -195,6 +195,19 @@ class RegionSchema(Schema):
     name_en = fields.String(allow_none=True)
     level = enum(RegionLevel, required=True)
     parent_code = fields.String(allow_none=True)
+    retired_on = fields.Date(allow_none=True)
+    successor_code = fields.String(allow_none=True)
+
+
+class RegionArgs(PageArgs):
+    parent = fields.String(
+        load_default="", validate=[validate.Length(max=12), validate.Regexp(r"^\d*$")]
+    )
+    # PostgreSQL text cannot hold NUL, so it is refused here rather than failing in the query.
+    q = fields.String(
+        load_default="", validate=[validate.Length(max=32), validate.Regexp(r"^[^\x00]*$")]
+    )
+    retired = fields.Boolean(load_default=False)
 
 
 class IndustrySchema(Schema):

@@ -155,6 +155,7 @@ def create_user(
     mobile: str | None = None,
     branch_id: int | None = None,
     enterprise_id: int | None = None,
+    region_code: str | None = None,
     actor: User | None = None,
     commit: bool = True,
 ) -> User:
@@ -187,6 +188,7 @@ def create_user(
         branch_id = None
     else:
         branch_id = enterprise_id = None
+    region_code = home_region(role, region_code)
     user = User(
         email=email,
         mobile=mobile or None,
@@ -194,11 +196,31 @@ def create_user(
         role=role,
         branch_id=branch_id,
         enterprise_id=enterprise_id,
+        region_code=region_code,
     )
     user.set_password(password, method=hash_method())
     db.session.add(user)
     db.session.flush()
-    record(actor, "user_created", user, changes={"role": role.value, "email": email})
+    record(
+        actor,
+        "user_created",
+        user,
+        changes={"role": role.value, "email": email, "region": region_code or ""},
+    )
     if commit:
         db.session.commit()
     return user
+
+
+def home_region(role: Role, code: str | None, field: str = "region") -> str | None:
+    """An official's home region: a live province, city or county (blank: the whole platform)."""
+    code = (code or "").strip()
+    if role is not Role.OFFICIAL or not code:
+        return None
+    from app.models import Region
+    from app.models.enums import RegionLevel
+
+    region = db.session.get(Region, code)
+    if region is None or region.retired or region.level is RegionLevel.TOWN:
+        raise ValidationFailed(_l("Choose a province, city or county that is in use."), field=field)
+    return region.code

@@ -5,9 +5,9 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from app.auth.forms import password_strength
 from app.banks.services import BankInput, BranchInput
-from app.enterprises.forms import region_choices
 from app.forms import options
 from app.models.enums import BankType, Role
+from app.regions.fields import RegionField
 
 
 class BankForm(FlaskForm):
@@ -46,10 +46,9 @@ class BranchForm(FlaskForm):
     name = StringField(
         _l("Branch name"), validators=[DataRequired(_l("Enter the branch name.")), Length(max=128)]
     )
-    region_code = SelectField(
+    region_code = RegionField(
         _l("Town"),
         validators=[DataRequired(_l("Choose the town or county from the list."))],
-        validate_choice=False,
     )
     address = StringField(_l("Address"), validators=[Optional(), Length(max=256)])
     phone = StringField(_l("Telephone"), validators=[Optional(), Length(max=32)])
@@ -57,7 +56,6 @@ class BranchForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.region_code.choices = region_choices()
 
     def to_input(self) -> BranchInput:
         return BranchInput(

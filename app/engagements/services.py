@@ -38,6 +38,8 @@ from app.models.enums import (
     Role,
 )
 from app.notifications import notify
+from app.regions.branches import closest_branch
+from app.regions.scope import sees_enterprise
 from app.security import BANK_ROLES
 from app.workdays import deadline_after, working_hours_between
 
@@ -90,9 +92,11 @@ def route(
             break
         if match.bank_id in engaged:
             continue
+        serving = closest_branch(match.bank_id, need.enterprise.region_code)
         engagement = Engagement(
             need=need,
             bank_id=match.bank_id,
+            branch_id=serving.id if serving is not None else None,
             product_id=match.product_id,
             origin=EngagementOrigin.ROUTED,
             status=EngagementStatus.ROUTED,
@@ -365,7 +369,7 @@ def get_for(user: User, engagement_id: int) -> Engagement | None:
     if engagement is None:
         return None
     if user.role in (Role.OFFICIAL, Role.ADMIN):
-        return engagement
+        return engagement if sees_enterprise(user, engagement.need.enterprise) else None
     if user.role in BANK_ROLES and user.bank_id == engagement.bank_id:
         return engagement
     if user.role is Role.ENTERPRISE and user.enterprise_id == engagement.need.enterprise_id:

@@ -17,6 +17,7 @@ from app.forms import NumberField, WholeNumberField, grouped_options, options
 from app.i18n import current_language
 from app.models.enums import TaxRating
 from app.reference.industries import SECTIONS
+from app.regions.fields import RegionField
 
 
 def _industry_choices():
@@ -40,27 +41,6 @@ def _industry_choices():
         return f"{section} {sections[section]}"
 
     return grouped_options(industries, group, label, placeholder=_l("Choose…"))
-
-
-def region_choices():
-    lang = current_language()
-    regions = services.region_choices()
-    counties = {r.code: r.display_name(lang) for r in regions if r.level.value == "county"}
-
-    def group(r):
-        county = r.code if r.level.value == "county" else r.parent_code
-        return counties.get(county, "")
-
-    def label(r):
-        name = r.display_name(lang)
-        return (
-            r.code,
-            name
-            if r.level.value == "town"
-            else _l("%(county)s (county seat or whole county)", county=name),
-        )
-
-    return grouped_options(regions, group, label, placeholder=_l("Choose…"))
 
 
 class EnterpriseForm(FlaskForm):
@@ -93,10 +73,9 @@ class EnterpriseForm(FlaskForm):
         validators=[DataRequired(_l("Choose the industry division from the list."))],
         validate_choice=False,
     )
-    region_code = SelectField(
+    region_code = RegionField(
         _l("Town"),
         validators=[DataRequired(_l("Choose the town or county from the list."))],
-        validate_choice=False,
     )
     founded_on = DateField(
         _l("Date founded"),
@@ -123,7 +102,6 @@ class EnterpriseForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.industry_code.choices = _industry_choices()
-        self.region_code.choices = region_choices()
 
     def to_input(self, credit_code: str = "") -> services.EnterpriseInput:
         return services.EnterpriseInput(

@@ -22,6 +22,7 @@ from app.models import ENTERPRISE_TRANSITIONS, Enterprise, Industry, Region, Use
 from app.models.base import utcnow
 from app.models.enums import EnterpriseStatus, RegionLevel, Role, TaxRating
 from app.notifications import notify
+from app.regions.scope import where_enterprise
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_FIGURE_WAN = Decimal("100000000")  # 1万亿元: anything larger is a typing error
@@ -77,18 +78,9 @@ def industry_choices() -> list[Industry]:
     )
 
 
-def region_choices() -> list[Region]:
-    """Counties and towns (the places an enterprise can be registered in)."""
-    return list(
-        db.session.scalars(
-            sa.select(Region)
-            .where(Region.level.in_([RegionLevel.COUNTY, RegionLevel.TOWN]))
-            .order_by(Region.code)
-        )
-    )
-
-
-def _check_figures(data: EnterpriseInput, errors: FieldErrors, today: date) -> None:
+def _check_figures(
+    data: EnterpriseInput, errors: FieldErrors, today: date, keep_region: str | None = None
+) -> None:
     if not (data.name or "").strip():
         errors.add("name", _l("Enter the company name."))
     elif len(data.name.strip()) > 128:
@@ -111,6 +103,8 @@ def _check_figures(data: EnterpriseInput, errors: FieldErrors, today: date) -> N
     region = db.session.get(Region, data.region_code or "")
     if region is None or region.level not in (RegionLevel.COUNTY, RegionLevel.TOWN):
         errors.add("region_code", _l("Choose the town or county from the list."))
+    elif region.retired and region.code != keep_region:
+        errors.add("region_code", _l("This place has been retired; choose the one it became."))
     if data.founded_on is None:
         errors.add("founded_on", _l("Enter the date the company was founded."))
     elif data.founded_on > today:
@@ -203,9 +197,12 @@ def check_registration(
     return code
 
 
-def check_profile(data: EnterpriseInput, *, today: date | None = None) -> None:
+def check_profile(
+    data: EnterpriseInput, *, today: date | None = None, keep_region: str | None = None
+) -> None:
+    """A profile edit's rules; an enterprise may keep a retired region it already has."""
     errors = FieldErrors()
-    _check_figures(data, errors, today or clock.today())
+    _check_figures(data, errors, today or clock.today(), keep_region)
     errors.raise_if_any()
 
 
@@ -257,7 +254,7 @@ def update_profile(
     """Edit the profile; the credit code stays as registered. A rejected company goes back to
     the queue, and so does a verified one whose identity changed. Size figures may change
     freely: agreements keep the size recorded when they were signed."""
-    check_profile(data, today=today)
+    check_profile(data, today=today, keep_region=enterprise.region_code)
     changes = _apply(enterprise, data)
     if changes:
         record(actor, "enterprise_edited", enterprise, changes=changes)
@@ -337,9 +334,16 @@ class EnterpriseListing:
 
 
 def list_enterprises(
-    status: EnterpriseStatus | None, search: str, page: int, per_page: int = 20
+    status: EnterpriseStatus | None,
+    search: str,
+    page: int,
+    per_page: int = 20,
+    *,
+    user: User | None = None,
 ) -> EnterpriseListing:
-    stmt = sa.select(Enterprise)
+    """The verification queue and register; an official sees their home region's subtree."""
+    mine = where_enterprise(user, Enterprise.id) if user is not None else []
+    stmt = sa.select(Enterprise).where(*mine)
     if status is not None:
         stmt = stmt.where(Enterprise.status == status)
     search = (search or "").strip()
@@ -365,7 +369,9 @@ def list_enterprises(
     )
     counts = dict(
         db.session.execute(
-            sa.select(Enterprise.status, sa.func.count(Enterprise.id)).group_by(Enterprise.status)
+            sa.select(Enterprise.status, sa.func.count(Enterprise.id))
+            .where(*mine)
+            .group_by(Enterprise.status)
         ).all()
     )
     return EnterpriseListing(

@@ -85,7 +85,10 @@ def edit_profile():
                 )
             return redirect(url_for("enterprises.profile"))
     elif form.is_submitted():
-        add_service_errors(form, lambda: services.check_profile(form.to_input()))
+        add_service_errors(
+            form,
+            lambda: services.check_profile(form.to_input(), keep_region=enterprise.region_code),
+        )
     return render_template("enterprises/edit.html", form=form, enterprise=enterprise)
 
 
@@ -97,7 +100,10 @@ def index():
         EnterpriseStatus(raw_status) if raw_status in {s.value for s in EnterpriseStatus} else None
     )
     listing = services.list_enterprises(
-        status, request.args.get("q", ""), request.args.get("page", 1, type=int)
+        status,
+        request.args.get("q", ""),
+        request.args.get("page", 1, type=int),
+        user=request_user(),
     )
     return render_template(
         "enterprises/index.html", listing=listing, status=status, q=request.args.get("q", "")

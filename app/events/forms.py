@@ -3,7 +3,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     IntegerField,
-    SelectField,
     SelectMultipleField,
     StringField,
     SubmitField,
@@ -11,10 +10,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from app.enterprises.forms import region_choices
 from app.events.services import EventInput
 from app.formatting import plain_wan
 from app.forms import MultiCheckboxField, options
+from app.regions.fields import RegionField
 
 
 class EventForm(FlaskForm):
@@ -23,10 +22,9 @@ class EventForm(FlaskForm):
     )
     held_on = DateField(_l("Date"), validators=[InputRequired(_l("Enter the date."))])
     venue = StringField(_l("Venue"), validators=[Optional(), Length(max=200)])
-    region_code = SelectField(
+    region_code = RegionField(
         _l("Region"),
         validators=[DataRequired(_l("Choose the town or county from the list."))],
-        validate_choice=False,
     )
     organiser = StringField(_l("Organiser"), validators=[Optional(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
@@ -35,7 +33,6 @@ class EventForm(FlaskForm):
 
     def __init__(self, banks, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.region_code.choices = region_choices()
         self.bank_ids.choices = options([(str(b.id), b.short_name) for b in banks])
 
     def to_input(self) -> EventInput:

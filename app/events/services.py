@@ -14,6 +14,7 @@ from app.audit import record
 from app.errors import FieldErrors, NotAllowed, ValidationFailed, WrongState
 from app.models import Agreement, Bank, Event, EventParticipant, Need, Region, User, db, event_banks
 from app.models.enums import NeedStatus, Role
+from app.regions.scope import sees, where_region
 from app.reports.filters import Filters
 from app.reports.headline import EVENT, Headline, headline
 
@@ -29,9 +30,13 @@ class EventInput:
     bank_ids: list[int]
 
 
-def list_events() -> list[Event]:
+def list_events(user: User | None = None) -> list[Event]:
+    """Every event; an official with a home region sees that region's subtree."""
+    mine = where_region(user, Event.region_code) if user is not None else []
     return list(
-        db.session.scalars(sa.select(Event).order_by(Event.held_on.desc(), Event.id.desc()))
+        db.session.scalars(
+            sa.select(Event).where(*mine).order_by(Event.held_on.desc(), Event.id.desc())
+        )
     )
 
 
@@ -53,7 +58,7 @@ def save(data: EventInput, actor: User, event: Event | None = None) -> Event:
     if data.held_on is None:
         errors.add("held_on", _l("Enter the date."))
     region = db.session.get(Region, data.region_code or "")
-    if region is None:
+    if region is None or not sees(actor, region.code):
         errors.add("region_code", _l("Choose the town or county from the list."))
     banks = list(db.session.scalars(sa.select(Bank).where(Bank.id.in_(data.bank_ids or [0]))))
     if len(banks) != len(set(data.bank_ids or [])):

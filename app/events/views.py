@@ -11,13 +11,14 @@ from app.forms import apply_error
 from app.models import Event, db
 from app.models.enums import Role
 from app.products.services import filter_banks, open_needs_of
+from app.regions.scope import sees
 from app.security import ALL_ROLES, OVERSIGHT_ROLES, request_user, roles
 
 
 @bp.route("/events")
 @roles(*ALL_ROLES)
 def index():
-    return render_template("events/index.html", events=services.list_events())
+    return render_template("events/index.html", events=services.list_events(request_user()))
 
 
 @bp.route("/events/new", methods=["GET", "POST"])
@@ -45,6 +46,8 @@ def new():
 def detail(event_id: int):
     user = request_user()
     event = db.session.get(Event, event_id) or abort(404)
+    if not sees(user, event.region_code):
+        abort(404)
     sign_up = None
     if user.role is Role.ENTERPRISE:
         sign_up = SignUpForm(open_needs_of(user))

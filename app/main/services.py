@@ -29,7 +29,8 @@ from app.models.enums import (
     ProductStatus,
     Role,
 )
-from app.reports.filters import Filters
+from app.regions.scope import where_enterprise, where_need
+from app.reports.filters import Filters, home_region_of
 from app.reports.headline import Headline, headline
 from app.reports.rates import Response, responses
 
@@ -141,32 +142,38 @@ class OversightHome:
     headline: Headline
 
 
-def oversight_home(language: str = "zh") -> OversightHome:
+def oversight_home(user: User | None = None, language: str = "zh") -> OversightHome:
+    """The overview; an official with a home region sees that region's subtree."""
+
     def count(stmt) -> int:
         return db.session.scalar(stmt) or 0
 
+    mine = where_enterprise(user, Enterprise.id) if user is not None else []
+    mine_needs = where_enterprise(user, Need.enterprise_id) if user is not None else []
+    mine_engagements = where_need(user, Engagement.need_id) if user is not None else []
+    home = home_region_of(user) if user is not None else None
     return OversightHome(
         pending_enterprises=count(
             sa.select(sa.func.count(Enterprise.id)).where(
-                Enterprise.status == EnterpriseStatus.PENDING
+                Enterprise.status == EnterpriseStatus.PENDING, *mine
             )
         ),
         verified_enterprises=count(
             sa.select(sa.func.count(Enterprise.id)).where(
-                Enterprise.status == EnterpriseStatus.VERIFIED
+                Enterprise.status == EnterpriseStatus.VERIFIED, *mine
             )
         ),
         open_needs=count(
             sa.select(sa.func.count(Need.id)).where(
-                Need.status.in_([NeedStatus.OPEN, NeedStatus.IN_TALKS])
+                Need.status.in_([NeedStatus.OPEN, NeedStatus.IN_TALKS]), *mine_needs
             )
         ),
         overdue_engagements=count(
             sa.select(sa.func.count(Engagement.id)).where(
-                Engagement.status == EngagementStatus.OVERDUE
+                Engagement.status == EngagementStatus.OVERDUE, *mine_engagements
             )
         ),
-        headline=headline(Filters(), language=language),
+        headline=headline(Filters(region=home.code if home else ""), language=language),
     )
 
 

@@ -50,8 +50,8 @@ def official_home():
 
     return render_template(
         "main/official_home.html",
-        home=services.oversight_home(current_language()),
-        disputes=open_cases(),
+        home=services.oversight_home(request_user(), current_language()),
+        disputes=open_cases(request_user()),
     )
 
 

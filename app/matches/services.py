@@ -65,8 +65,28 @@ def weights() -> dict[str, float]:
     return result
 
 
+def _used_regions() -> list:
+    """The regions enterprises, products and branches are in, with their ancestors: the
+    matrices stay a few hundred columns wide with the 44,000 national divisions loaded."""
+    used = sa.union(
+        sa.select(Enterprise.region_code),
+        sa.select(product_regions.c.region_code),
+        sa.select(Branch.region_code),
+    ).subquery()
+    paths = db.session.scalars(sa.select(Region.path).where(Region.code.in_(sa.select(used))))
+    codes = sorted({c for path in paths for c in path.split("/") if c})
+    rows = []
+    for start in range(0, len(codes), 5000):
+        rows += db.session.execute(
+            sa.select(Region.code, Region.parent_code, Region.level).where(
+                Region.code.in_(codes[start : start + 5000])
+            )
+        ).all()
+    return rows
+
+
 def vocabulary() -> Vocabulary:
-    regions = db.session.execute(sa.select(Region.code, Region.parent_code, Region.level)).all()
+    regions = _used_regions()
     industries = db.session.execute(
         sa.select(Industry.code, Industry.level, Industry.parent_code)
     ).all()
@@ -362,7 +382,11 @@ def _names() -> tuple[dict, dict]:
     vocab = vocabulary()
     regions = {
         vocab.region_index[c]: (n, e or n)
-        for c, n, e in db.session.execute(sa.select(Region.code, Region.name, Region.name_en))
+        for c, n, e in db.session.execute(
+            sa.select(Region.code, Region.name, Region.name_en).where(
+                Region.code.in_(vocab.regions or [""])
+            )
+        )
     }
     industries = {
         vocab.industry_index[c]: (f"{c} {n}", f"{c} {e or n}")

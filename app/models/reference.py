@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -10,7 +12,13 @@ from app.models.enums import RegionLevel
 
 
 class Region(db.Model):
+    """A division. `path` is the chain of codes from the top ("320000/320500/320571/"), so a
+    subtree is one indexed prefix match. A retired region keeps its rows and history."""
+
     __tablename__ = "regions"
+    __table_args__ = (
+        sa.Index("ix_regions_path", "path", postgresql_ops={"path": "varchar_pattern_ops"}),
+    )
 
     code: Mapped[str] = mapped_column(sa.String(12), primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(64))
@@ -20,8 +28,29 @@ class Region(db.Model):
         sa.ForeignKey("regions.code"), index=True, default=None
     )
 
-    parent: Mapped[Region | None] = relationship(remote_side=[code], back_populates="children")
-    children: Mapped[list[Region]] = relationship(back_populates="parent", order_by="Region.code")
+    path: Mapped[str] = mapped_column(sa.String(80), default="")
+    retired_on: Mapped[date | None] = mapped_column(default=None)
+    successor_code: Mapped[str | None] = mapped_column(
+        sa.ForeignKey("regions.code"), index=True, default=None
+    )
+    platform_name: Mapped[str] = mapped_column(sa.String(64), default="")
+    contact_line: Mapped[str] = mapped_column(sa.String(128), default="")
+
+    parent: Mapped[Region | None] = relationship(
+        remote_side=[code], back_populates="children", foreign_keys=[parent_code]
+    )
+    children: Mapped[list[Region]] = relationship(
+        back_populates="parent", order_by="Region.code", foreign_keys=[parent_code]
+    )
+
+    @property
+    def retired(self) -> bool:
+        return self.retired_on is not None
+
+    @property
+    def ancestor_codes(self) -> list[str]:
+        """Codes from the top down to this region itself."""
+        return [c for c in self.path.split("/") if c]
 
     def display_name(self, locale: str = "zh") -> str:
         return self.name_en if locale == "en" and self.name_en else self.name

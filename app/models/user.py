@@ -42,6 +42,10 @@ class User(UserMixin, db.Model):
     branch_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("branches.id"), index=True, default=None
     )
+    # An official's home region: the subtree they see (none: the whole platform).
+    region_code: Mapped[str | None] = mapped_column(
+        sa.ForeignKey("regions.code"), index=True, default=None
+    )
     active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str | None] = mapped_column(sa.String(8), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -18,6 +18,7 @@ from app.formatting import exact_wan, to_the_fen, wan_to_yuan
 from app.models import NEED_TRANSITIONS, Enterprise, Need, User, db
 from app.models.base import utcnow
 from app.models.enums import Collateral, EngagementClosure, Guarantee, NeedStatus, Purpose, Role
+from app.regions.scope import sees_enterprise, where_enterprise
 
 MAX_AMOUNT_WAN = Decimal("100000")
 MAX_RATE = Decimal("36")
@@ -269,7 +270,7 @@ def get_for(user: User, need_id: int) -> Need | None:
     if need is None:
         return None
     if user.role in (Role.OFFICIAL, Role.ADMIN):
-        return need
+        return need if sees_enterprise(user, need.enterprise) else None
     if user.role is Role.ENTERPRISE and need.enterprise_id == user.enterprise_id:
         return need
     return None
@@ -287,6 +288,7 @@ def list_for(user: User, status: NeedStatus | None, page: int, per_page: int = 2
     stmt = sa.select(Need)
     if user.role is Role.ENTERPRISE:
         stmt = stmt.where(Need.enterprise_id == user.enterprise_id)
+    stmt = stmt.where(*where_enterprise(user, Need.enterprise_id))
     if status is not None:
         stmt = stmt.where(Need.status == status)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0

@@ -16,9 +16,10 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from app.formatting import plain_wan
 from app.forms import MultiCheckboxField, NumberField, WholeNumberField, grouped_options, options
 from app.i18n import current_language
-from app.models import Industry, Region, db
+from app.models import Industry, db
 from app.models.enums import EnterpriseSize, Guarantee, ProductType, Purpose, TaxRating
 from app.products.services import ProductInput
+from app.regions.fields import RegionListField
 
 
 def _industry_options():
@@ -37,22 +38,6 @@ def _industry_options():
         return _l("Whole sections") if i.level == "section" else sections[i.parent_code]
 
     return grouped_options(items, group, lambda i: (i.code, f"{i.code} {i.display_name(lang)}"))
-
-
-def _region_options():
-    lang = current_language()
-    rows = db.session.scalars(
-        sa.select(Region).where(Region.level.in_(["city", "county", "town"])).order_by(Region.code)
-    )
-    return options(
-        [
-            (
-                r.code,
-                ("　" * ["city", "county", "town"].index(r.level.value)) + r.display_name(lang),
-            )
-            for r in rows
-        ]
-    )
 
 
 class ProductForm(FlaskForm):
@@ -93,9 +78,8 @@ class ProductForm(FlaskForm):
         _l("Target industries (none chosen = all)"), render_kw={"size": 8}
     )
     sizes = MultiCheckboxField(_l("Target sizes (none chosen = all)"))
-    region_codes = SelectMultipleField(
-        _l("Regions served (none chosen = all; a city covers its counties and towns)"),
-        render_kw={"size": 6},
+    region_codes = RegionListField(
+        _l("Regions served (none chosen = all; a city covers its counties and towns)")
     )
     purposes = MultiCheckboxField(_l("Purposes (none chosen = any)"))
     min_years = WholeNumberField(
@@ -123,7 +107,6 @@ class ProductForm(FlaskForm):
         self.sizes.choices = options(EnterpriseSize.choices())
         self.purposes.choices = options(Purpose.choices())
         self.industry_codes.choices = _industry_options()
-        self.region_codes.choices = _region_options()
         self.min_tax_rating.choices = options(
             [(r.value, r.value) for r in TaxRating], placeholder=_l("No minimum")
         )

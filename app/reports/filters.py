@@ -21,6 +21,7 @@ from app.models import (
     db,
 )
 from app.models.enums import BankType, EnterpriseSize, Role
+from app.regions import services as region_services
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ def filters_from(args, user: User) -> Filters:
     f = Filters(
         date_from=_date(args.get("from")),
         date_to=_date(args.get("to")),
-        region=(args.get("region") or "")[:12],
+        region=region_services.chosen_from(args, "region"),
         bank_id=_int(args.get("bank")),
         bank_type=BankType(bank_type) if bank_type in {t.value for t in BankType} else None,
         industry=industry[:1].upper() if industry.isalpha() else "",
@@ -100,7 +101,18 @@ def filters_from(args, user: User) -> Filters:
     )
     if user.role is Role.BANK_MANAGER:
         f = replace(f, bank_id=user.bank_id, bank_type=None)
+    # An official sees their home region's subtree only: a region outside it becomes the home.
+    home = home_region_of(user)
+    if home is not None and not region_services.contains(home, f.region):
+        f = replace(f, region=home.code)
     return f
+
+
+def home_region_of(user: User) -> Region | None:
+    """The subtree an official is limited to (None: the whole platform)."""
+    from app.regions.scope import home_of
+
+    return home_of(user)
 
 
 def describe(f: Filters, language: str = "zh") -> list[str]:
@@ -156,17 +168,10 @@ def awaiting_confirmation_by(end: datetime):
     )
 
 
-def region_codes(code: str) -> list[str]:
-    """The region and everything under it (a city includes its counties and towns)."""
-    if not code:
-        return []
-    found, frontier = [code], [code]
-    while frontier:
-        frontier = list(
-            db.session.scalars(sa.select(Region.code).where(Region.parent_code.in_(frontier)))
-        )
-        found += frontier
-    return found
+def region_codes(code: str):
+    """The region and everything under it (a city includes its counties and towns), as a
+    subquery on the regions' path index."""
+    return region_services.subtree_codes(code)
 
 
 def in_section(column, section: str):

@@ -20,7 +20,7 @@ from app.reports.breakdowns import (
     load_facts,
 )
 from app.reports.cache import remembered
-from app.reports.filters import Filters, filters_from
+from app.reports.filters import Filters, filters_from, home_region_of
 from app.reports.funnel import FunnelStep, funnel
 from app.reports.headline import Headline, headline
 from app.reports.league import LEAGUE_SORTS, LeagueRow, league_rows, sort_league
@@ -38,6 +38,7 @@ __all__ = [
     "WatchList",
     "figures",
     "filters_from",
+    "home_region_of",
     "pending_verifications",
     "remind",
     "sort_league",

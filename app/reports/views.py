@@ -3,10 +3,11 @@ from flask_babel import gettext as _
 
 from app.forms import EmptyForm
 from app.i18n import current_language
-from app.models import Bank, Event, Region, db
-from app.models.enums import BankType, EnterpriseSize, RegionLevel, Role
+from app.models import Bank, Event, db
+from app.models.enums import BankType, EnterpriseSize, Role
 from app.reference.industries import SECTIONS
-from app.reports import bp, exports, services
+from app.regions import services as region_services
+from app.reports import bp, exports, rollup, services
 from app.security import OVERSIGHT_ROLES, request_user, roles
 
 SUMMARY_ROLES = (*OVERSIGHT_ROLES, Role.BANK_MANAGER)
@@ -44,14 +45,12 @@ def summary():
         league=services.sort_league(figures.league, sort),
         sort=sort,
         watch=services.watch_list(f),
-        pending=services.pending_verifications() if user.role in OVERSIGHT_ROLES else None,
+        rollup=rollup.rollup(f, current_language()),
+        pending=services.pending_verifications(f) if user.role in OVERSIGHT_ROLES else None,
         is_bank=user.role is Role.BANK_MANAGER,
         banks=db.session.query(Bank).order_by(Bank.bank_type, Bank.name).all(),
         events=db.session.query(Event).order_by(Event.held_on.desc()).all(),
-        regions=db.session.query(Region)
-        .filter(Region.level.in_([RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWN]))
-        .order_by(Region.code)
-        .all(),
+        region_levels=region_services.picker_levels(f.region, root=services.home_region_of(user)),
         sections=SECTIONS,
         bank_types=BankType.choices(),
         sizes=EnterpriseSize.choices(),
@@ -72,6 +71,7 @@ def summary_xlsx():
         figures.funnel,
         services.sort_league(figures.league),
     )
+    content = rollup.add_sheet(content, rollup.rollup(f, current_language()))
     return _download(
         content,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

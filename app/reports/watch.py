@@ -10,11 +10,11 @@ import sqlalchemy as sa
 
 from app import clock
 from app.audit import record
-from app.models import Agreement, Bank, Branch, Engagement, Enterprise, User, db
+from app.models import Agreement, Bank, Branch, Engagement, Enterprise, Need, User, db
 from app.models.base import utcnow
 from app.models.enums import AgreementStatus, EngagementStatus, EnterpriseStatus, Role
 from app.notifications import notify
-from app.reports.filters import Filters
+from app.reports.filters import Filters, region_codes
 
 STALLED_AFTER_DAYS = 60
 WATCH_LIMIT = 100
@@ -52,7 +52,7 @@ def watch_list(f: Filters, *, now: datetime | None = None, limit: int = WATCH_LI
     `limit` rows; the totals say how many there are in all."""
     now = now or utcnow()
     items = []
-    overdue_where = [Engagement.status == EngagementStatus.OVERDUE]
+    overdue_where = [Engagement.status == EngagementStatus.OVERDUE, *_engagements_in(f)]
     if f.bank_id:
         overdue_where.append(Engagement.bank_id == f.bank_id)
     overdue_total = (
@@ -83,6 +83,12 @@ def watch_list(f: Filters, *, now: datetime | None = None, limit: int = WATCH_LI
     ]
     if f.bank_id:
         stalled_where.append(Agreement.bank_id == f.bank_id)
+    if f.region:
+        stalled_where.append(
+            Agreement.enterprise_id.in_(
+                sa.select(Enterprise.id).where(Enterprise.region_code.in_(region_codes(f.region)))
+            )
+        )
     stalled_total = (
         db.session.scalar(sa.select(sa.func.count(Agreement.id)).where(*stalled_where)) or 0
     )
@@ -118,12 +124,20 @@ def remind(official: User, bank: Bank, text: str) -> int:
     return len(managers)
 
 
-def pending_verifications() -> int:
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count(Enterprise.id)).where(
-                Enterprise.status == EnterpriseStatus.PENDING
-            )
-        )
-        or 0
+def pending_verifications(f: Filters | None = None) -> int:
+    where = [Enterprise.status == EnterpriseStatus.PENDING]
+    if f is not None and f.region:
+        where.append(Enterprise.region_code.in_(region_codes(f.region)))
+    return db.session.scalar(sa.select(sa.func.count(Enterprise.id)).where(*where)) or 0
+
+
+def _engagements_in(f: Filters) -> list:
+    """Engagements of needs of enterprises in the filter's region."""
+    if not f.region:
+        return []
+    needs = (
+        sa.select(Need.id)
+        .join(Enterprise, Enterprise.id == Need.enterprise_id)
+        .where(Enterprise.region_code.in_(region_codes(f.region)))
     )
+    return [Engagement.need_id.in_(needs)]

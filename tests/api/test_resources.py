@@ -23,8 +23,9 @@ def test_reference_data_is_public(client, make_bank):
     mine = next(b for b in banks if b["id"] == bank.id)
     assert mine["type"] == "city_commercial" and len(mine["branches"]) == 2
     assert all(b["region"] for b in mine["branches"])
-    regions = {r["code"]: r for r in client.get("/api/v1/regions").get_json()}
-    assert regions["990121002"]["level"] == "town"
+    towns = client.get("/api/v1/regions?parent=990121").get_json()
+    regions = {r["code"]: r for r in towns["items"]}
+    assert regions["990121002"]["level"] == "town" and towns["total"] == 6
     industries = {i["code"] for i in client.get("/api/v1/industries").get_json()}
     assert {"C", "13", "7010", "7020"} <= industries
 

@@ -35,7 +35,11 @@ def _register(page, name: str, code: str, email: str, mobile: str) -> None:
     page.fill("#mobile", mobile)
     page.fill("#email", email)
     page.select_option("#industry_code", "13")
-    page.select_option("#region_code", "990121002")
+    # The cascading picker loads each next level as the one above is chosen.
+    page.select_option("#region_code", "990000")
+    page.select_option("#region_code-1", "990100")
+    page.select_option("#region_code-2", "990121")
+    page.select_option("#region_code-3", "990121002")
     page.fill("#founded_on", "2019-03-15")
     page.fill("#employees", "45")
     page.fill("#revenue_wan", "1800")

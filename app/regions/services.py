@@ -1,0 +1,175 @@
+"""The division tree: children, search, chains and subtrees (one indexed prefix match each)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from app.models import Region, db
+from app.models.enums import RegionLevel
+
+LEVELS = [RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWN]
+MAX_PER_PAGE = 100
+
+
+def get(code: str | None) -> Region | None:
+    """The region of a code from anywhere (URLs, forms, files); codes are digits only."""
+    code = (code or "").strip()
+    return db.session.get(Region, code) if code.isdigit() and len(code) <= 12 else None
+
+
+def subtree_codes(code: str) -> sa.Select:
+    """The codes of a region, everything under it, and retired regions whose successor is in
+    it (so a merged county's history counts where it went). A select to use in `in_()`."""
+    region = get(code)
+    path = region.path if region is not None else "-"
+    inside = sa.select(Region.code).where(Region.path.startswith(path))
+    merged = sa.select(Region.code).where(Region.successor_code.in_(inside))
+    return sa.union(inside, merged)
+
+
+def in_subtree(column, code: str):
+    """A condition: `column` (a region code) lies in the subtree of `code`."""
+    return column.in_(subtree_codes(code))
+
+
+def contains(ancestor: Region | None, code: str | None) -> bool:
+    """Whether the region `code` lies in the subtree of `ancestor` (None: the whole platform)."""
+    if ancestor is None:
+        return True
+    region = get(code)
+    if region is None:
+        return False
+    if region.path.startswith(ancestor.path):
+        return True
+    successor = get(region.successor_code)
+    return successor is not None and successor.path.startswith(ancestor.path)
+
+
+def children(
+    parent: str | None, *, live_only: bool = True, q: str = "", page: int = 1, per_page: int = 100
+) -> tuple[list[Region], int]:
+    """Regions directly under `parent` (None: the top level), or, with `q`, regions under it
+    at any depth whose name contains `q`; one page of them and the total."""
+    stmt = sa.select(Region)
+    if q:
+        stmt = stmt.where(Region.name.contains(q, autoescape=True))
+        if parent:
+            base = get(parent)
+            stmt = stmt.where(
+                Region.path.startswith(base.path if base else "-"),
+                Region.code != parent,
+            )
+    elif parent:
+        stmt = stmt.where(Region.parent_code == parent)
+    else:
+        stmt = stmt.where(Region.parent_code.is_(None))
+    if live_only:
+        stmt = stmt.where(Region.retired_on.is_(None))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
+    per_page = max(1, min(per_page, MAX_PER_PAGE))
+    rows = db.session.scalars(
+        stmt.order_by(Region.path).offset((max(page, 1) - 1) * per_page).limit(per_page)
+    )
+    return list(rows), total
+
+
+def chain(code: str | None) -> list[Region]:
+    """The region and its ancestors, top first."""
+    region = get(code)
+    if region is None:
+        return []
+    codes = region.ancestor_codes
+    found = {r.code: r for r in db.session.scalars(sa.select(Region).where(Region.code.in_(codes)))}
+    return [found[c] for c in codes if c in found]
+
+
+def chosen(values: list[str], root: Region | None = None) -> str:
+    """The deepest consistent choice from a cascading picker's selects, top first.
+
+    Each value must lie under the one before; a value left from an earlier choice (a city of
+    the province the user has since changed) ends the walk, so it never wins."""
+    current = root
+    for raw in values:
+        region = get(raw)
+        if region is None:
+            break
+        if current is not None and not region.path.startswith(current.path):
+            break
+        if current is not None and region.code == current.code:
+            continue
+        current = region
+    if current is None or (root is not None and current.code == root.code):
+        return ""
+    return current.code
+
+
+def chosen_from(args, name: str, root: Region | None = None) -> str:
+    values = args.getlist(name) if hasattr(args, "getlist") else [args.get(name) or ""]
+    return chosen([v for v in values if v is not None][: len(LEVELS) + 1], root)
+
+
+@dataclass
+class PickerLevel:
+    options: list[Region]
+    selected: str
+
+
+def picker_levels(
+    selected: str | None, *, root: Region | None = None, deepest: RegionLevel | None = None
+) -> list[PickerLevel]:
+    """What a cascading picker shows: for the chosen region's chain, each level's siblings,
+    then the children of the chosen one (until `deepest`). A few hundred options at most."""
+    path = chain(selected)
+    if root is not None:
+        path = [r for r in path if r.path.startswith(root.path) and r.code != root.code]
+    levels = []
+    parent = root.code if root is not None else None
+    for region in path:
+        options, _total = children(parent)
+        if region.retired and region not in options:
+            options = [*options, region]
+        levels.append(PickerLevel(options, region.code))
+        parent = region.code
+    last = path[-1] if path else root
+    if last is None or deepest is None or LEVELS.index(last.level) < LEVELS.index(deepest):
+        options, _total = children(parent)
+        if options:
+            levels.append(PickerLevel(options, ""))
+    return levels
+
+
+def set_home_region(actor, official, code: str) -> None:
+    """Give an official a home region (blank: the whole platform), audited."""
+    from app.audit import record
+    from app.auth.services import home_region
+
+    old = official.region_code or ""
+    official.region_code = home_region(official.role, code, field="region_code")
+    record(actor, "home_region_changed", official, changes={"region": [old, code or ""]})
+    db.session.commit()
+
+
+def officials() -> list[tuple]:
+    """Every official with their home region (None: the whole platform)."""
+    from app.models import User
+    from app.models.enums import Role
+
+    return list(
+        db.session.execute(
+            sa.select(User, Region)
+            .outerjoin(Region, Region.code == User.region_code)
+            .where(User.role == Role.OFFICIAL)
+            .order_by(User.id)
+        ).tuples()
+    )
+
+
+def named_platforms() -> list[Region]:
+    """Regions that carry their own platform name."""
+    return list(
+        db.session.scalars(
+            sa.select(Region).where(Region.platform_name != "").order_by(Region.path)
+        )
+    )

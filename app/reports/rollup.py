@@ -1,0 +1,218 @@
+"""Roll-ups by level: a city's figures one row per county, a province's one per city.
+
+Each counted agreement rolls up to the child of the chosen region on its enterprise's path (a
+retired region through its successor), so the rows' enterprises, agreements and amounts add up
+exactly to the parent's totals; banks are counted distinct per row, as in every breakdown.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from openpyxl import load_workbook
+from openpyxl.styles import Font
+
+from app import clock
+from app.formatting import yuan_to_wan
+from app.models import Region, db
+from app.models.enums import RegionLevel
+from app.regions import services as region_services
+from app.reports.breakdowns import load_facts
+from app.reports.cache import remembered
+from app.reports.facts import Facts
+from app.reports.filters import Filters
+from app.spreadsheet_safety import append_row
+
+
+@dataclass(frozen=True)
+class RollupRow:
+    code: str
+    label: str
+    enterprises: int
+    banks: int
+    agreements: int
+    amount: Decimal
+    disbursed: Decimal
+    drill: bool  # whether the row's region has regions under it to open
+
+
+@dataclass(frozen=True)
+class Rollup:
+    parent_label: str
+    level_label: str
+    rows: list[RollupRow]
+
+    @property
+    def enterprises(self) -> int:
+        return sum(r.enterprises for r in self.rows)
+
+    @property
+    def agreements(self) -> int:
+        return sum(r.agreements for r in self.rows)
+
+    @property
+    def amount(self) -> Decimal:
+        return sum((r.amount for r in self.rows), Decimal("0.00"))
+
+    @property
+    def disbursed(self) -> Decimal:
+        return sum((r.disbursed for r in self.rows), Decimal("0.00"))
+
+
+def _level_label(level: RegionLevel | None) -> str:
+    return {
+        RegionLevel.PROVINCE: _("By province"),
+        RegionLevel.CITY: _("By city"),
+        RegionLevel.COUNTY: _("By county"),
+        RegionLevel.TOWN: _("By town"),
+    }.get(level, _("By region"))
+
+
+def rollup(f: Filters, language: str = "zh", *, today: date | None = None) -> Rollup | None:
+    """One row per child of the filter's region (none chosen: per top-level region)."""
+    today = today or clock.today()
+    return remembered(
+        f"rollup:{f!r}:{language}:{today.isoformat()}",
+        lambda: _rollup(f, load_facts(f, f.as_of(today)), language),
+    )
+
+
+def _rollup(f: Filters, facts: Facts, language: str) -> Rollup | None:
+    parent = region_services.get(f.region)
+    if parent is not None and parent.level is RegionLevel.TOWN:
+        return None
+    depth = len(parent.ancestor_codes) if parent is not None else 0
+    codes = sorted({c for c in facts._values["region"] if c})
+    paths = _paths(codes)
+    child_of = {}
+    for code in codes:
+        path = paths.get(code, "")
+        if parent is not None and not path.startswith(parent.path):
+            path = paths.get(f"successor:{code}", path)
+        parts = [p for p in path.split("/") if p]
+        child_of[code] = parts[depth] if len(parts) > depth else (parent.code if parent else code)
+    mapped = copy.copy(facts)
+    mapped._values = {
+        **facts._values,
+        "child": [child_of.get(c, c) for c in facts._values["region"]],
+    }
+    groups = mapped.grouped("child")
+    regions = {
+        r.code: r
+        for r in db.session.scalars(
+            sa.select(Region).where(Region.code.in_([g.key for g in groups] or [""]))
+        )
+    }
+    with_children = set(
+        db.session.scalars(
+            sa.select(Region.parent_code).where(
+                Region.parent_code.in_([g.key for g in groups] or [""])
+            )
+        )
+    )
+    rows = []
+    for g in groups:
+        region = regions.get(g.key)
+        label = region.display_name(language) if region else str(g.key)
+        if parent is not None and g.key == parent.code:
+            label = _("%(name)s itself", name=label)
+        rows.append(
+            RollupRow(
+                g.key,
+                label,
+                g.enterprises,
+                g.banks,
+                g.agreements,
+                g.amount,
+                g.disbursed,
+                g.key in with_children and (parent is None or g.key != parent.code),
+            )
+        )
+    rows.sort(key=lambda r: (-r.amount, r.code))
+    child_level = next((regions[r.code].level for r in rows if r.code in regions), None)
+    if parent is not None and child_level is parent.level:
+        child_level = None
+    return Rollup(
+        parent.display_name(language) if parent else _("The whole platform"),
+        _level_label(child_level),
+        rows,
+    )
+
+
+def _paths(codes: list[str]) -> dict[str, str]:
+    """Each code's path, and for retired codes their successor's as "successor:CODE"."""
+    found: dict[str, str] = {}
+    successors: dict[str, str] = {}
+    for start in range(0, len(codes), 5000):
+        for code, path, successor in db.session.execute(
+            sa.select(Region.code, Region.path, Region.successor_code).where(
+                Region.code.in_(codes[start : start + 5000])
+            )
+        ):
+            found[code] = path
+            if successor:
+                successors[code] = successor
+    if successors:
+        for code, path in db.session.execute(
+            sa.select(Region.code, Region.path).where(Region.code.in_(set(successors.values())))
+        ):
+            for retired, successor in successors.items():
+                if successor == code:
+                    found[f"successor:{retired}"] = path
+    return found
+
+
+def add_sheet(content: bytes, roll: Rollup | None) -> bytes:
+    """The summary workbook with the roll-up as one more sheet."""
+    if roll is None:
+        return content
+    book = load_workbook(io.BytesIO(content))
+    sheet = book.create_sheet(title=roll.level_label[:31])
+    append_row(
+        sheet,
+        [
+            roll.level_label,
+            _("Enterprises"),
+            _("Banks"),
+            _("Agreements"),
+            _("Amount (万元)"),
+            _("Disbursed (万元)"),
+        ],
+    )
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for r in roll.rows:
+        append_row(
+            sheet,
+            [
+                r.label,
+                r.enterprises,
+                r.banks,
+                r.agreements,
+                yuan_to_wan(r.amount),
+                yuan_to_wan(r.disbursed),
+            ],
+        )
+    append_row(
+        sheet,
+        [
+            _("Total: %(name)s", name=roll.parent_label),
+            roll.enterprises,
+            None,
+            roll.agreements,
+            yuan_to_wan(roll.amount),
+            yuan_to_wan(roll.disbursed),
+        ],
+    )
+    for row in sheet.iter_rows(min_row=2, min_col=5, max_col=6):
+        for cell in row:
+            cell.number_format = "#,##0.00"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
