@@ -51,6 +51,9 @@ def register_extensions(app: Flask) -> None:
     from app.reports import cache as report_cache
 
     report_cache.init_app(app)
+    from app import versions
+
+    versions.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -14,7 +14,7 @@ import numpy as np
 import sqlalchemy as sa
 from flask import current_app
 
-from app import clock
+from app import clock, versions
 from app.matching.criteria import CRITERIA, DEFAULT_WEIGHTS, SCORE_KEYS
 from app.matching.engine import (
     Matches,
@@ -51,6 +51,10 @@ NEAR_K = 20
 
 def weights() -> dict[str, float]:
     """Score weights: the defaults, overridden by settings named weight.<part>."""
+    return dict(versions.memo("matching.weights", _weights))
+
+
+def _weights() -> dict[str, float]:
     result = dict(DEFAULT_WEIGHTS)
     rows = db.session.scalars(sa.select(Setting).where(Setting.key.like("weight.%")))
     for row in rows:
@@ -64,6 +68,11 @@ def weights() -> dict[str, float]:
 
 
 def vocabulary() -> Vocabulary:
+    """Regions and industries as the engine indexes them, kept per catalogue version."""
+    return versions.memo("matching.vocabulary", _vocabulary)
+
+
+def _vocabulary() -> Vocabulary:
     regions = db.session.execute(sa.select(Region.code, Region.parent_code, Region.level)).all()
     industries = db.session.execute(
         sa.select(Industry.code, Industry.level, Industry.parent_code)
@@ -115,10 +124,10 @@ def _need_records(stmt) -> list[dict]:
     ]
 
 
-def bank_records() -> dict[int, float]:
+def bank_records(bank_ids: list[int] | None = None) -> dict[int, float]:
     """Share of routed needs each bank answered before the deadline (answered or overdue only)."""
     decided = sa.or_(Engagement.first_response_at.is_not(None), Engagement.overdue_at.is_not(None))
-    rows = db.session.execute(
+    stmt = (
         sa.select(
             Engagement.bank_id,
             sa.func.count(Engagement.id),
@@ -126,25 +135,35 @@ def bank_records() -> dict[int, float]:
         )
         .where(decided)
         .group_by(Engagement.bank_id)
-    ).all()
+    )
+    if bank_ids is not None:
+        stmt = stmt.where(Engagement.bank_id.in_(bank_ids))
+    rows = db.session.execute(stmt).all()
     return {bank_id: (on_time or 0) / total for bank_id, total, on_time in rows if total}
 
 
-def _bank_rows() -> list[dict]:
+def _banks() -> list[tuple[int, bool, list[str]]]:
     branches: dict[int, list[str]] = {}
     for bank_id, region in db.session.execute(
         sa.select(Branch.bank_id, Branch.region_code).where(Branch.active.is_(True))
     ):
         branches.setdefault(bank_id, []).append(region)
-    records = bank_records()
     return [
-        {
-            "id": b.id,
-            "active": b.active,
-            "branch_regions": branches.get(b.id, []),
-            "record": records.get(b.id),
-        }
-        for b in db.session.scalars(sa.select(Bank).order_by(Bank.id))
+        (bank_id, active, branches.get(bank_id, []))
+        for bank_id, active in db.session.execute(sa.select(Bank.id, Bank.active).order_by(Bank.id))
+    ]
+
+
+def _bank_rows(bank_ids: set[int] | None = None) -> list[dict]:
+    """Banks with their branches' regions (kept per catalogue version) and their records;
+    only `bank_ids` when given, so a few pairs do not count every bank's engagements."""
+    banks = versions.memo("matching.banks", _banks)
+    if bank_ids is not None:
+        banks = [b for b in banks if b[0] in bank_ids]
+    records = bank_records(None if bank_ids is None else sorted(bank_ids))
+    return [
+        {"id": bank_id, "active": active, "branch_regions": regions, "record": records.get(bank_id)}
+        for bank_id, active, regions in banks
     ]
 
 
@@ -208,7 +227,11 @@ def load(
     *,
     today: date | None = None,
     open_only: bool = True,
+    need_filter=None,
 ) -> Tables:
+    """The engine's tables: the needs `need_ids` (or the open needs, narrowed by the SQL
+    clause `need_filter` over needs and their enterprises) and the products `product_ids`
+    (or all)."""
     today = today or clock.today()
     vocab = vocabulary()
     stmt = sa.select(Need).order_by(Need.id)
@@ -216,9 +239,63 @@ def load(
         stmt = stmt.where(Need.id.in_(need_ids))
     elif open_only:
         stmt = stmt.where(Need.status.in_(MATCHED_NEED_STATUSES))
+    if need_filter is not None:
+        stmt = stmt.where(need_filter)
     needs = build_needs(_need_records(stmt), vocab, today)
-    products = build_products(_product_records(product_ids), _bank_rows(), vocab, today)
+    records = _product_records(product_ids)
+    banks = _bank_rows(None if product_ids is None else {r["bank_id"] for r in records})
+    products = build_products(records, banks, vocab, today)
     return Tables(vocab, needs, products)
+
+
+def reach_clause(product: Product, vocab: Vocabulary, today: date):
+    """Needs the product may reach, as SQL over needs joined to their enterprises: a match
+    or a near miss fails at most one criterion, so a need failing two of amount, term,
+    region and industry is out of reach whatever the rest says. Checked by the engine after."""
+    if not product.is_available(today):
+        return sa.false()
+    misses = [
+        sa.case(
+            (sa.and_(Need.amount >= product.min_amount, Need.amount <= product.max_amount), 0),
+            else_=1,
+        ),
+        sa.case(
+            (
+                sa.and_(
+                    Need.term_months >= product.min_term_months,
+                    Need.term_months <= product.max_term_months,
+                ),
+                0,
+            ),
+            else_=1,
+        ),
+    ]
+    wanted_regions = {r.code for r in product.regions}
+    if wanted_regions:
+        served = sorted(
+            code for code in vocab.region_parent if _within(code, vocab, wanted_regions)
+        )
+        misses.append(sa.case((Enterprise.region_code.in_(served), 0), else_=1))
+    wanted_industries = {i.code for i in product.industries}
+    if wanted_industries:
+        served = sorted(
+            code
+            for code, section in vocab.industry_section.items()
+            if code in wanted_industries
+            or section in wanted_industries
+            or (code[:1].isdigit() and code[:2] in wanted_industries)
+        )
+        misses.append(sa.case((Enterprise.industry_code.in_(served), 0), else_=1))
+    return sum(misses[1:], misses[0]) <= 1
+
+
+def _within(code: str, vocab: Vocabulary, wanted: set[str]) -> bool:
+    current: str | None = code
+    while current is not None:
+        if current in wanted:
+            return True
+        current = vocab.region_parent.get(current)
+    return False
 
 
 MATCH_COLUMNS = (
@@ -316,19 +393,28 @@ def _kept_for(t: Tables, need_ids: set[int]) -> Matches:
 
 def recompute_product(product: Product, *, today: date | None = None) -> int:
     """A published, edited or retired product: update the needs it enters or leaves, and
-    recompute in full only those it drops out of (their freed place is refilled)."""
+    recompute in full only those it drops out of (their freed place is refilled). Only the
+    needs it had or may now reach (`reach_clause`) are loaded. The job queue runs this for
+    a product's change; it commits nothing itself."""
     db.session.flush()
-    t = load(today=today)
-    row = np.flatnonzero(t.products.ids == product.id)
-    open_ids = {int(x) for x in t.needs.ids}
-    had = set(db.session.scalars(sa.select(Match.need_id).where(Match.product_id == product.id)))
-    stale = had - open_ids
+    had_rows = db.session.execute(
+        sa.select(Match.need_id, Need.status)
+        .join(Need, Need.id == Match.need_id)
+        .where(Match.product_id == product.id)
+    ).all()
+    stale = sorted(n for n, status in had_rows if status not in MATCHED_NEED_STATUSES)
     if stale:
-        db.session.execute(sa.delete(Match).where(Match.need_id.in_(sorted(stale))))
+        db.session.execute(sa.delete(Match).where(Match.need_id.in_(stale)))
+    had = {n for n, status in had_rows if status in MATCHED_NEED_STATUSES}
+    today = today or clock.today()
+    vocab = vocabulary()
+    had_clause = Need.id.in_(sa.select(Match.need_id).where(Match.product_id == product.id))
+    t = load(today=today, need_filter=sa.or_(had_clause, reach_clause(product, vocab, today)))
+    row = np.flatnonzero(t.products.ids == product.id)
     if not len(row):
         return 0
     reached = match_product(t.needs, t.products, int(row[0]), weights())
-    involved = (had & open_ids) | {int(t.needs.ids[i]) for i in reached.need_rows}
+    involved = had | {int(t.needs.ids[i]) for i in reached.need_rows}
     kept = _kept_for(t, involved)
     updated, touched = update_for_product(
         t.needs, t.products, kept, int(row[0]), weights(), TOP_K, NEAR_K
@@ -361,6 +447,10 @@ class Explained:
 
 
 def _names() -> tuple[dict, dict]:
+    return versions.memo("matching.names", _load_names)
+
+
+def _load_names() -> tuple[dict, dict]:
     vocab = vocabulary()
     regions = {
         vocab.region_index[c]: (n, e or n)
@@ -402,8 +492,12 @@ def explain_pairs(
     return {p: reasons for (_n, p), reasons in found.items()}
 
 
-def matches_for(need: Need, *, limit: int = TOP_K) -> tuple[list[Explained], list[Explained]]:
-    """Ranked eligible products with their reasons, then near misses with what would change them."""
+def matches_for(
+    need: Need, *, limit: int = TOP_K, eligible_reasons: bool = True
+) -> tuple[list[Explained], list[Explained]]:
+    """Ranked eligible products with their reasons, then near misses with what would change
+    them. Pages that show an eligible product's reasons only when asked pass
+    `eligible_reasons=False` (see `reasons_for`); near misses always carry theirs."""
     rows = list(
         db.session.scalars(
             sa.select(Match)
@@ -411,20 +505,34 @@ def matches_for(need: Need, *, limit: int = TOP_K) -> tuple[list[Explained], lis
             .order_by(Match.eligible.desc(), Match.score.desc(), Match.product_id)
         )
     )
-    reasons = explain_pairs(need, [r.product_id for r in rows])
+    eligible_rows = [r for r in rows if r.eligible][:limit]
+    near_rows = [r for r in rows if not r.eligible][:limit]
+    explained_rows = (eligible_rows if eligible_reasons else []) + near_rows
+    reasons = explain_pairs(need, [r.product_id for r in explained_rows])
+    shown = [r.product_id for r in eligible_rows + near_rows]
     products = {
         p.id: p
         for p in db.session.scalars(
-            sa.select(Product).where(Product.id.in_([r.product_id for r in rows]))
+            sa.select(Product).where(Product.id.in_(shown)).options(sa.orm.joinedload(Product.bank))
         )
     }
-    eligible, near = [], []
-    for r in rows:
+
+    def item(r: Match) -> Explained:
         explained = reasons.get(r.product_id, [])
         failed = next((x for x in explained if not x.passed), None)
-        item = Explained(products[r.product_id], r.eligible, r.score, explained, failed)
-        (eligible if r.eligible else near).append(item)
-    return eligible[:limit], near[:limit]
+        return Explained(products[r.product_id], r.eligible, r.score, explained, failed)
+
+    return [item(r) for r in eligible_rows], [item(r) for r in near_rows]
+
+
+def reasons_for(need: Need, product_id: int) -> list[Reason] | None:
+    """One product's reasons for a need it is matched with (None when it is not)."""
+    matched = db.session.scalar(
+        sa.select(Match.id).where(Match.need_id == need.id, Match.product_id == product_id)
+    )
+    if matched is None:
+        return None
+    return explain_pairs(need, [product_id]).get(product_id, [])
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,11 @@ def new():
 def detail(need_id: int):
     user, need = _load(need_id)
     action = VersionedActionForm(version=str(need.version))
-    eligible, near = matches_for(need) if need.status in MATCHED_NEED_STATUSES else ([], [])
+    eligible, near = (
+        matches_for(need, eligible_reasons=False)
+        if need.status in MATCHED_NEED_STATUSES
+        else ([], [])
+    )
     return render_template(
         "needs/detail.html",
         engagements=engagement_services.for_need(need),
