@@ -24,7 +24,7 @@ from app.matching.engine import (
     match_product,
     update_for_product,
 )
-from app.matching.explain import Reason, explain
+from app.matching.explain import Reason, explain_batch
 from app.matching.tables import NeedTable, ProductTable, Vocabulary, build_needs, build_products
 from app.models import (
     Bank,
@@ -475,14 +475,17 @@ def explain_many(
     need_row = {int(x): i for i, x in enumerate(t.needs.ids)}
     product_row = {int(x): j for j, x in enumerate(t.products.ids)}
     region_names, industry_names = _names()
-    w = weights()
-    return {
-        (n, p): explain(
-            t.needs, t.products, need_row[n], product_row[p], w, region_names, industry_names
-        )
-        for n, p in pairs
-        if n in need_row and p in product_row
-    }
+    known = [(n, p) for n, p in pairs if n in need_row and p in product_row]
+    explained = explain_batch(
+        t.needs,
+        t.products,
+        [need_row[n] for n, _p in known],
+        [product_row[p] for _n, p in known],
+        weights(),
+        region_names,
+        industry_names,
+    )
+    return dict(zip(known, explained, strict=True))
 
 
 def explain_pairs(
@@ -523,6 +526,16 @@ def matches_for(
         return Explained(products[r.product_id], r.eligible, r.score, explained, failed)
 
     return [item(r) for r in eligible_rows], [item(r) for r in near_rows]
+
+
+def match_fingerprint(need: Need) -> str:
+    """Changes whenever the need's stored matches are written again."""
+    count, latest = db.session.execute(
+        sa.select(sa.func.count(Match.id), sa.func.max(Match.computed_at)).where(
+            Match.need_id == need.id
+        )
+    ).one()
+    return f"{count}:{latest}"
 
 
 def reasons_for(need: Need, product_id: int) -> list[Reason] | None:
