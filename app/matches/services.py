@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app import clock, versions
+from app.matches import bulk
 from app.matching.criteria import CRITERIA, DEFAULT_WEIGHTS, SCORE_KEYS
 from app.matching.engine import (
     Matches,
@@ -312,8 +313,8 @@ INSERT_CHUNK = 20_000
 
 
 def _match_rows(t: Tables, m, now) -> Iterator[tuple]:
-    for i, j, ok, s, f in zip(
-        m.need_rows, m.product_rows, m.eligible, m.score, m.failed, strict=True
+    for i, j, ok, c, f in zip(
+        m.need_rows, m.product_rows, m.eligible, bulk.score_centi(m.score), m.failed, strict=True
     ):
         yield (
             int(t.needs.ids[i]),
@@ -321,7 +322,7 @@ def _match_rows(t: Tables, m, now) -> Iterator[tuple]:
             int(t.products.bank_ids[j]),
             bool(ok),
             0 if ok else 1,
-            Decimal(f"{s:.2f}"),
+            Decimal(int(c)).scaleb(-2),
             None if f < 0 else CRITERIA[f].key,
             now,
         )
@@ -366,29 +367,66 @@ def recompute_need(need: Need, *, today: date | None = None) -> None:
     _store(t, m, [need.id])
 
 
-def _kept_for(t: Tables, need_ids: set[int]) -> Matches:
-    """The stored matches of these needs, as engine arrays."""
+def _stored_rows(need_ids: set[int]) -> list[tuple]:
+    """(id, need id, product id, eligible, score, failed criterion) of these needs' matches."""
     if not need_ids:
-        return Matches.empty()
+        return []
+    return [
+        tuple(r)
+        for r in db.session.execute(
+            sa.select(
+                Match.id,
+                Match.need_id,
+                Match.product_id,
+                Match.eligible,
+                Match.score,
+                Match.failed_criterion,
+            ).where(Match.need_id.in_(sorted(need_ids)))
+        )
+    ]
+
+
+def _kept_for(t: Tables, stored: list[tuple]) -> Matches:
+    """Stored matches as engine arrays (those of needs and products in `t`)."""
     need_row = {int(x): i for i, x in enumerate(t.needs.ids)}
     product_row = {int(x): j for j, x in enumerate(t.products.ids)}
     keys = {c.key: k for k, c in enumerate(CRITERIA)}
-    rows = [
-        r
-        for r in db.session.execute(
-            sa.select(
-                Match.need_id, Match.product_id, Match.eligible, Match.score, Match.failed_criterion
-            ).where(Match.need_id.in_(sorted(need_ids)))
-        )
-        if r[0] in need_row and r[1] in product_row
-    ]
+    rows = [r for r in stored if r[1] in need_row and r[2] in product_row]
     return Matches(
-        np.array([need_row[r[0]] for r in rows], dtype=np.int64),
-        np.array([product_row[r[1]] for r in rows], dtype=np.int64),
-        np.array([bool(r[2]) for r in rows], dtype=bool),
-        np.array([float(r[3]) for r in rows], dtype=np.float64),
-        np.array([keys.get(r[4], -1) for r in rows], dtype=np.int8),
+        np.array([need_row[r[1]] for r in rows], dtype=np.int64),
+        np.array([product_row[r[2]] for r in rows], dtype=np.int64),
+        np.array([bool(r[3]) for r in rows], dtype=bool),
+        np.array([float(r[4]) for r in rows], dtype=np.float64),
+        np.array([keys.get(r[5], -1) for r in rows], dtype=np.int8),
     )
+
+
+def _write_changes(t: Tables, m: Matches, need_ids: list[int], stored: list[tuple]) -> int:
+    """Bring the stored matches of `need_ids` to `m` writing only the rows that differ: a
+    product's edit moves one score in each need it reaches and leaves the others' rows be."""
+    wanted = set(need_ids)
+    before = {(r[1], r[2]): r for r in stored if r[1] in wanted}
+    now = utcnow()
+    after = {(row[0], row[1]): row for row in _match_rows(t, m, now)}
+    gone = [r[0] for key, r in before.items() if key not in after]
+    changed = [
+        {
+            "id": before[key][0],
+            "eligible": row[3],
+            "failed_count": row[4],
+            "score": row[5],
+            "failed_criterion": row[6],
+            "computed_at": now,
+        }
+        for key, row in after.items()
+        if key in before and (row[3], row[5], row[6]) != tuple(before[key][3:6])
+    ]
+    for start in range(0, len(gone), INSERT_CHUNK):
+        db.session.execute(sa.delete(Match).where(Match.id.in_(gone[start : start + INSERT_CHUNK])))
+    if changed:
+        db.session.execute(sa.update(Match), changed)
+    write_matches(row for key, row in after.items() if key not in before)
+    return len(gone) + len(changed) + sum(1 for key in after if key not in before)
 
 
 def recompute_product(product: Product, *, today: date | None = None) -> int:
@@ -415,12 +453,12 @@ def recompute_product(product: Product, *, today: date | None = None) -> int:
         return 0
     reached = match_product(t.needs, t.products, int(row[0]), weights())
     involved = had | {int(t.needs.ids[i]) for i in reached.need_rows}
-    kept = _kept_for(t, involved)
+    stored = _stored_rows(involved)
     updated, touched = update_for_product(
-        t.needs, t.products, kept, int(row[0]), weights(), TOP_K, NEAR_K
+        t.needs, t.products, _kept_for(t, stored), int(row[0]), weights(), TOP_K, NEAR_K
     )
     touched_ids = [int(t.needs.ids[i]) for i in touched]
-    _store(t, updated, touched_ids)
+    _write_changes(t, updated, touched_ids, stored)
     return len(touched_ids)
 
 
@@ -428,8 +466,21 @@ def rebuild_all(*, workers: int = 1, today: date | None = None) -> int:
     """`flask match rebuild`: every open need against every product."""
     t = load(today=today)
     m = match_all(t.needs, t.products, weights(), TOP_K, NEAR_K, workers=workers)
-    db.session.execute(sa.delete(Match))
-    _store(t, m, [])
+    if db.engine.dialect.name == "postgresql":
+        bulk.replace_all(
+            {
+                "need_ids": t.needs.ids[m.need_rows],
+                "product_ids": t.products.ids[m.product_rows],
+                "bank_ids": t.products.bank_ids[m.product_rows],
+                "eligible": m.eligible,
+                "score": m.score,
+                "failed": m.failed,
+            },
+            writers=workers,
+        )
+    else:
+        db.session.execute(sa.delete(Match))
+        _store(t, m, [])
     db.session.commit()
     return len(m)
 
