@@ -193,6 +193,22 @@ def fill(scale: str) -> None:
         connection.execute(sa.text("ANALYZE"))
 
 
+def rebuild(url: str, workers: int) -> None:
+    env = {**os.environ, "FLASK_APP": "wsgi.py", "DATABASE_URL": url}
+    started = time.perf_counter()
+    command = [str(Path(sys.executable).parent / "flask"), "match", "rebuild"]
+    out = subprocess.run(  # noqa: S603 - our own command
+        [*command, "--workers", str(workers)],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    took = time.perf_counter() - started
+    print(f"flask match rebuild --workers {workers}: {took:.1f} s end to end ({out})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", choices=("county", "province"), default="province")
@@ -201,6 +217,9 @@ def main() -> None:
     )
     parser.add_argument("--keep", action="store_true", help="reuse the filled database")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--product-only", action="store_true", help="with --keep: time only the product's change"
+    )
     args = parser.parse_args()
     url = args.database_url.replace("postgresql://", "postgresql+psycopg://")
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
@@ -210,19 +229,8 @@ def main() -> None:
         with app.app_context():
             fill(args.scale)
         print(f"filled ({args.scale}) in {time.perf_counter() - started:.0f} s", flush=True)
-    env = {**os.environ, "FLASK_APP": "wsgi.py", "DATABASE_URL": url}
-    started = time.perf_counter()
-    command = [str(Path(sys.executable).parent / "flask"), "match", "rebuild"]
-    out = subprocess.run(  # noqa: S603 - our own command
-        [*command, "--workers", str(args.workers)],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    took = time.perf_counter() - started
-    print(f"flask match rebuild --workers {args.workers}: {took:.1f} s end to end ({out})")
+    if not args.product_only:
+        rebuild(url, args.workers)
     with app.app_context():
         from app.matches.services import recompute_product
         from app.models import Match

@@ -369,21 +369,23 @@ def recompute_need(need: Need, *, today: date | None = None) -> None:
 
 def _stored_rows(need_ids: set[int]) -> list[tuple]:
     """(id, need id, product id, eligible, score, failed criterion) of these needs' matches."""
-    if not need_ids:
-        return []
-    return [
-        tuple(r)
-        for r in db.session.execute(
-            sa.select(
-                Match.id,
-                Match.need_id,
-                Match.product_id,
-                Match.eligible,
-                Match.score,
-                Match.failed_criterion,
-            ).where(Match.need_id.in_(sorted(need_ids)))
-        )
-    ]
+    ordered = sorted(need_ids)
+    columns = (
+        Match.id,
+        Match.need_id,
+        Match.product_id,
+        Match.eligible,
+        Match.score,
+        Match.failed_criterion,
+    )
+    rows: list[tuple] = []
+    # In slices: a product reaching a province's needs is more ids than one statement takes.
+    for start in range(0, len(ordered), INSERT_CHUNK):
+        part = ordered[start : start + INSERT_CHUNK]
+        rows += [
+            tuple(r) for r in db.session.execute(sa.select(*columns).where(Match.need_id.in_(part)))
+        ]
+    return rows
 
 
 def _kept_for(t: Tables, stored: list[tuple]) -> Matches:
