@@ -18,6 +18,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(app_config.from_environment(Path(app.instance_path)))
     if config:
         app.config.update(config)
+    app.config.setdefault(
+        "CACHE_KEY_PREFIX",
+        f"rongqiao:{app_config.database_identity(app.config['SQLALCHEMY_DATABASE_URI'])}:",
+    )
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -58,6 +62,9 @@ def register_extensions(app: Flask) -> None:
     from app import ops
 
     ops.init_app(app)
+    from app import versions
+
+    versions.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

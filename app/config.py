@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+
+from sqlalchemy.engine import url as sa_url
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
 
@@ -46,6 +49,14 @@ def normalise_database_url(url: str) -> str:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
+
+
+def database_identity(url: str) -> str:
+    """A short name for the database behind `url` (driver, host, port, name; never the
+    password), so deployments sharing one Redis keep their cached figures apart."""
+    parsed = sa_url.make_url(url)
+    where = f"{parsed.get_backend_name()}://{parsed.host or ''}:{parsed.port or ''}/{parsed.database or ''}"
+    return hashlib.sha256(where.encode()).hexdigest()[:12]
 
 
 def from_environment(instance_path: Path) -> dict:

@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy.orm import scoped_session, sessionmaker
 
-from app import create_app
+from app import create_app, versions
 from app.config import normalise_database_url
 from app.extensions import limiter
 from app.models import Bank, Branch, Enterprise, User
@@ -99,6 +99,7 @@ def db(app):
             connection.close()
             # The rollback undid rows the cached summary figures may have counted.
             report_cache.data_changed()
+            versions.catalogue_changed()
 
 
 class IsolatedClient(FlaskClient):

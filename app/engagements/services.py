@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import current_app
@@ -22,6 +23,7 @@ from app.models import (
     AuditEntry,
     Branch,
     Engagement,
+    Enterprise,
     Match,
     Need,
     User,
@@ -124,40 +126,85 @@ def route(
 class PipelineItem:
     engagement: Engagement
     need: Need
-    reasons: list
     hours_left: float | None
 
 
+@dataclass(frozen=True)
+class PipelineSearch:
+    """What a bank officer narrows the pipeline to; amounts in yuan, bounds inclusive."""
+
+    need_id: int | None = None
+    min_amount: Decimal | None = None
+    max_amount: Decimal | None = None
+    deadline_by: date | None = None
+    sort: str = "deadline"
+
+
+PIPELINE_SORTS = ("deadline", "score")
+PIPELINE_PAGE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class PipelinePage:
+    items: list[PipelineItem]
+    total: int
+    page: int
+    pages: int
+
+
 def pipeline(
-    bank_id: int, statuses: list[EngagementStatus] | None = None, *, now: datetime | None = None
-) -> list[PipelineItem]:
-    """The needs routed to a bank, best score first, each with its reasons."""
+    bank_id: int,
+    statuses: list[EngagementStatus] | None = None,
+    search: PipelineSearch | None = None,
+    page: int = 1,
+    *,
+    per_page: int = PIPELINE_PAGE_SIZE,
+    now: datetime | None = None,
+) -> PipelinePage:
+    """One page of the needs routed to a bank, nearest deadline first (or best score first).
+    Reasons are not computed here: the page fetches them for the item a reader opens."""
     now = now or utcnow()
-    stmt = (
-        sa.select(Engagement)
-        .where(Engagement.bank_id == bank_id)
-        .options(
-            sa.orm.joinedload(Engagement.need).joinedload(Need.enterprise),
-            sa.orm.joinedload(Engagement.product),
-        )
-        .order_by(Engagement.score.desc().nulls_last(), Engagement.routed_at.desc(), Engagement.id)
-    )
+    search = search or PipelineSearch()
+    stmt = sa.select(Engagement).join(Need, Need.id == Engagement.need_id)
+    stmt = stmt.where(Engagement.bank_id == bank_id)
     if statuses:
         stmt = stmt.where(Engagement.status.in_(statuses))
-    engagements = list(db.session.scalars(stmt).unique())
-    explained = matches.explain_many(
-        [(e.need_id, e.product_id) for e in engagements if e.product_id]
-    )
+    if search.need_id is not None:
+        stmt = stmt.where(Engagement.need_id == search.need_id)
+    if search.min_amount is not None:
+        stmt = stmt.where(Need.amount >= search.min_amount)
+    if search.max_amount is not None:
+        stmt = stmt.where(Need.amount <= search.max_amount)
+    if search.deadline_by is not None:
+        end = datetime.combine(search.deadline_by + timedelta(days=1), time.min, clock.zone())
+        stmt = stmt.where(Engagement.deadline_at < end)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    if search.sort == "score":
+        order = (Engagement.score.desc().nulls_last(), Engagement.deadline_at, Engagement.id)
+    else:
+        order = (Engagement.deadline_at, Engagement.id)
+    engagements = db.session.scalars(
+        stmt.options(
+            sa.orm.contains_eager(Engagement.need)
+            .joinedload(Need.enterprise)
+            .options(sa.orm.joinedload(Enterprise.region), sa.orm.joinedload(Enterprise.industry)),
+            sa.orm.joinedload(Engagement.product),
+        )
+        .order_by(*order)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).unique()
     items = []
     for e in engagements:
-        reasons = explained.get((e.need_id, e.product_id), [])
         left = (
             (e.deadline_at - now).total_seconds() / 3600
             if e.status is EngagementStatus.ROUTED
             else None
         )
-        items.append(PipelineItem(e, e.need, reasons, left))
-    return items
+        items.append(PipelineItem(e, e.need, left))
+    return PipelinePage(items, total, page, pages)
 
 
 # Acting on an engagement -----------------------------------------------------------------

@@ -1,3 +1,6 @@
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -16,6 +19,7 @@ from app.engagements.forms import (
 from app.enterprises import anonymity
 from app.errors import DomainError
 from app.events.attribution import events_open_to
+from app.formatting import wan_to_yuan
 from app.forms import apply_error
 from app.idempotency import AlreadyDone, claim
 from app.models import db
@@ -29,6 +33,33 @@ PIPELINE_VIEWS = {
 }
 
 
+def _pipeline_search(args) -> services.PipelineSearch:
+    """The pipeline's search from the query string; a value that does not parse is left out."""
+
+    def wan(name: str) -> Decimal | None:
+        raw = (args.get(name) or "").strip()
+        try:
+            value = Decimal(raw) if raw else None
+        except InvalidOperation:
+            return None
+        return (
+            wan_to_yuan(value) if value is not None and value.is_finite() and value >= 0 else None
+        )
+
+    try:
+        deadline_by = date.fromisoformat(args.get("deadline_by", "").strip())
+    except ValueError:
+        deadline_by = None
+    need = (args.get("need") or "").strip().lstrip("#")
+    return services.PipelineSearch(
+        need_id=int(need) if need.isdigit() and len(need) < 10 else None,
+        min_amount=wan("amount_from"),
+        max_amount=wan("amount_to"),
+        deadline_by=deadline_by,
+        sort=args.get("sort") if args.get("sort") in services.PIPELINE_SORTS else "deadline",
+    )
+
+
 @bp.route("/bank/pipeline")
 @roles(*BANK_ROLES)
 def pipeline():
@@ -36,14 +67,19 @@ def pipeline():
     view = request.args.get("view", "waiting")
     if view not in PIPELINE_VIEWS:
         view = "waiting"
-    items = services.pipeline(user.bank_id, PIPELINE_VIEWS[view])
-    services.log_identity_views(user, [item.engagement for item in items])
+    search = _pipeline_search(request.args)
+    listing = services.pipeline(
+        user.bank_id, PIPELINE_VIEWS[view], search, request.args.get("page", 1, type=int)
+    )
+    services.log_identity_views(user, [item.engagement for item in listing.items])
     return render_template(
         "engagements/pipeline.html",
-        items=items,
+        listing=listing,
+        items=listing.items,
+        search=search,
         view=view,
         views=PIPELINE_VIEWS,
-        **anonymity.for_bank_view([(i.engagement, i.need.enterprise) for i in items]),
+        **anonymity.for_bank_view([(i.engagement, i.need.enterprise) for i in listing.items]),
     )
 
 
@@ -115,6 +151,23 @@ def render_engagement(
         if engagement.status is EngagementStatus.DECLINED
         else [],
     ), status
+
+
+@bp.route("/engagements/<int:engagement_id>/why")
+@roles(Role.ENTERPRISE, *BANK_ROLES, *OVERSIGHT_ROLES)
+def why(engagement_id: int):
+    """Why the engagement's product fits its need: a fragment the pipeline opens on demand."""
+    user, engagement = _load(engagement_id)
+    if not engagement.product_id:
+        abort(404)
+    from app.matches.services import explain_pairs
+
+    reasons = explain_pairs(engagement.need, [engagement.product_id]).get(engagement.product_id, [])
+    if user.role in BANK_ROLES and not engagement.identity_shared:
+        # Before consent the reasons that state the company's own facts would undo the
+        # coarsened profile (issue 20's k-anonymity).
+        reasons = [r for r in reasons if r.criterion not in anonymity.PROFILE_CRITERIA]
+    return render_template("matches/_reasons.html", reasons=reasons)
 
 
 @bp.route("/engagements/<int:engagement_id>")

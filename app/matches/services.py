@@ -14,7 +14,8 @@ import numpy as np
 import sqlalchemy as sa
 from flask import current_app
 
-from app import clock
+from app import clock, versions
+from app.matches import bulk
 from app.matching.criteria import CRITERIA, DEFAULT_WEIGHTS, SCORE_KEYS
 from app.matching.engine import (
     Matches,
@@ -24,7 +25,7 @@ from app.matching.engine import (
     match_product,
     update_for_product,
 )
-from app.matching.explain import Reason, explain
+from app.matching.explain import Reason, explain_batch
 from app.matching.tables import NeedTable, ProductTable, Vocabulary, build_needs, build_products
 from app.models import (
     Bank,
@@ -53,6 +54,10 @@ NEAR_K = 20
 
 def weights() -> dict[str, float]:
     """Score weights: the defaults, overridden by settings named weight.<part>."""
+    return dict(versions.memo("matching.weights", _weights))
+
+
+def _weights() -> dict[str, float]:
     result = dict(DEFAULT_WEIGHTS)
     rows = db.session.scalars(sa.select(Setting).where(Setting.key.like("weight.%")))
     for row in rows:
@@ -86,6 +91,11 @@ def _used_regions() -> list:
 
 
 def vocabulary() -> Vocabulary:
+    """Regions and industries as the engine indexes them, kept per catalogue version."""
+    return versions.memo("matching.vocabulary", _vocabulary)
+
+
+def _vocabulary() -> Vocabulary:
     regions = _used_regions()
     industries = db.session.execute(
         sa.select(Industry.code, Industry.level, Industry.parent_code)
@@ -137,32 +147,39 @@ def _need_records(stmt) -> list[dict]:
     ]
 
 
-def bank_records() -> dict[int, float]:
+def bank_records(bank_ids: list[int] | None = None) -> dict[int, float]:
     """Each bank's on-time response rate as a share (the league table's definition, as of
     today, over every need routed to it); banks with nothing decided yet have no record."""
     figures = responses(Filters(), clock.today())
     return {
         bank_id: float(r.on_time_rate) / 100
         for bank_id, r in figures.items()
-        if r.on_time_rate is not None
+        if r.on_time_rate is not None and (bank_ids is None or bank_id in bank_ids)
     }
 
 
-def _bank_rows() -> list[dict]:
+def _banks() -> list[tuple[int, bool, list[str]]]:
     branches: dict[int, list[str]] = {}
     for bank_id, region in db.session.execute(
         sa.select(Branch.bank_id, Branch.region_code).where(Branch.active.is_(True))
     ):
         branches.setdefault(bank_id, []).append(region)
-    records = bank_records()
     return [
-        {
-            "id": b.id,
-            "active": b.active,
-            "branch_regions": branches.get(b.id, []),
-            "record": records.get(b.id),
-        }
-        for b in db.session.scalars(sa.select(Bank).order_by(Bank.id))
+        (bank_id, active, branches.get(bank_id, []))
+        for bank_id, active in db.session.execute(sa.select(Bank.id, Bank.active).order_by(Bank.id))
+    ]
+
+
+def _bank_rows(bank_ids: set[int] | None = None) -> list[dict]:
+    """Banks with their branches' regions (kept per catalogue version) and their records;
+    only `bank_ids` when given, so a few pairs do not count every bank's engagements."""
+    banks = versions.memo("matching.banks", _banks)
+    if bank_ids is not None:
+        banks = [b for b in banks if b[0] in bank_ids]
+    records = bank_records(None if bank_ids is None else sorted(bank_ids))
+    return [
+        {"id": bank_id, "active": active, "branch_regions": regions, "record": records.get(bank_id)}
+        for bank_id, active, regions in banks
     ]
 
 
@@ -226,7 +243,11 @@ def load(
     *,
     today: date | None = None,
     open_only: bool = True,
+    need_filter=None,
 ) -> Tables:
+    """The engine's tables: the needs `need_ids` (or the open needs, narrowed by the SQL
+    clause `need_filter` over needs and their enterprises) and the products `product_ids`
+    (or all)."""
     today = today or clock.today()
     vocab = vocabulary()
     stmt = sa.select(Need).order_by(Need.id)
@@ -234,9 +255,63 @@ def load(
         stmt = stmt.where(Need.id.in_(need_ids))
     elif open_only:
         stmt = stmt.where(Need.status.in_(MATCHED_NEED_STATUSES))
+    if need_filter is not None:
+        stmt = stmt.where(need_filter)
     needs = build_needs(_need_records(stmt), vocab, today)
-    products = build_products(_product_records(product_ids), _bank_rows(), vocab, today)
+    records = _product_records(product_ids)
+    banks = _bank_rows(None if product_ids is None else {r["bank_id"] for r in records})
+    products = build_products(records, banks, vocab, today)
     return Tables(vocab, needs, products)
+
+
+def reach_clause(product: Product, vocab: Vocabulary, today: date):
+    """Needs the product may reach, as SQL over needs joined to their enterprises: a match
+    or a near miss fails at most one criterion, so a need failing two of amount, term,
+    region and industry is out of reach whatever the rest says. Checked by the engine after."""
+    if not product.is_available(today):
+        return sa.false()
+    misses = [
+        sa.case(
+            (sa.and_(Need.amount >= product.min_amount, Need.amount <= product.max_amount), 0),
+            else_=1,
+        ),
+        sa.case(
+            (
+                sa.and_(
+                    Need.term_months >= product.min_term_months,
+                    Need.term_months <= product.max_term_months,
+                ),
+                0,
+            ),
+            else_=1,
+        ),
+    ]
+    wanted_regions = {r.code for r in product.regions}
+    if wanted_regions:
+        served = sorted(
+            code for code in vocab.region_parent if _within(code, vocab, wanted_regions)
+        )
+        misses.append(sa.case((Enterprise.region_code.in_(served), 0), else_=1))
+    wanted_industries = {i.code for i in product.industries}
+    if wanted_industries:
+        served = sorted(
+            code
+            for code, section in vocab.industry_section.items()
+            if code in wanted_industries
+            or section in wanted_industries
+            or (code[:1].isdigit() and code[:2] in wanted_industries)
+        )
+        misses.append(sa.case((Enterprise.industry_code.in_(served), 0), else_=1))
+    return sum(misses[1:], misses[0]) <= 1
+
+
+def _within(code: str, vocab: Vocabulary, wanted: set[str]) -> bool:
+    current: str | None = code
+    while current is not None:
+        if current in wanted:
+            return True
+        current = vocab.region_parent.get(current)
+    return False
 
 
 MATCH_COLUMNS = (
@@ -253,8 +328,8 @@ INSERT_CHUNK = 20_000
 
 
 def _match_rows(t: Tables, m, now) -> Iterator[tuple]:
-    for i, j, ok, s, f in zip(
-        m.need_rows, m.product_rows, m.eligible, m.score, m.failed, strict=True
+    for i, j, ok, c, f in zip(
+        m.need_rows, m.product_rows, m.eligible, bulk.score_centi(m.score), m.failed, strict=True
     ):
         yield (
             int(t.needs.ids[i]),
@@ -262,7 +337,7 @@ def _match_rows(t: Tables, m, now) -> Iterator[tuple]:
             int(t.products.bank_ids[j]),
             bool(ok),
             0 if ok else 1,
-            Decimal(f"{s:.2f}"),
+            Decimal(int(c)).scaleb(-2),
             None if f < 0 else CRITERIA[f].key,
             now,
         )
@@ -307,52 +382,100 @@ def recompute_need(need: Need, *, today: date | None = None) -> None:
     _store(t, m, [need.id])
 
 
-def _kept_for(t: Tables, need_ids: set[int]) -> Matches:
-    """The stored matches of these needs, as engine arrays."""
-    if not need_ids:
-        return Matches.empty()
+def _stored_rows(need_ids: set[int]) -> list[tuple]:
+    """(id, need id, product id, eligible, score, failed criterion) of these needs' matches."""
+    ordered = sorted(need_ids)
+    columns = (
+        Match.id,
+        Match.need_id,
+        Match.product_id,
+        Match.eligible,
+        Match.score,
+        Match.failed_criterion,
+    )
+    rows: list[tuple] = []
+    # In slices: a product reaching a province's needs is more ids than one statement takes.
+    for start in range(0, len(ordered), INSERT_CHUNK):
+        part = ordered[start : start + INSERT_CHUNK]
+        rows += [
+            tuple(r) for r in db.session.execute(sa.select(*columns).where(Match.need_id.in_(part)))
+        ]
+    return rows
+
+
+def _kept_for(t: Tables, stored: list[tuple]) -> Matches:
+    """Stored matches as engine arrays (those of needs and products in `t`)."""
     need_row = {int(x): i for i, x in enumerate(t.needs.ids)}
     product_row = {int(x): j for j, x in enumerate(t.products.ids)}
     keys = {c.key: k for k, c in enumerate(CRITERIA)}
-    rows = [
-        r
-        for r in db.session.execute(
-            sa.select(
-                Match.need_id, Match.product_id, Match.eligible, Match.score, Match.failed_criterion
-            ).where(Match.need_id.in_(sorted(need_ids)))
-        )
-        if r[0] in need_row and r[1] in product_row
-    ]
+    rows = [r for r in stored if r[1] in need_row and r[2] in product_row]
     return Matches(
-        np.array([need_row[r[0]] for r in rows], dtype=np.int64),
-        np.array([product_row[r[1]] for r in rows], dtype=np.int64),
-        np.array([bool(r[2]) for r in rows], dtype=bool),
-        np.array([float(r[3]) for r in rows], dtype=np.float64),
-        np.array([keys.get(r[4], -1) for r in rows], dtype=np.int8),
+        np.array([need_row[r[1]] for r in rows], dtype=np.int64),
+        np.array([product_row[r[2]] for r in rows], dtype=np.int64),
+        np.array([bool(r[3]) for r in rows], dtype=bool),
+        np.array([float(r[4]) for r in rows], dtype=np.float64),
+        np.array([keys.get(r[5], -1) for r in rows], dtype=np.int8),
     )
+
+
+def _write_changes(t: Tables, m: Matches, need_ids: list[int], stored: list[tuple]) -> int:
+    """Bring the stored matches of `need_ids` to `m` writing only the rows that differ: a
+    product's edit moves one score in each need it reaches and leaves the others' rows be."""
+    wanted = set(need_ids)
+    before = {(r[1], r[2]): r for r in stored if r[1] in wanted}
+    now = utcnow()
+    after = {(row[0], row[1]): row for row in _match_rows(t, m, now)}
+    gone = [r[0] for key, r in before.items() if key not in after]
+    changed = [
+        {
+            "id": before[key][0],
+            "eligible": row[3],
+            "failed_count": row[4],
+            "score": row[5],
+            "failed_criterion": row[6],
+            "computed_at": now,
+        }
+        for key, row in after.items()
+        if key in before and (row[3], row[5], row[6]) != tuple(before[key][3:6])
+    ]
+    for start in range(0, len(gone), INSERT_CHUNK):
+        db.session.execute(sa.delete(Match).where(Match.id.in_(gone[start : start + INSERT_CHUNK])))
+    if changed:
+        db.session.execute(sa.update(Match), changed)
+    write_matches(row for key, row in after.items() if key not in before)
+    return len(gone) + len(changed) + sum(1 for key in after if key not in before)
 
 
 def recompute_product(product: Product, *, today: date | None = None) -> int:
     """A published, edited or retired product: update the needs it enters or leaves, and
-    recompute in full only those it drops out of (their freed place is refilled)."""
+    recompute in full only those it drops out of (their freed place is refilled). Only the
+    needs it had or may now reach (`reach_clause`) are loaded. The job queue runs this for
+    a product's change; it commits nothing itself."""
     db.session.flush()
-    t = load(today=today)
-    row = np.flatnonzero(t.products.ids == product.id)
-    open_ids = {int(x) for x in t.needs.ids}
-    had = set(db.session.scalars(sa.select(Match.need_id).where(Match.product_id == product.id)))
-    stale = had - open_ids
+    had_rows = db.session.execute(
+        sa.select(Match.need_id, Need.status)
+        .join(Need, Need.id == Match.need_id)
+        .where(Match.product_id == product.id)
+    ).all()
+    stale = sorted(n for n, status in had_rows if status not in MATCHED_NEED_STATUSES)
     if stale:
-        db.session.execute(sa.delete(Match).where(Match.need_id.in_(sorted(stale))))
+        db.session.execute(sa.delete(Match).where(Match.need_id.in_(stale)))
+    had = {n for n, status in had_rows if status in MATCHED_NEED_STATUSES}
+    today = today or clock.today()
+    vocab = vocabulary()
+    had_clause = Need.id.in_(sa.select(Match.need_id).where(Match.product_id == product.id))
+    t = load(today=today, need_filter=sa.or_(had_clause, reach_clause(product, vocab, today)))
+    row = np.flatnonzero(t.products.ids == product.id)
     if not len(row):
         return 0
     reached = match_product(t.needs, t.products, int(row[0]), weights())
-    involved = (had & open_ids) | {int(t.needs.ids[i]) for i in reached.need_rows}
-    kept = _kept_for(t, involved)
+    involved = had | {int(t.needs.ids[i]) for i in reached.need_rows}
+    stored = _stored_rows(involved)
     updated, touched = update_for_product(
-        t.needs, t.products, kept, int(row[0]), weights(), TOP_K, NEAR_K
+        t.needs, t.products, _kept_for(t, stored), int(row[0]), weights(), TOP_K, NEAR_K
     )
     touched_ids = [int(t.needs.ids[i]) for i in touched]
-    _store(t, updated, touched_ids)
+    _write_changes(t, updated, touched_ids, stored)
     return len(touched_ids)
 
 
@@ -360,8 +483,21 @@ def rebuild_all(*, workers: int = 1, today: date | None = None) -> int:
     """`flask match rebuild`: every open need against every product."""
     t = load(today=today)
     m = match_all(t.needs, t.products, weights(), TOP_K, NEAR_K, workers=workers)
-    db.session.execute(sa.delete(Match))
-    _store(t, m, [])
+    if db.engine.dialect.name == "postgresql":
+        bulk.replace_all(
+            {
+                "need_ids": t.needs.ids[m.need_rows],
+                "product_ids": t.products.ids[m.product_rows],
+                "bank_ids": t.products.bank_ids[m.product_rows],
+                "eligible": m.eligible,
+                "score": m.score,
+                "failed": m.failed,
+            },
+            writers=workers,
+        )
+    else:
+        db.session.execute(sa.delete(Match))
+        _store(t, m, [])
     db.session.commit()
     return len(m)
 
@@ -379,6 +515,10 @@ class Explained:
 
 
 def _names() -> tuple[dict, dict]:
+    return versions.memo("matching.names", _load_names)
+
+
+def _load_names() -> tuple[dict, dict]:
     vocab = vocabulary()
     regions = {
         vocab.region_index[c]: (n, e or n)
@@ -407,14 +547,17 @@ def explain_many(
     need_row = {int(x): i for i, x in enumerate(t.needs.ids)}
     product_row = {int(x): j for j, x in enumerate(t.products.ids)}
     region_names, industry_names = _names()
-    w = weights()
-    return {
-        (n, p): explain(
-            t.needs, t.products, need_row[n], product_row[p], w, region_names, industry_names
-        )
-        for n, p in pairs
-        if n in need_row and p in product_row
-    }
+    known = [(n, p) for n, p in pairs if n in need_row and p in product_row]
+    explained = explain_batch(
+        t.needs,
+        t.products,
+        [need_row[n] for n, _p in known],
+        [product_row[p] for _n, p in known],
+        weights(),
+        region_names,
+        industry_names,
+    )
+    return dict(zip(known, explained, strict=True))
 
 
 def explain_pairs(
@@ -424,8 +567,12 @@ def explain_pairs(
     return {p: reasons for (_n, p), reasons in found.items()}
 
 
-def matches_for(need: Need, *, limit: int = TOP_K) -> tuple[list[Explained], list[Explained]]:
-    """Ranked eligible products with their reasons, then near misses with what would change them."""
+def matches_for(
+    need: Need, *, limit: int = TOP_K, eligible_reasons: bool = True
+) -> tuple[list[Explained], list[Explained]]:
+    """Ranked eligible products with their reasons, then near misses with what would change
+    them. Pages that show an eligible product's reasons only when asked pass
+    `eligible_reasons=False` (see `reasons_for`); near misses always carry theirs."""
     rows = list(
         db.session.scalars(
             sa.select(Match)
@@ -433,20 +580,44 @@ def matches_for(need: Need, *, limit: int = TOP_K) -> tuple[list[Explained], lis
             .order_by(Match.eligible.desc(), Match.score.desc(), Match.product_id)
         )
     )
-    reasons = explain_pairs(need, [r.product_id for r in rows])
+    eligible_rows = [r for r in rows if r.eligible][:limit]
+    near_rows = [r for r in rows if not r.eligible][:limit]
+    explained_rows = (eligible_rows if eligible_reasons else []) + near_rows
+    reasons = explain_pairs(need, [r.product_id for r in explained_rows])
+    shown = [r.product_id for r in eligible_rows + near_rows]
     products = {
         p.id: p
         for p in db.session.scalars(
-            sa.select(Product).where(Product.id.in_([r.product_id for r in rows]))
+            sa.select(Product).where(Product.id.in_(shown)).options(sa.orm.joinedload(Product.bank))
         )
     }
-    eligible, near = [], []
-    for r in rows:
+
+    def item(r: Match) -> Explained:
         explained = reasons.get(r.product_id, [])
         failed = next((x for x in explained if not x.passed), None)
-        item = Explained(products[r.product_id], r.eligible, r.score, explained, failed)
-        (eligible if r.eligible else near).append(item)
-    return eligible[:limit], near[:limit]
+        return Explained(products[r.product_id], r.eligible, r.score, explained, failed)
+
+    return [item(r) for r in eligible_rows], [item(r) for r in near_rows]
+
+
+def match_fingerprint(need: Need) -> str:
+    """Changes whenever the need's stored matches are written again."""
+    count, latest = db.session.execute(
+        sa.select(sa.func.count(Match.id), sa.func.max(Match.computed_at)).where(
+            Match.need_id == need.id
+        )
+    ).one()
+    return f"{count}:{latest}"
+
+
+def reasons_for(need: Need, product_id: int) -> list[Reason] | None:
+    """One product's reasons for a need it is matched with (None when it is not)."""
+    matched = db.session.scalar(
+        sa.select(Match.id).where(Match.need_id == need.id, Match.product_id == product_id)
+    )
+    if matched is None:
+        return None
+    return explain_pairs(need, [product_id]).get(product_id, [])
 
 
 @dataclass(frozen=True)

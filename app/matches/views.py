@@ -2,6 +2,7 @@ from flask import abort, render_template
 from flask_babel import lazy_gettext as _l
 
 from app.matches import bp, services
+from app.models.enums import Role
 from app.needs.services import get_for
 from app.security import OVERSIGHT_ROLES, request_user, roles
 
@@ -33,3 +34,14 @@ def full_table(need_id: int):
         criteria=services.CRITERION_KEYS,
         criterion_labels=CRITERION_LABELS,
     )
+
+
+@bp.route("/needs/<int:need_id>/products/<int:product_id>/why")
+@roles(Role.ENTERPRISE, *OVERSIGHT_ROLES)
+def why(need_id: int, product_id: int):
+    """The reasons one matched product fits a need: a fragment the need page opens on demand."""
+    need = get_for(request_user(), need_id)
+    reasons = services.reasons_for(need, product_id) if need is not None else None
+    if reasons is None:
+        abort(404)
+    return render_template("matches/_reasons.html", reasons=reasons)

@@ -75,18 +75,36 @@ def explain(
     industry_names: dict[int, tuple[str, str]] | None = None,
 ) -> list[Reason]:
     """A reason for every criterion and every score part of one pair."""
-    v = evaluate_pairs(N, P, [need_row], [product_row], weights)
-    i, j = need_row, product_row
+    return explain_batch(N, P, [need_row], [product_row], weights, region_names, industry_names)[0]
+
+
+def explain_batch(
+    N: NeedTable,
+    P: ProductTable,
+    need_rows,
+    product_rows,
+    weights=None,
+    region_names: dict[int, tuple[str, str]] | None = None,
+    industry_names: dict[int, tuple[str, str]] | None = None,
+) -> list[list[Reason]]:
+    """The reasons of many pairs, every criterion evaluated once over all of them."""
+    v = evaluate_pairs(N, P, need_rows, product_rows, weights)
     region_names = region_names or {}
     industry_names = industry_names or {}
-    reasons = []
-    for c in CRITERIA:
-        ok = bool(v.passed[c.key][0])
-        reasons.append(_criterion_reason(c.key, ok, N, P, i, j, region_names, industry_names))
-    if v.failed_count[0] == 0:
-        for key, value in v.parts.items():
-            reasons.append(_part_reason(key, Decimal(f"{float(value[0]):.2f}"), N, P, i, j))
-    return reasons
+    explained = []
+    for k, (i, j) in enumerate(zip(v.need_rows, v.product_rows, strict=True)):
+        i, j = int(i), int(j)
+        reasons = [
+            _criterion_reason(
+                c.key, bool(v.passed[c.key][k]), N, P, i, j, region_names, industry_names
+            )
+            for c in CRITERIA
+        ]
+        if v.failed_count[k] == 0:
+            for key, value in v.parts.items():
+                reasons.append(_part_reason(key, Decimal(f"{float(value[k]):.2f}"), N, P, i, j))
+        explained.append(reasons)
+    return explained
 
 
 def _criterion_reason(key, ok, N, P, i, j, region_names, industry_names) -> Reason:

@@ -1,11 +1,12 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app import clock
+from app import clock, versions
 from app.engagements import services as engagement_services
 from app.errors import DomainError
 from app.forms import add_service_errors, apply_error
-from app.matches.services import MATCHED_NEED_STATUSES, matches_for
+from app.i18n import current_language
+from app.matches.services import MATCHED_NEED_STATUSES, match_fingerprint, matches_for
 from app.models.enums import NeedStatus, Role
 from app.needs import bp, services, timeline
 from app.needs.forms import NeedForm, VersionedActionForm
@@ -60,12 +61,10 @@ def new():
 def detail(need_id: int):
     user, need = _load(need_id)
     action = VersionedActionForm(version=str(need.version))
-    eligible, near = matches_for(need) if need.status in MATCHED_NEED_STATUSES else ([], [])
     return render_template(
         "needs/detail.html",
         engagements=engagement_services.for_need(need),
-        eligible=eligible,
-        near=near,
+        matches=_matches_fragment(need) if need.status in MATCHED_NEED_STATUSES else None,
         need=need,
         steps=timeline.for_need(need),
         action_form=action,
@@ -73,6 +72,25 @@ def detail(need_id: int):
         why_waiting=services.why_waiting(need),
         is_owner=user.role is Role.ENTERPRISE,
     )
+
+
+def _matches_fragment(need):
+    """The need's matched products, rendered once for what they depend on: the need and its
+    enterprise as they are, the stored matches, the catalogue, the language and the day."""
+
+    def render() -> str:
+        eligible, near = matches_for(need, eligible_reasons=False)
+        return render_template("matches/_for_need.html", need=need, eligible=eligible, near=near)
+
+    key = (
+        need.id,
+        need.version,
+        need.enterprise.updated_at.isoformat(),
+        match_fingerprint(need),
+        current_language(),
+        clock.today(),
+    )
+    return versions.fragment("need-matches", key, render)
 
 
 @bp.route("/needs/<int:need_id>/edit", methods=["GET", "POST"])

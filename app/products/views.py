@@ -3,9 +3,10 @@ from decimal import Decimal, InvalidOperation
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app import clock
+from app import clock, versions
 from app.errors import DomainError
 from app.forms import add_service_errors, apply_error
+from app.i18n import current_language
 from app.models.enums import BankType, EnterpriseSize, Guarantee, ProductStatus, ProductType, Role
 from app.products import bp, services
 from app.products.forms import ApplyForm, ProductForm, StatusForm
@@ -151,19 +152,29 @@ def _filters_from_args(args) -> services.ProductFilters:
 @bp.route("/products")
 @public
 def public_index():
+    """The supermarket is the same for every visitor: its content is kept per catalogue
+    version, language, day and query, and rendered again only when one of them changes."""
     filters = _filters_from_args(request.args)
-    page = services.search(filters, request.args.get("page", 1, type=int))
+    page = request.args.get("page", 1, type=int)
+
+    def render() -> str:
+        return render_template(
+            "products/_supermarket.html",
+            listing=services.search(filters, page),
+            f=filters,
+            banks=services.filter_banks(),
+            region_levels=region_services.picker_levels(filters.region_code),
+            industries=services.industry_filter_options(),
+            guarantee_choices=Guarantee.choices(),
+            type_choices=ProductType.choices(),
+            bank_type_choices=BankType.choices(),
+            size_choices=EnterpriseSize.choices(),
+        )
+
+    # Keyed by the parsed filters, not the raw query, so junk parameters share one entry.
+    key = (current_language(), clock.today(), repr(filters), page)
     return render_template(
-        "products/index.html",
-        listing=page,
-        f=filters,
-        banks=services.filter_banks(),
-        region_levels=region_services.picker_levels(filters.region_code),
-        industries=services.industry_filter_options(),
-        guarantee_choices=Guarantee.choices(),
-        type_choices=ProductType.choices(),
-        bank_type_choices=BankType.choices(),
-        size_choices=EnterpriseSize.choices(),
+        "products/index.html", content=versions.fragment("supermarket", key, render)
     )
 
 

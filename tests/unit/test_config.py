@@ -71,3 +71,32 @@ def test_bad_integer_setting_is_refused(monkeypatch, tmp_path):
 )
 def test_database_url_spellings(given, expected):
     assert normalise_database_url(given) == expected
+
+
+def test_two_deployments_sharing_a_redis_keep_their_figures_apart(tmp_path):
+    from app import create_app
+    from app.reports.cache import cache
+
+    def prefix(database: str) -> str:
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": database,
+                "CACHE_TYPE": "RedisCache",
+                "CACHE_REDIS_URL": "redis://127.0.0.1:6399/0",  # never connected to here
+            }
+        )
+        return app.extensions["cache"][cache].key_prefix
+
+    county = prefix("postgresql+psycopg://app:secret@db/county")
+    assert county != prefix("postgresql+psycopg://app:secret@db/city")
+    assert county == prefix("postgresql+psycopg://app:rotated@db/county")
+    assert "secret" not in county
+
+
+def test_the_database_identity_ignores_the_password():
+    from app.config import database_identity
+
+    one = database_identity("postgresql+psycopg://app:secret@db:5432/county")
+    assert one == database_identity("postgresql+psycopg://app:other@db:5432/county")
+    assert one != database_identity("postgresql+psycopg://app:secret@db:5432/city")
+    assert "secret" not in one

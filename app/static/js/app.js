@@ -16,3 +16,26 @@ document.addEventListener("DOMContentLoaded", () => {
   const first = document.querySelector("main form .is-invalid");
   if (first && typeof first.focus === "function") first.focus();
 });
+
+// Reasons behind a match are fetched when their section is opened, not rendered with the
+// page; without this file the link inside opens them as a page of their own.
+document.addEventListener(
+  "toggle",
+  (event) => {
+    const section = event.target;
+    if (!(section instanceof HTMLDetailsElement) || !section.open) return;
+    const url = section.dataset.fragment;
+    if (!url || section.dataset.loaded) return;
+    section.dataset.loaded = "1";
+    const body = section.querySelector("[data-fragment-body]");
+    fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then((response) => (response.ok ? response.text() : Promise.reject(response.status)))
+      .then((html) => {
+        body.innerHTML = html;
+      })
+      .catch(() => {
+        delete section.dataset.loaded;
+      });
+  },
+  true,
+);

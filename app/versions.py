@@ -1,0 +1,129 @@
+"""The catalogue's version: one token for the data every page looks up but rarely changes
+(regions, industries, banks, branches, products, settings), moved by every write to it.
+
+Lookups built from that data (the engine's vocabulary, names, the supermarket's filter
+lists, rendered fragments) are kept per version: in the worker's memory for Python objects,
+in the shared cache for rendered HTML. The token lives in the shared cache (Redis, where
+REDIS_URL is set), so a write in one worker is seen by all; without it every request reads
+afresh, as a second worker could not see the first one's writes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, current_app, g, has_app_context, has_request_context
+from markupsafe import Markup
+
+from app import models
+
+CATALOGUE_MODELS = (
+    models.Bank,
+    models.Branch,
+    models.Industry,
+    models.Product,
+    models.Region,
+    models.Setting,
+)
+CATALOGUE_TABLES = frozenset(
+    {m.__tablename__ for m in CATALOGUE_MODELS}
+    | {models.product_industries.name, models.product_regions.name}
+)
+VERSION_KEY = "catalogue:version"
+_FLAG = "catalogue_changed"
+_memo: dict[str, tuple[str, Any]] = {}
+
+
+def _cache():
+    from app.reports.cache import cache
+
+    return cache
+
+
+def init_app(app: Flask) -> None:
+    if not sa.event.contains(sa.orm.Session, "after_flush", _after_flush):
+        sa.event.listen(sa.orm.Session, "after_flush", _after_flush)
+        sa.event.listen(sa.orm.Session, "do_orm_execute", _after_statement)
+        sa.event.listen(sa.orm.Session, "after_commit", _after_commit)
+        sa.event.listen(sa.orm.Session, "after_rollback", _after_commit)
+    app.jinja_env.globals["catalogue_version"] = version
+
+
+def _moves_places(obj: Any, new: bool) -> bool:
+    """An enterprise in a new place: the engine indexes the places in use (issue 15), so a
+    town no company was in before must reach its vocabulary at once."""
+    if not isinstance(obj, models.Enterprise):
+        return False
+    return new or sa.inspect(obj).attrs.region_code.history.has_changes()
+
+
+def _after_flush(session: sa.orm.Session, _context: Any) -> None:
+    changed = (*session.new, *session.dirty, *session.deleted)
+    if any(isinstance(obj, CATALOGUE_MODELS) for obj in changed) or any(
+        _moves_places(obj, obj in session.new) for obj in (*session.new, *session.dirty)
+    ):
+        session.info[_FLAG] = True
+        catalogue_changed()
+
+
+def _after_statement(state: sa.orm.ORMExecuteState) -> None:
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    if getattr(table, "name", None) in CATALOGUE_TABLES:
+        state.session.info[_FLAG] = True
+        catalogue_changed()
+
+
+def _after_commit(session: sa.orm.Session) -> None:
+    # Again at commit (or rollback): a reader between the flush and the end of the
+    # transaction saw other rows and may have kept them under the version the flush made.
+    if session.info.pop(_FLAG, False):
+        catalogue_changed()
+
+
+def catalogue_changed() -> None:
+    """Call after writing catalogue rows by other means than the ORM session."""
+    if has_request_context():
+        g.pop("catalogue_version", None)
+    if has_app_context() and "cache" in current_app.extensions:
+        _cache().set(VERSION_KEY, uuid.uuid4().hex, timeout=0)
+
+
+def version() -> str:
+    """The current catalogue version, read once per request."""
+    if has_request_context() and "catalogue_version" in g:
+        return g.catalogue_version
+    found = _cache().get(VERSION_KEY)
+    if found is None:
+        found = uuid.uuid4().hex
+        _cache().set(VERSION_KEY, found, timeout=0)
+    if has_request_context():
+        g.catalogue_version = found
+    return found
+
+
+def memo(name: str, compute: Callable[[], Any]) -> Any:
+    """`compute()`, kept in this worker until the catalogue changes. Keep only values that
+    are never changed by their readers."""
+    current = version()
+    kept = _memo.get(name)
+    if kept is not None and kept[0] == current:
+        return kept[1]
+    value = compute()
+    _memo[name] = (current, value)
+    return value
+
+
+def fragment(name: str, parts: tuple, render: Callable[[], str]) -> Markup:
+    """Rendered HTML kept in the shared cache under the catalogue version and `parts`
+    (which must name everything else the HTML depends on: language, day, query)."""
+    key = f"fragment:{name}:{version()}:" + ":".join(str(p) for p in parts)
+    html = _cache().get(key)
+    if html is None:
+        html = render()
+        _cache().set(key, html)
+    return Markup(html)  # noqa: S704 - rendered by our own autoescaped templates
