@@ -77,6 +77,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(events_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    from app.coordination import bp as coordination_bp
+
+    app.register_blueprint(coordination_bp)
     from app import api
 
     api.init_app(app)

@@ -105,3 +105,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(reference_group)
     app.cli.add_command(match_group)
     app.cli.add_command(engagements_group)
+    from app.coordination.cli import coordination_group
+
+    app.cli.add_command(coordination_group)

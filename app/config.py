@@ -92,4 +92,8 @@ def from_environment(instance_path: Path) -> dict:
         "RESPONSE_DEADLINE_WORKING_DAYS": _int("RESPONSE_DEADLINE_WORKING_DAYS", 3),
         "API_TOKEN_DAYS": _int("API_TOKEN_DAYS", 30),
         "PER_PAGE": 20,
+        # The financing coordination mechanism (regions may set their own deadlines).
+        "MECHANISM_CONTACT_WORKING_DAYS": _int("MECHANISM_CONTACT_WORKING_DAYS", 3),
+        "MECHANISM_DECISION_DAYS": _int("MECHANISM_DECISION_DAYS", 30),
+        "RENEWAL_REMINDER_DAYS": _int("RENEWAL_REMINDER_DAYS", 30),
     }
