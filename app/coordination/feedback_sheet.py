@@ -6,12 +6,20 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from flask_babel import gettext as _
-from openpyxl import load_workbook
 
 from app import clock
 from app.coordination import feedback
 from app.coordination.exports import parse_yes_no, recommended_header
-from app.coordination.roster import Problem, _Bad, _date, _decimal, _int, _message, _text
+from app.coordination.roster import (
+    Problem,
+    _Bad,
+    _date,
+    _decimal,
+    _int,
+    _message,
+    _text,
+    open_sheet,
+)
 from app.errors import DomainError
 from app.models import User, db
 from app.models.coordination import RecommendationStatus, RefusalReason
@@ -81,12 +89,11 @@ def _apply_row(cells: list, user: User) -> None:
 
 
 def apply_sheet(stream, user: User) -> int:
-    try:
-        wb = load_workbook(stream, read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - openpyxl raises many kinds for a file that is not xlsx
-        raise SheetErrors([Problem(0, _("This is not an Excel (.xlsx) file."))]) from None
+    sheet = open_sheet(stream)
+    if sheet is None:
+        raise SheetErrors([Problem(0, _("This is not an Excel (.xlsx) file."))])
     labels = recommended_header()
-    rows = wb.worksheets[0].iter_rows(values_only=True)
+    rows = iter(sheet)
     header = next(rows, None)
     if header is None or [_text(h) for h in header[: len(labels)]] != labels:
         raise SheetErrors([Problem(1, _("The first row must be the exported sheet's header row."))])
@@ -103,7 +110,6 @@ def apply_sheet(stream, user: User) -> int:
             problems.append(Problem(line, str(bad)))
         except DomainError as error:
             problems.append(Problem(line, _message(error)))
-    wb.close()
     if problems:
         db.session.rollback()
         raise SheetErrors(problems)

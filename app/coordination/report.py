@@ -122,67 +122,91 @@ def _window(column, start: date | None, end: date, is_date: bool):
     return sa.and_(lower, upper)
 
 
-def _count_by(key, stmt_filter, entity_col, *joins, source) -> dict:
-    stmt = sa.select(key, sa.func.count(sa.distinct(entity_col))).select_from(source)
-    for target, on in joins:
-        stmt = stmt.join(target, on)
-    return dict(db.session.execute(stmt.where(stmt_filter).group_by(key)).all())
+def _under(root: str):
+    """The codes of a region and everything below it, as a subquery (no bound list)."""
+    base = sa.select(Region.code).where(Region.code == root).cte("subtree", recursive=True)
+    child = sa.orm.aliased(Region)
+    tree = base.union_all(sa.select(child.code).where(child.parent_code == base.c.code))
+    return sa.select(tree.c.code)
 
 
-def _facts(by: str, start: date | None, end: date, codes: set[str] | None) -> dict[str, Row]:
-    """Figures keyed by region code (by='region') or bank id (by='bank')."""
+def _distinct(clause, entity):
+    return sa.func.count(sa.distinct(sa.case((clause, entity), else_=None)))
+
+
+def _exact_product_sum(rows_sum, dialect: str) -> Decimal:
+    """SUM(amount * rate): on SQLite both are kept as integers scaled by 100."""
+    if rows_sum is None:
+        return ZERO
+    if dialect == "sqlite":
+        return Decimal(int(rows_sum)).scaleb(-4)
+    return Decimal(rows_sum)
+
+
+def _facts(by: str, start: date | None, end: date, root: str | None) -> dict[str, Row]:
+    """Figures keyed by region code (by='region') or bank id (by='bank'), a handful of
+    grouped queries whatever the number of rows or regions."""
     rows: dict[str, Row] = defaultdict(lambda: Row("", ""))
     D, Rec = Declaration, Recommendation
+    inside = _under(root) if root else None
 
-    def place(clause, column):
-        return clause if codes is None else sa.and_(clause, column.in_(codes))
+    def place(stmt, column):
+        return stmt if inside is None else stmt.where(column.in_(inside))
+
+    def keep(found, names):
+        for key, *values in found:
+            row = rows[str(key)]
+            for name, value in zip(names, values, strict=True):
+                setattr(row, name, value)
 
     if by == "region":
-        visit_key, decl_key, rec_key = Visit.region_code, D.region_code, D.region_code
-        for name, clause in (
-            ("visited", sa.true()),
-            ("with_need", Visit.has_need.is_(True)),
-        ):
-            found = _count_by(
-                visit_key,
-                place(sa.and_(clause, _window(Visit.visited_on, start, end, True)), visit_key),
-                Visit.enterprise_id,
-                source=Visit,
-            )
-            for k, v in found.items():
-                setattr(rows[str(k)], name, v)
-        for name, clause in (
-            ("declared", _window(D.declared_on, start, end, True)),
-            (
-                "recommended",
-                sa.and_(
-                    D.status == DeclarationStatus.RECOMMENDED,
-                    _window(D.screened_on, start, end, True),
-                ),
+        keep(
+            db.session.execute(
+                place(
+                    sa.select(
+                        Visit.region_code,
+                        sa.func.count(sa.distinct(Visit.enterprise_id)),
+                        _distinct(Visit.has_need.is_(True), Visit.enterprise_id),
+                    ).where(_window(Visit.visited_on, start, end, True)),
+                    Visit.region_code,
+                ).group_by(Visit.region_code)
             ),
-        ):
-            found = _count_by(decl_key, place(clause, decl_key), D.enterprise_id, source=D)
-            for k, v in found.items():
-                setattr(rows[str(k)], name, v)
-    else:
-        rec_key = Rec.bank_id
-        found = _count_by(
-            rec_key,
-            place(_window(Rec.sent_at, start, end, False), D.region_code),
-            D.enterprise_id,
-            (D, D.id == Rec.declaration_id),
-            source=Rec,
+            ("visited", "with_need"),
         )
-        for k, v in found.items():
-            rows[str(k)].recommended = v
+        keep(
+            db.session.execute(
+                place(
+                    sa.select(
+                        D.region_code,
+                        _distinct(_window(D.declared_on, start, end, True), D.enterprise_id),
+                        _distinct(
+                            sa.and_(
+                                D.status == DeclarationStatus.RECOMMENDED,
+                                _window(D.screened_on, start, end, True),
+                            ),
+                            D.enterprise_id,
+                        ),
+                    ),
+                    D.region_code,
+                ).group_by(D.region_code)
+            ),
+            ("declared", "recommended"),
+        )
+        key = D.region_code
+    else:
+        key = Rec.bank_id
 
-    joined = ((D, D.id == Rec.declaration_id),)
     as_of = _instant(end + timedelta(days=1))
-    simple = {
-        "contacted": _window(Rec.contacted_at, start, end, False),
-        "contacted_on_time": sa.and_(
-            _window(Rec.contacted_at, start, end, False), Rec.contacted_at <= Rec.contact_due_at
-        ),
+    granted = sa.and_(Rec.status == R.GRANTED, _window(Rec.decided_at, start, end, False))
+    refused = sa.and_(Rec.status == R.REFUSED, _window(Rec.decided_at, start, end, False))
+    contacted = _window(Rec.contacted_at, start, end, False)
+    counts = {
+        "contacted": contacted,
+        "contacted_on_time": sa.and_(contacted, Rec.contacted_at <= Rec.contact_due_at),
+        "granted": granted,
+        "refused": refused,
+    }
+    late = {
         "contact_late": sa.and_(
             _window(Rec.contact_due_at, start, end, False),
             Rec.contact_due_at < as_of,
@@ -193,62 +217,92 @@ def _facts(by: str, start: date | None, end: date, codes: set[str] | None) -> di
             Rec.decision_due_at < as_of,
             sa.or_(Rec.decided_at.is_(None), Rec.decided_at > Rec.decision_due_at),
         ),
-        "granted": sa.and_(Rec.status == R.GRANTED, _window(Rec.decided_at, start, end, False)),
-        "refused": sa.and_(Rec.status == R.REFUSED, _window(Rec.decided_at, start, end, False)),
     }
-    for name, clause in simple.items():
-        found = _count_by(
-            rec_key, place(clause, D.region_code), D.enterprise_id, *joined, source=Rec
-        )
-        for k, v in found.items():
-            setattr(rows[str(k)], name, v)
+    columns = [_distinct(c, D.enterprise_id) for c in counts.values()]
+    columns += [sa.func.count(sa.case((c, Rec.id), else_=None)) for c in late.values()]
+    columns += [
+        sa.func.sum(sa.case((granted, Rec.granted_amount), else_=None)),
+        sa.func.sum(
+            sa.case((sa.and_(granted, Rec.credit_loan.is_(True)), Rec.granted_amount), else_=None)
+        ),
+        sa.func.sum(
+            sa.case(
+                (
+                    granted,
+                    sa.type_coerce(Rec.granted_amount, sa.Numeric)
+                    * sa.type_coerce(Rec.rate, sa.Numeric),
+                ),
+                else_=None,
+            )
+        ),
+    ]
+    if by == "bank":
+        columns.append(_distinct(_window(Rec.sent_at, start, end, False), D.enterprise_id))
+    dialect = db.session.get_bind().dialect.name
+    stmt = place(
+        sa.select(key, *columns).join(D, D.id == Rec.declaration_id), D.region_code
+    ).group_by(key)
+    for found in db.session.execute(stmt):
+        row = rows[str(found[0])]
+        values = list(found[1:])
+        for name in (*counts, *late):
+            setattr(row, name, values.pop(0))
+        row.granted_amount = values.pop(0) or ZERO
+        row.credit_amount = values.pop(0) or ZERO
+        row.rate_weighted = _exact_product_sum(values.pop(0), dialect)
+        if by == "bank":
+            row.recommended = values.pop(0)
 
-    granted = db.session.execute(
-        sa.select(
-            rec_key,
-            sa.func.sum(Rec.granted_amount),
-            sa.func.sum(sa.case((Rec.credit_loan.is_(True), Rec.granted_amount), else_=None)),
-        )
-        .join(D, D.id == Rec.declaration_id)
-        .where(place(simple["granted"], D.region_code))
-        .group_by(rec_key)
-    )
-    for k, amount, credit in granted:
-        rows[str(k)].granted_amount = amount or ZERO
-        rows[str(k)].credit_amount = credit or ZERO
-    # The weighted rate is summed in Python: a product of two exact decimals stays exact.
-    for k, amount, rate in db.session.execute(
-        sa.select(rec_key, Rec.granted_amount, Rec.rate)
-        .join(D, D.id == Rec.declaration_id)
-        .where(place(simple["granted"], D.region_code))
-    ):
-        rows[str(k)].rate_weighted += amount * rate
     for k, reason, n in db.session.execute(
-        sa.select(rec_key, Rec.refusal_reason, sa.func.count())
-        .join(D, D.id == Rec.declaration_id)
-        .where(place(simple["refused"], D.region_code))
-        .group_by(rec_key, Rec.refusal_reason)
+        place(
+            sa.select(key, Rec.refusal_reason, sa.func.count())
+            .join(D, D.id == Rec.declaration_id)
+            .where(refused),
+            D.region_code,
+        ).group_by(key, Rec.refusal_reason)
     ):
         rows[str(k)].refusals[reason] += n
 
     for model, date_col, prefix, extra in (
-        (Tranche, Tranche.lent_on, "lent", sa.true()),
-        (Renewal, Renewal.renewed_on, "renewed", sa.true()),
-        (Renewal, Renewal.renewed_on, "no_principal", Renewal.without_principal.is_(True)),
+        (Tranche, Tranche.lent_on, "lent", None),
+        (Renewal, Renewal.renewed_on, "renewed", Renewal.without_principal.is_(True)),
     ):
-        for k, n, amount in db.session.execute(
-            sa.select(
-                rec_key, sa.func.count(sa.distinct(D.enterprise_id)), sa.func.sum(model.amount)
-            )
+        window = _window(date_col, start, end, True)
+        columns = [sa.func.count(sa.distinct(D.enterprise_id)), sa.func.sum(model.amount)]
+        if extra is not None:
+            columns += [
+                _distinct(extra, D.enterprise_id),
+                sa.func.sum(sa.case((extra, model.amount), else_=None)),
+            ]
+        stmt = place(
+            sa.select(key, *columns)
             .select_from(model)
             .join(Rec, Rec.id == model.recommendation_id)
             .join(D, D.id == Rec.declaration_id)
-            .where(place(sa.and_(extra, _window(date_col, start, end, True)), D.region_code))
-            .group_by(rec_key)
-        ):
-            setattr(rows[str(k)], prefix, n)
-            setattr(rows[str(k)], f"{prefix}_amount", amount or ZERO)
+            .where(window),
+            D.region_code,
+        ).group_by(key)
+        for found in db.session.execute(stmt):
+            row = rows[str(found[0])]
+            setattr(row, prefix, found[1])
+            setattr(row, f"{prefix}_amount", found[2] or ZERO)
+            if extra is not None:
+                row.no_principal = found[3]
+                row.no_principal_amount = found[4] or ZERO
     return rows
+
+
+def _child_of(region: Region) -> dict[str, str]:
+    """Every code below the region mapped to the child of the region it lies under."""
+    mapping: dict[str, str] = {}
+    frontier = {c.code: c.code for c in children_of(region)}
+    while frontier:
+        mapping.update(frontier)
+        found = db.session.execute(
+            sa.select(Region.code, Region.parent_code).where(Region.parent_code.in_(frontier))
+        )
+        frontier = {code: frontier[parent] for code, parent in found}
+    return mapping
 
 
 def children_of(region: Region) -> list[Region]:
@@ -261,20 +315,18 @@ def children_of(region: Region) -> list[Region]:
 
 def region_report(user, region: Region, start: date | None, end: date) -> Report:
     """One row per child region (its whole subtree summed), and the region's total."""
-    scope.check_region(user, region.code)
-    allowed = scope.region_codes(user)
-    codes = scope.subtree([region.code])
-    if allowed is not None:
-        codes &= allowed
-    facts = _facts("region", start, end, codes)
+    scope.check_region(user, region.code)  # so the region's whole subtree is the user's
+    facts = _facts("region", start, end, region.code)
     rows = []
     own = Row(region.code, region.name)
+    child_of = _child_of(region)
+    by_child: dict[str, Row] = {}
     for child in children_of(region):
-        row = Row(child.code, child.name)
-        for code in scope.subtree([child.code]):
-            if code in facts:
-                row.add(facts[code])
-        rows.append(row)
+        by_child[child.code] = Row(child.code, child.name)
+        rows.append(by_child[child.code])
+    for code, fact in facts.items():
+        if code in child_of:
+            by_child[child_of[code]].add(fact)
     if region.code in facts:
         own.add(facts[region.code])
         rows.append(own)
@@ -285,8 +337,8 @@ def region_report(user, region: Region, start: date | None, end: date) -> Report
 
 
 def bank_report(user, start: date | None, end: date, bank_id: int | None = None) -> Report:
-    codes = scope.region_codes(user)
-    facts = _facts("bank", start, end, codes)
+    """One row per bank, over the user's whole region."""
+    facts = _facts("bank", start, end, scope.official_region(user))
     banks = db.session.scalars(sa.select(Bank).order_by(Bank.name))
     rows = []
     for bank in banks:

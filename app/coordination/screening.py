@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from app import clock
 from app.audit import record, transition
 from app.coordination import scope
-from app.errors import FieldErrors, NotAllowed, StaleObject, WrongState
+from app.errors import FieldErrors, NotAllowed, StaleObject, ValidationFailed, WrongState
 from app.formatting import exact_wan, plain_wan
 from app.models import ENTERPRISE_TRANSITIONS, Bank, Engagement, Need, Region, User, db
 from app.models.base import utcnow
@@ -264,8 +264,8 @@ def _post_need(declaration: Declaration, actor: User, now) -> Need:
 def _send(
     declaration: Declaration, bank_id: int, actor: User, now, engagement_id: int | None = None
 ) -> Recommendation:
-    if db.session.get(Bank, bank_id) is None:
-        raise WrongState(_l("Choose the banks from the list."))
+    if not bank_id or db.session.get(Bank, bank_id) is None:
+        raise ValidationFailed(_l("Choose the banks from the list."), field="bank_id")
     contact_days, decision_days = deadlines_for(declaration.region_code)
     rec = Recommendation(
         declaration=declaration,
@@ -288,6 +288,8 @@ def _send(
 def push_to_bank(declaration: Declaration, bank_id: int, actor: User) -> Recommendation:
     """Send a recommended business to one more bank the business or official names."""
     scope.check_region(actor, declaration.region_code)
+    if not bank_id or db.session.get(Bank, bank_id) is None:
+        raise ValidationFailed(_l("Choose the banks from the list."), field="bank_id")
     if declaration.status is not DeclarationStatus.RECOMMENDED:
         raise WrongState(_l("Only businesses on the recommended list are sent to banks."))
     if any(r.bank_id == bank_id for r in declaration.recommendations):

@@ -88,48 +88,62 @@ def _check_authorisation(method, on: date | None, visited_on: date | None, error
 
 def record_visit(data: VisitInput, coordinator: User, *, today: date | None = None) -> Visit:
     """Record the visit; a business with a need goes onto the declared list at once."""
-    visit = add_visit(data, coordinator, today or clock.today())
+    today = today or clock.today()
+    enterprise = find_enterprise(data.credit_code)
+    area = scope.region_codes(coordinator)
+    check(data, enterprise, area, today).raise_if_any()
+    visit = build(data, enterprise, coordinator)
+    db.session.flush()
+    if enterprise is None:
+        record(
+            coordinator,
+            "enterprise_met_on_visit",
+            visit.enterprise,
+            new_status=EnterpriseStatus.PENDING,
+        )
+    record(coordinator, "visit_recorded", visit, changes={"enterprise_id": visit.enterprise.id})
+    for declaration in visit_declarations(visit):
+        record(coordinator, "declared", declaration, new_status=declaration.status)
     db.session.commit()
     return visit
 
 
-def add_visit(data: VisitInput, coordinator: User, today: date) -> Visit:
-    """Everything `record_visit` does but the commit (the roster import commits once)."""
+def check(
+    data: VisitInput, enterprise: Enterprise | None, area: set[str] | None, today: date
+) -> FieldErrors:
+    """Every rule of a visit, without writing (the roster import checks all rows first).
+    `enterprise` is the business already registered under the code, `area` the
+    coordinator's regions (None: everywhere)."""
     errors = FieldErrors()
-    enterprise = find_enterprise(data.credit_code)
     if enterprise is None:
+        try:
+            credit_code.validate(data.credit_code)
+        except ValidationFailed as error:
+            errors.add("credit_code", error.message)
         if data.new_enterprise is None:
-            try:
-                credit_code.validate(data.credit_code)
-            except ValidationFailed as error:
-                errors.add("credit_code", error.message)
-            else:
+            if "credit_code" not in errors:
                 errors.add(
                     "name", _l("This business is new to the platform: enter its details below.")
                 )
         else:
-            try:
-                enterprises.check_registration(data.new_enterprise, today=today)
-            except ValidationFailed as error:
-                for field, message in error.fields.items():
-                    errors.add(field, message)
-            if "region_code" not in errors and not scope.covers(
-                coordinator, data.new_enterprise.region_code
-            ):
+            enterprises._check_figures(data.new_enterprise, errors, today)
+            town = data.new_enterprise.region_code
+            if "region_code" not in errors and area is not None and town not in area:
                 errors.add("region_code", _l("This town is outside your area."))
-    elif not scope.covers(coordinator, enterprise.region_code):
+    elif area is not None and enterprise.region_code not in area:
         errors.add("credit_code", _l("This business is registered outside your area."))
     _check_visit(data, errors, today)
-    errors.raise_if_any()
+    return errors
 
+
+def build(data: VisitInput, enterprise: Enterprise | None, coordinator: User) -> Visit:
+    """The visit (and the new business, and its declaration) added to the session, unflushed."""
     if enterprise is None:
         enterprise = Enterprise(
             credit_code=credit_code.normalise(data.credit_code), status=EnterpriseStatus.PENDING
         )
         enterprises._apply(enterprise, data.new_enterprise)
         db.session.add(enterprise)
-        db.session.flush()
-        record(coordinator, "enterprise_met_on_visit", enterprise, new_status=enterprise.status)
     need = data.has_need
     visit = Visit(
         enterprise=enterprise,
@@ -150,25 +164,53 @@ def add_visit(data: VisitInput, coordinator: User, today: date) -> Visit:
         authorisation_ref=(data.authorisation_ref or "").strip()[:128],
     )
     db.session.add(visit)
-    db.session.flush()
-    record(coordinator, "visit_recorded", visit, changes={"enterprise_id": enterprise.id})
     if need:
-        declare(visit, coordinator)
+        db.session.add(
+            Declaration(
+                visit=visit,
+                enterprise=enterprise,
+                region_code=enterprise.region_code,
+                amount=visit.amount,
+                declared_on=visit.visited_on,
+            )
+        )
     return visit
 
 
-def declare(visit: Visit, actor: User) -> Declaration:
-    declaration = Declaration(
-        visit=visit,
-        enterprise_id=visit.enterprise_id,
-        region_code=visit.region_code,
-        amount=visit.amount,
-        declared_on=visit.visited_on,
+def new_enterprise_values(data: VisitInput) -> dict:
+    """The columns of the business a visit registers, as `build` would set them."""
+    enterprise = Enterprise(
+        credit_code=credit_code.normalise(data.credit_code), status=EnterpriseStatus.PENDING
     )
-    db.session.add(declaration)
-    db.session.flush()
-    record(actor, "declared", declaration, new_status=declaration.status)
-    return declaration
+    enterprises._apply(enterprise, data.new_enterprise)
+    columns = Enterprise.__table__.columns.keys()
+    return {k: getattr(enterprise, k) for k in columns if getattr(enterprise, k) is not None}
+
+
+def visit_values(data: VisitInput, enterprise_id: int, region_code: str, coordinator: User) -> dict:
+    need = data.has_need
+    return {
+        "enterprise_id": enterprise_id,
+        "coordinator_id": coordinator.id,
+        "region_code": region_code,
+        "visited_on": data.visited_on,
+        "operating": data.operating,
+        "fixed_place": data.fixed_place,
+        "has_need": need,
+        "amount": wan_to_yuan(data.amount_wan) if need else None,
+        "term_months": data.term_months if need else None,
+        "purpose": data.purpose if need else None,
+        "guarantee": data.guarantee if need else None,
+        "collateral": data.collateral if need and data.guarantee in SECURED else None,
+        "obstacles": (data.obstacles or "").strip(),
+        "authorised_by": data.authorised_by,
+        "authorised_on": data.authorised_on if data.authorised_by else None,
+        "authorisation_ref": (data.authorisation_ref or "").strip()[:128],
+    }
+
+
+def visit_declarations(visit: Visit) -> list[Declaration]:
+    return list(db.session.scalars(sa.select(Declaration).where(Declaration.visit_id == visit.id)))
 
 
 def authorise(
