@@ -49,6 +49,18 @@ def bank_export():
     return exports.recommended_download(feedback.bank_list(request_user().bank_id))
 
 
+@bp.route("/banks/<int:bank_id>/recommended.xlsx")
+@roles(*OFFICE)
+def bank_export_for_office(bank_id: int):
+    """The recommended list of one bank, as the office sends it (its own area only)."""
+    from app.models import Bank
+
+    user = request_user()
+    db.session.get(Bank, bank_id) or abort(404)
+    recs = [r for r in feedback.bank_list(bank_id) if scope.covers(user, r.declaration.region_code)]
+    return exports.recommended_download(recs)
+
+
 @bp.route("/bank/feedback", methods=["POST"])
 @roles(*BANK_ROLES)
 def bank_upload():

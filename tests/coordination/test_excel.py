@@ -186,3 +186,22 @@ def test_a_bank_uploads_its_feedback_in_the_exported_sheet(
     assert g_rec.status is RecommendationStatus.GRANTED
     assert str(g_rec.lent_total) == "1200000.00"
     assert r_rec.status is RecommendationStatus.REFUSED
+
+
+def test_the_office_exports_one_banks_recommended_list(
+    client, db, login, recommended, make_bank, make_user
+):
+    bank, other = make_bank(), make_bank()
+    mine = recommended(bank)
+    theirs = recommended(other)
+    login(make_user(Role.OFFICIAL))
+    assert f"/mechanism/banks/{bank.id}/recommended.xlsx" in client.get(
+        "/mechanism/report?by=bank"
+    ).get_data(as_text=True)
+    sheet = load_workbook(
+        io.BytesIO(client.get(f"/mechanism/banks/{bank.id}/recommended.xlsx").data)
+    ).active
+    codes = {row[2] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert codes == {mine.enterprise.credit_code}
+    assert theirs.enterprise.credit_code not in codes
+    assert client.get("/mechanism/banks/999999/recommended.xlsx").status_code == 404

@@ -71,3 +71,12 @@ def test_a_coordinator_never_sees_a_banks_decision_form(
     page = client.get(f"/mechanism/recommendations/{rec.id}").get_data(as_text=True)
     assert f"/mechanism/recommendations/{rec.id}/decision" not in page
     assert client.post(f"/mechanism/recommendations/{rec.id}/decision").status_code == 403
+
+
+def test_a_bank_cannot_use_the_offices_export_of_another_bank(
+    client, login, recommended, make_bank, make_user
+):
+    other = make_bank()
+    recommended(other)
+    login(make_user(Role.BANK_MANAGER))
+    assert client.get(f"/mechanism/banks/{other.id}/recommended.xlsx").status_code == 403
