@@ -97,6 +97,9 @@ def register_blueprints(app: Flask) -> None:
     from app.regions import platform
 
     platform.init_app(app)
+    from app.coordination import bp as coordination_bp
+
+    app.register_blueprint(coordination_bp)
     from app import api
 
     api.init_app(app)

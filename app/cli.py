@@ -160,3 +160,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(match_group)
     app.cli.add_command(engagements_group)
     app.cli.add_command(integrity_group)
+    from app.coordination.cli import coordination_group
+
+    app.cli.add_command(coordination_group)

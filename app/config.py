@@ -110,6 +110,10 @@ def from_environment(instance_path: Path) -> dict:
         "EVENT_ATTRIBUTION_DAYS": _int("EVENT_ATTRIBUTION_DAYS", 30),
         # The fictional 示范县 (codes 99…) beside the real divisions; a real deployment leaves it out.
         "DEMO_REGION": _bool("DEMO_REGION", not production),
+        # The financing coordination mechanism (regions may set their own deadlines).
+        "MECHANISM_CONTACT_WORKING_DAYS": _int("MECHANISM_CONTACT_WORKING_DAYS", 3),
+        "MECHANISM_DECISION_DAYS": _int("MECHANISM_DECISION_DAYS", 30),
+        "RENEWAL_REMINDER_DAYS": _int("RENEWAL_REMINDER_DAYS", 30),
         **security_settings(production),
         **operations_settings(production),
     }
@@ -153,6 +157,7 @@ def operations_settings(production: bool) -> dict:
         # Jobs (app/jobs): periods of the scheduled ones, and attempts before a run fails.
         "JOB_TICK_SECONDS": _int("JOB_TICK_SECONDS", 300),
         "JOB_DELIVERY_SECONDS": _int("JOB_DELIVERY_SECONDS", 60),
+        "JOB_REMINDER_SECONDS": _int("JOB_REMINDER_SECONDS", 3600),
         "JOB_MAX_RETRIES": _int("JOB_MAX_RETRIES", 3),
         "JOB_RUNS_KEEP_DAYS": _int("JOB_RUNS_KEEP_DAYS", 14),
         # Redis answers in well under a millisecond; past this it is treated as down.

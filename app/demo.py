@@ -60,6 +60,7 @@ DEMO_LOGINS = {
     Role.BANK_MANAGER: "manager@abc.demo.rongqiao.cn",
     Role.BANK_OFFICER: "officer@abc.demo.rongqiao.cn",
     Role.ENTERPRISE: "enterprise@demo.rongqiao.cn",
+    Role.COORDINATOR: "coordinator@demo.rongqiao.cn",
 }
 WAN = Decimal(10_000)
 
@@ -430,8 +431,9 @@ def seed(today: date | None = None) -> bool:
     """Create the demo data unless it exists. Returns whether anything was created."""
     reference_loader.load(demo_region=True)
     if db.session.scalar(sa.select(User.id).where(User.email == DEMO_LOGINS[Role.ADMIN])):
+        added = _mechanism(today)
         db.session.commit()
-        return False
+        return added
     builder = _Builder(today or clock.today())
     builder.build()
     db.session.commit()
@@ -439,7 +441,16 @@ def seed(today: date | None = None) -> bool:
 
     rebuild_all(today=today)
     _story(builder)
+    _mechanism(today)
     return True
+
+
+def _mechanism(today: date | None) -> bool:
+    """The coordination mechanism's demo data, added to an older demo database too."""
+    from app.coordination import demo as mechanism
+
+    official = db.session.scalar(sa.select(User).where(User.email == DEMO_LOGINS[Role.OFFICIAL]))
+    return mechanism.seed(official, DEMO_PASSWORD, today)
 
 
 def _story(builder: _Builder) -> None:

@@ -49,6 +49,18 @@ NAV: dict[Role, list[tuple[str, object]]] = {
     ],
 }
 
+# The financing coordination mechanism.
+NAV[Role.COORDINATOR] = [
+    ("coordination.visit_list", _l("Visits")),
+    ("coordination.declaration_list", _l("Declared and recommended lists")),
+    ("coordination.watch", _l("Watch list")),
+]
+for _role in (Role.OFFICIAL, Role.ADMIN):
+    NAV[_role].append(("coordination.visit_list", _l("Coordination mechanism")))
+for _role in (Role.BANK_OFFICER, Role.BANK_MANAGER):
+    NAV[_role].append(("coordination.bank_index", _l("Recommended businesses")))
+NAV[Role.ENTERPRISE].append(("coordination.my_visits", _l("Mechanism visits")))
+
 
 def init_app(app: Flask) -> None:
     @app.context_processor

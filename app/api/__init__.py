@@ -33,6 +33,7 @@ def init_app(app: Flask) -> None:
         events,
         needs,
         products,
+        recommendations,
         reference,
         summary,
     )
@@ -71,6 +72,7 @@ def init_app(app: Flask) -> None:
         agreements,
         events,
         summary,
+        recommendations,
     ):
         api.register_blueprint(module.blp, url_prefix=PREFIX)
         csrf.exempt(module.blp)

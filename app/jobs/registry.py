@@ -39,6 +39,13 @@ def deliver_notifications() -> dict:
     return {"delivered": deliver_pending()}
 
 
+def renewal_reminders() -> dict:
+    """Reminders to banks and businesses of loans maturing soon (续贷), once per maturity."""
+    from app.coordination.feedback import send_renewal_reminders
+
+    return {"reminded": send_renewal_reminders()}
+
+
 JOBS: dict[str, Job] = {
     "engagements.tick": Job(
         overdue_and_expiry,
@@ -52,5 +59,11 @@ JOBS: dict[str, Job] = {
         _l("Deliver notifications"),
         lock="notifications",
         every_setting="JOB_DELIVERY_SECONDS",
+    ),
+    "coordination.remind": Job(
+        renewal_reminders,
+        _l("Renewal reminders"),
+        lock="renewals",
+        every_setting="JOB_REMINDER_SECONDS",
     ),
 }

@@ -11,6 +11,7 @@ HOME_BY_ROLE = {
     Role.BANK_MANAGER: "main.bank_home",
     Role.OFFICIAL: "main.official_home",
     Role.ADMIN: "admin.home",
+    Role.COORDINATOR: "coordination.visit_list",
 }
 
 

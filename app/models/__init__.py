@@ -4,6 +4,16 @@ from app.models.agreement import AGREEMENT_TRANSITIONS, Agreement, Disbursement
 from app.models.audit import AuditEntry
 from app.models.bank import Bank, Branch
 from app.models.base import db
+from app.models.coordination import (
+    Declaration,
+    JointReview,
+    MechanismDeadline,
+    NegativeListEntry,
+    Recommendation,
+    Renewal,
+    Tranche,
+    Visit,
+)
 from app.models.dispute import Dispute
 from app.models.engagement import ENGAGEMENT_TRANSITIONS, Engagement
 from app.models.enterprise import ENTERPRISE_TRANSITIONS, Enterprise
@@ -35,6 +45,14 @@ __all__ = [
     "AuditEntry",
     "Bank",
     "Branch",
+    "Declaration",
+    "JointReview",
+    "MechanismDeadline",
+    "NegativeListEntry",
+    "Recommendation",
+    "Renewal",
+    "Tranche",
+    "Visit",
     "Disbursement",
     "Dispute",
     "Engagement",

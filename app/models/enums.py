@@ -40,6 +40,7 @@ class Role(Labelled):
     BANK_MANAGER = "bank_manager"
     OFFICIAL = "official"
     ADMIN = "admin"
+    COORDINATOR = "coordinator"
 
     @property
     def is_bank(self) -> bool:
@@ -54,6 +55,7 @@ _labels(
         "bank_manager": _l("Bank manager"),
         "official": _l("Official"),
         "admin": _l("Administrator"),
+        "coordinator": _l("Coordinator"),
     },
 )
 

@@ -98,6 +98,7 @@ def test_each_demo_login_reaches_its_home(app, db, client):
         Role.BANK_MANAGER: "/bank",
         Role.BANK_OFFICER: "/bank",
         Role.ENTERPRISE: "/enterprise",
+        Role.COORDINATOR: "/mechanism/visits",
     }
     for role, email in DEMO_LOGINS.items():
         response = client.post("/login", data={"login": email, "password": DEMO_PASSWORD})
