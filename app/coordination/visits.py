@@ -15,12 +15,12 @@ from app.coordination import scope
 from app.enterprises import credit_code
 from app.enterprises import services as enterprises
 from app.errors import FieldErrors, NotAllowed, ValidationFailed
-from app.formatting import to_the_fen, wan_to_yuan
+from app.formatting import wan_to_yuan
 from app.models import Enterprise, User, db
 from app.models.coordination import AuthorisationMethod, Declaration, Visit
 from app.models.enums import Collateral, EnterpriseStatus, Guarantee, Purpose, Role
+from app.needs.services import check_amount_and_term
 
-MAX_AMOUNT_WAN = Decimal("100000")
 SECURED = frozenset({Guarantee.MORTGAGE, Guarantee.PLEDGE})
 
 
@@ -56,16 +56,7 @@ def _check_visit(data: VisitInput, errors: FieldErrors, today: date) -> None:
     elif data.visited_on > today:
         errors.add("visited_on", _l("The visit cannot be in the future."))
     if data.has_need:
-        if data.amount_wan is None:
-            errors.add("amount_wan", _l("Enter the amount in 万元."))
-        elif not Decimal(0) < data.amount_wan <= MAX_AMOUNT_WAN:
-            errors.add("amount_wan", _l("The amount must be more than 0 and at most 100,000 万元."))
-        elif not to_the_fen(data.amount_wan):
-            errors.add("amount_wan", _l("Amounts go to the fen at most (six decimals in 万元)."))
-        if data.term_months is None:
-            errors.add("term_months", _l("Enter the term in months."))
-        elif not 1 <= data.term_months <= 360:
-            errors.add("term_months", _l("The term must be between 1 and 360 months."))
+        check_amount_and_term(errors, data.amount_wan, data.term_months)
         if data.purpose is None:
             errors.add("purpose", _l("Choose what the money is for."))
         if data.guarantee is None:

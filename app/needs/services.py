@@ -54,18 +54,25 @@ class NeedInput:
         )
 
 
+def check_amount_and_term(
+    errors: FieldErrors, amount_wan: Decimal | None, term_months: int | None
+) -> None:
+    """The amount and term any financing need must have, wherever it is recorded."""
+    if amount_wan is None:
+        errors.add("amount_wan", _l("Enter the amount in 万元."))
+    elif not Decimal(0) < amount_wan <= MAX_AMOUNT_WAN:
+        errors.add("amount_wan", _l("The amount must be more than 0 and at most 100,000 万元."))
+    elif not to_the_fen(amount_wan):
+        errors.add("amount_wan", _l("Amounts go to the fen at most (six decimals in 万元)."))
+    if term_months is None:
+        errors.add("term_months", _l("Enter the term in months."))
+    elif not 1 <= term_months <= 360:
+        errors.add("term_months", _l("The term must be between 1 and 360 months."))
+
+
 def check(data: NeedInput, today: date) -> None:
     errors = FieldErrors()
-    if data.amount_wan is None:
-        errors.add("amount_wan", _l("Enter the amount in 万元."))
-    elif not Decimal(0) < data.amount_wan <= MAX_AMOUNT_WAN:
-        errors.add("amount_wan", _l("The amount must be more than 0 and at most 100,000 万元."))
-    elif not to_the_fen(data.amount_wan):
-        errors.add("amount_wan", _l("Amounts go to the fen at most (six decimals in 万元)."))
-    if data.term_months is None:
-        errors.add("term_months", _l("Enter the term in months."))
-    elif not 1 <= data.term_months <= 360:
-        errors.add("term_months", _l("The term must be between 1 and 360 months."))
+    check_amount_and_term(errors, data.amount_wan, data.term_months)
     if data.purpose is None:
         errors.add("purpose", _l("Choose what the money is for."))
     if not data.guarantees:
