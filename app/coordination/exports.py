@@ -66,7 +66,7 @@ def visits_download(stmt) -> Response:
         _("Amount (万元)"),
         _("Term (months)"),
         _("Purpose"),
-        _("Guarantee"),
+        _("Guarantee method"),
         _("Obstacles"),
         _("Authorisation"),
         _("Date of the authorisation"),

@@ -359,7 +359,7 @@ def columns() -> list[tuple[str, str]]:
         ("visited", _("Businesses visited")),
         ("with_need", _("With a financing need")),
         ("declared", _("On the declared list")),
-        ("recommended", _("On the recommended list")),
+        ("recommended", _("On the recommended list (businesses)")),
         ("contacted", _("Contacted by banks")),
         ("contacted_on_time", _("Contacted within the deadline")),
         ("contact_late", _("Contact overdue")),

@@ -72,5 +72,19 @@ def assignable_regions(official: User) -> list[Region]:
     from app.models.enums import RegionLevel
 
     stmt = sa.select(Region).where(Region.level.in_([RegionLevel.COUNTY, RegionLevel.TOWN]))
+    if region_codes(official) is None:
+        # The whole platform: only the counties it serves (where companies or bank branches
+        # are), not the 44,000 towns of the national list.
+        counties = served_counties()
+        stmt = stmt.where(sa.or_(Region.code.in_(counties), Region.parent_code.in_(counties)))
     stmt = restrict(stmt, Region.code, official)
     return list(db.session.scalars(stmt.order_by(Region.code)))
+
+
+def served_counties() -> list[str]:
+    """The counties holding a registered company or a bank branch."""
+    from app.models import Branch, Enterprise
+
+    used = sa.union(sa.select(Enterprise.region_code), sa.select(Branch.region_code)).subquery()
+    paths = db.session.scalars(sa.select(Region.path).where(Region.code.in_(sa.select(used))))
+    return sorted({parts[2] for path in paths if len(parts := path.split("/")) > 3})

@@ -117,7 +117,7 @@ def check(
                     "name", _l("This business is new to the platform: enter its details below.")
                 )
         else:
-            enterprises._check_figures(data.new_enterprise, errors, today)
+            enterprises._check_figures(data.new_enterprise, errors, today, email_optional=True)
             town = data.new_enterprise.region_code
             if "region_code" not in errors and area is not None and town not in area:
                 errors.add("region_code", _l("This town is outside your area."))

@@ -62,7 +62,7 @@ class AgreementForm(VersionedForm):
         _l("Annual rate (%)"), validators=[InputRequired(_l("Enter the annual rate in percent."))]
     )
     guarantee = SelectField(
-        _l("Guarantee"), validators=[DataRequired(_l("Choose the guarantee method."))]
+        _l("Guarantee method"), validators=[DataRequired(_l("Choose the guarantee method."))]
     )
     signed_on = DateField(
         _l("Signed on"), validators=[InputRequired(_l("Enter the date it was signed."))]

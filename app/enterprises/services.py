@@ -79,8 +79,15 @@ def industry_choices() -> list[Industry]:
 
 
 def _check_figures(
-    data: EnterpriseInput, errors: FieldErrors, today: date, keep_region: str | None = None
+    data: EnterpriseInput,
+    errors: FieldErrors,
+    today: date,
+    keep_region: str | None = None,
+    *,
+    email_optional: bool = False,
 ) -> None:
+    """The profile's rules. A business recorded on a visit may have no e-mail (many roadside
+    shops have none); one that registers itself signs in with it, so there it is required."""
     if not (data.name or "").strip():
         errors.add("name", _l("Enter the company name."))
     elif len(data.name.strip()) > 128:
@@ -96,7 +103,8 @@ def _check_figures(
             errors.add(field, _l("At most 64 characters."))
     if not MOBILE_RE.match(normalise_mobile(data.mobile or "")):
         errors.add("mobile", _l("Enter a mainland mobile number of 11 digits starting with 1."))
-    if not EMAIL_RE.match((data.email or "").strip()):
+    email = (data.email or "").strip()
+    if not (email_optional and not email) and not EMAIL_RE.match(email):
         errors.add("email", _l("Enter a valid email address."))
     if db.session.get(Industry, data.industry_code or "") is None or len(data.industry_code) == 1:
         errors.add("industry_code", _l("Choose the industry division from the list."))

@@ -9,7 +9,7 @@ from app.security import OVERSIGHT_ROLES, request_user, roles
 CRITERION_LABELS = {
     "amount": _l("Amount"),
     "term": _l("Term"),
-    "guarantee": _l("Guarantee"),
+    "guarantee": _l("Guarantee method"),
     "industry": _l("Industry"),
     "size": _l("Size"),
     "region": _l("Region"),

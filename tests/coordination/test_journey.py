@@ -246,3 +246,27 @@ def test_recommendation_status_is_refused_only_through_the_table(
         )
         == 1
     )
+
+
+def test_a_roadside_business_without_email_is_recorded_but_a_bad_one_is_refused(
+    client, login, make_coordinator, db
+):
+    login(make_coordinator())
+    bad = client.post("/mechanism/visits/new", data=_visit_form(email="not-an-address"))
+    assert bad.status_code == 200 and "is-invalid" in bad.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Visit)) == 0
+    response = client.post("/mechanism/visits/new", data=_visit_form(email=""))
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Visit)) == 1
+
+
+def test_the_platform_wide_admin_picks_areas_among_the_served_counties_only(
+    app, db, make_user, make_enterprise
+):
+    from app.coordination import scope
+
+    make_enterprise(region_code="990121001")
+    offered = {r.code for r in scope.assignable_regions(make_user(Role.ADMIN))}
+    assert "990121" in offered and "990121001" in offered
+    assert not any(code.startswith("32") for code in offered)  # no town of Jiangsu is served
+    assert len(offered) < 200
