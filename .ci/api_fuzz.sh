@@ -12,7 +12,9 @@ export FLASK_APP=wsgi.py SECRET_KEY=api-fuzz-only DATABASE_URL="sqlite:///$work/
 export LOGIN_RATE_LIMIT="100000 per minute"
 .venv/bin/flask db upgrade >/dev/null
 .venv/bin/flask seed-demo >/dev/null
-.venv/bin/gunicorn --bind "127.0.0.1:$port" --workers 2 --log-level warning wsgi:app \
+# Sync workers: gunicorn.conf.py's threads are for PostgreSQL; on this SQLite file, threads of
+# one worker would only queue on its write lock (and time a request out).
+.venv/bin/gunicorn --bind "127.0.0.1:$port" --workers 2 --worker-class sync --log-level warning wsgi:app \
   >"$work/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT

@@ -89,6 +89,13 @@ class Score(DecimalString):
     """Points, or a score out of 100 (read only)."""
 
 
+class Days(DecimalString):
+    """Working days, to a tenth (read only)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else f"{Decimal(value):.1f}"
+
+
 ID_MAX = 2**31 - 1
 
 
@@ -666,7 +673,7 @@ class LeagueRowSchema(Schema):
     routed = fields.Integer(required=True)
     on_time_rate = Percent(allow_none=True, required=True)
     pick_up_rate = Percent(allow_none=True, required=True)
-    average_days = fields.Decimal(as_string=True, allow_none=True, required=True)
+    average_days = Days(allow_none=True, required=True)
     overdue_now = fields.Integer(required=True)
     agreements = fields.Integer(required=True)
     amount = Money(zero=True, required=True)
