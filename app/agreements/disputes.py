@@ -158,6 +158,7 @@ def correct(
             "agreement_signed",
             bank=agreement.bank.short_name,
             amount=plain_wan(agreement.amount),
+            agreement=agreement.id,
         )
     base._commit()
     return agreement

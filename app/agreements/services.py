@@ -206,6 +206,7 @@ def record_agreement(
             "agreement_signed",
             bank=engagement.bank.short_name,
             amount=plain_wan(agreement.amount),
+            agreement=agreement.id,
         )
     db.session.commit()
     return agreement

@@ -362,6 +362,7 @@ def send_renewal_reminders(today: date | None = None) -> int:
             "name": enterprise.name,
             "bank": rec.bank.short_name,
             "day": rec.maturity_on.isoformat(),
+            "recommendation": rec.id,
         }
         for person in [*bank_staff(rec.bank_id), *enterprise.users]:
             notify(person, "renewal_due", **params)

@@ -187,7 +187,12 @@ def screen(
             note=declaration.outcome_note,
         )
         for person in declaration.enterprise.users:
-            notify(person, "mechanism_screened_out", reason=declaration.outcome_note)
+            notify(
+                person,
+                "mechanism_screened_out",
+                reason=declaration.outcome_note,
+                declaration=declaration.id,
+            )
         db.session.commit()
         return declaration
     _recommend(declaration, data, actor, now or utcnow())
@@ -281,7 +286,12 @@ def _send(
     from app.engagements.services import bank_staff
 
     for person in bank_staff(bank_id):
-        notify(person, "mechanism_recommended", amount=plain_wan(declaration.amount))
+        notify(
+            person,
+            "mechanism_recommended",
+            amount=plain_wan(declaration.amount),
+            recommendation=rec.id,
+        )
     return rec
 
 

@@ -43,6 +43,6 @@ def close_for_need(
         engagement.closed_reason = reason
         engagement.closed_at = now
         for person in bank_staff(engagement.bank_id):
-            notify(person, "need_closed", need=need.id)
+            notify(person, "need_closed", need=need.id, engagement=engagement.id)
         closed.append(engagement)
     return closed

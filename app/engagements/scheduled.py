@@ -90,7 +90,12 @@ def mark_overdue(now: datetime) -> int:
         engagement.responded_on_time = False
         for person in bank_staff(engagement.bank_id):
             if person.role is Role.BANK_MANAGER:
-                notify(person, "engagement_overdue", need=engagement.need_id)
+                notify(
+                    person,
+                    "engagement_overdue",
+                    need=engagement.need_id,
+                    engagement=engagement.id,
+                )
         route(need, None, now=now)
         return True
 

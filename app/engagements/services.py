@@ -116,7 +116,7 @@ def route(
             changes={"need_id": need.id, "product_id": match.product_id, "score": match.score},
         )
         for person in bank_staff(match.bank_id):
-            notify(person, "need_routed", amount=plain_wan(need.amount))
+            notify(person, "need_routed", amount=plain_wan(need.amount), engagement=engagement.id)
         engaged.add(match.bank_id)
         opened.append(engagement)
     return opened
@@ -138,6 +138,18 @@ class PipelineSearch:
     max_amount: Decimal | None = None
     deadline_by: date | None = None
     sort: str = "deadline"
+
+
+# The pipeline's tabs, each a set of statuses; the bank home links each count to its tab.
+PIPELINE_VIEWS = {
+    "waiting": [EngagementStatus.ROUTED, EngagementStatus.OVERDUE],
+    "working": [EngagementStatus.PICKED_UP, EngagementStatus.ACCEPTED],
+    "closed": [EngagementStatus.DECLINED, EngagementStatus.REJECTED, EngagementStatus.CLOSED],
+}
+
+
+def pipeline_view_of(status: EngagementStatus) -> str | None:
+    return next((v for v, statuses in PIPELINE_VIEWS.items() if status in statuses), None)
 
 
 PIPELINE_SORTS = ("deadline", "score")
@@ -294,6 +306,7 @@ def pick_up(
             "need_picked_up",
             bank=engagement.bank.short_name,
             amount=plain_wan(engagement.need.amount),
+            engagement=engagement.id,
         )
     db.session.commit()
     return engagement
@@ -342,6 +355,7 @@ def decline(
             "engagement_declined",
             bank=engagement.bank.short_name,
             reason=str(reason.label) + (f"：{note}" if note else ""),
+            engagement=engagement.id,
         )
     if was_accepted:
         need_back_from_talks(engagement.need, officer)
@@ -368,7 +382,7 @@ def accept(
     if need.status is NeedStatus.OPEN:
         transition(need, NEED_TRANSITIONS, NeedStatus.IN_TALKS, user)
     for person in bank_staff(engagement.bank_id):
-        notify(person, "interest_accepted", need=need.id)
+        notify(person, "interest_accepted", need=need.id, engagement=engagement.id)
     db.session.commit()
     return engagement
 
@@ -385,7 +399,7 @@ def reject(
     transition(engagement, ENGAGEMENT_TRANSITIONS, EngagementStatus.REJECTED, user)
     engagement.closed_at = now
     for person in bank_staff(engagement.bank_id):
-        notify(person, "interest_rejected", need=engagement.need_id)
+        notify(person, "interest_rejected", need=engagement.need_id, engagement=engagement.id)
     route(engagement.need, user, now=now)
     db.session.commit()
     return engagement

@@ -26,11 +26,7 @@ from app.models import db
 from app.models.enums import AgreementStatus, EngagementStatus, Role
 from app.security import BANK_ROLES, OVERSIGHT_ROLES, request_user, roles
 
-PIPELINE_VIEWS = {
-    "waiting": [EngagementStatus.ROUTED, EngagementStatus.OVERDUE],
-    "working": [EngagementStatus.PICKED_UP, EngagementStatus.ACCEPTED],
-    "closed": [EngagementStatus.DECLINED, EngagementStatus.REJECTED, EngagementStatus.CLOSED],
-}
+PIPELINE_VIEWS = services.PIPELINE_VIEWS
 
 
 def _pipeline_search(args) -> services.PipelineSearch:

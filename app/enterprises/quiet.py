@@ -58,7 +58,7 @@ def register_quietly(
             sa.select(User).where(User.role == Role.OFFICIAL, User.active.is_(True))
         )
         for official in officials:
-            notify(official, "credit_code_claim", link=f"/enterprises/{company.id}", **claim)
+            notify(official, "credit_code_claim", enterprise=company.id, **claim)
         for user in company.users:
             notify(user, "credit_code_claimed", name=company.name)
         db.session.commit()

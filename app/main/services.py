@@ -8,6 +8,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from app import clock
+from app.inbox.services import unread_count
 from app.models import (
     Agreement,
     Bank,
@@ -15,7 +16,6 @@ from app.models import (
     Engagement,
     Enterprise,
     Need,
-    Notification,
     Product,
     User,
     db,
@@ -36,14 +36,7 @@ from app.reports.rates import Response, responses
 
 
 def unread_notifications(user: User) -> int:
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count(Notification.id)).where(
-                Notification.user_id == user.id, Notification.read_at.is_(None)
-            )
-        )
-        or 0
-    )
+    return unread_count(user)
 
 
 @dataclass(frozen=True)
@@ -174,15 +167,4 @@ def oversight_home(user: User | None = None, language: str = "zh") -> OversightH
             )
         ),
         headline=headline(Filters(region=home.code if home else ""), language=language),
-    )
-
-
-def recent_notifications(user: User, limit: int = 50) -> list[Notification]:
-    return list(
-        db.session.scalars(
-            sa.select(Notification)
-            .where(Notification.user_id == user.id)
-            .order_by(Notification.created_at.desc(), Notification.id.desc())
-            .limit(limit)
-        )
     )

@@ -291,13 +291,15 @@ class NeedListing:
     pages: int
 
 
-def list_for(user: User, status: NeedStatus | None, page: int, per_page: int = 20) -> NeedListing:
+def list_for(
+    user: User, statuses: list[NeedStatus] | None, page: int, per_page: int = 20
+) -> NeedListing:
     stmt = sa.select(Need)
     if user.role is Role.ENTERPRISE:
         stmt = stmt.where(Need.enterprise_id == user.enterprise_id)
     stmt = stmt.where(*where_enterprise(user, Need.enterprise_id))
-    if status is not None:
-        stmt = stmt.where(Need.status == status)
+    if statuses:
+        stmt = stmt.where(Need.status.in_(statuses))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
     pages = max(1, -(-total // per_page))
     page = min(max(page, 1), pages)

@@ -25,11 +25,15 @@ def _load(need_id: int):
 @roles(Role.ENTERPRISE, *OVERSIGHT_ROLES)
 def index():
     user = request_user()
-    raw = request.args.get("status", "")
-    status = NeedStatus(raw) if raw in {s.value for s in NeedStatus} else None
-    listing = services.list_for(user, status, request.args.get("page", 1, type=int))
+    # Several statuses at once: the overview's "open needs" counts open and in-talks alike.
+    values = {s.value for s in NeedStatus}
+    statuses = [NeedStatus(raw) for raw in request.args.getlist("status") if raw in values]
+    listing = services.list_for(user, statuses, request.args.get("page", 1, type=int))
     return render_template(
-        "needs/index.html", listing=listing, status=status, status_choices=NeedStatus.choices()
+        "needs/index.html",
+        listing=listing,
+        status=statuses[0] if len(statuses) == 1 else None,
+        status_choices=NeedStatus.choices(),
     )
 
 

@@ -686,7 +686,7 @@ def apply(user: User, product: Product, need_id: int | None, *, now=None) -> Eng
     from app.notifications import notify
 
     for officer in _bank_staff(product.bank_id):
-        notify(officer, "need_routed", amount=plain_wan(need.amount))
+        notify(officer, "need_routed", amount=plain_wan(need.amount), engagement=engagement.id)
     db.session.commit()
     return engagement
 

@@ -53,17 +53,19 @@ def test_a_known_mobile_gets_the_same_answer(client, make_user, db, fresh_answer
 
 
 def test_a_known_credit_code_gets_the_same_answer_and_goes_to_officials_as_a_claim(
-    client, make_user, make_enterprise, db, fresh_answer
+    client, make_user, make_enterprise, db, fresh_answer, login
 ):
     company = make_enterprise(credit_code=LETTER_LED)
     first_user = make_user(Role.ENTERPRISE, enterprise=company)
     official = make_user(Role.OFFICIAL)
     assert answer(client) == fresh_answer
     assert kinds_of(db, first_user) == ["credit_code_claimed"]
+    login(official)
     claim = db.session.scalar(sa.select(Notification).where(Notification.user_id == official.id))
     assert claim.kind == "credit_code_claim"
     assert claim.params["contact"] == "赵六" and claim.params["mobile"] == "13712345678"
-    assert claim.link == f"/enterprises/{company.id}"
+    opened = client.get(f"/notifications/{claim.id}/open")
+    assert opened.headers["Location"] == f"/enterprises/{company.id}"
     assert (
         db.session.scalar(sa.select(sa.func.count(User.id)).where(User.mobile == "13712345678"))
         == 0

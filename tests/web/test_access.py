@@ -99,3 +99,21 @@ def test_forbidden_page_is_a_page_not_a_crash(client, login_as):
     response = client.get("/official")
     assert response.status_code == 403
     assert "无权" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_every_role_has_an_inbox_of_its_own(client, login_as, make_user, db, role):
+    """The inbox is every signed-in user's; another user's notification is not found."""
+    from app.notifications import notify
+
+    other = make_user(Role.ENTERPRISE)
+    theirs = notify(other, "enterprise_verified", name="x")
+    user = login_as(role)
+    mine = notify(user, "reminder", text="x")
+    db.session.commit()
+    assert client.get("/notifications").status_code == 200
+    assert client.get(f"/notifications/{theirs.id}/open").status_code == 404
+    assert client.get(f"/notifications/{mine.id}/open").status_code == 302
+    assert client.post("/notifications/read-all").status_code == 302
+    db.session.refresh(theirs)
+    assert theirs.read_at is None and mine.read_at is not None

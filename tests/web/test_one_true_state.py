@@ -190,7 +190,7 @@ def test_a_funded_need_closes_the_other_banks_without_penalty_and_reopens_on_can
             Notification.kind == "need_closed",
         )
     )
-    assert told.params == {"need": need.id}
+    assert told.params == {"need": need.id, "engagement": other.id}
     with pytest.raises(WrongState) as refused:
         engagements.pick_up(other, world["banks"][1]["officer"])
     assert refused.value.status_code == 409
