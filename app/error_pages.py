@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from app.api.field_messages import translate
 from app.errors import DomainError
 from app.models import db
 from app.security import is_api_request
@@ -113,7 +114,9 @@ def register(app: Flask) -> None:
 
 
 def _flatten(messages, prefix: str = "") -> dict[str, str]:
-    """webargs' {"json": {"user": {"email": ["..."]}}} as {"user.email": "..."}."""
+    """webargs' {"json": {"user": {"email": ["..."]}}} as {"user.email": "..."}, each message in
+    the request's language."""
+
     flat: dict[str, str] = {}
     if isinstance(messages, dict):
         for key, value in messages.items():
@@ -123,10 +126,10 @@ def _flatten(messages, prefix: str = "") -> dict[str, str]:
                 flat.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
     elif isinstance(messages, list | tuple):
         if all(isinstance(m, str) for m in messages):
-            flat[prefix or "_schema"] = " ".join(messages)
+            flat[prefix or "_schema"] = " ".join(translate(m) for m in messages)
         else:
             for m in messages:
                 flat.update(_flatten(m, prefix))
     else:
-        flat[prefix or "_schema"] = str(messages)
+        flat[prefix or "_schema"] = translate(str(messages))
     return flat
