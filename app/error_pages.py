@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template
+from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -67,6 +67,9 @@ def _render(status: int, message: str | None = None, *, code: str | None = None,
                 "fields": {str(k): str(v) for k, v in (fields or {}).items()},
             }
         }
+        if status == 401:  # RFC 6750: say which scheme, and whether the token sent failed
+            sent = request.headers.get("Authorization", "").lower().startswith("bearer ")
+            return jsonify(body), status, {"WWW-Authenticate": _bearer_challenge(sent)}
         return jsonify(body), status
     return render_template(
         "errors/error.html",
@@ -74,6 +77,10 @@ def _render(status: int, message: str | None = None, *, code: str | None = None,
         title=TITLES[status](),
         explanation=message or EXPLANATIONS[status](),
     ), status
+
+
+def _bearer_challenge(token_sent: bool) -> str:
+    return 'Bearer realm="api", error="invalid_token"' if token_sent else 'Bearer realm="api"'
 
 
 def register(app: Flask) -> None:

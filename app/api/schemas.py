@@ -417,6 +417,9 @@ class ProductFields(Strict):
 ProductPatchSchema = merge_patch_of(ProductFields, "ProductPatchSchema")
 
 
+STRINGS = {"type": "array", "items": {"type": "string"}}  # how the spec types a list method
+
+
 class ProductSchema(Schema):
     id = fields.Integer(required=True)
     bank_id = fields.Integer(required=True)
@@ -431,9 +434,9 @@ class ProductSchema(Schema):
     max_rate = Percent(required=True)
     fee_rate = Percent(required=True)
     guarantees = enum_list(Guarantee, required=True)
-    industries = fields.Method("_industries", required=True)
+    industries = fields.Method("_industries", required=True, metadata=STRINGS)
     sizes = enum_list(EnterpriseSize, required=True)
-    regions = fields.Method("_regions", required=True)
+    regions = fields.Method("_regions", required=True, metadata=STRINGS)
     purposes = enum_list(Purpose, required=True)
     min_years = fields.Integer(required=True)
     min_tax_rating = enum(TaxRating, allow_none=True)
@@ -642,7 +645,9 @@ class EventSchema(Schema):
     region = fields.String(attribute="region_code", allow_none=True)
     organiser = fields.String()
     description = fields.String()
-    bank_ids = fields.Method("_bank_ids", required=True)
+    bank_ids = fields.Method(
+        "_bank_ids", required=True, metadata={"type": "array", "items": {"type": "integer"}}
+    )
 
     def _bank_ids(self, event) -> list[int]:
         return sorted(b.id for b in event.banks)
