@@ -433,6 +433,7 @@ class ProductSchema(Schema):
     min_rate = Percent(required=True)
     max_rate = Percent(required=True)
     fee_rate = Percent(required=True)
+    fees_note = fields.String(required=True)
     guarantees = enum_list(Guarantee, required=True)
     industries = fields.Method("_industries", required=True, metadata=STRINGS)
     sizes = enum_list(EnterpriseSize, required=True)

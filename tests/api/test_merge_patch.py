@@ -3,6 +3,8 @@ against lost updates, and ownership is checked before the body is read."""
 
 from __future__ import annotations
 
+import json
+
 from app.models import Need, Product
 from app.models.enums import Role
 from tests.api.test_main_line import need_body, product_body, token
@@ -126,3 +128,15 @@ def test_a_need_takes_a_one_field_patch_and_refuses_another_enterprise(client, m
     assert set(error_of(bad, 422)["fields"]) == {"amount"}
     db.session.expire_all()
     assert db.session.get(Need, need["id"]).term_months == 24
+
+
+def test_the_merge_patch_media_type_is_accepted(client, make_user, make_bank):
+    product, headers = _bank_product(client, make_user, make_bank)
+    response = client.patch(
+        f"/api/v1/products/{product['id']}",
+        data=json.dumps({"fees_note": "无其他费用", "version": product["version"]}),
+        content_type="application/merge-patch+json",
+        headers=headers,
+    )
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["fees_note"] == "无其他费用"
