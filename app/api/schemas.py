@@ -691,7 +691,12 @@ class LeagueRowSchema(Schema):
     routed = fields.Integer(required=True)
     on_time_rate = Percent(allow_none=True, required=True)
     pick_up_rate = Percent(allow_none=True, required=True)
-    average_days = fields.Decimal(as_string=True, allow_none=True, required=True)
+    average_days = fields.Decimal(
+        as_string=True,
+        allow_none=True,
+        required=True,
+        metadata={"type": "string", "format": "decimal"},  # as_string: not a JSON number
+    )
     overdue_now = fields.Integer(required=True)
     agreements = fields.Integer(required=True)
     amount = Money(zero=True, required=True)

@@ -79,3 +79,5 @@ def test_list_fields_are_typed(client):
     strings = {"type": "array", "items": {"type": "string"}}
     assert schemas["Product"]["properties"]["industries"] == {**strings, "readOnly": True}
     assert schemas["Event"]["properties"]["bank_ids"]["items"] == {"type": "integer"}
+    # Sent as "2.0", so a client must not be told to expect a JSON number.
+    assert schemas["LeagueRow"]["properties"]["average_days"]["type"] == "string"
