@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template
+from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from app.api.field_messages import translate
 from app.errors import DomainError
 from app.models import db
 from app.security import is_api_request
@@ -66,6 +67,9 @@ def _render(status: int, message: str | None = None, *, code: str | None = None,
                 "fields": {str(k): str(v) for k, v in (fields or {}).items()},
             }
         }
+        if status == 401:  # RFC 6750: say which scheme, and whether the token sent failed
+            sent = request.headers.get("Authorization", "").lower().startswith("bearer ")
+            return jsonify(body), status, {"WWW-Authenticate": _bearer_challenge(sent)}
         return jsonify(body), status
     return render_template(
         "errors/error.html",
@@ -73,6 +77,10 @@ def _render(status: int, message: str | None = None, *, code: str | None = None,
         title=TITLES[status](),
         explanation=message or EXPLANATIONS[status](),
     ), status
+
+
+def _bearer_challenge(token_sent: bool) -> str:
+    return 'Bearer realm="api", error="invalid_token"' if token_sent else 'Bearer realm="api"'
 
 
 def register(app: Flask) -> None:
@@ -113,7 +121,9 @@ def register(app: Flask) -> None:
 
 
 def _flatten(messages, prefix: str = "") -> dict[str, str]:
-    """webargs' {"json": {"user": {"email": ["..."]}}} as {"user.email": "..."}."""
+    """webargs' {"json": {"user": {"email": ["..."]}}} as {"user.email": "..."}, each message in
+    the request's language."""
+
     flat: dict[str, str] = {}
     if isinstance(messages, dict):
         for key, value in messages.items():
@@ -123,10 +133,10 @@ def _flatten(messages, prefix: str = "") -> dict[str, str]:
                 flat.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
     elif isinstance(messages, list | tuple):
         if all(isinstance(m, str) for m in messages):
-            flat[prefix or "_schema"] = " ".join(messages)
+            flat[prefix or "_schema"] = " ".join(translate(m) for m in messages)
         else:
             for m in messages:
                 flat.update(_flatten(m, prefix))
     else:
-        flat[prefix or "_schema"] = str(messages)
+        flat[prefix or "_schema"] = translate(str(messages))
     return flat

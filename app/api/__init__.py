@@ -11,6 +11,7 @@ from flask import Flask, g, request
 from flask_smorest import Api
 
 from app.api import schemas
+from app.api.spec import ContractPlugin
 from app.security import public
 
 PREFIX = "/api/v1"
@@ -40,7 +41,7 @@ def init_app(app: Flask) -> None:
     from app.extensions import csrf
 
     app.config.update(
-        API_TITLE="Rongqiao 融桥 API",
+        API_TITLE="Rongqiao API",
         API_VERSION="v1",
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX=PREFIX,
@@ -49,17 +50,21 @@ def init_app(app: Flask) -> None:
     api = RongqiaoApi(
         app,
         spec_kwargs={
+            "extra_plugins": [ContractPlugin(app)],
             "servers": [{"url": "/"}],
+            "security": [{BEARER: []}],
             "info": {
                 "description": (
-                    "Amounts are decimal strings in yuan, rates percent strings, dates "
-                    "ISO 8601. Get a token with POST /api/v1/tokens and send it as "
-                    "`Authorization: Bearer <token>`."
+                    "The API of Rongqiao (融桥). Amounts are decimal strings in yuan, rates "
+                    "percent strings, dates ISO 8601. Get a token with POST /api/v1/tokens "
+                    "and send it as `Authorization: Bearer <token>`. PATCH takes a JSON "
+                    "Merge Patch (RFC 7396) with the `version` you read. Field messages of "
+                    "422 answers are in Chinese, or English with `?lang=en`."
                 )
             },
         },
     )
-    for field in (schemas.Money, schemas.Percent, schemas.Score):
+    for field in (schemas.Money, schemas.Percent, schemas.Score, schemas.Days):
         api.register_field(field, "string", "decimal")
     api.spec.components.security_scheme(BEARER, {"type": "http", "scheme": "bearer"})
     for module in (

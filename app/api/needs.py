@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import sqlalchemy as sa
 
 from app.api import schemas
-from app.api.common import SECURED, blueprint, field_names, or_404, page
+from app.api.common import SECURED, blueprint, field_names, found_before_body, or_404, page
 from app.formatting import exact_wan
 from app.i18n import current_language
 from app.matches import services as matches
@@ -18,21 +20,31 @@ from app.security import OVERSIGHT_ROLES, request_user, roles
 
 blp = blueprint("api_needs", "Financing needs and the products matched to them")
 
-NAMES = {"amount_wan": "amount"}
 NEED_ROLES = (Role.ENTERPRISE, *OVERSIGHT_ROLES)
+# API field -> (NeedInput attribute, conversion)
+ATTRIBUTES = {
+    "amount": ("amount_wan", exact_wan),
+    "term_months": ("term_months", None),
+    "purpose": ("purpose", None),
+    "guarantees": ("guarantees", set),
+    "collateral": ("collateral", set),
+    "max_rate": ("max_rate", None),
+    "needed_by": ("needed_by", None),
+    "description": ("description", None),
+}
+NAMES = {attribute: key for key, (attribute, _) in ATTRIBUTES.items() if attribute != key}
+
+
+def _attributes(body: dict) -> dict:
+    return {
+        attribute: convert(body[key]) if convert else body[key]
+        for key, (attribute, convert) in ATTRIBUTES.items()
+        if key in body
+    }
 
 
 def _input(body: dict) -> NeedInput:
-    return NeedInput(
-        amount_wan=exact_wan(body["amount"]),
-        term_months=body["term_months"],
-        purpose=body["purpose"],
-        guarantees=set(body["guarantees"]),
-        collateral=set(body["collateral"]),
-        max_rate=body["max_rate"],
-        needed_by=body["needed_by"],
-        description=body["description"],
-    )
+    return NeedInput(**_attributes(body))
 
 
 def _need(need_id: int) -> Need:
@@ -79,13 +91,16 @@ def get_need(need_id: int):
 @blp.route("/needs/<int(max=2147483647):need_id>", methods=["PATCH"])
 @roles(Role.ENTERPRISE)
 @blp.doc(**SECURED)
+@found_before_body(_need, "need_id", "need")
 @blp.arguments(schemas.NeedPatchSchema)
 @blp.response(200, schemas.NeedSchema)
-def update_need(body, need_id: int):
-    """Send every field with the `version` you read; a stale version answers 409."""
-    need = _need(need_id)
+def update_need(body, need: Need):
+    """A JSON Merge Patch (RFC 7396): send only the fields to change, with the `version` you
+    read (a stale version answers 409); lists are replaced whole. The whole need is checked
+    again as merged."""
+    merged = replace(NeedInput.from_need(need), **_attributes(body))
     with field_names(NAMES):
-        services.update(need, _input(body), request_user(), body["version"])
+        services.update(need, merged, request_user(), body["version"])
     return need
 
 

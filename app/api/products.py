@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import sqlalchemy as sa
 
 from app.api import schemas
-from app.api.common import SECURED, blueprint, field_names, or_404, page
+from app.api.common import SECURED, blueprint, field_names, found_before_body, or_404, page
 from app.formatting import exact_wan
 from app.models import Bank, Product, db
 from app.models.enums import ProductStatus, Role
@@ -15,41 +17,46 @@ from app.security import BANK_ROLES, public, request_user, roles
 
 blp = blueprint("api_products", "Loan products and applications to them")
 
-NAMES = {
-    "min_amount_wan": "min_amount",
-    "max_amount_wan": "max_amount",
-    "product_type": "type",
-    "industry_codes": "industries",
-    "region_codes": "regions",
+# API field -> (ProductInput attribute, conversion)
+ATTRIBUTES = {
+    "name": ("name", None),
+    "type": ("product_type", None),
+    "min_amount": ("min_amount_wan", exact_wan),
+    "max_amount": ("max_amount_wan", exact_wan),
+    "min_term_months": ("min_term_months", None),
+    "max_term_months": ("max_term_months", None),
+    "min_rate": ("min_rate", None),
+    "max_rate": ("max_rate", None),
+    "fee_rate": ("fee_rate", None),
+    "fees_note": ("fees_note", None),
+    "guarantees": ("guarantees", set),
+    "industries": ("industry_codes", list),
+    "sizes": ("sizes", set),
+    "regions": ("region_codes", list),
+    "purposes": ("purposes", set),
+    "min_years": ("min_years", None),
+    "min_tax_rating": ("min_tax_rating", None),
+    "first_loan": ("first_loan", None),
+    "approval_days": ("approval_days", None),
+    "requirements": ("requirements", None),
+    "documents": ("documents", None),
+    "branch_id": ("branch_id", None),
+    "valid_until": ("valid_until", None),
 }
+NAMES = {attribute: key for key, (attribute, _) in ATTRIBUTES.items() if attribute != key}
+
+
+def _attributes(body: dict) -> dict:
+    """The ProductInput values of the fields present in `body`."""
+    return {
+        attribute: convert(body[key]) if convert else body[key]
+        for key, (attribute, convert) in ATTRIBUTES.items()
+        if key in body
+    }
 
 
 def _input(body: dict) -> ProductInput:
-    return ProductInput(
-        name=body["name"],
-        product_type=body["type"],
-        min_amount_wan=exact_wan(body["min_amount"]),
-        max_amount_wan=exact_wan(body["max_amount"]),
-        min_term_months=body["min_term_months"],
-        max_term_months=body["max_term_months"],
-        min_rate=body["min_rate"],
-        max_rate=body["max_rate"],
-        fee_rate=body["fee_rate"],
-        fees_note=body["fees_note"],
-        guarantees=set(body["guarantees"]),
-        industry_codes=list(body["industries"]),
-        sizes=set(body["sizes"]),
-        region_codes=list(body["regions"]),
-        purposes=set(body["purposes"]),
-        min_years=body["min_years"],
-        min_tax_rating=body["min_tax_rating"],
-        first_loan=body["first_loan"],
-        approval_days=body["approval_days"],
-        requirements=body["requirements"],
-        documents=body["documents"],
-        branch_id=body["branch_id"],
-        valid_until=body["valid_until"],
-    )
+    return ProductInput(**_attributes(body))
 
 
 def _own_product(product_id: int) -> Product:
@@ -118,13 +125,16 @@ def get_product(product_id: int):
 @blp.route("/products/<int(max=2147483647):product_id>", methods=["PATCH"])
 @roles(*BANK_ROLES)
 @blp.doc(**SECURED)
+@found_before_body(_own_product, "product_id", "product")
 @blp.arguments(schemas.ProductPatchSchema)
 @blp.response(200, schemas.ProductSchema)
-def update_product(body, product_id: int):
-    """Send every field with the `version` you read; a stale version answers 409."""
-    product = _own_product(product_id)
+def update_product(body, product: Product):
+    """A JSON Merge Patch (RFC 7396): send only the fields to change, with the `version` you
+    read (a stale version answers 409). `null` clears `branch_id`, `min_tax_rating` and
+    `valid_until`; lists are replaced whole. The whole product is checked again as merged."""
+    merged = replace(ProductInput.from_product(product), **_attributes(body))
     with field_names(NAMES):
-        services.update(request_user(), product, _input(body), body["version"])
+        services.update(request_user(), product, merged, body["version"])
     return product
 
 

@@ -6,9 +6,12 @@ the ones banks code against, so they differ from the columns where the domain's 
 
 from __future__ import annotations
 
+import copy
 from decimal import Decimal, InvalidOperation
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, missing, validate
 
 from app.models.enums import (
     AgreementStatus,
@@ -36,22 +39,22 @@ MAX_YUAN = Decimal("1000000000000")  # 1万亿元
 class DecimalString(fields.Field):
     """A decimal written as a string with two decimals ("8000000.00", "4.50"), never a float."""
 
-    shape = 'Give the amount as a decimal string in yuan, e.g. "8000000.00".'
-    noun = "amount"
-    precision = "At most two decimals (fen)."
+    shape = _l('Give the amount as a decimal string in yuan, e.g. "8000000.00".')
+    not_decimal = _l("Not a decimal amount.")
+    precision = _l("At most two decimals (fen).")
 
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else f"{Decimal(value):.2f}"
 
     def _parse(self, value) -> Decimal:
         if isinstance(value, bool) or not isinstance(value, str | int):
-            raise ValidationError(self.shape)
+            raise ValidationError(str(self.shape))
         try:
             number = Decimal(str(value).strip())
         except InvalidOperation:
-            raise ValidationError(f"Not a decimal {self.noun}.") from None
+            raise ValidationError(str(self.not_decimal)) from None
         if not number.is_finite() or number.as_tuple().exponent < -2:
-            raise ValidationError(self.precision)
+            raise ValidationError(str(self.precision))
         return number
 
 
@@ -66,22 +69,25 @@ class Money(DecimalString):
     def _deserialize(self, value, attr, data, **kwargs):
         amount = self._parse(value)
         if amount < 0 or (amount == 0 and not self.zero) or amount > self.maximum:
-            floor = "0 or more" if self.zero else "more than 0"
-            raise ValidationError(f"Must be {floor} and at most {self.maximum}.")
+            if self.zero:
+                message = _("Must be 0 or more and at most %(maximum)s.", maximum=self.maximum)
+            else:
+                message = _("Must be more than 0 and at most %(maximum)s.", maximum=self.maximum)
+            raise ValidationError(message)
         return amount.quantize(Decimal("0.01"))
 
 
 class Percent(DecimalString):
     """An annual rate in percent."""
 
-    shape = 'Give the rate as a percent string, e.g. "4.50".'
-    noun = "rate"
-    precision = "At most two decimals."
+    shape = _l('Give the rate as a percent string, e.g. "4.50".')
+    not_decimal = _l("Not a decimal rate.")
+    precision = _l("At most two decimals.")
 
     def _deserialize(self, value, attr, data, **kwargs):
         rate = self._parse(value)
         if not Decimal(0) <= rate <= Decimal(36):
-            raise ValidationError("Must be between 0 and 36.")
+            raise ValidationError(_("Must be between 0 and 36."))
         return rate
 
 
@@ -126,6 +132,21 @@ class Strict(Schema):
 
     class Meta:
         unknown = EXCLUDE
+
+
+def merge_patch_of(fields_schema: type[Schema], name: str) -> type[Schema]:
+    """A JSON Merge Patch (RFC 7396) body for `fields_schema`: every field optional and without
+    a default, since an absent field stays as it is; `null` clears the fields that may be empty
+    and is refused by the others; lists are replaced whole. `version` is required (the one
+    read), so a change made meanwhile answers 409 instead of being overwritten."""
+    declared = {}
+    for key, field in fields_schema._declared_fields.items():
+        optional = copy.copy(field)
+        optional.required = False
+        optional.load_default = missing
+        declared[key] = optional
+    declared["version"] = ident(required=True)
+    return Strict.from_dict(declared, name=name)
 
 
 # Errors and pages ------------------------------------------------------------------------
@@ -316,8 +337,7 @@ class NewNeedSchema(NeedFields):
     publish = fields.Boolean(load_default=False)
 
 
-class NeedPatchSchema(NeedFields):
-    version = ident(required=True)
+NeedPatchSchema = merge_patch_of(NeedFields, "NeedPatchSchema")
 
 
 class VersionSchema(Strict):
@@ -401,8 +421,10 @@ class ProductFields(Strict):
     valid_until = fields.Date(load_default=None, allow_none=True)
 
 
-class ProductPatchSchema(ProductFields):
-    version = ident(required=True)
+ProductPatchSchema = merge_patch_of(ProductFields, "ProductPatchSchema")
+
+
+STRINGS = {"type": "array", "items": {"type": "string"}}  # how the spec types a list method
 
 
 class ProductSchema(Schema):
@@ -418,10 +440,11 @@ class ProductSchema(Schema):
     min_rate = Percent(required=True)
     max_rate = Percent(required=True)
     fee_rate = Percent(required=True)
+    fees_note = fields.String(required=True)
     guarantees = enum_list(Guarantee, required=True)
-    industries = fields.Method("_industries", required=True)
+    industries = fields.Method("_industries", required=True, metadata=STRINGS)
     sizes = enum_list(EnterpriseSize, required=True)
-    regions = fields.Method("_regions", required=True)
+    regions = fields.Method("_regions", required=True, metadata=STRINGS)
     purposes = enum_list(Purpose, required=True)
     min_years = fields.Integer(required=True)
     min_tax_rating = enum(TaxRating, allow_none=True)
@@ -630,7 +653,9 @@ class EventSchema(Schema):
     region = fields.String(attribute="region_code", allow_none=True)
     organiser = fields.String()
     description = fields.String()
-    bank_ids = fields.Method("_bank_ids", required=True)
+    bank_ids = fields.Method(
+        "_bank_ids", required=True, metadata={"type": "array", "items": {"type": "integer"}}
+    )
 
     def _bank_ids(self, event) -> list[int]:
         return sorted(b.id for b in event.banks)
