@@ -105,6 +105,10 @@ def filters_from(args, user: User) -> Filters:
     home = home_region_of(user)
     if home is not None and not region_services.contains(home, f.region):
         f = replace(f, region=home.code)
+    # A start after the day counted to is no window ("12月1日 至 11月30日 期间"): like an
+    # unreadable date, it is dropped and the page shows the cumulative figures.
+    if f.date_from is not None and f.date_from > f.as_of():
+        f = f.cumulative()
     return f
 
 

@@ -526,3 +526,15 @@ def test_the_funnel_says_which_amount_each_row_shows(figures):
     assert steps["confirmed"].amount_kind == "agreed"
     assert steps["disbursed"].amount_kind == "disbursed"
     assert steps["disbursed"].amount == Decimal("1500000.00")  # paid, not requested
+
+
+def test_a_start_after_the_end_is_no_window_and_the_cumulative_figures_show(
+    client, login_as, figures
+):
+    login_as(Role.OFFICIAL)
+    end = TODAY - timedelta(days=1)
+    page = client.get(f"/reports/summary?from={TODAY.isoformat()}&to={end.isoformat()}").get_data(
+        as_text=True
+    )
+    assert "期间，新增" not in page
+    assert f"截至 {end.year}年{end.month}月{end.day}日，共有" in page
