@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.formatting import plain_wan
-from app.models import Agreement, AuditEntry, Engagement, Need, db
+from app.models import Agreement, AuditEntry, Dispute, Engagement, Need, db
 from app.models.enums import EngagementStatus, NeedStatus
 
 
@@ -19,10 +19,12 @@ class Step:
     title: str
     detail: str = ""
     kind: str = "info"
+    on: date | None = None  # set for steps recorded as a day: shown without a time of day
 
 
-def _day(d: date) -> datetime:
-    return datetime.combine(d, time(12, 0), tzinfo=UTC)
+def _dated(d: date, title: str, detail: str = "", kind: str = "info") -> Step:
+    # Noon UTC only orders the step among the day's timed ones; the page shows the day alone.
+    return Step(datetime.combine(d, time(12, 0), tzinfo=UTC), title, detail, kind, on=d)
 
 
 def for_need(need: Need, *, show_banks: bool = True) -> list[Step]:
@@ -78,11 +80,19 @@ def for_need(need: Need, *, show_banks: bool = True) -> list[Step]:
         .where(Agreement.need_id == need.id)
         .options(sa.orm.selectinload(Agreement.disbursements))
     )
+    agreements = list(agreements)
+    disputes: dict[int, list[Dispute]] = {}
+    for dispute in db.session.scalars(
+        sa.select(Dispute)
+        .where(Dispute.agreement_id.in_([a.id for a in agreements]))
+        .order_by(Dispute.raised_at)
+    ):
+        disputes.setdefault(dispute.agreement_id, []).append(dispute)
     for a in agreements:
         bank = a.bank.short_name
         steps.append(
-            Step(
-                _day(a.signed_on),
+            _dated(
+                a.signed_on,
                 _(
                     "Intent agreement signed with %(bank)s: %(amount)s 万元",
                     bank=bank,
@@ -93,22 +103,25 @@ def for_need(need: Need, *, show_banks: bool = True) -> list[Step]:
         )
         if a.confirmed_at:
             steps.append(Step(a.confirmed_at, _("Agreement confirmed")))
-        if a.dispute_reason:
+        for dispute in disputes.get(a.id, ()):
             steps.append(
-                Step(_day(a.signed_on), _("Agreement disputed"), a.dispute_reason, "warning")
+                Step(dispute.raised_at, _("Agreement disputed"), dispute.reason, "warning")
             )
+            if dispute.closed_at:
+                outcome = f"{dispute.outcome.label} {dispute.outcome_note}".strip()
+                steps.append(Step(dispute.closed_at, _("Dispute settled"), outcome))
         if a.approved_on:
             steps.append(
-                Step(
-                    _day(a.approved_on),
+                _dated(
+                    a.approved_on,
                     _("Approved: %(amount)s 万元", amount=plain_wan(a.approved_amount)),
                     kind="success",
                 )
             )
         for d in a.disbursements:
             steps.append(
-                Step(
-                    _day(d.disbursed_on),
+                _dated(
+                    d.disbursed_on,
                     _("Disbursed: %(amount)s 万元", amount=plain_wan(d.amount)),
                     kind="success",
                 )

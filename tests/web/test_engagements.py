@@ -28,6 +28,7 @@ from app.models.enums import (
     ProductType,
     Role,
 )
+from app.needs import timeline
 
 TODAY = clock.today()
 
@@ -388,9 +389,34 @@ def test_the_enterprise_disputes_and_the_bank_corrects(world, db):
         agreements.AgreementInput(Decimal("100"), 12, Decimal("4.2"), Guarantee.CREDIT, TODAY),
     )
     assert agreement.status is AgreementStatus.SIGNED and agreement.rate == Decimal("4.20")
+    steps = {step.title: step for step in timeline.for_need(world["need"])}
+    # the dispute is dated when it was raised (not on the signing day) and its end is shown
+    assert steps["企业对意向协议提出异议"].detail == "利率与面谈不符"
+    assert steps["企业对意向协议提出异议"].on is None
+    assert steps["异议已处理完毕"].detail == "银行已更正协议"
+    signed = next(s for s in steps.values() if "签订意向协议" in s.title)
+    assert signed.on == TODAY
     agreements.cancel(agreement, officer, "企业另选他行")
     assert agreement.status is AgreementStatus.CANCELLED
     assert world["need"].status is NeedStatus.IN_TALKS
+
+
+def test_a_timeline_step_recorded_as_a_day_shows_no_time_of_day(client, login, world, db):
+    engagement = _engagement(db, world)
+    officer = world["banks"][0]["officer"]
+    engagements.pick_up(engagement, officer)
+    engagements.accept(engagement, world["owner"])
+    agreements.record_agreement(
+        engagement,
+        officer,
+        agreements.AgreementInput(Decimal("100"), 12, Decimal("4.9"), Guarantee.CREDIT, TODAY),
+    )
+    login(world["owner"])
+    page = client.get(f"/needs/{world['need'].id}").get_data(as_text=True)
+    signed_at = page.index("签订意向协议")
+    signed_line = page[page.rindex("<li", 0, signed_at) : signed_at]
+    # a day stored without a time used to print as noon UTC, 20:00 in Beijing
+    assert "20:00" not in signed_line and TODAY.isoformat() in signed_line
 
 
 def test_event_counting_and_sign_up(
