@@ -225,6 +225,12 @@ def _product_records(product_ids: list[int] | None = None) -> list[dict]:
             "approval_days": p.approval_days,
             "status": p.status.value,
             "valid_until": p.valid_until,
+            "repayment_methods": [m.value for m in p.repayment_methods],
+            "upfront_fee_rate": p.upfront_fee_rate,
+            "upfront_fee_amount": p.upfront_fee_amount,
+            "fee_rate": p.fee_rate,
+            "monthly_fee_amount": p.monthly_fee_amount,
+            "guarantee_fee_rate": p.guarantee_fee_rate,
         }
         for p in products
     ]
