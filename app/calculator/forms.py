@@ -18,8 +18,8 @@ class CalculatorForm(FlaskForm):
     months = WholeNumberField(_l("Term (months)"))
     method = SelectField(_l("Repayment method"), validate_choice=False)
     rate = NumberField(_l("Annual rate (%)"))
-    upfront_fee_rate = NumberField(_l("Fees at drawdown (% of the amount)"))
-    fee_rate = NumberField(_l("Fees with each instalment (% of the amount a year)"))
+    upfront_fee_rate = NumberField(_l("Fees at drawdown (percent of the amount)"))
+    fee_rate = NumberField(_l("Fees with each instalment (percent of the amount a year)"))
     submit = SubmitField(_l("Calculate"))
 
     def __init__(self, methods, *args, **kwargs):

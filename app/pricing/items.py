@@ -44,3 +44,11 @@ class PriceItems:
                 self.guarantee_fee_rate,
             )
         )
+
+
+def goes_through_guarantee(need_methods, product_methods) -> bool:
+    """A guarantee company's fee is paid when the only method the need and the product share
+    (or, when they share none, the only one the product takes) is a guarantee. The engine's
+    array form is app.matching.criteria.guaranteed."""
+    common = set(need_methods) & set(product_methods)
+    return (common or set(product_methods)) == {"guarantee"}
