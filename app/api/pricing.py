@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from app.api import schemas
 from app.api.common import blueprint, field_names, or_404
@@ -19,7 +19,7 @@ NAMES = {"amount_wan": "amount"}
 
 class CalculatorQuerySchema(schemas.Strict):
     amount = schemas.Money(required=True)
-    months = schemas.whole(1, 360, required=True)
+    months = fields.Integer(validate=validate.Range(1, 360), required=True)
     method = schemas.enum(RepaymentMethod, required=True)
     rate = schemas.Percent(load_default=None)
     upfront_fee_rate = schemas.Percent(load_default=None)
@@ -39,7 +39,7 @@ class InstalmentSchema(Schema):
 class QuoteSchema(Schema):
     amount = schemas.Money(required=True)
     months = fields.Integer(required=True)
-    method = schemas.enum(RepaymentMethod, required=True)
+    method = fields.String(required=True, metadata={"enum": [m.value for m in RepaymentMethod]})
     rate = schemas.Percent(required=True, metadata={"description": "headline annual rate"})
     all_in_rate = schemas.Percent(
         required=True,
