@@ -161,3 +161,22 @@ def test_the_irr_solver_finds_the_textbook_rate():
     assert irr_monthly([D(100), D(-100)]) == pytest.approx(0.0, abs=1e-12)
     with pytest.raises(ValueError):
         irr_monthly([D(-100), D(110)])
+
+
+@pytest.mark.parametrize(
+    ("amount", "months", "fee", "method"),
+    [
+        (100000, 1, 3000, INTEREST_ONLY),  # 3 % for one month: 41.60 % a year
+        (100000, 3, 5000, EQUAL_INSTALMENT),
+        (50000, 2, 3000, EQUAL_PRINCIPAL),
+    ],
+)
+def test_the_closed_form_holds_for_fees_far_above_the_rate(amount, months, fee, method):
+    price = PriceItems(rate=D("4.35"), upfront_fee_amount=D(fee), methods=(method,))
+    expected = quote(price, D(amount), months, method).all_in_rate
+    assert expected > D("30")
+    bp = lowest_all_in_bp(
+        *(np.array([v]) for v in (amount * 100, months, 435, METHOD_BITS[method], 0)),
+        *(np.array([v]) for v in (fee * 100, 0, 0, 0, False)),
+    )[0]
+    assert abs(int(bp) - int(expected * 100)) <= 1
