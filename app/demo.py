@@ -47,6 +47,7 @@ from app.models.enums import (
     ProductStatus,
     ProductType,
     Purpose,
+    RepaymentMethod,
     Role,
     TaxRating,
 )
@@ -93,6 +94,48 @@ BANKS = [
     ),
     ("示范惠民村镇银行股份有限公司", "惠民村镇银行", BankType.VILLAGE, "vb", ["营业部"]),
 ]
+
+RM = RepaymentMethod
+# What banks in a county typically charge beside interest: nothing on credit loans (the
+# 2020 "减费让利" rules), valuation and registration fees on secured ones, the policy guarantee
+# fee (1 % a year) on guaranteed ones, a supply-chain platform's service fee.
+DEMO_PRICE_ITEMS = {
+    ProductType.CREDIT: {"repayment_methods": frozenset({RM.INTEREST_ONLY, RM.EQUAL_INSTALMENT})},
+    ProductType.TAX_CREDIT: {
+        "repayment_methods": frozenset({RM.INTEREST_ONLY, RM.EQUAL_INSTALMENT})
+    },
+    ProductType.MORTGAGE: {
+        "upfront_fee_amount": Decimal("3000.00"),
+        "fees_note": "房产评估费、抵押登记费约 3000 元，放款时一次缴纳",
+        "repayment_methods": frozenset({RM.INTEREST_ONLY, RM.EQUAL_PRINCIPAL}),
+    },
+    ProductType.EQUIPMENT: {
+        "upfront_fee_amount": Decimal("2000.00"),
+        "fees_note": "设备评估费、抵押登记费约 2000 元",
+        "repayment_methods": frozenset({RM.EQUAL_INSTALMENT, RM.EQUAL_PRINCIPAL}),
+    },
+    ProductType.IP_PLEDGE: {
+        "upfront_fee_rate": Decimal("0.50"),
+        "fees_note": "知识产权评估费，按贷款金额 0.5% 于放款时缴纳",
+        "repayment_methods": frozenset({RM.INTEREST_ONLY}),
+    },
+    ProductType.GUARANTEED: {
+        "guarantee_fee_rate": Decimal("1.00"),
+        "fees_note": "政府性融资担保机构担保费年化 1%",
+        "repayment_methods": frozenset({RM.INTEREST_ONLY, RM.EQUAL_INSTALMENT}),
+    },
+    ProductType.SUPPLY_CHAIN: {
+        "fee_rate": Decimal("0.30"),
+        "fees_note": "供应链平台服务费年化 0.3%，随每期还款收取",
+        "repayment_methods": frozenset({RM.INTEREST_ONLY}),
+    },
+    ProductType.RECEIVABLES: {
+        "upfront_fee_rate": Decimal("0.20"),
+        "fees_note": "应收账款登记及核验费，按金额 0.2% 于放款时缴纳",
+        "repayment_methods": frozenset({RM.INTEREST_ONLY}),
+    },
+    ProductType.OTHER: {"repayment_methods": frozenset({RM.INTEREST_ONLY})},
+}
 
 PRODUCTS = [
     # bank index, name, type, amount 万元 range, term range, rate range, guarantees, extra
@@ -677,12 +720,7 @@ class _Builder:
                 max_term_months=terms[1],
                 min_rate=Decimal(rates[0]),
                 max_rate=Decimal(rates[1]),
-                fee_rate=Decimal("0.00")
-                if kind in (ProductType.CREDIT, ProductType.TAX_CREDIT)
-                else Decimal("0.30"),
-                fees_note=""
-                if kind in (ProductType.CREDIT, ProductType.TAX_CREDIT)
-                else "评估费、登记费约合年化0.3%",
+                **DEMO_PRICE_ITEMS.get(kind, DEMO_PRICE_ITEMS[ProductType.OTHER]),
                 guarantees=frozenset(guarantees),
                 sizes=frozenset(extra.get("sizes", [])),
                 purposes=frozenset(extra.get("purposes", [])),

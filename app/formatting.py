@@ -84,7 +84,19 @@ def moment(value: datetime | None) -> str:
     return "—" if value is None else format_datetime(value, "yyyy-MM-dd HH:mm")
 
 
+def yuan(amount: Decimal | None) -> str:
+    """'12,345.67' (元), for schedules and fees."""
+    return "—" if amount is None else _grouped(Decimal(amount))
+
+
+def repayment_method(value: str) -> str:
+    from app.models.enums import RepaymentMethod
+
+    return str(RepaymentMethod(value).label)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         wan=wan, yi=yi, plain_wan=plain_wan, percent=percent, day=day, moment=moment
     )
+    app.jinja_env.filters.update(yuan=yuan, repayment_method=repayment_method)

@@ -29,6 +29,7 @@ from app.models.enums import (
     ProductType,
     Purpose,
     RegionLevel,
+    RepaymentMethod,
     Role,
     TaxRating,
 )
@@ -406,6 +407,13 @@ class ProductFields(Strict):
     min_rate = Percent(required=True)
     max_rate = Percent(required=True)
     fee_rate = Percent(load_default=Decimal("0"))
+    upfront_fee_rate = Percent(load_default=Decimal("0"))
+    upfront_fee_amount = Money(zero=True, load_default=Decimal("0"))
+    monthly_fee_amount = Money(zero=True, load_default=Decimal("0"))
+    guarantee_fee_rate = Percent(load_default=Decimal("0"))
+    repayment_methods = enum_list(
+        RepaymentMethod, load_default=lambda: [RepaymentMethod.INTEREST_ONLY]
+    )
     fees_note = text(500, load_default="")
     guarantees = enum_list(Guarantee, required=True)
     industries = fields.List(fields.String(validate=validate.Length(max=8)), load_default=list)
@@ -440,6 +448,27 @@ class ProductSchema(Schema):
     min_rate = Percent(required=True)
     max_rate = Percent(required=True)
     fee_rate = Percent(required=True)
+    upfront_fee_rate = Percent(required=True)
+    upfront_fee_amount = Money(zero=True, required=True)
+    monthly_fee_amount = Money(zero=True, required=True)
+    guarantee_fee_rate = Percent(required=True)
+    repayment_methods = fields.Method("_methods", required=True, metadata=STRINGS)
+    all_in = fields.Method(
+        "_all_in",
+        required=True,
+        metadata={
+            "type": "object",
+            "description": "the lowest all-in annual rate (IRR x 12) for a reference loan of "
+            "100 万元 over 12 months, moved inside the product's range",
+            "required": ["amount", "months", "method", "all_in_rate"],
+            "properties": {
+                "amount": {"type": "string", "format": "decimal"},
+                "months": {"type": "integer"},
+                "method": {"type": "string", "enum": [m.value for m in RepaymentMethod]},
+                "all_in_rate": {"type": "string", "format": "decimal"},
+            },
+        },
+    )
     fees_note = fields.String(required=True)
     guarantees = enum_list(Guarantee, required=True)
     industries = fields.Method("_industries", required=True, metadata=STRINGS)
@@ -455,6 +484,18 @@ class ProductSchema(Schema):
     valid_until = fields.Date(allow_none=True)
     status = enum(ProductStatus, required=True)
     version = fields.Integer(required=True)
+
+    def _methods(self, product) -> list[str]:
+        return list(product.price_items().methods)
+
+    def _all_in(self, product) -> dict:
+        q = product.indicative_quote
+        return {
+            "amount": f"{q.amount:.2f}",
+            "months": q.months,
+            "method": q.method,
+            "all_in_rate": f"{q.all_in_rate:.2f}",
+        }
 
     def _industries(self, product) -> list[str]:
         return sorted(i.code for i in product.industries)

@@ -44,6 +44,8 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.models.enums import EngagementStatus, EnterpriseStatus, NeedStatus
+from app.pricing import Quote, cheapest_quote
+from app.pricing.items import goes_through_guarantee
 from app.reports.filters import Filters
 from app.reports.rates import responses
 
@@ -225,6 +227,12 @@ def _product_records(product_ids: list[int] | None = None) -> list[dict]:
             "approval_days": p.approval_days,
             "status": p.status.value,
             "valid_until": p.valid_until,
+            "repayment_methods": [m.value for m in p.repayment_methods],
+            "upfront_fee_rate": p.upfront_fee_rate,
+            "upfront_fee_amount": p.upfront_fee_amount,
+            "fee_rate": p.fee_rate,
+            "monthly_fee_amount": p.monthly_fee_amount,
+            "guarantee_fee_rate": p.guarantee_fee_rate,
         }
         for p in products
     ]
@@ -512,6 +520,7 @@ class Explained:
     score: Decimal
     reasons: list[Reason]
     failed: Reason | None  # a near miss's one failing criterion
+    quote: Quote | None = None  # the cheapest way to borrow the need's amount over its term
 
 
 def _names() -> tuple[dict, dict]:
@@ -595,9 +604,18 @@ def matches_for(
     def item(r: Match) -> Explained:
         explained = reasons.get(r.product_id, [])
         failed = next((x for x in explained if not x.passed), None)
-        return Explained(products[r.product_id], r.eligible, r.score, explained, failed)
+        product = products[r.product_id]
+        return Explained(product, r.eligible, r.score, explained, failed, need_quote(need, product))
 
     return [item(r) for r in eligible_rows], [item(r) for r in near_rows]
+
+
+def need_quote(need: Need, product: Product) -> Quote:
+    """What the product costs for this need: its cheapest method at its lowest rate."""
+    guaranteed = goes_through_guarantee(
+        (g.value for g in need.guarantees), (g.value for g in product.guarantees)
+    )
+    return cheapest_quote(product.price_items(), need.amount, need.term_months, guaranteed)
 
 
 def match_fingerprint(need: Need) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.matching.tables import GUARANTEES, NeedTable, ProductTable
+from app.pricing.vector import lowest_all_in_bp
 
 CREDIT_BIT = 1 << GUARANTEES.index("credit")
 GUARANTEE_BIT = 1 << GUARANTEES.index("guarantee")
@@ -74,6 +75,35 @@ def purpose(N, P, ni, pj):
     return (purposes == 0) | ((purposes & N.purpose[ni]) != 0)
 
 
+def guaranteed(N, P, ni, pj):
+    """The loan goes through a guarantee company: the only method both sides share (or, when
+    they share none, the only one the product takes) is a guarantee."""
+    common = N.guarantees[ni] & P.guarantees[pj]
+    route = np.where(common != 0, common, P.guarantees[pj])
+    return route == GUARANTEE_BIT
+
+
+def all_in_rate(N, P, ni, pj):
+    """The product's lowest all-in annual rate (bp) for the need's amount and term."""
+    return lowest_all_in_bp(
+        N.amount[ni],
+        N.term[ni],
+        P.min_rate[pj],
+        P.methods[pj],
+        P.upfront_fee_rate[pj],
+        P.upfront_fee_amount[pj],
+        P.periodic_fee_rate[pj],
+        P.monthly_fee_amount[pj],
+        P.guarantee_fee_rate[pj],
+        guaranteed(N, P, ni, pj),
+    )
+
+
+def ceiling(N, P, ni, pj):
+    """The SME's highest acceptable rate is a limit on the all-in rate, not a preference."""
+    return all_in_rate(N, P, ni, pj) <= N.max_rate[ni]
+
+
 def availability(N, P, ni, pj):
     return np.broadcast_to(P.available[pj], _shape(ni, pj))
 
@@ -101,6 +131,7 @@ CRITERIA: tuple[Criterion, ...] = (
     Criterion("purpose", purpose, True),
     Criterion("availability", availability, True),
     Criterion("verified", verified, True),
+    Criterion("ceiling", ceiling, False),
 )
 CRITERION_KEYS = tuple(c.key for c in CRITERIA)
 
@@ -122,7 +153,7 @@ NEW_BANK_SHARE = 0.5  # a bank without history on the platform scores as if half
 
 
 def rate_fit(N, P, ni, pj):
-    headroom = (N.max_rate[ni] - P.min_rate[pj]).astype(np.float64)
+    headroom = (N.max_rate[ni] - all_in_rate(N, P, ni, pj)).astype(np.float64)
     return np.clip(headroom / FULL_RATE_HEADROOM_BP, 0.0, 1.0)
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from app.matching.criteria import CRITERIA, FAST_DAYS, SLOW_DAYS
+from app.matching.criteria import CRITERIA, FAST_DAYS, SLOW_DAYS, all_in_rate
 from app.matching.engine import evaluate_pairs
 from app.matching.tables import GUARANTEES, PURPOSES, RANK_TAX, SIZES, NeedTable, ProductTable
 
@@ -58,6 +58,10 @@ def _wan(cents: int) -> str:
 
 def _pct(bp: int) -> str:
     return f"{Decimal(int(bp)) / 100:.2f}%"
+
+
+def _all_in(N, P, i, j) -> int:
+    return int(all_in_rate(N, P, np.array([i]), np.array([j]))[0])
 
 
 def _names(bits: int, vocabulary, names, lang: int) -> str:
@@ -343,6 +347,25 @@ def _criterion_reason(key, ok, N, P, i, j, region_names, industry_names) -> Reas
             "产品未发布、已过期或银行已停用",
             "The product is not published, has expired or the bank is inactive",
         )
+    if key == "ceiling":
+        cost, cap = _all_in(N, P, i, j), N.max_rate[i]
+        if ok:
+            return Reason(
+                key,
+                True,
+                None,
+                f"年化综合成本最低 {_pct(cost)}，不高于您可接受的 {_pct(cap)}",
+                f"The all-in annual rate from {_pct(cost)} is within the {_pct(cap)} you accept",
+            )
+        return Reason(
+            key,
+            False,
+            None,
+            f"年化综合成本最低 {_pct(cost)}，高于您可接受的 {_pct(cap)}",
+            f"The all-in annual rate from {_pct(cost)} is above the {_pct(cap)} you accept",
+            f"可接受利率提高到 {_pct(cost)} 即可申请",
+            f"Accept up to {_pct(cost)} to qualify",
+        )
     if ok:
         return Reason(key, True, None, "企业已通过认证", "The enterprise is verified")
     return Reason(
@@ -358,21 +381,13 @@ def _criterion_reason(key, ok, N, P, i, j, region_names, industry_names) -> Reas
 
 def _part_reason(key, pts: Decimal, N, P, i, j) -> Reason:
     if key == "rate":
-        lo, cap = P.min_rate[j], N.max_rate[i]
-        if lo > cap:
-            return Reason(
-                key,
-                True,
-                pts,
-                f"产品最低利率 {_pct(lo)} 高于您可接受的 {_pct(cap)}，得 {pts} 分",
-                f"The lowest rate {_pct(lo)} is above the {_pct(cap)} you accept: {pts} points",
-            )
+        cost, cap = _all_in(N, P, i, j), N.max_rate[i]
         return Reason(
             key,
             True,
             pts,
-            f"产品最低利率 {_pct(lo)}，比您可接受的 {_pct(cap)} 低 {_pct(cap - lo)}，得 {pts} 分",
-            f"The lowest rate {_pct(lo)} is {_pct(cap - lo)} below the {_pct(cap)} you accept: {pts} points",
+            f"年化综合成本最低 {_pct(cost)}（含费用），比您可接受的 {_pct(cap)} 低 {_pct(cap - cost)}，得 {pts} 分",
+            f"The all-in annual rate from {_pct(cost)} (fees included) is {_pct(cap - cost)} below the {_pct(cap)} you accept: {pts} points",
         )
     if key == "amount_fit":
         return Reason(

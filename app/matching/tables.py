@@ -12,6 +12,8 @@ from decimal import Decimal
 
 import numpy as np
 
+from app.pricing.items import METHODS
+
 GUARANTEES = ("credit", "guarantee", "mortgage", "pledge")
 SIZES = ("large", "medium", "small", "micro")
 PURPOSES = ("working_capital", "fixed_assets", "tech_upgrade", "rnd", "raw_materials", "other")
@@ -129,11 +131,22 @@ class ProductTable:
     first_loan: np.ndarray
     approval_days: np.ndarray
     available: np.ndarray
+    # price items (app.pricing.items): methods as a bit mask over METHODS
+    methods: np.ndarray
+    upfront_fee_rate: np.ndarray  # basis points of the amount
+    upfront_fee_amount: np.ndarray  # cents
+    periodic_fee_rate: np.ndarray  # basis points of the amount a year
+    monthly_fee_amount: np.ndarray  # cents a month
+    guarantee_fee_rate: np.ndarray  # basis points of the amount a year
     bank_counties: np.ndarray  # (n_banks, n_regions + 1) bool: a branch in that county
     bank_record: np.ndarray  # (n_banks,) share picked up on time, NaN without history
 
     def __len__(self) -> int:
         return len(self.ids)
+
+
+def _bp_of(records: list[dict], key: str) -> np.ndarray:
+    return np.array([basis_points(r.get(key, 0)) for r in records], dtype=np.int32)
 
 
 def years_between(founded: date, on: date) -> int:
@@ -181,7 +194,9 @@ def build_products(
 ) -> ProductTable:
     """records: id, bank_id, min/max_amount (yuan), min/max_term_months, min/max_rate, guarantees,
     sizes, purposes, industries (codes), regions (codes), min_years, min_tax_rating,
-    first_loan, approval_days, status, valid_until. banks: id, active, branch_regions, record."""
+    first_loan, approval_days, status, valid_until, and the price items (repayment_methods,
+    upfront_fee_rate, upfront_fee_amount, fee_rate, monthly_fee_amount, guarantee_fee_rate;
+    absent ones count as none, 先息后本). banks: id, active, branch_regions, record."""
     bank_row = {b["id"]: i for i, b in enumerate(banks)}
     p = len(records)
     industries = np.zeros((p, len(vocab.industries) + 1), dtype=bool)
@@ -229,6 +244,18 @@ def build_products(
             ],
             dtype=bool,
         ),
+        methods=np.array(
+            [mask(r.get("repayment_methods") or (), METHODS) for r in records], dtype=np.int8
+        ),
+        upfront_fee_rate=_bp_of(records, "upfront_fee_rate"),
+        upfront_fee_amount=np.array(
+            [cents(r.get("upfront_fee_amount", 0)) for r in records], dtype=np.int64
+        ),
+        periodic_fee_rate=_bp_of(records, "fee_rate"),
+        monthly_fee_amount=np.array(
+            [cents(r.get("monthly_fee_amount", 0)) for r in records], dtype=np.int64
+        ),
+        guarantee_fee_rate=_bp_of(records, "guarantee_fee_rate"),
         bank_counties=bank_counties,
         bank_record=record,
     )

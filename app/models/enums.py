@@ -137,6 +137,24 @@ _labels(
 )
 
 
+class RepaymentMethod(Labelled):
+    """In the order of app.pricing.items.METHODS: stored bit masks are shared with the engine."""
+
+    EQUAL_INSTALMENT = "equal_instalment"
+    EQUAL_PRINCIPAL = "equal_principal"
+    INTEREST_ONLY = "interest_only"
+
+
+_labels(
+    RepaymentMethod,
+    {
+        "equal_instalment": _l("Equal instalments (等额本息)"),
+        "equal_principal": _l("Equal principal (等额本金)"),
+        "interest_only": _l("Interest monthly, principal at maturity (先息后本)"),
+    },
+)
+
+
 class Collateral(Labelled):
     PROPERTY = "property"
     LAND = "land"

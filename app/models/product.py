@@ -17,10 +17,12 @@ from app.models.enums import (
     ProductStatus,
     ProductType,
     Purpose,
+    RepaymentMethod,
     TaxRating,
 )
 from app.models.reference import Industry, Region
 from app.models.workflow import Transitions
+from app.pricing import PriceItems, Quote, cheapest_quote, reference_loan
 
 if TYPE_CHECKING:
     from app.models.bank import Bank, Branch
@@ -67,7 +69,16 @@ class Product(db.Model):
     max_term_months: Mapped[int] = mapped_column()
     min_rate: Mapped[Decimal] = mapped_column(Rate())
     max_rate: Mapped[Decimal] = mapped_column(Rate())
+    # Price items (see app.pricing.items.PriceItems): fee_rate is the yearly fee on the amount
+    # charged with each instalment; the others are paid at drawdown or monthly as named.
     fee_rate: Mapped[Decimal] = mapped_column(Rate(), default=Decimal("0.00"))
+    upfront_fee_rate: Mapped[Decimal] = mapped_column(Rate(), default=Decimal("0.00"))
+    upfront_fee_amount: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0.00"))
+    monthly_fee_amount: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0.00"))
+    guarantee_fee_rate: Mapped[Decimal] = mapped_column(Rate(), default=Decimal("0.00"))
+    repayment_methods: Mapped[frozenset[RepaymentMethod]] = mapped_column(
+        EnumSet(RepaymentMethod), default=frozenset({RepaymentMethod.INTEREST_ONLY})
+    )
     fees_note: Mapped[str] = mapped_column(sa.Text, default="")
     guarantees: Mapped[frozenset[Guarantee]] = mapped_column(EnumSet(Guarantee), default=frozenset)
     sizes: Mapped[frozenset[EnterpriseSize]] = mapped_column(
@@ -102,9 +113,30 @@ class Product(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
     @property
-    def all_in_cost_min(self) -> Decimal:
-        """Lowest annual cost including fees, in percent."""
-        return self.min_rate + self.fee_rate
+    def requires_guarantee(self) -> bool:
+        """A guarantee company's guarantee is the only way in, so its fee is always paid."""
+        return self.guarantees == frozenset({Guarantee.GUARANTEE})
+
+    @property
+    def indicative_quote(self) -> Quote:
+        """The cheapest quote for the reference loan (100 万元, 12 months, within range)."""
+        amount, months = reference_loan(
+            self.min_amount, self.max_amount, self.min_term_months, self.max_term_months
+        )
+        return cheapest_quote(self.price_items(), amount, months, self.requires_guarantee)
+
+    def price_items(self, rate: Decimal | None = None) -> PriceItems:
+        """The price items at a rate (the lowest by default), for app.pricing."""
+        methods = self.repayment_methods or {RepaymentMethod.INTEREST_ONLY}
+        return PriceItems(
+            rate=self.min_rate if rate is None else rate,
+            upfront_fee_rate=self.upfront_fee_rate,
+            upfront_fee_amount=self.upfront_fee_amount,
+            periodic_fee_rate=self.fee_rate,
+            periodic_fee_amount=self.monthly_fee_amount,
+            guarantee_fee_rate=self.guarantee_fee_rate,
+            methods=tuple(m.value for m in RepaymentMethod if m in methods),
+        )
 
     def is_available(self, on: date) -> bool:
         return (

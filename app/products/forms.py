@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -17,7 +19,14 @@ from app.formatting import plain_wan
 from app.forms import MultiCheckboxField, NumberField, WholeNumberField, grouped_options, options
 from app.i18n import current_language
 from app.models import Industry, db
-from app.models.enums import EnterpriseSize, Guarantee, ProductType, Purpose, TaxRating
+from app.models.enums import (
+    EnterpriseSize,
+    Guarantee,
+    ProductType,
+    Purpose,
+    RepaymentMethod,
+    TaxRating,
+)
 from app.products.services import ProductInput
 from app.regions.fields import RegionListField
 
@@ -38,6 +47,11 @@ def _industry_options():
         return _l("Whole sections") if i.level == "section" else sections[i.parent_code]
 
     return grouped_options(items, group, lambda i: (i.code, f"{i.code} {i.display_name(lang)}"))
+
+
+def _none_is_zero(value):
+    """A fee left blank is no fee."""
+    return Decimal(0) if value is None else value
 
 
 class ProductForm(FlaskForm):
@@ -69,9 +83,22 @@ class ProductForm(FlaskForm):
         validators=[InputRequired(_l("Enter the annual rate in percent."))],
     )
     fee_rate = NumberField(
-        _l("Fees and other costs, as an annual rate (%)"),
+        _l("Fees charged with each instalment, as a yearly share of the amount (%)"),
         validators=[InputRequired(_l("Enter 0 if there are none."))],
     )
+    upfront_fee_rate = NumberField(
+        _l("Fees paid at drawdown, as a share of the amount (%)"),
+        validators=[Optional()],
+    )
+    upfront_fee_amount = NumberField(
+        _l("Fixed fees paid at drawdown (元)"), validators=[Optional()]
+    )
+    monthly_fee_amount = NumberField(_l("Fixed fees each month (元)"), validators=[Optional()])
+    guarantee_fee_rate = NumberField(
+        _l("Guarantee fee a year when the loan goes through a guarantee company (%)"),
+        validators=[Optional()],
+    )
+    repayment_methods = MultiCheckboxField(_l("Repayment methods offered"))
     fees_note = TextAreaField(_l("What the fees are"), validators=[Optional(), Length(max=2000)])
     guarantees = MultiCheckboxField(_l("Guarantee methods accepted"))
     industry_codes = SelectMultipleField(
@@ -104,6 +131,7 @@ class ProductForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.product_type.choices = options(ProductType.choices(), placeholder=_l("Choose…"))
         self.guarantees.choices = options(Guarantee.choices())
+        self.repayment_methods.choices = options(RepaymentMethod.choices())
         self.sizes.choices = options(EnterpriseSize.choices())
         self.purposes.choices = options(Purpose.choices())
         self.industry_codes.choices = _industry_options()
@@ -122,6 +150,10 @@ class ProductForm(FlaskForm):
             "min_rate",
             "max_rate",
             "fee_rate",
+            "upfront_fee_rate",
+            "upfront_fee_amount",
+            "monthly_fee_amount",
+            "guarantee_fee_rate",
             "fees_note",
             "min_years",
             "first_loan",
@@ -135,6 +167,7 @@ class ProductForm(FlaskForm):
         self.min_amount_wan.data = data.min_amount_wan
         self.max_amount_wan.data = data.max_amount_wan
         self.guarantees.data = sorted(g.value for g in data.guarantees)
+        self.repayment_methods.data = sorted(m.value for m in data.repayment_methods)
         self.sizes.data = sorted(s.value for s in data.sizes)
         self.purposes.data = sorted(p.value for p in data.purposes)
         self.industry_codes.data = list(data.industry_codes)
@@ -157,6 +190,15 @@ class ProductForm(FlaskForm):
             min_rate=self.min_rate.data,
             max_rate=self.max_rate.data,
             fee_rate=self.fee_rate.data,
+            upfront_fee_rate=_none_is_zero(self.upfront_fee_rate.data),
+            upfront_fee_amount=_none_is_zero(self.upfront_fee_amount.data),
+            monthly_fee_amount=_none_is_zero(self.monthly_fee_amount.data),
+            guarantee_fee_rate=_none_is_zero(self.guarantee_fee_rate.data),
+            repayment_methods={
+                RepaymentMethod(m)
+                for m in self.repayment_methods.data or []
+                if m in {x.value for x in RepaymentMethod}
+            },
             fees_note=self.fees_note.data or "",
             guarantees={Guarantee(g) for g in self.guarantees.data or []},
             industry_codes=list(self.industry_codes.data or []),

@@ -40,9 +40,11 @@ from app.models.enums import (
     ProductStatus,
     ProductType,
     Purpose,
+    RepaymentMethod,
     Role,
     TaxRating,
 )
+from app.products.price_items import check_price_items
 from app.security import OVERSIGHT_ROLES
 
 MAX_RATE = Decimal("36")
@@ -56,6 +58,11 @@ EDITABLE_FIELDS = (
     "min_rate",
     "max_rate",
     "fee_rate",
+    "upfront_fee_rate",
+    "upfront_fee_amount",
+    "monthly_fee_amount",
+    "guarantee_fee_rate",
+    "repayment_methods",
     "fees_note",
     "guarantees",
     "sizes",
@@ -84,6 +91,13 @@ class ProductInput:
     min_rate: Decimal | None = None
     max_rate: Decimal | None = None
     fee_rate: Decimal | None = Decimal("0")
+    upfront_fee_rate: Decimal | None = Decimal("0")
+    upfront_fee_amount: Decimal | None = Decimal("0")
+    monthly_fee_amount: Decimal | None = Decimal("0")
+    guarantee_fee_rate: Decimal | None = Decimal("0")
+    repayment_methods: set[RepaymentMethod] = field(
+        default_factory=lambda: {RepaymentMethod.INTEREST_ONLY}
+    )
     fees_note: str = ""
     guarantees: set[Guarantee] = field(default_factory=set)
     industry_codes: list[str] = field(default_factory=list)
@@ -111,6 +125,11 @@ class ProductInput:
             min_rate=p.min_rate,
             max_rate=p.max_rate,
             fee_rate=p.fee_rate,
+            upfront_fee_rate=p.upfront_fee_rate,
+            upfront_fee_amount=p.upfront_fee_amount,
+            monthly_fee_amount=p.monthly_fee_amount,
+            guarantee_fee_rate=p.guarantee_fee_rate,
+            repayment_methods=set(p.repayment_methods),
             fees_note=p.fees_note,
             guarantees=set(p.guarantees),
             industry_codes=[i.code for i in p.industries],
@@ -224,13 +243,12 @@ def check(bank: Bank, data: ProductInput, today: date) -> None:
             _l("The lowest rate cannot exceed the highest."),
         ),
     )
-    if data.fee_rate is None or not Decimal(0) <= data.fee_rate <= Decimal(10):
-        errors.add("fee_rate", _l("Fees must be between 0 and 10% a year."))
+    check_price_items(errors, data)
     for name in ("min_amount_wan", "max_amount_wan"):
         value = getattr(data, name)
         if value is not None and name not in errors and not to_the_fen(value):
             errors.add(name, _l("Amounts go to the fen at most (six decimals in 万元)."))
-    for name in ("min_rate", "max_rate", "fee_rate"):
+    for name in ("min_rate", "max_rate"):
         value = getattr(data, name)
         if value is not None and name not in errors and value != value.quantize(Decimal("0.01")):
             errors.add(name, _l("Use at most two decimals."))
@@ -277,6 +295,11 @@ def _apply(product: Product, data: ProductInput) -> dict:
         "min_rate": data.min_rate,
         "max_rate": data.max_rate,
         "fee_rate": data.fee_rate,
+        "upfront_fee_rate": data.upfront_fee_rate,
+        "upfront_fee_amount": data.upfront_fee_amount,
+        "monthly_fee_amount": data.monthly_fee_amount,
+        "guarantee_fee_rate": data.guarantee_fee_rate,
+        "repayment_methods": frozenset(data.repayment_methods),
         "fees_note": (data.fees_note or "").strip(),
         "guarantees": frozenset(data.guarantees),
         "sizes": frozenset(data.sizes),

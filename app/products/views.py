@@ -4,6 +4,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app import clock, versions
+from app.calculator.forms import from_query
 from app.errors import DomainError
 from app.forms import add_service_errors, apply_error
 from app.i18n import current_language
@@ -68,12 +69,15 @@ def new():
 @roles(*BANK_ROLES)
 def bank_detail(product_id: int):
     user, product = _own_product(product_id)
+    calculator, result = from_query(request.args, product)
     return render_template(
         "products/detail.html",
         product=product,
         can_edit=services.can_edit_products(user, product.bank),
         status_form=StatusForm(version=str(product.version)),
         apply_form=None,
+        calculator=calculator,
+        quote=result,
     )
 
 
@@ -188,12 +192,15 @@ def public_detail(product_id: int):
     apply_form = None
     if user is not None and user.role is Role.ENTERPRISE:
         apply_form = ApplyForm(services.open_needs_of(user))
+    calculator, result = from_query(request.args, product)
     return render_template(
         "products/detail.html",
         product=product,
         apply_form=apply_form,
         can_edit=False,
         status_form=None,
+        calculator=calculator,
+        quote=result,
     )
 
 
@@ -219,8 +226,15 @@ def apply(product_id: int):
                 "success",
             )
             return redirect(url_for("needs.detail", need_id=int(form.need_id.data)))
+    calculator, result = from_query({}, product)
     return render_template(
-        "products/detail.html", product=product, apply_form=form, can_edit=False, status_form=None
+        "products/detail.html",
+        product=product,
+        apply_form=form,
+        can_edit=False,
+        status_form=None,
+        calculator=calculator,
+        quote=result,
     ), 422
 
 

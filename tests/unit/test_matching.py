@@ -13,6 +13,8 @@ from app.matching.criteria import CRITERIA, DEFAULT_WEIGHTS, SCORE_KEYS
 from app.matching.engine import evaluate_pairs, match_all, match_block
 from app.matching.explain import explain
 from app.matching.tables import Vocabulary, build_needs, build_products
+from app.pricing import PriceItems, quote
+from app.pricing.items import INTEREST_ONLY
 from bench.generate import generate, tables
 
 TODAY = date(2026, 11, 28)
@@ -192,14 +194,56 @@ def test_the_reasons_add_up_to_the_score():
     assert 0 < v.score[0] <= 100
 
 
-def test_a_product_above_the_rate_accepted_stays_eligible_but_scores_low():
+def test_the_rate_accepted_is_a_ceiling_on_the_all_in_rate():
+    # a bullet loan without fees costs its headline rate: at the ceiling it passes, above not
+    assert passes("ceiling", need(max_rate=Decimal("3.50")), product())
+    assert not passes("ceiling", need(max_rate=Decimal("3.49")), product())
     v, _N, _P = verdict(need(max_rate=Decimal("3.00")), product())
-    assert v.eligible[0]
-    assert v.parts["rate"][0] == 0
-    reasons = messages(need(max_rate=Decimal("3.00")), product())
-    assert "高于您可接受的 3.00%" in reasons["rate"].zh
-    full = verdict(need(max_rate=Decimal("5.00")), product())[0]
-    assert full.parts["rate"][0] == DEFAULT_WEIGHTS["rate"]
+    assert not v.eligible[0]
+    assert [k for k, ok in v.passed.items() if not ok[0]] == ["ceiling"]
+
+
+def test_fees_can_put_a_product_above_the_ceiling_and_the_near_miss_says_by_how_much():
+    priced = product(min_rate=Decimal("4.35"), upfront_fee_rate=Decimal("0.50"))
+    expected = quote(
+        PriceItems(rate=Decimal("4.35"), upfront_fee_rate=Decimal("0.50")),
+        Decimal("3000000"),
+        12,
+        INTEREST_ONLY,
+    ).all_in_rate
+    assert expected > Decimal("4.50")  # 4.35 % headline, under the ceiling on its own
+    reasons = messages(need(max_rate=Decimal("4.50")), priced)
+    assert reasons["ceiling"].zh == f"年化综合成本最低 {expected:.2f}%，高于您可接受的 4.50%"
+    assert reasons["ceiling"].fix_zh == f"可接受利率提高到 {expected:.2f}% 即可申请"
+    N = build_needs([need(max_rate=Decimal("4.50"))], VOCAB, TODAY)
+    P = build_products([priced], BANKS, VOCAB, TODAY)
+    m = match_block(N, P, np.array([0]), np.array([0]))
+    assert list(m.eligible) == [False]
+    assert CRITERIA[m.failed[0]].key == "ceiling"
+    assert passes("ceiling", need(max_rate=expected), priced)
+
+
+def test_the_rate_score_counts_fees_and_the_cheapest_method_offered():
+    cheap = product(min_rate=Decimal("3.50"))
+    dear = product(min_rate=Decimal("3.50"), fee_rate=Decimal("0.60"))
+    high = need(max_rate=Decimal("4.50"))
+    assert verdict(high, cheap)[0].parts["rate"][0] > verdict(high, dear)[0].parts["rate"][0]
+    reasons = messages(high, dear)
+    assert reasons["rate"].zh.startswith("年化综合成本最低 4.")
+    up_front = {"upfront_fee_rate": Decimal("1.00"), "min_rate": Decimal("3.00")}
+    both = product(repayment_methods=["equal_instalment", "interest_only"], **up_front)
+    amortising = product(repayment_methods=["equal_instalment"], **up_front)
+    assert verdict(high, both)[0].parts["rate"][0] > verdict(high, amortising)[0].parts["rate"][0]
+
+
+def test_the_guarantee_fee_counts_only_when_the_loan_goes_through_a_guarantee():
+    fee = {"guarantee_fee_rate": Decimal("1.00"), "min_rate": Decimal("3.80")}
+    cap = {"max_rate": Decimal("4.50")}
+    assert passes("ceiling", need(guarantees=["credit"], **cap), product(**fee))
+    assert not passes("ceiling", need(guarantees=["guarantee"], **cap), product(**fee))
+    assert not passes(
+        "ceiling", need(guarantees=["credit"], **cap), product(guarantees=["guarantee"], **fee)
+    )
 
 
 def test_credit_only_enterprise_and_credit_product_is_the_best_guarantee_fit():

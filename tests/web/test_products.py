@@ -26,6 +26,8 @@ def _product_form(**overrides) -> dict:
         "min_rate": "3.45",
         "max_rate": "4.80",
         "fee_rate": "0.20",
+        "upfront_fee_rate": "0.50",
+        "repayment_methods": ["equal_instalment", "interest_only"],
         "guarantees": ["credit"],
         "industry_codes": ["C", "65"],
         "sizes": ["small", "micro"],

@@ -1,0 +1,62 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, SubmitField
+
+from app.calculator.services import LoanInput, calculate, defaults
+from app.errors import DomainError
+from app.forms import NumberField, WholeNumberField, add_service_errors, apply_error, options
+from app.models.enums import RepaymentMethod
+
+
+class CalculatorForm(FlaskForm):
+    """Read from the query string: a calculation changes nothing, so it is a GET."""
+
+    class Meta:
+        csrf = False
+
+    amount_wan = NumberField(_l("Amount (万元)"))
+    months = WholeNumberField(_l("Term (months)"))
+    method = SelectField(_l("Repayment method"), validate_choice=False)
+    rate = NumberField(_l("Annual rate (%)"))
+    upfront_fee_rate = NumberField(_l("Fees at drawdown (percent of the amount)"))
+    fee_rate = NumberField(_l("Fees with each instalment (percent of the amount a year)"))
+    submit = SubmitField(_l("Calculate"))
+
+    def __init__(self, methods, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.method.choices = options([(m.value, m.label) for m in methods])
+
+    def fill(self, data: LoanInput) -> None:
+        for name in ("amount_wan", "months", "method", "rate", "upfront_fee_rate", "fee_rate"):
+            getattr(self, name).data = getattr(data, name)
+
+    def to_input(self) -> LoanInput:
+        return LoanInput(
+            amount_wan=self.amount_wan.data,
+            months=self.months.data,
+            method=self.method.data,
+            rate=self.rate.data,
+            upfront_fee_rate=self.upfront_fee_rate.data,
+            fee_rate=self.fee_rate.data,
+        )
+
+
+FIELDS = ("amount_wan", "months", "method", "rate", "upfront_fee_rate", "fee_rate")
+
+
+def from_query(args, product=None):
+    """The calculator form and its quote (None when an input is bad) from a query string;
+    with no calculator parameters, the defaults and their quote."""
+    methods = [m for m in RepaymentMethod if product is None or m in product.repayment_methods]
+    asked = any(name in args for name in FIELDS)
+    form = CalculatorForm(methods or list(RepaymentMethod), formdata=args if asked else None)
+    if not asked:
+        form.fill(defaults(product))
+    if asked and not form.validate():
+        add_service_errors(form, lambda: calculate(form.to_input(), product))
+        return form, None
+    try:
+        return form, calculate(form.to_input(), product)
+    except DomainError as error:
+        apply_error(form, error)
+        return form, None

@@ -1,0 +1,121 @@
+"""The loan calculator: bounded inputs in, a quote (schedule, interest, fees, all-in rate) out.
+
+On the public page the visitor states the rate and fees; on a product's page they are the
+product's, and the amount, term, method and rate must lie within what the product offers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+
+from app.errors import FieldErrors
+from app.formatting import wan_to_yuan, yuan_to_wan
+from app.models import Product
+from app.pricing import METHODS, PriceItems, Quote, quote
+from app.pricing.choice import REFERENCE_AMOUNT, REFERENCE_MONTHS, reference_loan
+from app.pricing.items import INTEREST_ONLY
+
+MAX_AMOUNT_WAN = Decimal("100000")  # 10 亿元
+MAX_MONTHS = 360
+MAX_RATE = Decimal("36")
+MAX_FEE_RATE = Decimal("10")
+CENT = Decimal("0.01")
+
+
+@dataclass
+class LoanInput:
+    amount_wan: Decimal | None = None
+    months: int | None = None
+    method: str | None = None
+    rate: Decimal | None = None
+    upfront_fee_rate: Decimal | None = Decimal("0")
+    fee_rate: Decimal | None = Decimal("0")
+
+
+def defaults(product: Product | None = None) -> LoanInput:
+    """100 万元 over 12 months (within the product's range), its cheapest rate and method."""
+    if product is None:
+        return LoanInput(
+            yuan_to_wan(REFERENCE_AMOUNT), REFERENCE_MONTHS, INTEREST_ONLY, Decimal("4.35")
+        )
+    amount, months = reference_loan(
+        product.min_amount, product.max_amount, product.min_term_months, product.max_term_months
+    )
+    methods = product.price_items().methods
+    method = INTEREST_ONLY if INTEREST_ONLY in methods else methods[0]
+    return LoanInput(yuan_to_wan(amount), months, method, product.min_rate)
+
+
+def _between(errors, name, value, low, high, message) -> None:
+    if value is None or not low <= value <= high:
+        errors.add(name, message)
+
+
+def calculate(data: LoanInput, product: Product | None = None) -> Quote:
+    """The quote for these inputs; every bad one is named beside its field."""
+    errors = FieldErrors()
+    if product is None:
+        low_yuan, high_yuan = CENT, wan_to_yuan(MAX_AMOUNT_WAN)
+        low_months, high_months = 1, MAX_MONTHS
+        low_rate, high_rate = Decimal(0), MAX_RATE
+        methods = METHODS
+    else:
+        low_yuan, high_yuan = product.min_amount, product.max_amount
+        low_months, high_months = product.min_term_months, product.max_term_months
+        low_rate, high_rate = product.min_rate, product.max_rate
+        methods = product.price_items().methods
+    amount = data.amount_wan
+    within = (
+        amount is not None
+        and amount.is_finite()
+        and yuan_to_wan(low_yuan) <= amount <= yuan_to_wan(high_yuan)
+        and wan_to_yuan(amount) >= low_yuan
+    )
+    if not within:
+        errors.add(
+            "amount_wan",
+            _l(
+                "Enter an amount from %(low)s to %(high)s 万元.",
+                low=f"{yuan_to_wan(low_yuan):f}".rstrip("0").rstrip("."),
+                high=f"{yuan_to_wan(high_yuan):f}".rstrip("0").rstrip("."),
+            ),
+        )
+    _between(
+        errors,
+        "months",
+        data.months,
+        low_months,
+        high_months,
+        _l("Enter a term from %(low)s to %(high)s months.", low=low_months, high=high_months),
+    )
+    if data.method not in methods:
+        errors.add("method", _l("Choose one of the repayment methods offered."))
+    _between(
+        errors,
+        "rate",
+        data.rate,
+        low_rate,
+        high_rate,
+        _l("Enter a rate from %(low)s%% to %(high)s%%.", low=low_rate, high=high_rate),
+    )
+    if product is None:
+        for name in ("upfront_fee_rate", "fee_rate"):
+            _between(
+                errors,
+                name,
+                getattr(data, name),
+                Decimal(0),
+                MAX_FEE_RATE,
+                _l("Enter 0 to 10 (percent); 0 if there is none."),
+            )
+    errors.raise_if_any()
+    if product is None:
+        price = PriceItems(
+            rate=data.rate, upfront_fee_rate=data.upfront_fee_rate, periodic_fee_rate=data.fee_rate
+        )
+        return quote(price, wan_to_yuan(amount), data.months, data.method)
+    price = product.price_items(rate=data.rate)
+    return quote(price, wan_to_yuan(amount), data.months, data.method, product.requires_guarantee)

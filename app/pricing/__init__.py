@@ -1,0 +1,23 @@
+"""What a loan costs: repayment schedules, price items and the all-in annual rate.
+
+Pure Python (no Flask), so the matching engine can use it as well as the pages and the API.
+"""
+
+from app.pricing.choice import cheapest_quote, reference_loan
+from app.pricing.items import METHODS, PriceItems
+from app.pricing.programmes import net_of_programmes
+from app.pricing.rate import all_in_rate, irr_monthly
+from app.pricing.schedule import Quote, quote, schedule
+
+__all__ = [
+    "METHODS",
+    "PriceItems",
+    "Quote",
+    "all_in_rate",
+    "cheapest_quote",
+    "irr_monthly",
+    "net_of_programmes",
+    "quote",
+    "reference_loan",
+    "schedule",
+]
