@@ -27,6 +27,7 @@ from app.models.coordination import (
     Tranche,
     Visit,
 )
+from app.regions import services as region_services
 
 R = RecommendationStatus
 ZERO = Decimal("0.00")
@@ -123,11 +124,9 @@ def _window(column, start: date | None, end: date, is_date: bool):
 
 
 def _under(root: str):
-    """The codes of a region and everything below it, as a subquery (no bound list)."""
-    base = sa.select(Region.code).where(Region.code == root).cte("subtree", recursive=True)
-    child = sa.orm.aliased(Region)
-    tree = base.union_all(sa.select(child.code).where(child.parent_code == base.c.code))
-    return sa.select(tree.c.code)
+    """The codes of a region and everything below it: one indexed prefix match on the
+    regions' materialised paths (no recursive query per request)."""
+    return region_services.subtree_codes(root)
 
 
 def _distinct(clause, entity):
