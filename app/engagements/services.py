@@ -61,6 +61,11 @@ def bank_staff(bank_id: int) -> list[User]:
     )
 
 
+def engagement_staff(engagement: Engagement) -> list[User]:
+    """The bank's staff who see `engagement`: its branch's officers and the managers above."""
+    return [p for p in bank_staff(engagement.bank_id) if sees_branch(p, engagement.branch_id)]
+
+
 def route(
     need: Need, actor: User | None = None, *, now: datetime | None = None
 ) -> list[Engagement]:
@@ -115,7 +120,7 @@ def route(
             new_status=EngagementStatus.ROUTED,
             changes={"need_id": need.id, "product_id": match.product_id, "score": match.score},
         )
-        for person in bank_staff(match.bank_id):
+        for person in engagement_staff(engagement):
             notify(person, "need_routed", amount=plain_wan(need.amount), engagement=engagement.id)
         engaged.add(match.bank_id)
         opened.append(engagement)
@@ -389,7 +394,7 @@ def accept(
     need = engagement.need
     if need.status is NeedStatus.OPEN:
         transition(need, NEED_TRANSITIONS, NeedStatus.IN_TALKS, user)
-    for person in bank_staff(engagement.bank_id):
+    for person in engagement_staff(engagement):
         notify(person, "interest_accepted", need=need.id, engagement=engagement.id)
     db.session.commit()
     return engagement
@@ -406,7 +411,7 @@ def reject(
     now = now or utcnow()
     transition(engagement, ENGAGEMENT_TRANSITIONS, EngagementStatus.REJECTED, user)
     engagement.closed_at = now
-    for person in bank_staff(engagement.bank_id):
+    for person in engagement_staff(engagement):
         notify(person, "interest_rejected", need=engagement.need_id, engagement=engagement.id)
     route(engagement.need, user, now=now)
     db.session.commit()

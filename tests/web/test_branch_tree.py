@@ -6,9 +6,10 @@ the same way."""
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from app.banks import services as banks
-from app.models import Branch, Engagement
+from app.models import Branch, Engagement, Notification
 from app.models.enums import Role
 from app.regions.branches import arrange
 from tests.web.test_branch_routing import _routed_branch
@@ -61,7 +62,17 @@ def test_the_sub_branch_and_the_managers_above_see_the_need_the_neighbour_does_n
     client, db, login, make_user, make_enterprise, tree
 ):
     _, _, person = tree
+    told = person(Role.BANK_OFFICER, "虎丘支行")
+    above = person(Role.BANK_MANAGER, "苏州分行")
+    neighbour = person(Role.BANK_OFFICER, "吴中支行")
     branch = _routed_branch(db, make_user, make_enterprise, "320505001")
+    routed = {
+        user_id
+        for (user_id,) in db.session.execute(
+            sa.select(Notification.user_id).where(Notification.kind == "need_routed")
+        )
+    }
+    assert told.id in routed and above.id in routed and neighbour.id not in routed
     assert branch.name == "虎丘支行"
     engagement = db.session.query(Engagement).filter_by(branch_id=branch.id).one()
     url = f"/engagements/{engagement.id}"
