@@ -138,6 +138,9 @@ def security_settings(production: bool) -> dict:
         "K_ANONYMITY": _int("K_ANONYMITY", 5),
         "HSTS_SECONDS": _int("HSTS_SECONDS", 31536000 if production else 0),
         "TWO_FACTOR_REQUIRED": _bool("TWO_FACTOR_REQUIRED", False),
+        # Keys the TOTP secrets are encrypted under (comma-separated, newest first);
+        # empty: derived from SECRET_KEY.
+        "TWO_FACTOR_ENCRYPTION_KEY": os.environ.get("TWO_FACTOR_ENCRYPTION_KEY", "").strip(),
     }
 
 

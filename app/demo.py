@@ -52,6 +52,7 @@ from app.models.enums import (
     TaxRating,
 )
 from app.reference.regions import DEMO_COUNTY, DEMO_TOWNS
+from app.regions.branches import arrange
 from app.workdays import working_hours_between
 
 DEMO_PASSWORD = "Rongqiao-demo-2026"  # noqa: S105 - published in the README on purpose
@@ -670,6 +671,7 @@ class _Builder:
                 db.session.add(branch)
                 branches.append(branch)
             db.session.flush()
+            arrange(bank.id)
             manager_email = (
                 DEMO_LOGINS[Role.BANK_MANAGER]
                 if domain == "abc"

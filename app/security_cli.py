@@ -41,5 +41,20 @@ def anonymity_command() -> None:
             click.echo(f"  shown as {'/'.join(step)}: {steps[i]}")
 
 
+@security_group.command("rotate-2fa-key")
+def rotate_two_factor_key_command() -> None:
+    """Re-encrypt every TOTP secret under the first key of TWO_FACTOR_ENCRYPTION_KEY."""
+    from app.secret_box import reseal
+
+    rows = db.session.execute(sa.text("SELECT user_id, secret FROM two_factor")).all()
+    for user_id, token in rows:
+        db.session.execute(
+            sa.text("UPDATE two_factor SET secret = :secret WHERE user_id = :id"),
+            {"secret": reseal(token), "id": user_id},
+        )
+    db.session.commit()
+    click.echo(f"re-encrypted {len(rows)} second-factor secrets under the first key")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(security_group)

@@ -9,6 +9,7 @@ from app.api.common import SECURED, blueprint, or_404, page
 from app.engagements import services
 from app.models import Engagement, Need
 from app.models.enums import Role
+from app.regions.branches import where_branch
 from app.regions.scope import where_need
 from app.security import BANK_ROLES, OVERSIGHT_ROLES, request_user, roles
 
@@ -34,7 +35,9 @@ def list_engagements(args):
         sa.orm.joinedload(Engagement.need).joinedload(Need.enterprise)
     )
     if user.role in BANK_ROLES:
-        stmt = stmt.where(Engagement.bank_id == user.bank_id)
+        stmt = stmt.where(
+            Engagement.bank_id == user.bank_id, *where_branch(user, Engagement.branch_id)
+        )
     elif user.role is Role.ENTERPRISE:
         stmt = stmt.join(Need, Need.id == Engagement.need_id).where(
             Need.enterprise_id == user.enterprise_id

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from app.api import schemas
 from app.api.common import SECURED, blueprint, field_names
-from app.enterprises import services
+from app.enterprises import quiet, services
+from app.enterprises.quiet import RECEIVED
 from app.enterprises.services import EnterpriseInput
 from app.events.venue import REGISTRATION_LIMIT_SCOPE, registration_rate_limit
 from app.extensions import limiter
@@ -45,18 +48,23 @@ def _input(body: dict) -> EnterpriseInput:
 @limiter.shared_limit(registration_rate_limit, scope=REGISTRATION_LIMIT_SCOPE)
 @public
 @blp.arguments(schemas.RegistrationSchema)
-@blp.response(201, schemas.EnterpriseSchema)
+@blp.response(202, schemas.RegistrationReceivedSchema)
 def register(body):
-    """Register a company and its first account; it waits for an official to verify it."""
+    """Register a company and its first account; it waits for an official to verify it.
+
+    Every well-formed registration gets the same answer, whether or not its login or credit
+    code is already on the platform (the owner is told instead, and a taken credit code goes
+    to the region's officials as a claim). Sign in with the login to see the company
+    (`GET /me`)."""
     user = body["user"]
     with field_names(NAMES):
-        enterprise, _user = services.register(
+        quiet.register_quietly(
             _input(body),
             user["password"],
             login_email=user["email"],
             login_mobile=user["mobile"],
         )
-    return enterprise
+    return {"message": _(RECEIVED)}
 
 
 @blp.route("/enterprises/<int(max=2147483647):enterprise_id>")

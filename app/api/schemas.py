@@ -293,6 +293,10 @@ class RegistrationSchema(EnterpriseFields):
     user = fields.Nested(NewUserSchema, required=True)
 
 
+class RegistrationReceivedSchema(Schema):
+    message = fields.String(required=True)
+
+
 class EnterpriseSchema(Schema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)

@@ -13,6 +13,7 @@ from app.enterprises import credit_code
 from app.errors import FieldErrors, NotAllowed, ValidationFailed
 from app.models import Bank, Branch, Region, User, db
 from app.models.enums import BankType, RegionLevel, Role
+from app.regions.branches import arrange
 from app.security import OVERSIGHT_ROLES
 
 
@@ -115,6 +116,7 @@ def save_branch(bank: Bank, data: BranchInput, actor: User, branch: Branch | Non
     branch.phone = (data.phone or "").strip()
     db.session.add(branch)
     db.session.flush()
+    arrange(bank.id)
     record(actor, "branch_created" if created else "branch_edited", branch)
     db.session.commit()
     return branch

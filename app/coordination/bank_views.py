@@ -268,7 +268,14 @@ def report_page():
         scope.check_region(user, region.code)
         result = report.region_report(user, region, start, end)
     else:
-        result = report.bank_report(user, start, end)
+        # Per bank at any level: the chosen region (within the reader's own), else theirs.
+        code = request.args.get("region", "")
+        region = db.session.get(Region, code) if code else None
+        if code and region is None:
+            abort(404)
+        if region is not None:
+            scope.check_region(user, region.code)
+        result = report.bank_report(user, start, end, region=region)
     if request.args.get("format") == "xlsx" and not errors:
         return exports.report_download(result)
     return render_template(

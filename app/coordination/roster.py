@@ -17,7 +17,7 @@ from app.coordination.visits import VisitInput
 from app.enterprises import credit_code
 from app.enterprises.services import EnterpriseInput
 from app.errors import DomainError
-from app.models import Declaration, Enterprise, User, Visit, db
+from app.models import Declaration, Enterprise, Industry, Region, User, Visit, db
 from app.models.base import utcnow
 from app.models.coordination import AuthorisationMethod, DeclarationStatus
 from app.models.enums import Collateral, Guarantee, Purpose
@@ -171,6 +171,9 @@ def import_roster(stream, coordinator: User) -> int:
         raise RosterErrors([Problem(2, _("The sheet has no rows to import."))])
     today = clock.today()
     area = scope.region_codes(coordinator)
+    # Held for the whole import: the session's identity map keeps objects only while
+    # something refers to them, and each row's check looks its industry and town up again.
+    references = _references(parsed)  # noqa: F841
     known = _registered({credit_code.normalise(d.credit_code) for _line, d in parsed})
     valid: list[tuple[VisitInput, Enterprise | None]] = []
     new_codes: set[str] = set()
@@ -267,6 +270,17 @@ def open_sheet(stream) -> list[list]:
         return workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
     except Exception:  # noqa: BLE001 - calamine raises its own kinds for a file that is not xlsx
         return None
+
+
+def _references(parsed: list[tuple[int, VisitInput]]) -> list:
+    """The industries and towns the sheet names, read in one query each."""
+    news = [d.new_enterprise for _line, d in parsed if d.new_enterprise is not None]
+    industries = {n.industry_code for n in news if n.industry_code}
+    towns = {n.region_code for n in news if n.region_code}
+    return [
+        *db.session.scalars(sa.select(Industry).where(Industry.code.in_(sorted(industries)))),
+        *db.session.scalars(sa.select(Region).where(Region.code.in_(sorted(towns)))),
+    ]
 
 
 def _registered(codes: set[str]) -> dict[str, Enterprise]:

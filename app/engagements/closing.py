@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from app.audit import transition
-from app.engagements.services import bank_staff, live_agreement_id
+from app.engagements.services import engagement_staff, live_agreement_id
 from app.models import ENGAGEMENT_TRANSITIONS, Engagement, Need, User, db
 from app.models.base import utcnow
 from app.models.engagement import LIVE_ENGAGEMENT_STATUSES as LIVE_STATUSES
@@ -42,7 +42,7 @@ def close_for_need(
         )
         engagement.closed_reason = reason
         engagement.closed_at = now
-        for person in bank_staff(engagement.bank_id):
+        for person in engagement_staff(engagement):
             notify(person, "need_closed", need=need.id, engagement=engagement.id)
         closed.append(engagement)
     return closed

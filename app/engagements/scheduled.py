@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from app import clock
 from app.audit import transition
 from app.concurrency import is_conflict, lock
-from app.engagements.services import bank_staff, route
+from app.engagements.services import engagement_staff, route
 from app.idempotency import forget_old
 from app.models import ENGAGEMENT_TRANSITIONS, Engagement, Match, Need, Product, db
 from app.models.base import utcnow
@@ -88,7 +88,7 @@ def mark_overdue(now: datetime) -> int:
         )
         engagement.overdue_at = engagement.deadline_at
         engagement.responded_on_time = False
-        for person in bank_staff(engagement.bank_id):
+        for person in engagement_staff(engagement):
             if person.role is Role.BANK_MANAGER:
                 notify(
                     person,

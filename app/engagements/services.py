@@ -40,7 +40,7 @@ from app.models.enums import (
     Role,
 )
 from app.notifications import notify
-from app.regions.branches import closest_branch
+from app.regions.branches import closest_branch, sees_branch, where_branch
 from app.regions.scope import sees_enterprise
 from app.security import BANK_ROLES
 from app.workdays import deadline_after, working_hours_between
@@ -59,6 +59,11 @@ def bank_staff(bank_id: int) -> list[User]:
             .where(Branch.bank_id == bank_id, User.active.is_(True))
         )
     )
+
+
+def engagement_staff(engagement: Engagement) -> list[User]:
+    """The bank's staff who see `engagement`: its branch's officers and the managers above."""
+    return [p for p in bank_staff(engagement.bank_id) if sees_branch(p, engagement.branch_id)]
 
 
 def route(
@@ -115,7 +120,7 @@ def route(
             new_status=EngagementStatus.ROUTED,
             changes={"need_id": need.id, "product_id": match.product_id, "score": match.score},
         )
-        for person in bank_staff(match.bank_id):
+        for person in engagement_staff(engagement):
             notify(person, "need_routed", amount=plain_wan(need.amount), engagement=engagement.id)
         engaged.add(match.bank_id)
         opened.append(engagement)
@@ -172,13 +177,17 @@ def pipeline(
     *,
     per_page: int = PIPELINE_PAGE_SIZE,
     now: datetime | None = None,
+    viewer: User | None = None,
 ) -> PipelinePage:
-    """One page of the needs routed to a bank, nearest deadline first (or best score first).
-    Reasons are not computed here: the page fetches them for the item a reader opens."""
+    """One page of the needs routed to a bank, nearest deadline first (or best score first),
+    limited to the branches `viewer` sees. Reasons are not computed here: the page fetches
+    them for the item a reader opens."""
     now = now or utcnow()
     search = search or PipelineSearch()
     stmt = sa.select(Engagement).join(Need, Need.id == Engagement.need_id)
     stmt = stmt.where(Engagement.bank_id == bank_id)
+    if viewer is not None:
+        stmt = stmt.where(*where_branch(viewer, Engagement.branch_id))
     if statuses:
         stmt = stmt.where(Engagement.status.in_(statuses))
     if search.need_id is not None:
@@ -223,7 +232,11 @@ def pipeline(
 
 
 def _check_bank_side(engagement: Engagement, user: User) -> None:
-    if user.role not in BANK_ROLES or user.bank_id != engagement.bank_id:
+    if (
+        user.role not in BANK_ROLES
+        or user.bank_id != engagement.bank_id
+        or not sees_branch(user, engagement.branch_id)
+    ):
         raise NotAllowed(_l("Only the bank this need was sent to can act on it."))
 
 
@@ -381,7 +394,7 @@ def accept(
     need = engagement.need
     if need.status is NeedStatus.OPEN:
         transition(need, NEED_TRANSITIONS, NeedStatus.IN_TALKS, user)
-    for person in bank_staff(engagement.bank_id):
+    for person in engagement_staff(engagement):
         notify(person, "interest_accepted", need=need.id, engagement=engagement.id)
     db.session.commit()
     return engagement
@@ -398,7 +411,7 @@ def reject(
     now = now or utcnow()
     transition(engagement, ENGAGEMENT_TRANSITIONS, EngagementStatus.REJECTED, user)
     engagement.closed_at = now
-    for person in bank_staff(engagement.bank_id):
+    for person in engagement_staff(engagement):
         notify(person, "interest_rejected", need=engagement.need_id, engagement=engagement.id)
     route(engagement.need, user, now=now)
     db.session.commit()
@@ -432,7 +445,7 @@ def get_for(user: User, engagement_id: int) -> Engagement | None:
     if user.role in (Role.OFFICIAL, Role.ADMIN):
         return engagement if sees_enterprise(user, engagement.need.enterprise) else None
     if user.role in BANK_ROLES and user.bank_id == engagement.bank_id:
-        return engagement
+        return engagement if sees_branch(user, engagement.branch_id) else None
     if user.role is Role.ENTERPRISE and user.enterprise_id == engagement.need.enterprise_id:
         return engagement
     return None

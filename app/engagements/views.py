@@ -65,7 +65,11 @@ def pipeline():
         view = "waiting"
     search = _pipeline_search(request.args)
     listing = services.pipeline(
-        user.bank_id, PIPELINE_VIEWS[view], search, request.args.get("page", 1, type=int)
+        user.bank_id,
+        PIPELINE_VIEWS[view],
+        search,
+        request.args.get("page", 1, type=int),
+        viewer=user,
     )
     services.log_identity_views(user, [item.engagement for item in listing.items])
     return render_template(

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("enterprises", __name__)
 
-from app.enterprises import views  # noqa: E402, F401
+from app.enterprises import claim_views, views  # noqa: E402, F401

@@ -15,6 +15,7 @@ from app.auth.forms import password_strength
 from app.enterprises import services
 from app.forms import NumberField, WholeNumberField, grouped_options, options
 from app.i18n import current_language
+from app.models import ClaimOutcome
 from app.models.enums import TaxRating
 from app.reference.industries import SECTIONS
 from app.regions.fields import RegionField
@@ -153,3 +154,22 @@ class RejectForm(FlaskForm):
         ],
     )
     submit = SubmitField(_l("Reject"))
+
+
+class ClaimResolutionForm(FlaskForm):
+    outcome = SelectField(
+        _l("What the review found"),
+        validators=[DataRequired(_l("Choose what the review found."))],
+    )
+    note = TextAreaField(
+        _l("Note (what was checked, with whom)"),
+        validators=[
+            DataRequired(_l("Say what was checked and with whom.")),
+            Length(max=500, message=_l("Keep the note within 500 characters.")),
+        ],
+    )
+    submit = SubmitField(_l("Resolve the claim"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.outcome.choices = [("", _l("Choose…"))] + [(o.value, o.label) for o in ClaimOutcome]

@@ -30,14 +30,7 @@ def register():
             apply_error(form, error)
         else:
             # The same answer whether the company and login were new or already known.
-            flash(
-                _(
-                    "Registration received. Sign in with the email or mobile number and the "
-                    "password you chose; an official will verify the company. If any of these "
-                    "details were already registered, their owner has been told instead."
-                ),
-                "success",
-            )
+            flash(str(quiet.RECEIVED), "success")
             return redirect(url_for("auth.login"))
     elif form.is_submitted():
         add_service_errors(

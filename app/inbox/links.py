@@ -42,6 +42,14 @@ def _renewal(params: dict, user: User) -> str:
     return recommendation(params, user)
 
 
+def _claim(params: dict, user: User) -> str:
+    """The claim in the officials' queue; claims noted before the queue existed lead to the
+    company."""
+    if isinstance(params.get("claim"), int):
+        return url_for("enterprises.claim", claim_id=params["claim"])
+    return _to("enterprises.detail", "enterprise_id", "enterprise")(params, user)
+
+
 LINKS: dict[str, Link] = {
     "enterprise_verified": _fixed("enterprises.profile"),
     "enterprise_rejected": _fixed("enterprises.edit_profile"),
@@ -63,7 +71,7 @@ LINKS: dict[str, Link] = {
     "reminder": _fixed("engagements.pipeline", view="waiting"),
     # Someone else tried the reader's login: their account's security is the place to look.
     "registration_with_your_login": _fixed("auth.change_password"),
-    "credit_code_claim": _to("enterprises.detail", "enterprise_id", "enterprise"),
+    "credit_code_claim": _claim,
     "credit_code_claimed": _fixed("enterprises.profile"),
     "mechanism_screened_out": _fixed("coordination.my_visits"),
     "mechanism_recommended": recommendation,

@@ -48,7 +48,11 @@ def enterprise_todo(user: User) -> EnterpriseTodo:
 def bank_todo(user: User) -> list[PipelineItem]:
     """The needs routed to the bank and not yet answered, nearest deadline first."""
     return pipeline(
-        user.bank_id, sorted(AWAITING_BANK), PipelineSearch(sort="deadline"), per_page=SHOWN
+        user.bank_id,
+        sorted(AWAITING_BANK),
+        PipelineSearch(sort="deadline"),
+        per_page=SHOWN,
+        viewer=user,
     ).items
 
 

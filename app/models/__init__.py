@@ -4,6 +4,7 @@ from app.models.agreement import AGREEMENT_TRANSITIONS, Agreement, Disbursement
 from app.models.audit import AuditEntry
 from app.models.bank import Bank, Branch
 from app.models.base import db
+from app.models.claim import ClaimOutcome, CreditCodeClaim
 from app.models.coordination import (
     Declaration,
     JointReview,
@@ -45,6 +46,8 @@ __all__ = [
     "AuditEntry",
     "Bank",
     "Branch",
+    "ClaimOutcome",
+    "CreditCodeClaim",
     "Declaration",
     "JointReview",
     "MechanismDeadline",

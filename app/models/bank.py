@@ -43,7 +43,13 @@ class Branch(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     bank_id: Mapped[int] = mapped_column(sa.ForeignKey("banks.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(128))
+    # The service region: the branch serves this region's subtree.
     region_code: Mapped[str] = mapped_column(sa.ForeignKey("regions.code"), index=True)
+    # The branch above (province branch → city branch → county sub-branch); kept by
+    # app.regions.branches.arrange from the service regions, None at the top of the bank.
+    parent_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("branches.id"), index=True, default=None
+    )
     address: Mapped[str] = mapped_column(sa.String(256), default="")
     phone: Mapped[str] = mapped_column(sa.String(32), default="")
     active: Mapped[bool] = mapped_column(default=True)

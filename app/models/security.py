@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import UTCDateTime, db, utcnow
 from app.models.user import User
+from app.secret_box import Sealed
 
 
 class UserSession(db.Model):
@@ -71,12 +72,13 @@ class RegistrationWindow(db.Model):
 
 
 class TwoFactor(db.Model):
-    """A user's TOTP secret (RFC 6238), once enrolment is confirmed with a first code."""
+    """A user's TOTP secret (RFC 6238), once enrolment is confirmed with a first code; stored
+    encrypted (app/auth/secret_box.py), read back plain."""
 
     __tablename__ = "two_factor"
 
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True)
-    secret: Mapped[str] = mapped_column(sa.String(64))
+    secret: Mapped[str] = mapped_column(Sealed())
     enabled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The last 30-second step accepted, so a code overheard cannot be used again.
     last_step: Mapped[int] = mapped_column(sa.BigInteger, default=0)

@@ -22,6 +22,7 @@ from app.models import (
 )
 from app.models.enums import BankType, EnterpriseSize, Role
 from app.regions import services as region_services
+from app.regions.branches import visible_branch_ids
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ class Filters:
     size: EnterpriseSize | None = None
     event_id: int | None = None
     first_loan: bool = False
+    # A bank manager below the bank's top sees their branch's subtree (not a URL filter).
+    branches: tuple[int, ...] = ()
 
     def as_args(self) -> dict[str, str]:
         args = {
@@ -101,6 +104,7 @@ def filters_from(args, user: User) -> Filters:
     )
     if user.role is Role.BANK_MANAGER:
         f = replace(f, bank_id=user.bank_id, bank_type=None)
+        f = replace(f, branches=tuple(visible_branch_ids(user) or ()))
     # An official sees their home region's subtree only: a region outside it becomes the home.
     home = home_region_of(user)
     if home is not None and not region_services.contains(home, f.region):
@@ -199,6 +203,8 @@ def agreement_where(f: Filters, as_of: date, *, window: bool = True, counted: bo
         conditions.append(Agreement.enterprise_region_code.in_(region_codes(f.region)))
     if f.bank_id:
         conditions.append(Agreement.bank_id == f.bank_id)
+    if f.branches:
+        conditions.append(Agreement.branch_id.in_(f.branches))
     if f.bank_type:
         conditions.append(Bank.bank_type == f.bank_type)
     if f.industry:
@@ -225,6 +231,12 @@ def enterprise_where(f: Filters) -> list:
     if f.first_loan:
         conditions.append(Enterprise.first_loan.is_(True))
     return conditions
+
+
+def engagement_branches(f: Filters, column) -> list:
+    """Conditions on an engagement's branch-id `column` for a manager below the bank's top:
+    their branches' work, and the bank's work no branch was named for."""
+    return [sa.or_(column.in_(f.branches), column.is_(None))] if f.branches else []
 
 
 def agreements_with_banks(*columns):

@@ -21,6 +21,7 @@ from app.reports.filters import (
     agreements_with_banks,
     day_end,
     day_start,
+    engagement_branches,
     enterprise_where,
 )
 from app.reports.rates import percent
@@ -61,6 +62,7 @@ def funnel(f: Filters, as_of: date) -> list[FunnelStep]:
     bank_filter = []
     if f.bank_id:
         bank_filter.append(Engagement.bank_id == f.bank_id)
+    bank_filter.extend(engagement_branches(f, Engagement.branch_id))
     if f.bank_type:
         bank_filter.append(
             Engagement.bank_id.in_(sa.select(Bank.id).where(Bank.bank_type == f.bank_type))

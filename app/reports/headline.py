@@ -1,10 +1,11 @@
 """The sentence officials copy into their reports, composed here and nowhere else:
 
-    截至 D，共有 N 户企业与 M 家商业银行签订了意向协议，协议金额 X 亿元；另有 K 家其他金融机构，协议金额 Y 亿元。
+    截至 D，XX市共有 N 户企业与 M 家商业银行签订了意向协议，协议金额 X 亿元；另有 K 家其他金融机构，协议金额 Y 亿元。
 
 "家商业银行" counts head banks of commercial types; agreements with other institutions (policy
 banks, credit cooperatives, guarantee and microcredit institutions) make the second clause,
-so the two amounts add up to everything counted. A window reads "D1 至 D2 期间，新增 …",
+so the two amounts add up to everything counted. When the figures are limited to a region (an
+official's home region, or the region filter), the sentence names it. A window reads "D1 至 D2 期间，新增 …",
 followed by the cumulative sentence as of D2. The summary, the official home, event pages,
 the API and the exports all take their sentence from `headline()`.
 """
@@ -19,7 +20,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.formatting import yi
-from app.models import Agreement, Bank, Disbursement, Dispute, db
+from app.models import Agreement, Bank, Disbursement, Dispute, Region, db
 from app.models.enums import COMMERCIAL_BANK_TYPES
 from app.reports.cache import remembered
 from app.reports.facts import Facts
@@ -111,6 +112,7 @@ class Headline:
     disputed: int  # of those not yet confirmed, the ones the enterprise disputes (有争议)
     scope: str = PLATFORM
     filters: tuple[str, ...] = ()
+    place: tuple[str, str] = ("", "")  # the region counted, in Chinese and English ("" : all)
 
     @property
     def counted(self) -> Count:
@@ -161,24 +163,31 @@ class Headline:
             return ""
         return f"; {c.others} other financial institutions signed for {yi(c.others_amount)} 亿元 besides"
 
+    def _in_zh(self) -> str:
+        return self.place[0]
+
+    def _in_en(self) -> str:
+        name = self.place[1] or self.place[0]
+        return f"in {name}, " if name else ""
+
     def _cumulative_zh(self) -> str:
         c = self.cumulative
         return (
-            f"截至 {self._day_zh(self.as_of)}，共有 {c.enterprises} 户企业与 {c.banks} 家商业银行"
+            f"截至 {self._day_zh(self.as_of)}，{self._in_zh()}共有 {c.enterprises} 户企业与 {c.banks} 家商业银行"
             f"签订了意向协议，协议金额 {yi(c.amount)} 亿元{self._others_zh(c)}"
         )
 
     def _cumulative_en(self) -> str:
         c = self.cumulative
         return (
-            f"As of {self.as_of.isoformat()}, {c.enterprises} enterprises have signed intent "
+            f"As of {self.as_of.isoformat()}, {self._in_en()}{c.enterprises} enterprises have signed intent "
             f"agreements with {c.banks} commercial banks, for {yi(c.amount)} 亿元{self._others_en(c)}"
         )
 
     def _window_zh(self) -> str:
         c = self.window
         return (
-            f"{self._day_zh(self.date_from)} 至 {self._day_zh(self.as_of)} 期间，新增 "
+            f"{self._day_zh(self.date_from)} 至 {self._day_zh(self.as_of)} 期间，{self._in_zh()}新增 "
             f"{c.enterprises} 户企业与 {c.banks} 家商业银行签订意向协议，协议金额 "
             f"{yi(c.amount)} 亿元{self._others_zh(c)}"
         )
@@ -186,7 +195,7 @@ class Headline:
     def _window_en(self) -> str:
         c = self.window
         return (
-            f"From {self.date_from.isoformat()} to {self.as_of.isoformat()}, {c.enterprises} "
+            f"From {self.date_from.isoformat()} to {self.as_of.isoformat()}, {self._in_en()}{c.enterprises} "
             f"enterprises signed new intent agreements with {c.banks} commercial banks, for "
             f"{yi(c.amount)} 亿元{self._others_en(c)}"
         )
@@ -223,7 +232,15 @@ def headline(
     as_of = f.as_of(today)
     figures = remembered(f"headline:{f!r}:{as_of.isoformat()}", lambda: _compute(f, as_of, facts))
     words = [] if scope == EVENT else describe(f, language)
-    return Headline(as_of, f.date_from, *figures, scope=scope, filters=tuple(words))
+    return Headline(
+        as_of, f.date_from, *figures, scope=scope, filters=tuple(words), place=_place(f.region)
+    )
+
+
+def _place(code: str) -> tuple[str, str]:
+    """The counted region's names, for the sentence ("截至 D，XX市共有 …")."""
+    region = db.session.get(Region, code) if code else None
+    return (region.name, region.name_en) if region is not None else ("", "")
 
 
 def _compute(f: Filters, as_of: date, facts: Facts | None = None) -> tuple:

@@ -20,7 +20,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from app.models import Bank, Engagement, Enterprise, Need, db, event_needs
-from app.reports.filters import day_end, day_start, enterprise_where
+from app.reports.filters import day_end, day_start, engagement_branches, enterprise_where
 
 TENTH = Decimal("0.1")
 HOURS_IN_A_WORKING_DAY = 24  # working_hours_between counts whole working days of 24 hours
@@ -67,6 +67,7 @@ def engagement_where(f, start: datetime | None = None) -> list:
     conditions = enterprise_where(f)
     if f.bank_id:
         conditions.append(Engagement.bank_id == f.bank_id)
+    conditions.extend(engagement_branches(f, Engagement.branch_id))
     if f.bank_type:
         conditions.append(
             Engagement.bank_id.in_(sa.select(Bank.id).where(Bank.bank_type == f.bank_type))

@@ -14,7 +14,7 @@ from app.models import Agreement, Bank, Branch, Engagement, Enterprise, Need, Us
 from app.models.base import utcnow
 from app.models.enums import AgreementStatus, EngagementStatus, EnterpriseStatus, Role
 from app.notifications import notify
-from app.reports.filters import Filters, region_codes
+from app.reports.filters import Filters, engagement_branches, region_codes
 
 STALLED_AFTER_DAYS = 60
 WATCH_LIMIT = 100
@@ -55,6 +55,7 @@ def watch_list(f: Filters, *, now: datetime | None = None, limit: int = WATCH_LI
     overdue_where = [Engagement.status == EngagementStatus.OVERDUE, *_engagements_in(f)]
     if f.bank_id:
         overdue_where.append(Engagement.bank_id == f.bank_id)
+    overdue_where.extend(engagement_branches(f, Engagement.branch_id))
     overdue_total = (
         db.session.scalar(sa.select(sa.func.count(Engagement.id)).where(*overdue_where)) or 0
     )
@@ -83,6 +84,8 @@ def watch_list(f: Filters, *, now: datetime | None = None, limit: int = WATCH_LI
     ]
     if f.bank_id:
         stalled_where.append(Agreement.bank_id == f.bank_id)
+    if f.branches:
+        stalled_where.append(Agreement.branch_id.in_(f.branches))
     if f.region:
         stalled_where.append(
             Agreement.enterprise_id.in_(

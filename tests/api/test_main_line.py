@@ -105,8 +105,12 @@ def test_the_main_line_through_the_api_alone(client, make_user, make_bank):
 
     # An enterprise registers; an official verifies it.
     registered = client.post("/api/v1/enterprises", json=registration())
-    assert registered.status_code == 201, registered.get_json()
-    enterprise = registered.get_json()
+    assert registered.status_code == 202, registered.get_json()
+    as_company = token(client, "owner@api.example.cn", "a good long password")
+    me = client.get("/api/v1/me", headers=as_company).get_json()
+    enterprise = client.get(
+        f"/api/v1/enterprises/{me['enterprise_id']}", headers=as_official
+    ).get_json()
     assert (enterprise["status"], enterprise["size"], enterprise["revenue"]) == (
         "pending",
         "small",
@@ -121,7 +125,6 @@ def test_the_main_line_through_the_api_alone(client, make_user, make_bank):
     assert verified.get_json()["status"] == "verified"
 
     # The enterprise posts a need and sees the product ranked with its reasons.
-    as_company = token(client, "owner@api.example.cn", "a good long password")
     posted = client.post("/api/v1/needs", json=need_body(publish=True), headers=as_company)
     assert posted.status_code == 201, posted.get_json()
     need = posted.get_json()

@@ -29,7 +29,7 @@ from app.models.coordination import DeclarationStatus, RecommendationStatus, Ref
 from app.models.enums import EnterpriseStatus, Role
 from app.notifications import render
 from tests.conftest import PASSWORD
-from tests.coordination.conftest import COUNTY, TOWN
+from tests.coordination.conftest import COUNTY, OTHER_TOWN, TOWN
 
 INDIVIDUAL = make_code("92990121MA1234567")
 
@@ -200,6 +200,20 @@ def test_the_whole_loop_reaches_the_county_report(
     granted_row = next(r for r in by_bank.rows if r.key == str(granting.id))
     refused_row = next(r for r in by_bank.rows if r.key == str(refusing.id))
     assert (granted_row.granted, refused_row.refused) == (1, 1)
+    # Per bank at any level: the town's rows hold the business, the other town's none.
+    in_town = report.bank_report(official, None, clock.today(), region=db.session.get(Region, TOWN))
+    row = next(r for r in in_town.rows if r.key == str(granting.id))
+    assert (row.granted, row.granted_amount) == (1, Decimal("800000.00"))
+    elsewhere = report.bank_report(
+        official, None, clock.today(), region=db.session.get(Region, OTHER_TOWN)
+    )
+    assert sum(r.granted for r in elsewhere.rows) == 0
+    page = client.get(f"/mechanism/report?by=bank&region={TOWN}").get_data(as_text=True)
+    assert "城关镇 · " in page  # the chosen town heads the per-bank rows
+    neighbour = make_user(Role.OFFICIAL, region_code="990122")
+    client.post("/logout")
+    login(neighbour)
+    assert client.get(f"/mechanism/report?by=bank&region={TOWN}").status_code == 404
 
 
 def test_a_visit_with_bad_input_is_answered_beside_the_fields(client, login, make_coordinator, db):

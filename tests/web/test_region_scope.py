@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
+from app import clock
 from app.models import Event, User
 from app.models.enums import AgreementStatus, EnterpriseStatus, Role
 from tests.api.test_main_line import token
@@ -262,3 +263,22 @@ def test_the_watch_list_and_league_table_hold_the_home_county_only(db, two_count
     assert services.watch_list(county_b).overdue_total == 1
     league_a = services.figures(county_a).league
     assert [(r.routed, r.overdue_now, r.amount) for r in league_a] == [(1, 0, 3_000_000)]
+
+
+def test_the_sentence_names_the_officials_region_on_the_page_the_export_and_the_api(
+    client, login, two_counties
+):
+    w = two_counties
+    day = f"截至 {clock.today().year}年"
+    login(w["officials"][CITY])
+    page = client.get("/reports/summary").get_data(as_text=True)
+    assert "苏州市共有 2 户企业与 1 家商业银行签订了意向协议，协议金额 0.05 亿元" in page
+    book = load_workbook(io.BytesIO(client.get("/reports/summary.xlsx").data))
+    first = book.worksheets[0]["A1"].value
+    assert first.startswith(day) and "，苏州市共有 2 户企业" in first
+    client.post("/logout")
+    headers = token(client, w["officials"][COUNTY_A].email, PASSWORD)
+    sentence = client.get("/api/v1/summary", headers=headers).get_json()["sentence"]
+    assert "，虎丘区共有 1 户企业与 1 家商业银行签订了意向协议，协议金额 0.03 亿元" in sentence
+    english = client.get("/api/v1/summary?lang=en", headers=headers).get_json()["sentence"]
+    assert english.startswith("As of") and ", in 虎丘区, 1 enterprises" in english
