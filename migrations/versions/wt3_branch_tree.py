@@ -2,14 +2,14 @@
 county sub-branch); existing branches get their parents from their regions.
 
 Revision ID: wt3_branch_tree
-Revises: i16_coordination_mechanism
+Revises: wt7_price_items
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "wt3_branch_tree"
-down_revision = "i16_coordination_mechanism"
+down_revision = "wt7_price_items"
 branch_labels = None
 depends_on = None
 
