@@ -11,7 +11,7 @@ from flask import Flask, g, request
 from flask_smorest import Api
 
 from app.api import schemas
-from app.api.spec import ContractPlugin
+from app.api.spec import ContractPlugin, enum_type
 from app.security import public
 
 PREFIX = "/api/v1"
@@ -37,6 +37,7 @@ def init_app(app: Flask) -> None:
         recommendations,
         reference,
         summary,
+        webhooks,
     )
     from app.extensions import csrf
 
@@ -66,6 +67,7 @@ def init_app(app: Flask) -> None:
     )
     for field in (schemas.Money, schemas.Percent, schemas.Score, schemas.Days):
         api.register_field(field, "string", "decimal")
+    api.ma_plugin.converter.add_attribute_function(enum_type)
     api.spec.components.security_scheme(BEARER, {"type": "http", "scheme": "bearer"})
     for module in (
         accounts,
@@ -78,6 +80,7 @@ def init_app(app: Flask) -> None:
         events,
         summary,
         recommendations,
+        webhooks,
     ):
         api.register_blueprint(module.blp, url_prefix=PREFIX)
         csrf.exempt(module.blp)

@@ -70,6 +70,7 @@ class ContractPlugin(BasePlugin):
         public = access == PUBLIC
         for method, operation in operations.items():
             operation["operationId"] = operation_id(rule.endpoint)
+            operation.setdefault("summary", operation["operationId"].replace("_", " ").capitalize())
             statuses = ["400", "503"]
             if public:
                 optional = rule.endpoint in TOKEN_OPTIONAL
@@ -95,3 +96,14 @@ def _component(status: str) -> str:
     if status == "401":
         return UNAUTHORIZED
     return HTTPStatus(int(status)).name
+
+
+def enum_type(converter, field, ret: dict, **kwargs) -> dict:
+    """An enum field's `type` (string or integer), which apispec leaves out: Redocly refuses
+    `nullable` without one, and a generated client would type the value as any."""
+    from marshmallow import fields
+
+    if not isinstance(field, fields.Enum) or "type" in ret:
+        return {}
+    values = [m.value if field.by_value else m.name for m in field.enum]
+    return {"type": "integer" if all(isinstance(v, int) for v in values) else "string"}
