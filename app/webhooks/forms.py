@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField
 from wtforms.validators import InputRequired, Length
 
-from app.forms import MultiCheckboxField
+from app.forms import MultiCheckboxField, options
 from app.models import WebhookEvent
 
 
@@ -12,5 +12,9 @@ class EndpointForm(FlaskForm):
         _l("URL that receives the events"),
         validators=[InputRequired(_l("Enter the URL that receives the events.")), Length(max=500)],
     )
-    events = MultiCheckboxField(_l("Events"), choices=WebhookEvent.choices())
+    events = MultiCheckboxField(_l("Events"))
     submit = SubmitField(_l("Register endpoint"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.events.choices = options(WebhookEvent.choices())
