@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Flask, g, request
 from flask_smorest import Api
 
-from app.api import schemas
+from app.api import schemas, sync
 from app.api.spec import ContractPlugin, enum_type
 from app.security import public
 
@@ -87,6 +87,7 @@ def init_app(app: Flask) -> None:
     spec_view = app.view_functions["api-docs.openapi_json"]
     app.view_functions["api-docs.openapi_json"] = public(lambda: spec_view())
     app.before_request(_load_bearer)
+    sync.init_app(app)
 
 
 def _load_bearer() -> None:

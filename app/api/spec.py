@@ -79,6 +79,8 @@ class ContractPlugin(BasePlugin):
                 statuses += ["401"] if access == ALL_ROLES else ["401", "403"]
             if "{" in (path or ""):
                 statuses.append("404")
+            if method == "get" and (path or "").endswith("_id}"):
+                _conditional(operation)
             if method != "get":
                 statuses.append("413")
                 if rule.endpoint not in NO_CONFLICT:
@@ -87,6 +89,28 @@ class ContractPlugin(BasePlugin):
             responses = operation.setdefault("responses", {})
             for status in statuses:
                 responses.setdefault(status, _component(status))
+
+
+def _conditional(operation: dict) -> None:
+    """A single resource's ETag (its version and a digest) and If-None-Match (app.api.sync)."""
+    operation.setdefault("parameters", []).append(
+        {
+            "in": "header",
+            "name": "If-None-Match",
+            "required": False,
+            "description": "The `ETag` read before: 304 with no body if nothing changed",
+            "schema": {"type": "string"},
+        }
+    )
+    responses = operation.setdefault("responses", {})
+    ok = responses.get("200")
+    if isinstance(ok, dict):
+        ok.setdefault("headers", {})["ETag"] = {
+            "description": '`"v<version>-<digest>"`: the version optimistic locking checks, and '
+            "a digest of this body",
+            "schema": {"type": "string"},
+        }
+    responses.setdefault("304", {"description": "Not modified since the ETag sent"})
 
 
 def _component(status: str) -> str:
