@@ -40,7 +40,11 @@ _EVENTS: dict[tuple[str, str, str | None], WebhookEvent] = {
     ("recommendations", "recommended_to_bank", None): E.RECOMMENDATION_RECEIVED,
 }
 _MODELS = {"engagements": Engagement, "agreements": Agreement, "recommendations": Recommendation}
-_PATHS = {"engagements": "engagements", "agreements": "agreements"}
+_PATHS = {
+    "engagements": "engagements",
+    "agreements": "agreements",
+    "recommendations": "recommendations",
+}
 
 
 def event_of(entry: AuditEntry) -> WebhookEvent | None:

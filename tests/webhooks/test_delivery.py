@@ -101,6 +101,27 @@ def test_a_routed_need_reaches_the_banks_receiver_signed(
     assert len(receiver.requests) == 1  # delivered once, never again
 
 
+def test_each_event_asked_for_arrives_as_the_engagement_moves(
+    client, make_user, make_bank, receiver, private_allowed, db
+):
+    bank = make_bank()
+    headers = token(client, make_user(Role.BANK_MANAGER, bank=bank).email)
+    endpoint = register(
+        client, headers, receiver.url, events=("engagement.routed", "engagement.picked_up")
+    )
+    engagement = route_a_need(client, make_user, bank, headers)
+    picked = client.post(f"/api/v1/engagements/{engagement.id}/pick-up", json={}, headers=headers)
+    assert picked.status_code == 200
+    deliver_due()
+    events = [r["headers"]["X-Rongqiao-Event"] for r in receiver.requests]
+    assert events == ["engagement.routed", "engagement.picked_up"]
+    last = json.loads(receiver.requests[-1]["body"])
+    assert (last["data"]["id"], last["data"]["status"]) == (engagement.id, "picked_up")
+    assert all(verify(endpoint["secret"], r) for r in receiver.requests)
+    ids = {r["headers"]["X-Rongqiao-Delivery"] for r in receiver.requests}
+    assert len(ids) == 2
+
+
 def test_events_the_endpoint_did_not_ask_for_and_other_banks_changes_are_not_sent(
     client, make_user, make_bank, receiver, private_allowed, db
 ):
