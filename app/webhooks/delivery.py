@@ -96,13 +96,7 @@ def disable(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> None:
     for manager in bank_staff(endpoint.bank_id):
         if manager.role is not Role.BANK_MANAGER:
             continue
-        notify(
-            manager,
-            "webhook_disabled",
-            link=f"/bank/webhooks/{endpoint.id}",
-            url=endpoint.url,
-            endpoint=endpoint.id,
-        )
+        notify(manager, "webhook_disabled", url=endpoint.url, endpoint=endpoint.id)
 
 
 def deliver_due(batch: int = BATCH) -> int:
