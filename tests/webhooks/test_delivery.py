@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 from datetime import timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -43,6 +44,19 @@ def verify(secret: str, request: dict) -> bool:
         ).hexdigest()
     )
     return hmac.compare_digest(expected, request["headers"]["X-Rongqiao-Signature"])
+
+
+def readme_verify():
+    """The verification snippet as the README prints it, run as a receiver would."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    snippet = readme.split("def verify(secret: str, headers", 1)[0].rsplit("```python", 1)[1]
+    snippet += (
+        "def verify(secret: str, headers"
+        + readme.split("def verify(secret: str, headers", 1)[1].split("```", 1)[0]
+    )
+    scope: dict = {}
+    exec(compile(snippet, "README.md", "exec"), scope)  # noqa: S102 - our own README
+    return scope["verify"]
 
 
 def route_a_need(client, make_user, bank, manager_headers) -> Engagement:
@@ -87,6 +101,7 @@ def test_a_routed_need_reaches_the_banks_receiver_signed(
     assert request["path"] == "/hooks/rongqiao"
     assert request["headers"]["X-Rongqiao-Event"] == "engagement.routed"
     assert verify(endpoint["secret"], request)
+    assert readme_verify()(endpoint["secret"], request["headers"], request["body"])
     tampered = dict(request, body=request["body"].replace(b"routed", b"closed"))
     assert not verify(endpoint["secret"], tampered)
     body = json.loads(request["body"])
