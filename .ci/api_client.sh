@@ -13,6 +13,7 @@ export FLASK_APP=wsgi.py SECRET_KEY=api-client-only DATABASE_URL="sqlite:///$wor
 export PATH="$PWD/.venv/bin:$PATH"  # the generator formats its output with ruff
 
 echo "== the OpenAPI document, linted by Redocly"
+[ -x node_modules/.bin/redocly ] || npm ci --no-audit --no-fund --silent
 flask openapi write "$work/openapi.json"
 node_modules/.bin/redocly lint "$work/openapi.json" --format=summary
 
