@@ -111,6 +111,9 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(ops_bp)
     app.register_blueprint(jobs_bp, url_prefix="/admin/jobs")
+    from app.webhooks import bp as webhooks_bp
+
+    app.register_blueprint(webhooks_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

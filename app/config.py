@@ -163,6 +163,12 @@ def operations_settings(production: bool) -> dict:
         "JOB_REMINDER_SECONDS": _int("JOB_REMINDER_SECONDS", 3600),
         "JOB_MAX_RETRIES": _int("JOB_MAX_RETRIES", 3),
         "JOB_RUNS_KEEP_DAYS": _int("JOB_RUNS_KEEP_DAYS", 14),
+        # Webhooks (app/webhooks, README "Webhooks").
+        "WEBHOOK_DELIVERY_SECONDS": _int("WEBHOOK_DELIVERY_SECONDS", 15),
+        "WEBHOOK_RETRY_HOURS": _int("WEBHOOK_RETRY_HOURS", 24),
+        "WEBHOOK_TIMEOUT_SECONDS": _int("WEBHOOK_TIMEOUT_SECONDS", 5),
+        "WEBHOOK_ALLOW_PRIVATE": _bool("WEBHOOK_ALLOW_PRIVATE", False),
+        "WEBHOOK_ALLOWED_NETWORKS": os.environ.get("WEBHOOK_ALLOWED_NETWORKS", ""),
         # Redis answers in well under a millisecond; past this it is treated as down.
         "REDIS_SOCKET_TIMEOUT": _float("REDIS_SOCKET_TIMEOUT", 0.5),
         # PostgreSQL: a hung database costs a request seconds, not minutes.

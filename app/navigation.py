@@ -27,6 +27,7 @@ NAV: dict[Role, list[tuple[str, object]]] = {
         ("engagements.pipeline", _l("Pipeline")),
         ("products.bank_index", _l("Our products")),
         ("banks.staff", _l("Officers")),
+        ("webhooks.index", _l("Webhooks")),
         ("reports.summary", _l("Summary")),
         ("events.index", _l("Events")),
     ],

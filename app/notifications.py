@@ -30,6 +30,10 @@ MESSAGES = {
     "need_closed": _l("Need #%(need)s is closed: it needs nothing more from your bank."),
     "dispute_closed": _l("The dispute over agreement #%(agreement)s is closed: %(outcome)s"),
     "reminder": _l("Reminder from the platform: %(text)s"),
+    "webhook_disabled": _l(
+        "The webhook endpoint %(url)s was disabled: its deliveries failed for 24 hours. Fix the "
+        "receiver, then enable it again."
+    ),
     # Quiet registration (app/enterprises/quiet.py).
     "registration_with_your_login": _l(
         "Someone tried to register %(name)s with your email or mobile number. If it was you, "

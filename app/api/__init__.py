@@ -10,8 +10,8 @@ from __future__ import annotations
 from flask import Flask, g, request
 from flask_smorest import Api
 
-from app.api import schemas
-from app.api.spec import ContractPlugin
+from app.api import schemas, sync
+from app.api.spec import ContractPlugin, enum_type
 from app.security import public
 
 PREFIX = "/api/v1"
@@ -38,6 +38,7 @@ def init_app(app: Flask) -> None:
         recommendations,
         reference,
         summary,
+        webhooks,
     )
     from app.extensions import csrf
 
@@ -67,6 +68,7 @@ def init_app(app: Flask) -> None:
     )
     for field in (schemas.Money, schemas.Percent, schemas.Score, schemas.Days):
         api.register_field(field, "string", "decimal")
+    api.ma_plugin.converter.add_attribute_function(enum_type)
     api.spec.components.security_scheme(BEARER, {"type": "http", "scheme": "bearer"})
     for module in (
         accounts,
@@ -80,12 +82,14 @@ def init_app(app: Flask) -> None:
         events,
         summary,
         recommendations,
+        webhooks,
     ):
         api.register_blueprint(module.blp, url_prefix=PREFIX)
         csrf.exempt(module.blp)
     spec_view = app.view_functions["api-docs.openapi_json"]
     app.view_functions["api-docs.openapi_json"] = public(lambda: spec_view())
     app.before_request(_load_bearer)
+    sync.init_app(app)
 
 
 def _load_bearer() -> None:

@@ -29,7 +29,7 @@ def _agreement(agreement_id: int) -> Agreement:
 @roles(*EVERYONE)
 @blp.doc(**SECURED)
 @blp.arguments(schemas.AgreementQuerySchema, location="query")
-@blp.response(200, schemas.page_of(schemas.AgreementSchema, "AgreementPage"))
+@blp.response(200, schemas.page_of(schemas.AgreementSchema, "AgreementPage", sync=True))
 def list_agreements(args):
     """A bank's agreements, an enterprise's, or all for officials; newest signed first."""
     user = request_user()
@@ -41,7 +41,7 @@ def list_agreements(args):
     stmt = stmt.where(*where_enterprise(user, Agreement.enterprise_id))
     if args["status"] is not None:
         stmt = stmt.where(Agreement.status == args["status"])
-    return page(stmt.order_by(Agreement.signed_on.desc(), Agreement.id.desc()), args)
+    return page(stmt.order_by(Agreement.signed_on.desc(), Agreement.id.desc()), args, Agreement)
 
 
 @blp.route("/agreements", methods=["POST"])

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import abort
 from flask_smorest import Blueprint
 
+from app.api import sync
 from app.errors import ValidationFailed
 from app.models import db
 
@@ -27,11 +28,18 @@ def or_404(obj):
     return obj
 
 
-def page(stmt: sa.Select, args: Mapping) -> dict:
+def page(stmt: sa.Select, args: Mapping, model=None) -> dict:
+    """A page by number; for a list that syncs (`model` given), in order of update after
+    `updated_since` or `cursor` when either is sent (app.api.sync)."""
+    if model is not None and sync.wants_sync(args):
+        return sync.sync_page(stmt, args, model)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
     number, per_page = args["page"], args["per_page"]
     items = list(db.session.scalars(stmt.limit(per_page).offset((number - 1) * per_page)))
-    return {"items": items, "total": total, "page": number, "per_page": per_page}
+    found = {"items": items, "total": total, "page": number, "per_page": per_page}
+    if model is not None:
+        found["next_cursor"] = None
+    return found
 
 
 def found_before_body(load: Callable[[int], object], id_arg: str, name: str) -> Callable:

@@ -26,7 +26,7 @@ def _engagement(engagement_id: int) -> Engagement:
 @roles(*EVERYONE)
 @blp.doc(**SECURED)
 @blp.arguments(schemas.EngagementQuerySchema, location="query")
-@blp.response(200, schemas.page_of(schemas.EngagementSchema, "EngagementPage"))
+@blp.response(200, schemas.page_of(schemas.EngagementSchema, "EngagementPage", sync=True))
 def list_engagements(args):
     """A bank's pipeline (best score first), an enterprise's interests, or all for officials.
     The enterprise's name and contacts appear only once it has accepted the bank."""
@@ -45,10 +45,14 @@ def list_engagements(args):
     stmt = stmt.where(*where_need(user, Engagement.need_id))
     if args["status"] is not None:
         stmt = stmt.where(Engagement.status == args["status"])
+    if args["need"] is not None:
+        stmt = stmt.where(Engagement.need_id == args["need"])
+    if args["branch"] is not None:
+        stmt = stmt.where(Engagement.branch_id == args["branch"])
     stmt = stmt.order_by(
         Engagement.score.desc().nulls_last(), Engagement.routed_at.desc(), Engagement.id
     )
-    found = page(stmt, args)
+    found = page(stmt, args, Engagement)
     services.log_identity_views(user, found["items"])
     return found
 

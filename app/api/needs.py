@@ -55,7 +55,7 @@ def _need(need_id: int) -> Need:
 @roles(*NEED_ROLES)
 @blp.doc(**SECURED)
 @blp.arguments(schemas.NeedQuerySchema, location="query")
-@blp.response(200, schemas.page_of(schemas.NeedSchema, "NeedPage"))
+@blp.response(200, schemas.page_of(schemas.NeedSchema, "NeedPage", sync=True))
 def list_needs(args):
     """An enterprise's own needs; officials see every need."""
     user = request_user()
@@ -65,7 +65,7 @@ def list_needs(args):
     stmt = stmt.where(*where_enterprise(user, Need.enterprise_id))
     if args["status"] is not None:
         stmt = stmt.where(Need.status == args["status"])
-    return page(stmt, args)
+    return page(stmt, args, Need)
 
 
 @blp.route("/needs", methods=["POST"])

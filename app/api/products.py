@@ -75,14 +75,16 @@ def _own_product(product_id: int) -> Product:
 @blp.route("/products")
 @public
 @blp.arguments(schemas.ProductQuerySchema, location="query")
-@blp.response(200, schemas.page_of(schemas.ProductSchema, "ProductPage"))
+@blp.response(200, schemas.page_of(schemas.ProductSchema, "ProductPage", sync=True))
 def list_products(args):
     """The product supermarket: published products inside their validity, filtered as on
     the web page. A bank user sending `own=true` gets the bank's products in every status."""
     user = request_user()
     if args["own"] and user is not None and user.role in BANK_ROLES:
         return page(
-            sa.select(Product).where(Product.bank_id == user.bank_id).order_by(Product.id), args
+            sa.select(Product).where(Product.bank_id == user.bank_id).order_by(Product.id),
+            args,
+            Product,
         )
     filters = ProductFilters(
         amount_wan=exact_wan(args["amount"]),
@@ -98,7 +100,7 @@ def list_products(args):
         q=args["q"],
         sort=args["sort"],
     )
-    return page(services.supermarket(filters), args)
+    return page(services.supermarket(filters), args, Product)
 
 
 @blp.route("/products", methods=["POST"])

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, missing, validate
 
+from app.api.sync import Cursor
 from app.models.enums import (
     AgreementStatus,
     BankType,
@@ -170,13 +171,44 @@ class PageArgs(Strict):
     per_page = fields.Integer(load_default=20, validate=validate.Range(1, 100))
 
 
-def page_of(item_schema: type[Schema], name: str) -> type[Schema]:
+class SyncArgs(PageArgs):
+    """(#21) A list in order of update, after a time or a cursor, besides the page numbers."""
+
+    updated_since = fields.AwareDateTime(
+        load_default=None,
+        metadata={
+            "description": "Only what changed at or after this time (ISO 8601 with a zone); "
+            "the list is then in order of update, oldest first, and `page` is not used."
+        },
+    )
+    cursor = Cursor(
+        load_default=None,
+        validate=validate.Length(max=200),
+        metadata={
+            "description": "The `next_cursor` of the page read before: the list goes on after "
+            "it, in order of update. Keep the last one to ask later for what changed since."
+        },
+    )
+
+
+def page_of(item_schema: type[Schema], name: str, *, sync: bool = False) -> type[Schema]:
+    extra = {}
+    if sync:
+        extra["next_cursor"] = fields.String(
+            required=True,
+            allow_none=True,
+            metadata={
+                "description": "With `updated_since` or `cursor`: where the next page starts "
+                "(null in page-number mode, or when nothing matched)."
+            },
+        )
     return Schema.from_dict(
         {
             "items": fields.List(fields.Nested(item_schema), required=True),
             "total": fields.Integer(required=True),
             "page": fields.Integer(required=True),
             "per_page": fields.Integer(required=True),
+            **extra,
         },
         name=name,
     )
@@ -365,7 +397,7 @@ class NeedSchema(Schema):
     posted_at = fields.AwareDateTime(allow_none=True)
 
 
-class NeedQuerySchema(PageArgs):
+class NeedQuerySchema(SyncArgs):
     status = enum(NeedStatus, load_default=None)
 
 
@@ -508,7 +540,7 @@ class ProductSchema(Schema):
         return sorted(r.code for r in product.regions)
 
 
-class ProductQuerySchema(PageArgs):
+class ProductQuerySchema(SyncArgs):
     q = text(100, load_default="")
     type = enum(ProductType, load_default=None)
     guarantee = enum(Guarantee, load_default=None)
@@ -593,8 +625,10 @@ def _anonymous_profile(enterprise) -> dict:
     return profile_of(enterprise).as_api()
 
 
-class EngagementQuerySchema(PageArgs):
+class EngagementQuerySchema(SyncArgs):
     status = enum(EngagementStatus, load_default=None)
+    need = ident(load_default=None)
+    branch = ident(load_default=None)
 
 
 class DeclineSchema(Strict):
@@ -651,7 +685,7 @@ class AgreementSchema(Schema):
     version = fields.Integer(required=True)
 
 
-class AgreementQuerySchema(PageArgs):
+class AgreementQuerySchema(SyncArgs):
     status = enum(AgreementStatus, load_default=None)
 
 

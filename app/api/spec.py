@@ -70,6 +70,7 @@ class ContractPlugin(BasePlugin):
         public = access == PUBLIC
         for method, operation in operations.items():
             operation["operationId"] = operation_id(rule.endpoint)
+            operation.setdefault("summary", operation["operationId"].replace("_", " ").capitalize())
             statuses = ["400", "503"]
             if public:
                 optional = rule.endpoint in TOKEN_OPTIONAL
@@ -78,6 +79,8 @@ class ContractPlugin(BasePlugin):
                 statuses += ["401"] if access == ALL_ROLES else ["401", "403"]
             if "{" in (path or ""):
                 statuses.append("404")
+            if method == "get" and (path or "").endswith("_id}"):
+                _conditional(operation)
             if method != "get":
                 statuses.append("413")
                 if rule.endpoint not in NO_CONFLICT:
@@ -88,6 +91,28 @@ class ContractPlugin(BasePlugin):
                 responses.setdefault(status, _component(status))
 
 
+def _conditional(operation: dict) -> None:
+    """A single resource's ETag (its version and a digest) and If-None-Match (app.api.sync)."""
+    operation.setdefault("parameters", []).append(
+        {
+            "in": "header",
+            "name": "If-None-Match",
+            "required": False,
+            "description": "The `ETag` read before: 304 with no body if nothing changed",
+            "schema": {"type": "string"},
+        }
+    )
+    responses = operation.setdefault("responses", {})
+    ok = responses.get("200")
+    if isinstance(ok, dict):
+        ok.setdefault("headers", {})["ETag"] = {
+            "description": '`"v<version>-<digest>"`: the version optimistic locking checks, and '
+            "a digest of this body",
+            "schema": {"type": "string"},
+        }
+    responses.setdefault("304", {"description": "Not modified since the ETag sent"})
+
+
 def _component(status: str) -> str:
     """flask-smorest registers one error response per HTTP status, named as HTTPStatus is."""
     from http import HTTPStatus
@@ -95,3 +120,14 @@ def _component(status: str) -> str:
     if status == "401":
         return UNAUTHORIZED
     return HTTPStatus(int(status)).name
+
+
+def enum_type(converter, field, ret: dict, **kwargs) -> dict:
+    """An enum field's `type` (string or integer), which apispec leaves out: Redocly refuses
+    `nullable` without one, and a generated client would type the value as any."""
+    from marshmallow import fields
+
+    if not isinstance(field, fields.Enum) or "type" in ret:
+        return {}
+    values = [m.value if field.by_value else m.name for m in field.enum]
+    return {"type": "integer" if all(isinstance(v, int) for v in values) else "string"}

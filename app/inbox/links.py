@@ -76,6 +76,7 @@ LINKS: dict[str, Link] = {
     "mechanism_screened_out": _fixed("coordination.my_visits"),
     "mechanism_recommended": recommendation,
     "renewal_due": _renewal,
+    "webhook_disabled": _to("webhooks.detail", "endpoint_id", "endpoint"),
 }
 
 

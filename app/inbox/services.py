@@ -61,6 +61,7 @@ GROUPS: dict[str, tuple[object, frozenset[str]]] = {
         _l("Coordination mechanism"),
         frozenset({"mechanism_screened_out", "mechanism_recommended", "renewal_due"}),
     ),
+    "webhooks": (_l("Webhooks"), frozenset({"webhook_disabled"})),
 }
 
 

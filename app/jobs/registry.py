@@ -46,6 +46,13 @@ def renewal_reminders() -> dict:
     return {"reminded": send_renewal_reminders()}
 
 
+def deliver_webhooks() -> dict:
+    """Signed webhook deliveries that are due, first tries and retries alike (issue 21)."""
+    from app.webhooks.delivery import deliver_due
+
+    return {"attempted": deliver_due()}
+
+
 JOBS: dict[str, Job] = {
     "engagements.tick": Job(
         overdue_and_expiry,
@@ -65,5 +72,11 @@ JOBS: dict[str, Job] = {
         _l("Renewal reminders"),
         lock="renewals",
         every_setting="JOB_REMINDER_SECONDS",
+    ),
+    "webhooks.deliver": Job(
+        deliver_webhooks,
+        _l("Deliver webhooks"),
+        lock="webhooks",
+        every_setting="WEBHOOK_DELIVERY_SECONDS",
     ),
 }

@@ -34,8 +34,20 @@ from app.models.security import (
     UserSession,
 )
 from app.models.user import ApiToken, User
+from app.models.webhook import (
+    DeliveryStatus,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 
 __all__ = [
+    "DeliveryStatus",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
     "AGREEMENT_TRANSITIONS",
     "ENGAGEMENT_TRANSITIONS",
     "ENTERPRISE_TRANSITIONS",

@@ -48,6 +48,7 @@ class Engagement(db.Model):
         sa.UniqueConstraint("need_id", "bank_id", name="uq_engagements_need_bank"),
         sa.Index("ix_engagements_bank_status", "bank_id", "status"),
         sa.Index("ix_engagements_status_deadline", "status", "deadline_at"),
+        sa.Index("ix_engagements_updated_at_id", "updated_at", "id"),
         sa.CheckConstraint("deadline_at >= routed_at", name="deadline_after_routing"),
     )
 
@@ -87,6 +88,8 @@ class Engagement(db.Model):
         enum_column_type(EngagementClosure), default=None
     )
     version: Mapped[int] = mapped_column(default=1)
+    # What an API client syncing the pipeline asks for (`updated_since`, cursors).
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     need: Mapped[Need] = relationship()
     bank: Mapped[Bank] = relationship()

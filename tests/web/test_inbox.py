@@ -16,7 +16,7 @@ from app.agreements import services as agreements
 from app.engagements import services as engagements
 from app.inbox.links import LINKS
 from app.inbox.services import GROUPS
-from app.models import Engagement, Notification, User
+from app.models import Engagement, Notification, User, WebhookEndpoint
 from app.models.base import utcnow
 from app.models.enums import DeclineReason, DisputeOutcome, Guarantee, Role
 from app.notifications import MESSAGES, notify
@@ -139,6 +139,11 @@ def every_kind(db, make_user, make_enterprise, world, recommended):  # noqa: F81
     declaration = recommended(bank["bank"])
     rec = declaration.recommendations[0]
     screened_owner = make_user(Role.ENTERPRISE, enterprise=declaration.enterprise)
+    hook = WebhookEndpoint(
+        bank_id=bank["bank"].id, url="https://example.cn/hook", events=[], secret="s"
+    )
+    db.session.add(hook)
+    db.session.flush()
     e, a, r = engagement.id, agreement.id, rec.id
     sent = {
         "enterprise_verified": (owner, {"name": "x"}),
@@ -176,6 +181,7 @@ def every_kind(db, make_user, make_enterprise, world, recommended):  # noqa: F81
         "mechanism_screened_out": (screened_owner, {"reason": "r", "declaration": 1}),
         "mechanism_recommended": (bank["officer"], {"amount": "1", "recommendation": r}),
         "renewal_due": (screened_owner, {"amount": "1", "recommendation": r}),
+        "webhook_disabled": (bank["manager"], {"url": "u", "endpoint": hook.id}),
     }
     db.session.execute(sa.delete(Notification))
     notes = [notify(user, kind, **params) for kind, (user, params) in sent.items()]

@@ -127,7 +127,12 @@ def test_a_run_waits_for_another_holding_its_lock(db):
 
 def test_the_scheduler_knows_the_periodic_jobs(app):
     schedule = app.extensions["celery"].conf.beat_schedule
-    assert set(schedule) == {"engagements.tick", "notifications.deliver", "coordination.remind"}
+    assert set(schedule) == {
+        "engagements.tick",
+        "notifications.deliver",
+        "coordination.remind",
+        "webhooks.deliver",
+    }
     assert schedule["engagements.tick"]["schedule"] == timedelta(
         seconds=app.config["JOB_TICK_SECONDS"]
     )
