@@ -1,7 +1,7 @@
 """webhooks (endpoints, deliveries, attempts) and engagements.updated_at for API sync
 
 Revision ID: wt6_webhooks_sync
-Revises: i16_coordination_mechanism
+Revises: wt3_sealed_totp_secrets
 Create Date: 2026-11-30 10:23:15.197811
 
 """
