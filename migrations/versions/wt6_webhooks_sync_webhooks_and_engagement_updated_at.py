@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'wt6_webhooks_sync'
-down_revision = 'i16_coordination_mechanism'
+down_revision = 'wt3_sealed_totp_secrets'
 branch_labels = None
 depends_on = None
 
