@@ -18,10 +18,14 @@ from decimal import Decimal
 
 from api_main_line import DEMO_PASSWORD, credit_code
 from rongqiao_api_client import AuthenticatedClient, Client
-from rongqiao_api_client.api.api_accounts import create_token
+from rongqiao_api_client.api.api_accounts import create_token, get_me
 from rongqiao_api_client.api.api_agreements import approve, confirm, create_agreement, disburse
 from rongqiao_api_client.api.api_engagements import accept, list_engagements, pick_up
-from rongqiao_api_client.api.api_enterprises import decide_verification, register_enterprise
+from rongqiao_api_client.api.api_enterprises import (
+    decide_verification,
+    get_enterprise,
+    register_enterprise,
+)
 from rongqiao_api_client.api.api_needs import create_need, need_matches
 from rongqiao_api_client.api.api_products import (
     apply_to_product,
@@ -105,7 +109,9 @@ def main(base: str) -> None:
     print(f"product {renamed.id} renamed once (v{renamed.version}); other bank 404, stale 409")
 
     email = f"client-{stamp}@example.cn"
-    enterprise = expect(
+    # Registration answers 202 whether or not the login is known; the company is read through
+    # GET /me once its owner signs in.
+    expect(
         register_enterprise.sync_detailed(
             client=public,
             body=Registration.from_dict(
@@ -128,15 +134,17 @@ def main(base: str) -> None:
                 }
             ),
         ),
-        201,
+        202,
     )
+    company = signed_in(email, "a long demo password")
+    enterprise_id = expect(get_me.sync_detailed(client=company), 200).enterprise_id
+    enterprise = expect(get_enterprise.sync_detailed(enterprise_id, client=official), 200)
     expect(
         decide_verification.sync_detailed(
             enterprise.id, client=official, body=Verification.from_dict({"decision": "verify"})
         ),
         200,
     )
-    company = signed_in(email, "a long demo password")
     need = expect(
         create_need.sync_detailed(
             client=company,
