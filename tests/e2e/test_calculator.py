@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 from tests.e2e.helpers import assert_accessible, shot, submit
 
 
@@ -25,6 +27,7 @@ def test_a_visitor_prices_a_loan_and_sees_the_schedule(new_page):
     assert_accessible(page)
     # the script recalculates as the term changes, without a page load
     page.fill("#months", "24")
-    page.wait_for_function("document.querySelectorAll('#calculator table tbody tr').length === 25")
+    # (a polling locator, not wait_for_function: the page's CSP forbids the eval that needs)
+    expect(page.locator("#calculator table tbody tr")).to_have_count(25)
     page.fill("#months", "999")
     page.wait_for_selector("#months-error")
