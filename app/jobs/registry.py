@@ -46,6 +46,13 @@ def renewal_reminders() -> dict:
     return {"reminded": send_renewal_reminders()}
 
 
+def send_code(user_id: int, purpose: str, channel: str, target: str = "") -> dict:
+    """A password-reset link or code, or a mobile confirmation code, sent to one user."""
+    from app.accounts.services import send_code as send
+
+    return send(user_id, purpose, channel, target)
+
+
 JOBS: dict[str, Job] = {
     "engagements.tick": Job(
         overdue_and_expiry,
@@ -66,4 +73,5 @@ JOBS: dict[str, Job] = {
         lock="renewals",
         every_setting="JOB_REMINDER_SECONDS",
     ),
+    "accounts.send_code": Job(send_code, _l("Send a one-time code"), lock="codes"),
 }
