@@ -188,11 +188,10 @@ def privacy_version() -> str:
 
 
 def needs_consent(user: User) -> bool:
-    """A user who consented to an earlier version (or whose password someone else set and
-    who never consented) is asked again."""
-    if user.privacy_version == privacy_version():
-        return False
-    return user.privacy_version is not None or user.must_change_password
+    """A user who consented to an earlier version is asked again, and so is an account made
+    by someone else (its version is "" until its owner consents). Accounts from before
+    consent was recorded (None) are not stopped."""
+    return user.privacy_version is not None and user.privacy_version != privacy_version()
 
 
 def consent(user: User) -> None:

@@ -208,6 +208,8 @@ def create_user(
         if must_change_password is None
         else must_change_password,
     )
+    if user.must_change_password:  # its owner has not seen the privacy notice: asked at sign-in
+        user.privacy_version = ""
     user.set_password(password, method=hash_method())
     db.session.add(user)
     db.session.flush()

@@ -13,6 +13,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from tests.web.test_engagements import world  # noqa: F401
+from tests.web.test_reports import make_agreement  # noqa: F401
 
 SMTP_PORT = 5525
 SMS_PORT = 5526
