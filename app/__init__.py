@@ -98,6 +98,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(delivery_bp)
     install_channels()
+    from app.admin import settings as platform_settings
+
+    platform_settings.init_app(app)
     from app.regions import bp as regions_bp
 
     app.register_blueprint(regions_bp)
