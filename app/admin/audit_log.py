@@ -5,13 +5,13 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from sqlalchemy.orm import aliased
-from zoneinfo import ZoneInfo
 
 from app import security_log
 from app.models import AuditEntry, User, db
