@@ -4,7 +4,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.accounts import bp, services
+from app.accounts import bp, services, sms_factor
 from app.accounts.forms import (
     CodeForm,
     ConsentForm,
@@ -15,9 +15,10 @@ from app.accounts.forms import (
     ResetByCodeForm,
     ResetByLinkForm,
 )
+from app.auth import two_factor
 from app.errors import DomainError
 from app.extensions import limiter
-from app.forms import apply_error
+from app.forms import EmptyForm, apply_error
 from app.models.enums import Role
 from app.security import public, request_user, roles, signed_in
 
@@ -32,6 +33,8 @@ _OPEN_ENDPOINTS = {
     "auth.sign_out_everywhere",
     "accounts.privacy_consent",
     "accounts.privacy_notice",
+    "accounts.sms_factor_setup",
+    "accounts.mobile",
     "static",
     "bootstrap.static",
 }
@@ -220,3 +223,34 @@ def decide_deletion(request_id: int):
                 "success",
             )
     return redirect(url_for("accounts.deletion_requests"))
+
+
+@bp.route("/account/two-factor/sms", methods=["GET", "POST"])
+@roles(*two_factor.TWO_FACTOR_ROLES)
+def sms_factor_setup():
+    """Sign-in codes by SMS to the confirmed mobile, instead of an authenticator app."""
+    user = request_user()
+    form = CodeForm(prefix="code")
+    if request.method == "POST" and request.form.get("send"):
+        try:
+            sms_factor.start(user)
+        except DomainError as error:
+            apply_error(form, error, default_field="code")
+        else:
+            flash(_("A code is on its way to %(mobile)s.", mobile=user.mobile), "info")
+            return redirect(url_for("accounts.sms_factor_setup"))
+    elif form.confirm.data and form.validate_on_submit():
+        try:
+            sms_factor.enable(user, form.code.data)
+        except DomainError as error:
+            apply_error(form, error, default_field="code")
+        else:
+            flash(_("Sign-in codes now come by SMS."), "success")
+            return redirect(url_for("main.home"))
+    return render_template(
+        "accounts/sms_factor.html",
+        form=form,
+        send_form=EmptyForm(),
+        user=user,
+        enrolled=two_factor.enrolled(user),
+    )
