@@ -252,3 +252,38 @@ def test_an_account_with_agreements_cannot_ask_for_deletion(
     assert not db.session.scalar(
         sa.select(DeletionRequest.id).where(DeletionRequest.user_id == user.id)
     )
+
+
+def test_account_pages_are_for_their_signed_in_owner_only(client, login_as, make_user):
+    other = make_user(Role.ENTERPRISE, mobile="13855559999")
+    pages = ["/account/mobile", "/account/privacy", "/account/data.json", "/account/delete"]
+    for path in pages:
+        assert client.get(path).status_code == 302, path
+    for role in Role:
+        login_as(role)
+        for path in pages:
+            assert client.get(path).status_code == 200, (role, path)
+        data = client.get("/account/data.json").get_data(as_text=True)
+        assert other.email not in data and other.enterprise.name not in data
+        client.post("/logout")
+    for path in ("/password/forgot", "/password/reset", "/privacy"):
+        assert client.get(path).status_code == 200
+
+
+def test_a_number_someone_else_uses_gets_no_code_but_the_same_answer(
+    client, login_as, make_user, caplog
+):
+    caplog.set_level(logging.INFO, logger="rongqiao.sms")
+    make_user(Role.ENTERPRISE, mobile="13855550000", mobile_confirmed_at=utcnow())
+    login_as(Role.ENTERPRISE)
+    page = client.post(
+        "/account/mobile",
+        data={"send-mobile": "138 5555 0000", "send-send": "y"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "验证码已发往 13855550000" in page
+    assert "13855550000" not in caplog.text
+    bad = client.post("/account/mobile", data={"send-mobile": "12345", "send-send": "y"}).get_data(
+        as_text=True
+    )
+    assert 'id="send-mobile-error"' in bad
