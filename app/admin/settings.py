@@ -4,6 +4,7 @@ the environment's defaults in every worker (read again at most every few seconds
 from __future__ import annotations
 
 import json
+import logging
 import time
 from dataclasses import dataclass
 
@@ -11,10 +12,12 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 from limits import parse as parse_limit
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.errors import FieldErrors
 from app.models import AuditEntry, Setting, User, db
 
+log = logging.getLogger("rongqiao.settings")
 PREFIX = "config."
 REFRESH_SECONDS = 5
 
@@ -72,9 +75,17 @@ def apply(app: Flask | None = None, *, force: bool = False) -> None:
     if not force and time.monotonic() - state["at"] < refresh:
         return
     defaults = _defaults(app)
-    stored = _stored()
-    for key in EDITABLE:
-        app.config[key] = stored.get(key, defaults[key])
+    try:
+        stored = _stored()
+    except SQLAlchemyError as exc:  # the database is down: keep what was read last
+        db.session.rollback()
+        log.warning("platform settings not read, keeping the last ones: %s", exc)
+        return
+    # Only keys stored now or overridden before are written: the rest stay as configured.
+    for key in set(stored) | state.get("overridden", set()):
+        if key in EDITABLE:
+            app.config[key] = stored.get(key, defaults[key])
+    state["overridden"] = set(stored)
     state["at"] = time.monotonic()
 
 
