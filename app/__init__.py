@@ -94,6 +94,16 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(events_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    from app.accounts import bp as accounts_bp
+    from app.delivery import bp as delivery_bp
+    from app.delivery.channels import install as install_channels
+
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(delivery_bp)
+    install_channels()
+    from app.admin import settings as platform_settings
+
+    platform_settings.init_app(app)
     from app.regions import bp as regions_bp
 
     app.register_blueprint(regions_bp)

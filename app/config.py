@@ -115,7 +115,34 @@ def from_environment(instance_path: Path) -> dict:
         "MECHANISM_DECISION_DAYS": _int("MECHANISM_DECISION_DAYS", 30),
         "RENEWAL_REMINDER_DAYS": _int("RENEWAL_REMINDER_DAYS", 30),
         **security_settings(production),
+        **delivery_settings(),
         **operations_settings(production),
+    }
+
+
+def delivery_settings() -> dict:
+    """E-mail, SMS and accounts (issue 18; README "E-mail, SMS and accounts")."""
+    return {
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", "").strip() or None,
+        "MAIL_PORT": _int("MAIL_PORT", 25),
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", "").strip() or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "noreply@rongqiao.local"),
+        "MAIL_TIMEOUT": _int("MAIL_TIMEOUT", 20),
+        "SMS_BACKEND": os.environ.get("SMS_BACKEND", "log").strip().lower(),
+        "SMS_ALIYUN_ENDPOINT": os.environ.get(
+            "SMS_ALIYUN_ENDPOINT", "https://dysmsapi.aliyuncs.com/"
+        ),
+        "SMS_ACCESS_KEY_ID": os.environ.get("SMS_ACCESS_KEY_ID", ""),
+        "SMS_ACCESS_KEY_SECRET": os.environ.get("SMS_ACCESS_KEY_SECRET", ""),
+        "SMS_SIGN_NAME": os.environ.get("SMS_SIGN_NAME", ""),
+        "SMS_TEMPLATE_CODE": os.environ.get("SMS_TEMPLATE_CODE", ""),
+        "SMS_TEMPLATE_NOTICE": os.environ.get("SMS_TEMPLATE_NOTICE", ""),
+        "SMS_TIMEOUT": _int("SMS_TIMEOUT", 10),
+        "CODE_MINUTES": _int("CODE_MINUTES", 30),
+        "PRIVACY_NOTICE_VERSION": os.environ.get("PRIVACY_NOTICE_VERSION", "2026-11"),
     }
 
 

@@ -54,6 +54,7 @@ GROUPS: dict[str, tuple[object, frozenset[str]]] = {
                 "registration_with_your_login",
                 "credit_code_claim",
                 "credit_code_claimed",
+                "deletion_requested",
             }
         ),
     ),

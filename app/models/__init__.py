@@ -1,5 +1,11 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 
+from app.models.account import (
+    DeletionRequest,
+    DeliveryPreference,
+    NotificationDelivery,
+    OneTimeCode,
+)
 from app.models.agreement import AGREEMENT_TRANSITIONS, Agreement, Disbursement
 from app.models.audit import AuditEntry
 from app.models.bank import Bank, Branch
@@ -48,6 +54,10 @@ __all__ = [
     "WebhookDelivery",
     "WebhookEndpoint",
     "WebhookEvent",
+    "DeletionRequest",
+    "DeliveryPreference",
+    "NotificationDelivery",
+    "OneTimeCode",
     "AGREEMENT_TRANSITIONS",
     "ENGAGEMENT_TRANSITIONS",
     "ENTERPRISE_TRANSITIONS",

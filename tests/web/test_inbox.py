@@ -182,6 +182,7 @@ def every_kind(db, make_user, make_enterprise, world, recommended):  # noqa: F81
         "mechanism_recommended": (bank["officer"], {"amount": "1", "recommendation": r}),
         "renewal_due": (screened_owner, {"amount": "1", "recommendation": r}),
         "webhook_disabled": (bank["manager"], {"url": "u", "endpoint": hook.id}),
+        "deletion_requested": (official, {"request": 1, "name": "x"}),
     }
     db.session.execute(sa.delete(Notification))
     notes = [notify(user, kind, **params) for kind, (user, params) in sent.items()]
