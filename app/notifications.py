@@ -43,6 +43,8 @@ MESSAGES = {
         "Someone else tried to register %(name)s with its credit code; an official will "
         "review the claim."
     ),
+    # Messages on an engagement (app/messages).
+    "message_received": _l("New message on engagement #%(engagement)s."),
 }
 
 

@@ -68,6 +68,7 @@ LINKS: dict[str, Link] = {
     "mechanism_screened_out": _fixed("coordination.my_visits"),
     "mechanism_recommended": recommendation,
     "renewal_due": _renewal,
+    "message_received": _to("messages.thread", "engagement_id", "engagement"),
 }
 
 

@@ -51,6 +51,8 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # A bank user's contact card: shown to an enterprise that has accepted the bank.
+    work_phone: Mapped[str] = mapped_column(sa.String(32), default="", server_default="")
 
     enterprise: Mapped[Enterprise | None] = relationship(
         back_populates="users", foreign_keys=[enterprise_id]

@@ -176,6 +176,7 @@ def every_kind(db, make_user, make_enterprise, world, recommended):  # noqa: F81
         "mechanism_screened_out": (screened_owner, {"reason": "r", "declaration": 1}),
         "mechanism_recommended": (bank["officer"], {"amount": "1", "recommendation": r}),
         "renewal_due": (screened_owner, {"amount": "1", "recommendation": r}),
+        "message_received": (owner, {"engagement": e}),
     }
     db.session.execute(sa.delete(Notification))
     notes = [notify(user, kind, **params) for kind, (user, params) in sent.items()]
