@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import warnings
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -113,7 +114,12 @@ def to_pdf(template: str, **context) -> bytes:
     """Render `template` for paper and lay it out as a PDF. Without the CJK fonts Chinese
     would print as empty boxes: the PDF then says so in a line of plain English, and the log
     says how to fix it."""
-    from weasyprint import CSS, HTML
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DeprecationWarning)
+        from weasyprint import CSS, HTML
+    if any("HarfBuzz-Subset" in str(w.message) for w in caught):
+        # The PDF is the same, but subsetting the CJK fonts in Python costs ~40 times the CPU.
+        log.warning("libharfbuzz-subset0 is not installed: agreement PDFs will be slow.")
 
     fonts_ok = cjk_font_available()
     if not fonts_ok:

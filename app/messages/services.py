@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from app import audit
@@ -107,10 +107,9 @@ def post(
         message,
         changes={"body": body, "document_id": message.document_id},
     )
-    link = url_for("messages.thread", engagement_id=engagement.id)
     for person in _recipients(author, engagement):
         if person.id != author.id:
-            notify(person, "message_received", link=link, engagement=engagement.id)
+            notify(person, "message_received", engagement=engagement.id)
     db.session.commit()
     return message
 

@@ -64,7 +64,7 @@ def post(engagement_id: int):
         if error.status_code == 403:
             abort(403)
         apply_error(form, error, "body")
-        return _page(user, engagement, form, error.status_code)
+        return _page(user, engagement, form, 400 if error.status_code == 422 else error.status_code)
     return redirect(url_for("messages.thread", engagement_id=engagement.id) + "#latest")
 
 
