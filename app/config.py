@@ -134,6 +134,8 @@ def documents_settings() -> dict:
         "DOCUMENT_S3_SECRET_KEY": os.environ.get("DOCUMENT_S3_SECRET_KEY", "").strip(),
         "MESSAGE_RETRACT_SECONDS": _int("MESSAGE_RETRACT_SECONDS", 120),
         "CJK_FONT_DIR": os.environ.get("CJK_FONT_DIR", "/usr/share/fonts/opentype/noto").strip(),
+        # Empty: SECRET_KEY. Printed verification codes outlive a rotation only with their own key.
+        "AGREEMENT_VERIFY_KEY": os.environ.get("AGREEMENT_VERIFY_KEY", "").strip(),
     }
 
 

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask import current_app, render_template, url_for
 
 from app.agreements.capitals import to_capitals
-from app.models import Agreement, AuditEntry, Event, db
+from app.models import Agreement, AuditEntry, Event, User, db
 from app.models.enums import AgreementStatus
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ def confirmation_record(agreement: Agreement) -> list[ConfirmationStep]:
         .order_by(AuditEntry.created_at, AuditEntry.id)
     )
     labels = {s.value: s.label for s in AgreementStatus}
-    return [
+    steps = [
         ConfirmationStep(
             at=e.created_at,
             who=(e.actor.name or e.actor.email) if e.actor else "—",
@@ -81,6 +81,31 @@ def confirmation_record(agreement: Agreement) -> list[ConfirmationStep]:
         )
         for e in entries
     ]
+    return steps or _record_from_dates(agreement)
+
+
+def _record_from_dates(agreement: Agreement) -> list[ConfirmationStep]:
+    """Agreements loaded without an audit trail (imports, the demo) still show signing and
+    confirmation, from the dates the agreement itself keeps."""
+    officer = db.session.get(User, agreement.officer_id)
+    steps = [
+        ConfirmationStep(
+            at=min(agreement.created_at, agreement.confirmed_at or agreement.created_at),
+            who=(officer.name or officer.email) if officer else "—",
+            old_status=None,
+            new_status=AgreementStatus.SIGNED.label,
+        )
+    ]
+    if agreement.confirmed_at is not None:
+        steps.append(
+            ConfirmationStep(
+                at=agreement.confirmed_at,
+                who=agreement.enterprise.name,
+                old_status=AgreementStatus.SIGNED.label,
+                new_status=AgreementStatus.CONFIRMED.label,
+            )
+        )
+    return steps
 
 
 def cjk_font_available() -> bool:
