@@ -23,3 +23,11 @@ class UploadForm(FlaskForm):
             [(str(n.id), _l("Need #%(id)s", id=n.id)) for n in needs],
             placeholder=_l("My enterprise's profile"),
         )
+
+
+class AuthorisationUploadForm(FlaskForm):
+    file = FileField(
+        _l("Signed authorisation form (PDF, JPEG or PNG)"),
+        validators=[FileRequired(_l("Choose a file to upload."))],
+    )
+    submit = SubmitField(_l("Upload"))

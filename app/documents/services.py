@@ -163,7 +163,9 @@ def may_see(user: User, document: Document) -> bool:
     if user.role in OVERSIGHT_ROLES:
         return sees_enterprise(user, document.enterprise)
     if user.role is Role.COORDINATOR:
-        return document.uploaded_by_id == user.id
+        from app.coordination.visits import get_visit
+
+        return document.visit_id is not None and get_visit(user, document.visit_id) is not None
     return False
 
 
@@ -203,6 +205,16 @@ def of_need(need: Need) -> list[Document]:
         db.session.scalars(
             sa.select(Document)
             .where(Document.need_id == need.id)
+            .order_by(Document.uploaded_at.desc(), Document.id.desc())
+        )
+    )
+
+
+def of_visit(visit_id: int) -> list[Document]:
+    return list(
+        db.session.scalars(
+            sa.select(Document)
+            .where(Document.visit_id == visit_id)
             .order_by(Document.uploaded_at.desc(), Document.id.desc())
         )
     )

@@ -5,7 +5,7 @@ from flask import abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 
 from app.documents import bp, services
-from app.documents.forms import UploadForm
+from app.documents.forms import AuthorisationUploadForm, UploadForm
 from app.errors import DomainError
 from app.forms import apply_error
 from app.models import Need, db
@@ -79,3 +79,57 @@ def download(document_id: int):
         etag=False,
         max_age=0,
     )
+
+
+# A coordinator's visit (app/coordination) keeps the signed authorisation form here too.
+FIELD = (Role.COORDINATOR, Role.OFFICIAL, Role.ADMIN)
+
+
+def _visit(visit_id: int):
+    from app.coordination.visits import get_visit
+
+    visit = get_visit(request_user(), visit_id)
+    if visit is None:
+        abort(404)
+    return visit
+
+
+def _visit_page(visit, form, status=200):
+    return render_template(
+        "documents/visit.html",
+        visit=visit,
+        form=form,
+        documents=services.of_visit(visit.id),
+        max_mb=f"{services.max_bytes() / 1024 / 1024:g}",
+    ), status
+
+
+@bp.route("/visits/<int:visit_id>/authorisation-form")
+@roles(*FIELD)
+def visit_form(visit_id: int):
+    return _visit_page(_visit(visit_id), AuthorisationUploadForm())
+
+
+@bp.route("/visits/<int:visit_id>/authorisation-form", methods=["POST"])
+@roles(*FIELD)
+def visit_upload(visit_id: int):
+    visit = _visit(visit_id)
+    form = AuthorisationUploadForm()
+    if not form.validate_on_submit():
+        return _visit_page(visit, form, 400)
+    try:
+        services.upload(
+            request_user(),
+            services.Upload(
+                kind=DocumentKind.AUTHORISATION,
+                filename=form.file.data.filename or "",
+                data=form.file.data.read(),
+                visit_id=visit.id,
+            ),
+            enterprise_id=visit.enterprise_id,
+        )
+    except DomainError as error:
+        apply_error(form, error, "file")
+        return _visit_page(visit, form, 400)
+    flash(_("The document was uploaded."), "success")
+    return redirect(url_for("documents.visit_form", visit_id=visit.id))
