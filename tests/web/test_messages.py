@@ -195,3 +195,21 @@ def test_a_bad_work_phone_is_named_beside_the_field(client, db, login_as):
 def test_only_bank_users_have_a_contact_card(client, login_as, role):
     login_as(role)
     assert client.get("/profile/contact-card").status_code == 403
+
+
+def test_the_bank_sees_the_needs_description_and_collateral_after_consent_only(
+    client, db, login, world
+):
+    from app.models.enums import Collateral
+
+    need = world["need"]
+    need.description = "厂房可抵押，评估值约600万元"
+    need.collateral = frozenset({Collateral.PROPERTY})
+    db.session.commit()
+    login(world["banks"][1]["officer"])
+    before = client.get(f"/engagements/{world['routed'].id}").get_data(as_text=True)
+    assert "厂房可抵押" not in before and 'id="thread-link"' not in before
+    switch(client, login, world["banks"][0]["officer"])
+    after = client.get(f"/engagements/{world['accepted'].id}").get_data(as_text=True)
+    assert "厂房可抵押，评估值约600万元" in after and "房产" in after
+    assert 'id="thread-link"' in after
