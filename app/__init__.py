@@ -113,6 +113,13 @@ def register_blueprints(app: Flask) -> None:
     from app.coordination import bp as coordination_bp
 
     app.register_blueprint(coordination_bp)
+    from app.agreements.print_views import bp as agreement_print_bp
+    from app.documents import bp as documents_bp
+    from app.messages import bp as messages_bp
+
+    app.register_blueprint(documents_bp)
+    app.register_blueprint(messages_bp)
+    app.register_blueprint(agreement_print_bp)
     from app import api
 
     api.init_app(app)

@@ -117,6 +117,26 @@ def from_environment(instance_path: Path) -> dict:
         **security_settings(production),
         **delivery_settings(),
         **operations_settings(production),
+        **documents_settings(),
+    }
+
+
+def documents_settings() -> dict:
+    """Uploads, messages and the printed agreement (issue 18; README "Documents")."""
+    return {
+        "DOCUMENT_MAX_BYTES": _int("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024),
+        "DOCUMENT_STORAGE": os.environ.get("DOCUMENT_STORAGE", "local").strip() or "local",
+        # Empty: instance/documents, outside the web root.
+        "DOCUMENT_DIR": os.environ.get("DOCUMENT_DIR", "").strip(),
+        "DOCUMENT_S3_BUCKET": os.environ.get("DOCUMENT_S3_BUCKET", "").strip(),
+        "DOCUMENT_S3_ENDPOINT_URL": os.environ.get("DOCUMENT_S3_ENDPOINT_URL", "").strip(),
+        "DOCUMENT_S3_REGION": os.environ.get("DOCUMENT_S3_REGION", "").strip(),
+        "DOCUMENT_S3_ACCESS_KEY": os.environ.get("DOCUMENT_S3_ACCESS_KEY", "").strip(),
+        "DOCUMENT_S3_SECRET_KEY": os.environ.get("DOCUMENT_S3_SECRET_KEY", "").strip(),
+        "MESSAGE_RETRACT_SECONDS": _int("MESSAGE_RETRACT_SECONDS", 120),
+        "CJK_FONT_DIR": os.environ.get("CJK_FONT_DIR", "/usr/share/fonts/opentype/noto").strip(),
+        # Empty: SECRET_KEY. Printed verification codes outlive a rotation only with their own key.
+        "AGREEMENT_VERIFY_KEY": os.environ.get("AGREEMENT_VERIFY_KEY", "").strip(),
     }
 
 

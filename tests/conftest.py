@@ -51,6 +51,7 @@ def app():
             "SERVER_NAME": None,
             # One process here, so a process-local cache behaves as Redis would.
             "CACHE_TYPE": "SimpleCache",
+            "DOCUMENT_DIR": str(tmp_dir / "documents"),
         }
     )
     with application.app_context():

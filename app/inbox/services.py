@@ -27,6 +27,7 @@ GROUPS: dict[str, tuple[object, frozenset[str]]] = {
                 "engagement_overdue",
                 "need_closed",
                 "reminder",
+                "message_received",
             }
         ),
     ),

@@ -58,6 +58,8 @@ class User(UserMixin, db.Model):
     privacy_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # Staff who sign in with a code sent to their confirmed mobile instead of TOTP.
     sms_second_factor: Mapped[bool] = mapped_column(default=False)
+    # A bank user's contact card: shown to an enterprise that has accepted the bank.
+    work_phone: Mapped[str] = mapped_column(sa.String(32), default="", server_default="")
 
     enterprise: Mapped[Enterprise | None] = relationship(
         back_populates="users", foreign_keys=[enterprise_id]

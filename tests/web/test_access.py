@@ -59,6 +59,8 @@ def test_the_public_list_is_short_and_deliberate(app):
         "accounts.reset_password",
         "accounts.reset_by_link",
         "accounts.privacy_notice",
+        # A printed agreement's QR code: parties, amount, date and status, behind a code.
+        "agreement_print.verify",
     } | {e for e in public if e.startswith("products.public")}
 
 

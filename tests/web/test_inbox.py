@@ -183,6 +183,7 @@ def every_kind(db, make_user, make_enterprise, world, recommended):  # noqa: F81
         "renewal_due": (screened_owner, {"amount": "1", "recommendation": r}),
         "webhook_disabled": (bank["manager"], {"url": "u", "endpoint": hook.id}),
         "deletion_requested": (official, {"request": 1, "name": "x"}),
+        "message_received": (owner, {"engagement": e}),
     }
     db.session.execute(sa.delete(Notification))
     notes = [notify(user, kind, **params) for kind, (user, params) in sent.items()]
