@@ -163,6 +163,7 @@ def create_user(
     actor: User | None = None,
     commit: bool = True,
     must_change_password: bool | None = None,
+    mobile_confirmed: bool = False,
 ) -> User:
     """Create an account after checking every rule; raises ValidationFailed naming the field.
     A password chosen by someone else (an actor; `flask create-user` says so) must be
@@ -199,6 +200,7 @@ def create_user(
     user = User(
         email=email,
         mobile=mobile or None,
+        mobile_confirmed_at=utcnow() if mobile and mobile_confirmed else None,
         name=name.strip(),
         role=role,
         branch_id=branch_id,

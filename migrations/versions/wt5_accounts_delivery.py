@@ -85,6 +85,13 @@ def upgrade():
         batch_op.add_column(sa.Column('privacy_accepted_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('sms_second_factor', sa.Boolean(), nullable=False, server_default=sa.false()))
 
+    # Numbers that were already logins before confirmation existed stay logins: refusing them
+    # now would lock their owners out of the way they have always signed in.
+    op.execute(
+        "UPDATE users SET mobile_confirmed_at = CURRENT_TIMESTAMP "
+        "WHERE mobile IS NOT NULL AND mobile <> ''"
+    )
+
     # ### end Alembic commands ###
 
 
