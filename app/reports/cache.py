@@ -9,12 +9,13 @@ set, shared by every worker; without Redis nothing is kept and every load comput
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app, g, has_app_context, has_request_context
 from flask_caching import Cache
 
 from app import models
@@ -39,13 +40,23 @@ _FLAG = "reports_changed"
 
 def init_app(app: Flask) -> None:
     # CACHE_TYPE comes with the other settings (app.config): Redis or nothing.
-    app.config.setdefault("CACHE_KEY_PREFIX", "rongqiao:")
+    # Keys carry the database's identity: two deployments sharing a Redis database must not
+    # serve each other's figures.
+    app.config.setdefault("CACHE_KEY_PREFIX", f"rongqiao:{database_identity(app)}:")
     # A safety net only: a write moves the version long before this runs out.
     app.config.setdefault("CACHE_DEFAULT_TIMEOUT", 3600)
     cache.init_app(app)
     if not sa.event.contains(sa.orm.Session, "after_flush", _after_flush):
         sa.event.listen(sa.orm.Session, "after_flush", _after_flush)
         sa.event.listen(sa.orm.Session, "after_commit", _after_commit)
+
+
+def database_identity(app: Flask) -> str:
+    """A short digest of where the data lives (driver, host, port, database; never the
+    password)."""
+    url = sa.engine.make_url(app.config.get("SQLALCHEMY_DATABASE_URI") or "sqlite://")
+    where = f"{url.get_backend_name()}://{url.host or ''}:{url.port or ''}/{url.database or ''}"
+    return hashlib.sha256(where.encode()).hexdigest()[:12]
 
 
 def _after_flush(session: sa.orm.Session, _context: Any) -> None:
@@ -64,15 +75,27 @@ def _after_commit(session: sa.orm.Session) -> None:
 
 def data_changed() -> None:
     """Call after writing counted rows by other means than the ORM session."""
+    if has_request_context():
+        g.pop("reports_version", None)
     if has_app_context() and "cache" in current_app.extensions:
         cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=0)
 
 
+def data_version() -> str:
+    """The token of the counted data as it is now (moved by every write to it)."""
+    return _version()
+
+
 def _version() -> str:
+    """Read once per request (a write in it moves it on)."""
+    if has_request_context() and "reports_version" in g:
+        return g.reports_version
     version = cache.get(VERSION_KEY)
     if version is None:
         version = uuid.uuid4().hex
         cache.set(VERSION_KEY, version, timeout=0)
+    if has_request_context():
+        g.reports_version = version
     return version
 
 
