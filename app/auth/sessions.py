@@ -88,7 +88,11 @@ def load(token: str, *, now: datetime | None = None) -> User | None:
     row = db.session.scalar(
         sa.select(UserSession)
         .where(UserSession.token_hash == _hash(token))
-        .options(sa.orm.joinedload(UserSession.user))
+        # The user with their branch or company, which nearly every page asks for next.
+        .options(
+            sa.orm.joinedload(UserSession.user).joinedload(User.branch),
+            sa.orm.joinedload(UserSession.user).joinedload(User.enterprise),
+        )
     )
     now = now or utcnow()
     if row is None or row.ended_at is not None or row.expires_at <= now:
