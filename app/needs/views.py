@@ -65,12 +65,13 @@ def new():
 def detail(need_id: int):
     user, need = _load(need_id)
     action = VersionedActionForm(version=str(need.version))
+    engagements = engagement_services.for_need(need)
     return render_template(
         "needs/detail.html",
-        engagements=engagement_services.for_need(need),
+        engagements=engagements,
         matches=_matches_fragment(need) if need.status in MATCHED_NEED_STATUSES else None,
         need=need,
-        steps=timeline.for_need(need),
+        steps=timeline.for_need(need, engagements=engagements),
         action_form=action,
         why_not_editable=services.why_not_editable(need),
         why_waiting=services.why_waiting(need),
