@@ -4,14 +4,14 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from app import clock, versions
 from app.forms import EmptyForm
 from app.i18n import current_language
 from app.models import Bank, Event, db
+from app.models.base import utcnow
 from app.models.enums import BankType, EnterpriseSize, Role
 from app.reference.industries import SECTIONS
 from app.regions import services as region_services
-from app import clock, versions
-from app.models.base import utcnow
 from app.reports import bp, exports, rollup, services, watch
 from app.reports.cache import data_version
 from app.security import OVERSIGHT_ROLES, request_user, roles
@@ -79,7 +79,7 @@ def _figures_html(f, figures, sort: str):
     return versions.fragment("summary-figures", parts, render)
 
 
-REMIND_TOKEN = "<!--remind-form-token-->"
+REMIND_SLOT = Markup("<!--remind-form-token-->")
 
 
 def _watch_html(user, f, now):
@@ -96,7 +96,7 @@ def _watch_html(user, f, now):
             watch=kept,
             watch_days=list(zip(kept.rows, days, strict=True)),
             is_bank=is_bank,
-            remind_hidden=Markup(REMIND_TOKEN),
+            remind_hidden=REMIND_SLOT,
             args=f.as_args(),
         )
 
@@ -106,7 +106,7 @@ def _watch_html(user, f, now):
     if is_bank:
         return html
     # The token is the reader's own: our form's hidden tag, escaped by WTForms.
-    return Markup(html.replace(REMIND_TOKEN, EmptyForm().hidden_tag()))  # noqa: S704  # nosec B704
+    return Markup(html.replace(REMIND_SLOT, EmptyForm().hidden_tag()))  # noqa: S704  # nosec B704
 
 
 def _filters_form(user, f):
