@@ -86,8 +86,24 @@ def data_version() -> str:
     return _version()
 
 
+def prefetch_versions() -> None:
+    """Both version tokens (this one and the catalogue's) in one round trip, at the first
+    read in a request."""
+    if not has_request_context() or g.get("versions_prefetched"):
+        return
+    g.versions_prefetched = True
+    from app import versions
+
+    catalogue, counted = cache.get_many(versions.VERSION_KEY, VERSION_KEY)
+    if catalogue is not None:
+        g.setdefault("catalogue_version", catalogue)
+    if counted is not None:
+        g.setdefault("reports_version", counted)
+
+
 def _version() -> str:
     """Read once per request (a write in it moves it on)."""
+    prefetch_versions()
     if has_request_context() and "reports_version" in g:
         return g.reports_version
     version = cache.get(VERSION_KEY)
