@@ -94,6 +94,16 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(events_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    from app.accounts import bp as accounts_bp
+    from app.delivery import bp as delivery_bp
+    from app.delivery.channels import install as install_channels
+
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(delivery_bp)
+    install_channels()
+    from app.admin import settings as platform_settings
+
+    platform_settings.init_app(app)
     from app.regions import bp as regions_bp
 
     app.register_blueprint(regions_bp)
@@ -103,6 +113,13 @@ def register_blueprints(app: Flask) -> None:
     from app.coordination import bp as coordination_bp
 
     app.register_blueprint(coordination_bp)
+    from app.agreements.print_views import bp as agreement_print_bp
+    from app.documents import bp as documents_bp
+    from app.messages import bp as messages_bp
+
+    app.register_blueprint(documents_bp)
+    app.register_blueprint(messages_bp)
+    app.register_blueprint(agreement_print_bp)
     from app import api
 
     api.init_app(app)

@@ -57,6 +57,7 @@ def create_user_command(
             branch_id=branch_id,
             enterprise_id=enterprise_id,
             region_code=region_code,
+            must_change_password=True,
         )
     except DomainError as error:
         db.session.rollback()

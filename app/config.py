@@ -115,7 +115,54 @@ def from_environment(instance_path: Path) -> dict:
         "MECHANISM_DECISION_DAYS": _int("MECHANISM_DECISION_DAYS", 30),
         "RENEWAL_REMINDER_DAYS": _int("RENEWAL_REMINDER_DAYS", 30),
         **security_settings(production),
+        **delivery_settings(),
         **operations_settings(production),
+        **documents_settings(),
+    }
+
+
+def documents_settings() -> dict:
+    """Uploads, messages and the printed agreement (issue 18; README "Documents")."""
+    return {
+        "DOCUMENT_MAX_BYTES": _int("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024),
+        "DOCUMENT_STORAGE": os.environ.get("DOCUMENT_STORAGE", "local").strip() or "local",
+        # Empty: instance/documents, outside the web root.
+        "DOCUMENT_DIR": os.environ.get("DOCUMENT_DIR", "").strip(),
+        "DOCUMENT_S3_BUCKET": os.environ.get("DOCUMENT_S3_BUCKET", "").strip(),
+        "DOCUMENT_S3_ENDPOINT_URL": os.environ.get("DOCUMENT_S3_ENDPOINT_URL", "").strip(),
+        "DOCUMENT_S3_REGION": os.environ.get("DOCUMENT_S3_REGION", "").strip(),
+        "DOCUMENT_S3_ACCESS_KEY": os.environ.get("DOCUMENT_S3_ACCESS_KEY", "").strip(),
+        "DOCUMENT_S3_SECRET_KEY": os.environ.get("DOCUMENT_S3_SECRET_KEY", "").strip(),
+        "MESSAGE_RETRACT_SECONDS": _int("MESSAGE_RETRACT_SECONDS", 120),
+        "CJK_FONT_DIR": os.environ.get("CJK_FONT_DIR", "/usr/share/fonts/opentype/noto").strip(),
+        # Empty: SECRET_KEY. Printed verification codes outlive a rotation only with their own key.
+        "AGREEMENT_VERIFY_KEY": os.environ.get("AGREEMENT_VERIFY_KEY", "").strip(),
+    }
+
+
+def delivery_settings() -> dict:
+    """E-mail, SMS and accounts (issue 18; README "E-mail, SMS and accounts")."""
+    return {
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", "").strip() or None,
+        "MAIL_PORT": _int("MAIL_PORT", 25),
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", "").strip() or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "noreply@rongqiao.local"),
+        "MAIL_TIMEOUT": _int("MAIL_TIMEOUT", 20),
+        "SMS_BACKEND": os.environ.get("SMS_BACKEND", "log").strip().lower(),
+        "SMS_ALIYUN_ENDPOINT": os.environ.get(
+            "SMS_ALIYUN_ENDPOINT", "https://dysmsapi.aliyuncs.com/"
+        ),
+        "SMS_ACCESS_KEY_ID": os.environ.get("SMS_ACCESS_KEY_ID", ""),
+        "SMS_ACCESS_KEY_SECRET": os.environ.get("SMS_ACCESS_KEY_SECRET", ""),
+        "SMS_SIGN_NAME": os.environ.get("SMS_SIGN_NAME", ""),
+        "SMS_TEMPLATE_CODE": os.environ.get("SMS_TEMPLATE_CODE", ""),
+        "SMS_TEMPLATE_NOTICE": os.environ.get("SMS_TEMPLATE_NOTICE", ""),
+        "SMS_TIMEOUT": _int("SMS_TIMEOUT", 10),
+        "CODE_MINUTES": _int("CODE_MINUTES", 30),
+        "PRIVACY_NOTICE_VERSION": os.environ.get("PRIVACY_NOTICE_VERSION", "2026-11"),
     }
 
 

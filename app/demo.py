@@ -629,6 +629,7 @@ class _Builder:
             role=Role.OFFICIAL,
             name="县金融办 李主任",
             mobile="13900000001",
+            mobile_confirmed=True,  # the README offers it as a demo login
             region_code=DEMO_COUNTY[0],
             commit=False,
         )
@@ -803,6 +804,7 @@ class _Builder:
             role=Role.ENTERPRISE,
             name=self.enterprises[0].contact_name,
             mobile="13900000002",
+            mobile_confirmed=True,  # the README offers it as a demo login
             enterprise_id=self.enterprises[0].id,
             commit=False,
         )

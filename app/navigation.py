@@ -61,6 +61,10 @@ for _role in (Role.OFFICIAL, Role.ADMIN):
 for _role in (Role.BANK_OFFICER, Role.BANK_MANAGER):
     NAV[_role].append(("coordination.bank_index", _l("Recommended businesses")))
 NAV[Role.ENTERPRISE].append(("coordination.my_visits", _l("Mechanism visits")))
+# Documents and the bank's contact card (issue 18).
+NAV[Role.ENTERPRISE].insert(4, ("documents.index", _l("Documents")))
+for _role in (Role.BANK_OFFICER, Role.BANK_MANAGER):
+    NAV[_role].append(("messages.contact_card", _l("My contact card")))
 
 
 def init_app(app: Flask) -> None:

@@ -47,6 +47,10 @@ MESSAGES = {
         "Someone else tried to register %(name)s with its credit code; an official will "
         "review the claim."
     ),
+    # Accounts (app/accounts): a user asked for their account to be deleted.
+    "deletion_requested": _l("%(name)s asked for their account to be deleted."),
+    # Messages on an engagement (app/messages).
+    "message_received": _l("New message on engagement #%(engagement)s."),
 }
 
 

@@ -95,6 +95,9 @@ def catalogue_changed() -> None:
 
 def version() -> str:
     """The current catalogue version, read once per request."""
+    from app.reports.cache import prefetch_versions
+
+    prefetch_versions()
     if has_request_context() and "catalogue_version" in g:
         return g.catalogue_version
     found = _cache().get(VERSION_KEY)

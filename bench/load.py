@@ -228,7 +228,7 @@ def main() -> None:
     if not args.keep:
         fresh_database(args.database_url)
         flask(env, "db", "upgrade")
-        flask(env, "seed-demo")
+        flask(env, "seed-demo", "--i-know")
         with psycopg.connect(plain_url(args.database_url), autocommit=True) as conn:
             conn.execute("ANALYZE")
     subprocess.run([str(BIN / "python"), "-c", _FLUSH_REDIS, args.redis_url], check=True)

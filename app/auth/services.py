@@ -73,7 +73,10 @@ def find_by_login(login: str) -> User | None:
     mobile = normalise_mobile(login)
     if not mobile:
         return None
-    return db.session.scalar(sa.select(User).where(User.mobile == mobile))
+    # A mobile number becomes a login only once its owner confirmed it with an SMS code.
+    return db.session.scalar(
+        sa.select(User).where(User.mobile == mobile, User.mobile_confirmed_at.is_not(None))
+    )
 
 
 def authenticate(login: str, password: str, *, via: str = "web") -> User | None:
@@ -141,6 +144,7 @@ def change_password(user: User, current: str, new: str) -> None:
         )
     user.set_password(new, method=hash_method())
     user.password_changed_at = utcnow()
+    user.must_change_password = False
     record(user, "password_changed", user)
     security_log.log(security_log.PASSWORD_CHANGED, user)
     db.session.commit()
@@ -158,8 +162,12 @@ def create_user(
     region_code: str | None = None,
     actor: User | None = None,
     commit: bool = True,
+    must_change_password: bool | None = None,
+    mobile_confirmed: bool = False,
 ) -> User:
-    """Create an account after checking every rule; raises ValidationFailed naming the field."""
+    """Create an account after checking every rule; raises ValidationFailed naming the field.
+    A password chosen by someone else (an actor; `flask create-user` says so) must be
+    changed at the first sign-in."""
     email = (email or "").strip().lower()
     if "@" not in email or len(email) > 254:
         raise ValidationFailed(_l("Enter a valid email address."), field="email")
@@ -192,12 +200,18 @@ def create_user(
     user = User(
         email=email,
         mobile=mobile or None,
+        mobile_confirmed_at=utcnow() if mobile and mobile_confirmed else None,
         name=name.strip(),
         role=role,
         branch_id=branch_id,
         enterprise_id=enterprise_id,
         region_code=region_code,
+        must_change_password=actor is not None
+        if must_change_password is None
+        else must_change_password,
     )
+    if user.must_change_password:  # its owner has not seen the privacy notice: asked at sign-in
+        user.privacy_version = ""
     user.set_password(password, method=hash_method())
     db.session.add(user)
     db.session.flush()

@@ -85,7 +85,15 @@ def load(token: str, *, now: datetime | None = None) -> User | None:
     """The user of a live session, or None; an idle staff session is ended here."""
     if not token or token.isdigit():  # a cookie from before sessions were kept: sign in again
         return None
-    row = db.session.scalar(sa.select(UserSession).where(UserSession.token_hash == _hash(token)))
+    row = db.session.scalar(
+        sa.select(UserSession)
+        .where(UserSession.token_hash == _hash(token))
+        # The user with their branch or company, which nearly every page asks for next.
+        .options(
+            sa.orm.joinedload(UserSession.user).joinedload(User.branch),
+            sa.orm.joinedload(UserSession.user).joinedload(User.enterprise),
+        )
+    )
     now = now or utcnow()
     if row is None or row.ended_at is not None or row.expires_at <= now:
         return None

@@ -86,3 +86,9 @@ def failed(login: str) -> int:
 
 def succeeded(login: str) -> None:
     _storage().clear(_key(login))
+
+
+def count(key: str, window_seconds: int) -> int:
+    """Count one more event under `key` in a window (password-reset requests, wrong codes);
+    returns the count so far, in the same storage as the sign-in back-off."""
+    return _storage().incr(f"count/{key}", window_seconds)

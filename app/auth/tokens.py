@@ -53,7 +53,11 @@ def holder(token: str, *, now: datetime | None = None) -> tuple[User, ApiToken] 
     """The active user a live token belongs to; expired, revoked or unknown tokens give None."""
     if not token:
         return None
-    row = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _hash(token)))
+    row = db.session.scalar(
+        sa.select(ApiToken)
+        .where(ApiToken.token_hash == _hash(token))
+        .options(sa.orm.joinedload(ApiToken.user))
+    )
     now = now or utcnow()
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         return None

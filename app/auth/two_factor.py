@@ -37,7 +37,8 @@ def may_enrol(user: User) -> bool:
 
 
 def enrolled(user: User) -> bool:
-    return db.session.get(TwoFactor, user.id) is not None
+    """TOTP, or SMS codes to a confirmed mobile (app/accounts/sms_factor.py)."""
+    return user.sms_second_factor or db.session.get(TwoFactor, user.id) is not None
 
 
 def must_enrol(user: User) -> bool:
@@ -107,21 +108,30 @@ def disable(user: User, password: str) -> None:
     row = db.session.get(TwoFactor, user.id)
     if row is not None:
         db.session.delete(row)
+    user.sms_second_factor = False
     db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     security_log.log(security_log.TWO_FACTOR_DISABLED, user)
     db.session.commit()
 
 
 def verify(user: User, code: str, *, now: float | None = None) -> bool:
-    """A current TOTP code (each step accepted once) or an unused recovery code."""
+    """A current TOTP code (each step accepted once), the SMS code just sent, or an unused
+    recovery code."""
     row = db.session.get(TwoFactor, user.id)
-    if row is None:
+    if row is None and not user.sms_second_factor:
         return True
-    step = _matching_step(row.secret, code, now or time.time())
-    if step is not None and step > row.last_step:
-        row.last_step = step
-        db.session.commit()
-        return True
+    if row is not None:
+        step = _matching_step(row.secret, code, now or time.time())
+        if step is not None and step > row.last_step:
+            row.last_step = step
+            db.session.commit()
+            return True
+    else:
+        from app.accounts import sms_factor
+
+        if sms_factor.redeem(user, code):
+            db.session.commit()
+            return True
     recovery = db.session.scalar(
         sa.select(RecoveryCode).where(
             RecoveryCode.user_id == user.id,

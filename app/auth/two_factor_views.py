@@ -17,13 +17,25 @@ ENROLLING = "two_factor_secret"
 PENDING_SECONDS = 300
 # Pages a user who must enrol can still reach.
 ENROLMENT_ENDPOINTS = frozenset(
-    {"auth.two_factor_setup", "auth.logout", "static", "bootstrap.static"}
+    {
+        "auth.two_factor_setup",
+        "auth.logout",
+        "accounts.sms_factor_setup",
+        "accounts.mobile",
+        "static",
+        "bootstrap.static",
+    }
 )
 
 
 def challenge(user: User, remember: bool, next_url: str | None):
     """The password was right; ask for the second factor before the session starts."""
     session[PENDING] = {"user": user.id, "remember": remember, "next": next_url, "at": time.time()}
+    if user.sms_second_factor and db.session.get(two_factor.TwoFactor, user.id) is None:
+        from app.accounts import sms_factor
+
+        sms_factor.send_sign_in_code(user)
+        flash(sms_factor.sent_message(user), "info")
     return redirect(url_for("auth.two_factor_challenge"))
 
 

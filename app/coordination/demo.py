@@ -37,6 +37,9 @@ def seed(official: User, password: str, today: date | None = None) -> bool:
         password=password,
         region_codes=TOWNS,
     )
+    # Demo logins share the published demo password: nobody is made to change it.
+    coordinator.must_change_password = False
+    coordinator.privacy_version = None
     known = list(
         db.session.scalars(
             sa.select(Enterprise)

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from app import clock
 from app.agreements import disputes
 from app.agreements import services as agreements
-from app.engagements import bp, services
+from app.engagements import bp, pipeline_page, services
 from app.engagements.forms import (
     AgreementForm,
     DeclineForm,
@@ -23,6 +23,7 @@ from app.formatting import wan_to_yuan
 from app.forms import apply_error
 from app.idempotency import AlreadyDone, claim
 from app.models import db
+from app.models.base import utcnow
 from app.models.enums import AgreementStatus, EngagementStatus, Role
 from app.security import BANK_ROLES, OVERSIGHT_ROLES, request_user, roles
 
@@ -64,22 +65,13 @@ def pipeline():
     if view not in PIPELINE_VIEWS:
         view = "waiting"
     search = _pipeline_search(request.args)
-    listing = services.pipeline(
-        user.bank_id,
-        PIPELINE_VIEWS[view],
-        search,
-        request.args.get("page", 1, type=int),
-        viewer=user,
-    )
-    services.log_identity_views(user, [item.engagement for item in listing.items])
+    page = request.args.get("page", 1, type=int)
     return render_template(
         "engagements/pipeline.html",
-        listing=listing,
-        items=listing.items,
+        items_html=pipeline_page.items_html(user, PIPELINE_VIEWS[view], search, page, utcnow()),
         search=search,
         view=view,
         views=PIPELINE_VIEWS,
-        **anonymity.for_bank_view([(i.engagement, i.need.enterprise) for i in listing.items]),
     )
 
 

@@ -9,6 +9,7 @@ large) instead of the size, then without the size, without the industry, and at 
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -50,11 +51,29 @@ STEPS = (
 
 
 @dataclass(frozen=True)
+class Named:
+    """A region or industry as a profile shows it: plain values, so profiles can be kept
+    in the shared cache between requests."""
+
+    code: str
+    name: str
+    name_en: str | None
+    level: object
+
+    @classmethod
+    def of(cls, row: Region | Industry | None) -> Named | None:
+        return None if row is None else cls(row.code, row.name, row.name_en, row.level)
+
+    def display_name(self, locale: str = "zh") -> str:
+        return self.name_en if locale == "en" and self.name_en else self.name
+
+
+@dataclass(frozen=True)
 class Profile:
     """What a bank may see of an enterprise before consent, and how many companies share it."""
 
-    region: Region | None
-    industry: Industry | None
+    region: Named | None
+    industry: Named | None
     size: EnterpriseSize | None
     band: str | None
     shared_by: int
@@ -125,11 +144,21 @@ def _counties(codes: Iterable[str]) -> dict[str, tuple[str | None, str | None]]:
 
 
 def profiles_for(enterprises: Iterable[Enterprise], k: int | None = None) -> dict[int, Profile]:
-    """The coarsest-needed profile of each enterprise, by id: three queries however many."""
+    """The coarsest-needed profile of each enterprise, by id: a few queries however many,
+    and none while the data stays as it was (kept under the counted data's version, which
+    every write to enterprises, regions and industries moves)."""
+    from app.reports.cache import remembered
+
     enterprises = {e.id: e for e in enterprises}
     if not enterprises:
         return {}
     k = k or current_app.config["K_ANONYMITY"]
+    ids = ",".join(str(i) for i in sorted(enterprises))
+    key = f"anonymity:{k}:{hashlib.sha256(ids.encode()).hexdigest()}"
+    return remembered(key, lambda: _profiles_for(enterprises, k))
+
+
+def _profiles_for(enterprises: dict[int, Enterprise], k: int) -> dict[int, Profile]:
     sections = _sections()
     places = _counties(e.region_code for e in enterprises.values())
     counties = {county for _town, county in places.values() if county}
@@ -170,8 +199,8 @@ def profiles_for(enterprises: Iterable[Enterprise], k: int | None = None) -> dic
             if shared >= k or i == len(STEPS) - 1:
                 place, industry, size = f.key(step)
                 result[enterprise_id] = Profile(
-                    region=regions.get(place) if place else None,
-                    industry=industries.get(industry) if industry else None,
+                    region=Named.of(regions.get(place)) if place else None,
+                    industry=Named.of(industries.get(industry)) if industry else None,
                     size=size if isinstance(size, EnterpriseSize) else None,
                     band=None if size is None or isinstance(size, EnterpriseSize) else size,
                     shared_by=shared,

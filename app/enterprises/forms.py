@@ -142,6 +142,10 @@ class RegistrationForm(EnterpriseForm):
         ],
         render_kw={"autocomplete": "new-password"},
     )
+    privacy = BooleanField(
+        _l("I have read the privacy notice and agree to the processing it describes"),
+        validators=[DataRequired(_l("Tick the box to agree to the privacy notice."))],
+    )
     submit = SubmitField(_l("Register"))
 
 

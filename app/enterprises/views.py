@@ -1,6 +1,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from app.accounts import services as account_services
 from app.enterprises import bp, quiet, services
 from app.enterprises.forms import EnterpriseForm, RegistrationForm, RejectForm
 from app.enterprises.history import profile_history
@@ -25,10 +26,13 @@ def register():
     form = RegistrationForm()
     if form.validate_on_submit():
         try:
-            quiet.register_quietly(form.to_input(form.credit_code.data), form.password.data)
+            user = quiet.register_quietly(form.to_input(form.credit_code.data), form.password.data)
         except DomainError as error:
             apply_error(form, error)
         else:
+            if user is not None:  # consent recorded with the notice's version; SMS code sent
+                account_services.consent(user)
+                account_services.start_mobile_confirmation(user, user.mobile or "")
             # The same answer whether the company and login were new or already known.
             flash(str(quiet.RECEIVED), "success")
             return redirect(url_for("auth.login"))

@@ -77,6 +77,8 @@ LINKS: dict[str, Link] = {
     "mechanism_recommended": recommendation,
     "renewal_due": _renewal,
     "webhook_disabled": _to("webhooks.detail", "endpoint_id", "endpoint"),
+    "deletion_requested": _fixed("accounts.deletion_requests"),
+    "message_received": _to("messages.thread", "engagement_id", "engagement"),
 }
 
 

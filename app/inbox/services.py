@@ -27,6 +27,7 @@ GROUPS: dict[str, tuple[object, frozenset[str]]] = {
                 "engagement_overdue",
                 "need_closed",
                 "reminder",
+                "message_received",
             }
         ),
     ),
@@ -54,6 +55,7 @@ GROUPS: dict[str, tuple[object, frozenset[str]]] = {
                 "registration_with_your_login",
                 "credit_code_claim",
                 "credit_code_claimed",
+                "deletion_requested",
             }
         ),
     ),

@@ -7,6 +7,7 @@ marks the notification delivered, so a repeated or retried run sends nothing twi
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 import sqlalchemy as sa
@@ -17,6 +18,11 @@ from app.models.base import utcnow
 Channel = Callable[[Notification], None]
 CHANNELS: list[Channel] = []
 BATCH = 500
+log = logging.getLogger("rongqiao.delivery")
+
+
+class DeliveryFailed(RuntimeError):
+    """Some notifications could not be sent; the job is retried and sends only those."""
 
 
 def register_channel(channel: Channel) -> Channel:
@@ -26,24 +32,37 @@ def register_channel(channel: Channel) -> Channel:
 
 
 def deliver_pending(batch: int = BATCH) -> int:
-    """Deliver notifications not delivered yet, a batch at a time; returns how many."""
+    """Deliver notifications not delivered yet, a batch at a time; returns how many. A
+    notification a channel fails on is left undelivered (the others go on) and the run
+    raises at the end, so the job's retry tries it again."""
     delivered = 0
+    failed: list[int] = []
     while True:
         # SKIP LOCKED: two workers sweeping at once share the rows instead of both sending them.
         notes = list(
             db.session.scalars(
                 sa.select(Notification)
-                .where(Notification.delivered_at.is_(None))
+                .where(Notification.delivered_at.is_(None), Notification.id.not_in(failed))
                 .order_by(Notification.id)
                 .limit(batch)
                 .with_for_update(skip_locked=True)
             )
         )
         if not notes:
-            return delivered
+            break
         for note in notes:
-            for channel in CHANNELS:
-                channel(note)
-            note.delivered_at = utcnow()
-        db.session.commit()
-        delivered += len(notes)
+            note_id = note.id
+            try:
+                for channel in CHANNELS:
+                    channel(note)
+                note.delivered_at = utcnow()
+                db.session.commit()
+            except Exception as exc:  # any channel's failure: keep going, retry it later
+                db.session.rollback()
+                log.warning("notification %s not delivered: %s", note_id, exc)
+                failed.append(note_id)
+            else:
+                delivered += 1
+    if failed:
+        raise DeliveryFailed(f"{len(failed)} notifications not delivered, first {failed[0]}")
+    return delivered

@@ -53,6 +53,13 @@ def deliver_webhooks() -> dict:
     return {"attempted": deliver_due()}
 
 
+def send_code(user_id: int, purpose: str, channel: str, target: str = "") -> dict:
+    """A password-reset link or code, or a mobile confirmation code, sent to one user."""
+    from app.accounts.services import send_code as send
+
+    return send(user_id, purpose, channel, target)
+
+
 JOBS: dict[str, Job] = {
     "engagements.tick": Job(
         overdue_and_expiry,
@@ -79,4 +86,5 @@ JOBS: dict[str, Job] = {
         lock="webhooks",
         every_setting="WEBHOOK_DELIVERY_SECONDS",
     ),
+    "accounts.send_code": Job(send_code, _l("Send a one-time code"), lock="codes"),
 }

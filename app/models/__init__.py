@@ -1,5 +1,11 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 
+from app.models.account import (
+    DeletionRequest,
+    DeliveryPreference,
+    NotificationDelivery,
+    OneTimeCode,
+)
 from app.models.agreement import AGREEMENT_TRANSITIONS, Agreement, Disbursement
 from app.models.audit import AuditEntry
 from app.models.bank import Bank, Branch
@@ -16,12 +22,14 @@ from app.models.coordination import (
     Visit,
 )
 from app.models.dispute import Dispute
+from app.models.document import Document, DocumentDownload
 from app.models.engagement import ENGAGEMENT_TRANSITIONS, Engagement
 from app.models.enterprise import ENTERPRISE_TRANSITIONS, Enterprise
 from app.models.event import Event, EventParticipant, event_banks, event_needs
 from app.models.idempotency import IdempotencyKey
 from app.models.job import JobRun, JobStatus
 from app.models.match import Match
+from app.models.message import Message
 from app.models.need import NEED_TRANSITIONS, Need
 from app.models.notification import Notification
 from app.models.product import PRODUCT_TRANSITIONS, Product, product_industries, product_regions
@@ -48,6 +56,10 @@ __all__ = [
     "WebhookDelivery",
     "WebhookEndpoint",
     "WebhookEvent",
+    "DeletionRequest",
+    "DeliveryPreference",
+    "NotificationDelivery",
+    "OneTimeCode",
     "AGREEMENT_TRANSITIONS",
     "ENGAGEMENT_TRANSITIONS",
     "ENTERPRISE_TRANSITIONS",
@@ -70,6 +82,8 @@ __all__ = [
     "Visit",
     "Disbursement",
     "Dispute",
+    "Document",
+    "DocumentDownload",
     "Engagement",
     "Enterprise",
     "Event",
@@ -79,6 +93,7 @@ __all__ = [
     "JobRun",
     "JobStatus",
     "Match",
+    "Message",
     "Need",
     "Notification",
     "Product",

@@ -51,6 +51,15 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Set when someone else chose the password (a manager, an admin, `flask create-user`).
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    mobile_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    privacy_version: Mapped[str | None] = mapped_column(sa.String(16), default=None)
+    privacy_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Staff who sign in with a code sent to their confirmed mobile instead of TOTP.
+    sms_second_factor: Mapped[bool] = mapped_column(default=False)
+    # A bank user's contact card: shown to an enterprise that has accepted the bank.
+    work_phone: Mapped[str] = mapped_column(sa.String(32), default="", server_default="")
 
     enterprise: Mapped[Enterprise | None] = relationship(
         back_populates="users", foreign_keys=[enterprise_id]

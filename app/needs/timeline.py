@@ -27,7 +27,11 @@ def _dated(d: date, title: str, detail: str = "", kind: str = "info") -> Step:
     return Step(datetime.combine(d, time(12, 0), tzinfo=UTC), title, detail, kind, on=d)
 
 
-def for_need(need: Need, *, show_banks: bool = True) -> list[Step]:
+def for_need(
+    need: Need, *, show_banks: bool = True, engagements: list[Engagement] | None = None
+) -> list[Step]:
+    """`engagements`: the need's engagements with their banks and products, when the page
+    has them already."""
     steps = [Step(need.created_at, _("Need drafted"))]
     if need.posted_at:
         steps.append(Step(need.posted_at, _("Posted"), kind="primary"))
@@ -40,11 +44,12 @@ def for_need(need: Need, *, show_banks: bool = True) -> list[Step]:
     )
     for entry in edits:
         steps.append(Step(entry.created_at, _("Edited"), ", ".join(sorted(entry.changes))))
-    engagements = db.session.scalars(
-        sa.select(Engagement)
-        .where(Engagement.need_id == need.id)
-        .options(sa.orm.joinedload(Engagement.bank), sa.orm.joinedload(Engagement.product))
-    )
+    if engagements is None:
+        engagements = db.session.scalars(
+            sa.select(Engagement)
+            .where(Engagement.need_id == need.id)
+            .options(sa.orm.joinedload(Engagement.bank), sa.orm.joinedload(Engagement.product))
+        )
     for e in engagements:
         bank = e.bank.short_name if show_banks else _("a bank")
         product = f" · {e.product.name}" if e.product and show_banks else ""
@@ -78,8 +83,8 @@ def for_need(need: Need, *, show_banks: bool = True) -> list[Step]:
     agreements = db.session.scalars(
         sa.select(Agreement)
         .where(Agreement.need_id == need.id)
-        .options(sa.orm.selectinload(Agreement.disbursements))
-    )
+        .options(sa.orm.joinedload(Agreement.bank), sa.orm.joinedload(Agreement.disbursements))
+    ).unique()
     agreements = list(agreements)
     disputes: dict[int, list[Dispute]] = {}
     for dispute in db.session.scalars(

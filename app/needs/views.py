@@ -10,6 +10,7 @@ from app.matches.services import MATCHED_NEED_STATUSES, match_fingerprint, match
 from app.models.enums import NeedStatus, Role
 from app.needs import bp, services, timeline
 from app.needs.forms import NeedForm, VersionedActionForm
+from app.reports.cache import remembered
 from app.security import OVERSIGHT_ROLES, request_user, roles
 
 
@@ -65,12 +66,17 @@ def new():
 def detail(need_id: int):
     user, need = _load(need_id)
     action = VersionedActionForm(version=str(need.version))
+    engagements = engagement_services.for_need(need)
     return render_template(
         "needs/detail.html",
-        engagements=engagement_services.for_need(need),
+        engagements=engagements,
         matches=_matches_fragment(need) if need.status in MATCHED_NEED_STATUSES else None,
         need=need,
-        steps=timeline.for_need(need),
+        # Built from engagements, agreements, tranches and edits: all move the data version.
+        steps=remembered(
+            f"timeline:{need.id}:{current_language()}",
+            lambda: timeline.for_need(need, engagements=engagements),
+        ),
         action_form=action,
         why_not_editable=services.why_not_editable(need),
         why_waiting=services.why_waiting(need),

@@ -24,7 +24,14 @@ class Identity:
 
 
 def identity_of(code: str | None) -> Identity:
-    """The nearest region on `code`'s chain (itself first) that names a platform."""
+    """The nearest region on `code`'s chain (itself first) that names a platform; kept per
+    catalogue version, as every page's header asks."""
+    from app import versions
+
+    return versions.memo(f"platform:{code}", lambda: _identity_of(code))
+
+
+def _identity_of(code: str | None) -> Identity:
     default = Identity(current_app.config["PLATFORM_NAME"], "")
     region = services.get(code)
     if region is None:
@@ -47,9 +54,19 @@ def region_of(user: User | None) -> str | None:
         return user.region_code
     if user.role is Role.ENTERPRISE and user.enterprise is not None:
         return user.enterprise.region_code
-    if user.role.is_bank and user.branch is not None:
-        return user.branch.region_code
+    if user.role.is_bank and user.branch_id is not None:
+        return _branch_regions().get(user.branch_id)
     return None
+
+
+def _branch_regions() -> dict[int, str]:
+    from app import versions
+    from app.models import Branch
+
+    return versions.memo(
+        "platform:branch-regions",
+        lambda: {b: r for b, r in db.session.execute(sa.select(Branch.id, Branch.region_code))},
+    )
 
 
 def set_identity(actor, region: Region, name: str, contact: str) -> None:

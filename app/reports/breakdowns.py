@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+import flask
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
@@ -104,7 +105,26 @@ def paid_by(as_of: date):
 
 
 def load_facts(f: Filters, as_of: date) -> Facts:
-    """The agreements counted as of `as_of` under `f`, one value per breakdown, in one read."""
+    """The agreements counted as of `as_of` under `f`, one value per breakdown, in one read;
+    read once per request (the figures and the roll-up both start from it after a write).
+    Readers never change a Facts."""
+    if not flask.has_request_context():
+        return _load_facts(f, as_of)
+    kept = flask.g.setdefault("report_facts", {})
+    key = (repr(f), as_of, _version_now())
+    if key not in kept:
+        kept.clear()
+        kept[key] = _load_facts(f, as_of)
+    return kept[key]
+
+
+def _version_now() -> str:
+    from app.reports.cache import data_version
+
+    return data_version()
+
+
+def _load_facts(f: Filters, as_of: date) -> Facts:
     month = sa.func.substr(sa.cast(Agreement.signed_on, sa.String), 1, 7)
     branch = (
         sa.cast(Agreement.bank_id, sa.String)

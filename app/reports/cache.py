@@ -9,12 +9,13 @@ set, shared by every worker; without Redis nothing is kept and every load comput
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app, g, has_app_context, has_request_context
 from flask_caching import Cache
 
 from app import models
@@ -25,6 +26,7 @@ COUNTED_MODELS = (
     models.Bank,
     models.Branch,
     models.Disbursement,
+    models.Dispute,  # a need's timeline shows disputes raised and settled
     models.Engagement,
     models.Enterprise,
     models.Event,
@@ -39,13 +41,23 @@ _FLAG = "reports_changed"
 
 def init_app(app: Flask) -> None:
     # CACHE_TYPE comes with the other settings (app.config): Redis or nothing.
-    app.config.setdefault("CACHE_KEY_PREFIX", "rongqiao:")
+    # Keys carry the database's identity: two deployments sharing a Redis database must not
+    # serve each other's figures.
+    app.config.setdefault("CACHE_KEY_PREFIX", f"rongqiao:{database_identity(app)}:")
     # A safety net only: a write moves the version long before this runs out.
     app.config.setdefault("CACHE_DEFAULT_TIMEOUT", 3600)
     cache.init_app(app)
     if not sa.event.contains(sa.orm.Session, "after_flush", _after_flush):
         sa.event.listen(sa.orm.Session, "after_flush", _after_flush)
         sa.event.listen(sa.orm.Session, "after_commit", _after_commit)
+
+
+def database_identity(app: Flask) -> str:
+    """A short digest of where the data lives (driver, host, port, database; never the
+    password)."""
+    url = sa.engine.make_url(app.config.get("SQLALCHEMY_DATABASE_URI") or "sqlite://")
+    where = f"{url.get_backend_name()}://{url.host or ''}:{url.port or ''}/{url.database or ''}"
+    return hashlib.sha256(where.encode()).hexdigest()[:12]
 
 
 def _after_flush(session: sa.orm.Session, _context: Any) -> None:
@@ -64,15 +76,43 @@ def _after_commit(session: sa.orm.Session) -> None:
 
 def data_changed() -> None:
     """Call after writing counted rows by other means than the ORM session."""
+    if has_request_context():
+        g.pop("reports_version", None)
     if has_app_context() and "cache" in current_app.extensions:
         cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=0)
 
 
+def data_version() -> str:
+    """The token of the counted data as it is now (moved by every write to it)."""
+    return _version()
+
+
+def prefetch_versions() -> None:
+    """Both version tokens (this one and the catalogue's) in one round trip, at the first
+    read in a request."""
+    if not has_request_context() or g.get("versions_prefetched"):
+        return
+    g.versions_prefetched = True
+    from app import versions
+
+    catalogue, counted = cache.get_many(versions.VERSION_KEY, VERSION_KEY)
+    if catalogue is not None:
+        g.setdefault("catalogue_version", catalogue)
+    if counted is not None:
+        g.setdefault("reports_version", counted)
+
+
 def _version() -> str:
+    """Read once per request (a write in it moves it on)."""
+    prefetch_versions()
+    if has_request_context() and "reports_version" in g:
+        return g.reports_version
     version = cache.get(VERSION_KEY)
     if version is None:
         version = uuid.uuid4().hex
         cache.set(VERSION_KEY, version, timeout=0)
+    if has_request_context():
+        g.reports_version = version
     return version
 
 

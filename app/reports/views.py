@@ -1,13 +1,19 @@
+import hashlib
+
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup
 
+from app import clock, versions
 from app.forms import EmptyForm
 from app.i18n import current_language
 from app.models import Bank, Event, db
+from app.models.base import utcnow
 from app.models.enums import BankType, EnterpriseSize, Role
 from app.reference.industries import SECTIONS
 from app.regions import services as region_services
-from app.reports import bp, exports, rollup, services
+from app.reports import bp, exports, rollup, services, watch
+from app.reports.cache import data_version
 from app.security import OVERSIGHT_ROLES, request_user, roles
 
 SUMMARY_ROLES = (*OVERSIGHT_ROLES, Role.BANK_MANAGER)
@@ -32,6 +38,7 @@ def _download(content, mimetype: str, stem: str, suffix: str) -> Response:
 @roles(*SUMMARY_ROLES)
 def summary():
     user, f, figures = _compute()
+    now = utcnow()
     sort = request.args.get("sort", "amount")
     sort = sort if sort in services.LEAGUE_SORTS else "amount"
     return render_template(
@@ -39,25 +46,93 @@ def summary():
         f=f,
         headline=figures.headline,
         language=current_language(),
-        breakdowns=figures.breakdowns,
-        disbursed_by_month=figures.disbursed_by_month,
-        funnel=figures.funnel,
-        league=services.sort_league(figures.league, sort),
-        sort=sort,
-        watch=services.watch_list(f),
-        rollup=rollup.rollup(f, current_language()),
-        pending=services.pending_verifications(f) if user.role in OVERSIGHT_ROLES else None,
+        figures_html=_figures_html(f, figures, sort),
+        watch_html=_watch_html(user, f, now),
+        pending=watch.kept_pending_verifications(f) if user.role in OVERSIGHT_ROLES else None,
         is_bank=user.role is Role.BANK_MANAGER,
-        banks=db.session.query(Bank).order_by(Bank.bank_type, Bank.name).all(),
-        events=db.session.query(Event).order_by(Event.held_on.desc()).all(),
-        region_levels=region_services.picker_levels(f.region, root=services.home_region_of(user)),
-        sections=SECTIONS,
-        bank_types=BankType.choices(),
-        sizes=EnterpriseSize.choices(),
-        remind_form=EmptyForm(),
+        filters_form=_filters_form(user, f),
         counting_rules=exports.counting_rules(),
         args=f.as_args(),
     )
+
+
+def _figures_html(f, figures, sort: str):
+    """Funnel, roll-up, breakdowns and league: the same for everyone asking for this filter
+    set, sort and language on this day, rendered once per data version."""
+    language = current_language()
+
+    def render() -> str:
+        return render_template(
+            "reports/_figures.html",
+            f=f,
+            language=language,
+            breakdowns=figures.breakdowns,
+            disbursed_by_month=figures.disbursed_by_month,
+            funnel=figures.funnel,
+            league=services.sort_league(figures.league, sort),
+            sort=sort,
+            rollup=rollup.rollup(f, language),
+            args=f.as_args(),
+        )
+
+    parts = (data_version(), repr(f), language, sort, clock.today())
+    return versions.fragment("summary-figures", parts, render)
+
+
+REMIND_SLOT = Markup("<!--remind-form-token-->")
+
+
+def _watch_html(user, f, now):
+    """The watch list, rendered once per data version, filter set, language and the days
+    late of its rows; each reader's own form token is put in after."""
+    kept = watch.kept_watch_list(f, now=now)
+    days = [w.days_late(now) for w in kept.rows]
+    is_bank = user.role is Role.BANK_MANAGER
+    language = current_language()
+
+    def render() -> str:
+        return render_template(
+            "reports/_watch.html",
+            watch=kept,
+            watch_days=list(zip(kept.rows, days, strict=True)),
+            is_bank=is_bank,
+            remind_hidden=REMIND_SLOT,
+            args=f.as_args(),
+        )
+
+    digest = hashlib.sha256(repr(days).encode()).hexdigest()[:16]
+    parts = (data_version(), repr(f), language, is_bank, digest)
+    html = versions.fragment("summary-watch", parts, render)
+    if is_bank:
+        return html
+    # The token is the reader's own: our form's hidden tag, escaped by WTForms.
+    return Markup(html.replace(REMIND_SLOT, EmptyForm().hidden_tag()))  # noqa: S704  # nosec B704
+
+
+def _filters_form(user, f):
+    """The filter form: a few hundred options (banks, events, towns), rendered once per
+    data version for each filter set, language and home region."""
+    is_bank = user.role is Role.BANK_MANAGER
+    language = current_language()
+
+    def render() -> str:
+        return render_template(
+            "reports/_filters.html",
+            f=f,
+            is_bank=is_bank,
+            current_language=language,
+            banks=db.session.query(Bank).order_by(Bank.bank_type, Bank.name).all(),
+            events=db.session.query(Event).order_by(Event.held_on.desc()).all(),
+            region_levels=region_services.picker_levels(
+                f.region, root=services.home_region_of(user)
+            ),
+            sections=SECTIONS,
+            bank_types=BankType.choices(),
+            sizes=EnterpriseSize.choices(),
+        )
+
+    parts = (data_version(), repr(f), language, is_bank, user.region_code or "")
+    return versions.fragment("summary-filters", parts, render)
 
 
 @bp.route("/reports/summary.xlsx")

@@ -4,7 +4,7 @@ reminders to the bank's managers. Read fresh on every load; it moves with the cl
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -144,3 +144,64 @@ def _engagements_in(f: Filters) -> list:
         .where(Enterprise.region_code.in_(region_codes(f.region)))
     )
     return [Engagement.need_id.in_(needs)]
+
+
+@dataclass(frozen=True)
+class WatchRow:
+    """A watch item as plain values, to be kept between loads; its days late are counted at
+    reading from when it fell due, so a kept row is never a day behind the clock."""
+
+    kind: str
+    bank_id: int
+    bank_name: str
+    branch_name: str | None
+    record_id: int
+    need_id: int | None
+    due: datetime | date
+
+    def days_late(self, now: datetime) -> int:
+        if isinstance(self.due, datetime):
+            return max((now - _aware(self.due)).days, 0)
+        return (clock.local_date(now) - self.due).days - STALLED_AFTER_DAYS
+
+
+@dataclass(frozen=True)
+class KeptWatch:
+    rows: list[WatchRow]
+    overdue_total: int
+    stalled_total: int
+
+
+def kept_watch_list(f: Filters, *, now: datetime | None = None) -> KeptWatch:
+    """The watch list of `f` as plain rows, computed once per data version and day (which
+    agreements count as stalled moves with the date; overdue marks are written by a job)."""
+    from app.reports.cache import remembered
+
+    now = now or utcnow()
+
+    def compute() -> KeptWatch:
+        found = watch_list(f, now=now)
+        return KeptWatch(
+            [
+                WatchRow(
+                    w.kind,
+                    w.bank.id,
+                    w.bank.short_name,
+                    w.branch.name if w.branch else None,
+                    (w.engagement or w.agreement).id,
+                    w.engagement.need_id if w.engagement else None,
+                    w.engagement.deadline_at if w.engagement else w.agreement.signed_on,
+                )
+                for w in found
+            ],
+            found.overdue_total,
+            found.stalled_total,
+        )
+
+    return remembered(f"watch:{f!r}:{clock.local_date(now).isoformat()}", compute)
+
+
+def kept_pending_verifications(f: Filters) -> int:
+    from app.reports.cache import remembered
+
+    return remembered(f"pending:{f!r}", lambda: pending_verifications(f))

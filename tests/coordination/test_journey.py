@@ -87,6 +87,15 @@ def test_the_whole_loop_reaches_the_county_report(
     coordinator = db.session.scalar(sa.select(User).where(User.email == "wangwu@example.cn"))
     assert coordinator.role is Role.COORDINATOR
     login(coordinator)
+    # The official chose the password: the coordinator chooses their own, and agrees to
+    # the privacy notice, before anything else.
+    assert client.get("/mechanism/visits").headers["Location"] == "/account/password"
+    new_password = "the coordinator's own phrase"
+    client.post(
+        "/account/password",
+        data={"current_password": PASSWORD, "new_password": new_password, "confirm": new_password},
+    )
+    client.post("/account/privacy", data={"agree": "y"})
     response = client.post("/mechanism/visits/new", data=_visit_form())
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     enterprise = db.session.scalar(

@@ -48,6 +48,7 @@ def _register(page, name: str, code: str, email: str, mobile: str) -> None:
     page.check("#first_loan")
     page.fill("#password", "a good long password")
     page.fill("#confirm", "a good long password")
+    page.check("#privacy")
     with page.expect_navigation():
         page.click("#submit")
 

@@ -54,6 +54,13 @@ def test_the_public_list_is_short_and_deliberate(app):
         # What a loan costs is public, as the product supermarket is (issue 17).
         "calculator.index",
         "api_pricing.calculator",
+        # Issue 18: a forgotten password, and the privacy notice one agrees to.
+        "accounts.forgot_password",
+        "accounts.reset_password",
+        "accounts.reset_by_link",
+        "accounts.privacy_notice",
+        # A printed agreement's QR code: parties, amount, date and status, behind a code.
+        "agreement_print.verify",
     } | {e for e in public if e.startswith("products.public")}
 
 

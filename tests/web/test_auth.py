@@ -21,11 +21,20 @@ def test_sign_in_by_email_reaches_the_role_home(client, make_user):
 
 
 def test_sign_in_by_mobile_number(client, make_user):
-    user = make_user(Role.ENTERPRISE, mobile="13912345678")
+    from app.models.base import utcnow
+
+    user = make_user(Role.ENTERPRISE, mobile="13912345678", mobile_confirmed_at=utcnow())
     response = client.post("/login", data={"login": "139 1234 5678", "password": PASSWORD})
     assert response.status_code == 302
     assert client.get("/enterprise").status_code == 200
     assert user.last_login_at is not None
+
+
+def test_an_unconfirmed_mobile_number_is_no_login(client, make_user):
+    make_user(Role.ENTERPRISE, mobile="13912345679")
+    response = client.post("/login", data={"login": "13912345679", "password": PASSWORD})
+    assert response.status_code == 200
+    assert client.get("/enterprise").status_code == 302
 
 
 def test_a_failed_login_does_not_say_which_part_was_wrong(client, make_user):

@@ -118,3 +118,12 @@ def test_every_role_opens_its_pages_on_the_demo_data(app, db, client):
 
     workbook = load_workbook(BytesIO(client.get("/reports/summary.xlsx").data))
     assert workbook.worksheets[0]["A1"].value == sentence
+
+
+def test_the_demo_mobile_logins_the_readme_offers_work(app, db, client):
+    app.test_cli_runner().invoke(args=["seed-demo"])
+    for mobile, home in (("13900000001", "/official"), ("13900000002", "/enterprise")):
+        response = client.post("/login", data={"login": mobile, "password": DEMO_PASSWORD})
+        assert response.status_code == 302, mobile
+        assert response.headers["Location"].endswith(home), response.headers["Location"]
+        client.post("/logout")

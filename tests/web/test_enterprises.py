@@ -30,6 +30,7 @@ def _registration(**overrides) -> dict:
         "first_loan": "y",
         "password": "a good long password",
         "confirm": "a good long password",
+        "privacy": "y",
     }
     data.update(overrides)
     return data
@@ -39,7 +40,10 @@ def test_a_company_registers_with_a_letter_led_code_and_sees_its_size(client, db
     response = client.post("/register", data=_registration())
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     assert response.headers["Location"] == "/login"
-    client.post("/login", data={"login": "13712345678", "password": "a good long password"})
+    # The mobile number becomes a login once confirmed by SMS; the email is one at once.
+    client.post(
+        "/login", data={"login": "zhaoliu@xinxing.example.cn", "password": "a good long password"}
+    )
     enterprise = db.session.scalar(
         sa.select(Enterprise).where(Enterprise.credit_code == LETTER_LED)
     )
@@ -204,11 +208,24 @@ def test_banks_never_see_an_enterprise_profile_here(client, login_as, make_enter
         client.post("/logout")
 
 
-def test_the_registered_user_can_sign_in_by_mobile(client, db):
+def test_the_registered_user_can_sign_in_by_mobile_once_confirmed(client, db, caplog):
+    import logging
+    import re
+
+    caplog.set_level(logging.INFO, logger="rongqiao.sms")
     client.post("/register", data=_registration())
-    client.post("/logout")
-    response = client.post(
-        "/login", data={"login": "13712345678", "password": "a good long password"}
+    sent = [r.getMessage() for r in caplog.records if "13712345678" in r.getMessage()]
+    assert sent, "registration sends a confirmation code to the mobile number"
+    code = re.search(r"'code': '(\d{6})'", sent[-1]).group(1)
+    by_mobile = {"login": "13712345678", "password": "a good long password"}
+    assert client.post("/login", data=by_mobile).status_code == 200  # not confirmed yet
+    client.post(
+        "/login", data={"login": "zhaoliu@xinxing.example.cn", "password": "a good long password"}
     )
-    assert response.status_code == 302
+    page = client.post(
+        "/account/mobile", data={"code-code": code, "code-confirm": "y"}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "13712345678" in page
+    client.post("/logout")
+    assert client.post("/login", data=by_mobile).status_code == 302
     assert PASSWORD != "a good long password"

@@ -83,13 +83,15 @@ def statements(app):
 
 
 def _cost(client, statements, path: str) -> tuple[int, int]:
-    """Statements of a load with nothing kept (the catalogue just changed), then of the
-    next load, which may reuse what the first one kept."""
+    """Statements of a load with nothing kept (the catalogue and the counted data just
+    changed), then of the next load, which may reuse what the first one kept."""
     from app import versions
+    from app.reports.cache import data_changed
 
     counts = []
     with client.application.app_context():
         versions.catalogue_changed()
+        data_changed()
     for _ in range(2):
         _db.session.expire_all()
         statements.clear()

@@ -417,6 +417,44 @@ def test_the_watch_list_and_a_reminder(client, login_as, make_user, figures, mak
     )
 
 
+def test_the_kept_watch_list_counts_days_late_at_reading(
+    client, login_as, make_user, figures, make_agreement, db
+):
+    """The watch list is kept between loads; its days late still follow the clock, and a
+    write shows at the next load."""
+    from app.reports import watch
+
+    manager = make_user(Role.BANK_MANAGER, bank=figures["y"])
+    make_agreement(
+        figures["b"], figures["y"], officer=manager, signed_on=TODAY - timedelta(days=61)
+    )
+    late = db.session.scalar(
+        sa.select(Engagement).where(Engagement.id == figures["rows"][0].engagement_id)
+    )
+    late.status = EngagementStatus.OVERDUE
+    late.routed_at = utcnow() - timedelta(days=8)
+    late.deadline_at = utcnow() - timedelta(days=3, hours=1)
+    db.session.commit()
+    now = utcnow()
+    f = services.Filters()
+    kept = watch.kept_watch_list(f, now=now)
+    assert watch.kept_watch_list(f, now=now) == kept  # kept, not counted again
+    for later in (now, now + timedelta(hours=2), now + timedelta(days=1, hours=2)):
+        fresh = watch.watch_list(f, now=later)
+        expected = sorted((w.kind, w.bank.id, w.days_late) for w in fresh if w.kind == "overdue")
+        assert expected == sorted(
+            (r.kind, r.bank_id, r.days_late(later)) for r in kept.rows if r.kind == "overdue"
+        )
+    assert [r.days_late(now) for r in kept.rows if r.kind == "stalled"] == [1]
+    login_as(Role.OFFICIAL)
+    page = client.get("/reports/summary").get_data(as_text=True)
+    assert f"需求 #{late.need_id} 未按时响应" in page
+    late.status = EngagementStatus.DECLINED
+    db.session.commit()
+    page = client.get("/reports/summary").get_data(as_text=True)
+    assert f"#{late.need_id} " not in page.split('id="watch-list"')[1].split("counting-rules")[0]
+
+
 def test_the_funnel_narrows_step_by_step(figures):
     steps = funnel(services.Filters(), TODAY)
     counts = [s.needs for s in steps]

@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("messages", __name__)
+
+from app.messages import views  # noqa: E402, F401
