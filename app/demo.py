@@ -665,7 +665,9 @@ class _Builder:
                 branch = Branch(
                     bank=bank,
                     name=f"{short}{branch_name}",
-                    region_code=town.code,
+                    # The first is the county sub-branch, serving the whole county; the
+                    # others are offices in towns, below it in the bank's branch tree.
+                    region_code=DEMO_COUNTY[0] if b_index == 0 else town.code,
                     address=f"{DEMO_COUNTY[1]}{town.name}人民路{10 + index * 7 + b_index}号",
                     phone=f"0999-88{index:02d}{b_index:02d}",
                 )

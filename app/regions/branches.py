@@ -14,11 +14,21 @@ from app.regions import services
 
 
 def closest_branch(bank_id: int, region_code: str | None) -> Branch | None:
-    """The active branch of `bank_id` serving `region_code` most closely, or None when no
-    branch of the bank lies on the place's chain."""
+    """The active branch of `bank_id` serving `region_code` most closely among those with
+    active staff (a town office nobody works at would leave the need unseen by any officer),
+    else the closest at all; None when no branch of the bank lies on the place's chain."""
     region = services.get(region_code)
     if region is None:
         return None
+    staffed = (
+        sa.select(User.id)
+        .where(
+            User.branch_id == Branch.id,
+            User.active.is_(True),
+            User.role.in_([Role.BANK_OFFICER, Role.BANK_MANAGER]),
+        )
+        .exists()
+    )
     return db.session.scalars(
         sa.select(Branch)
         .join(Region, Region.code == Branch.region_code)
@@ -27,7 +37,11 @@ def closest_branch(bank_id: int, region_code: str | None) -> Branch | None:
             Branch.active.is_(True),
             Branch.region_code.in_(region.ancestor_codes),
         )
-        .order_by(sa.func.length(Region.path).desc(), Branch.id)
+        .order_by(
+            sa.case((staffed, 0), else_=1),
+            sa.func.length(Region.path).desc(),
+            Branch.id,
+        )
         .limit(1)
     ).first()
 

@@ -39,7 +39,9 @@ def _register(page, name: str, code: str, email: str, mobile: str) -> None:
     page.select_option("#region_code", "990000")
     page.select_option("#region_code-1", "990100")
     page.select_option("#region_code-2", "990121")
-    page.select_option("#region_code-3", "990121002")
+    page.select_option(
+        "#region_code-3", "990121001"
+    )  # no office of 农业银行 in this town: its county sub-branch serves it
     page.fill("#founded_on", "2019-03-15")
     page.fill("#employees", "45")
     page.fill("#revenue_wan", "1800")

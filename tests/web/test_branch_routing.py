@@ -53,3 +53,30 @@ def test_a_need_goes_to_the_closest_serving_branch(
     assert _routed_branch(db, make_user, make_enterprise, "320200").name == "江苏分行"
     # A place the bank has no branch above still reaches the bank, with no branch named.
     assert _routed_branch(db, make_user, make_enterprise, "110101001") is None
+
+
+def test_a_branch_nobody_works_at_is_passed_over_for_the_closest_staffed_one(
+    db,
+    make_bank,
+    make_user,
+    make_enterprise,
+    make_product,  # noqa: F811
+):
+    bank = make_bank(name="江苏测试银行", region="320000")
+    city = Branch(bank=bank, name="苏州分行", region_code="320500")
+    office = Branch(bank=bank, name="虎丘支行", region_code="320505")
+    db.session.add_all([city, office])
+    db.session.commit()
+    make_product(bank=bank)
+    officer = make_user(Role.BANK_OFFICER, bank=bank)
+    officer.branch_id = city.id
+    db.session.commit()
+    # the county office has no staff: the city branch's officer is the closest who can answer
+    assert _routed_branch(db, make_user, make_enterprise, "320505001").name == "苏州分行"
+    office_officer = make_user(Role.BANK_OFFICER, bank=bank)
+    office_officer.branch_id = office.id
+    db.session.commit()
+    assert _routed_branch(db, make_user, make_enterprise, "320505001").name == "虎丘支行"
+    office_officer.active = False
+    db.session.commit()
+    assert _routed_branch(db, make_user, make_enterprise, "320505001").name == "苏州分行"
