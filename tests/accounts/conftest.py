@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import socket
 import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,8 +16,16 @@ from aiosmtpd.controller import Controller
 from tests.web.test_engagements import world  # noqa: F401
 from tests.web.test_reports import make_agreement  # noqa: F401
 
-SMTP_PORT = 5525
-SMS_PORT = 5526
+
+def _free_port() -> int:
+    """A port nobody listens on now: two suites (SQLite and PostgreSQL) may run at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+SMTP_PORT = _free_port()
+SMS_PORT = _free_port()
 BASE_URL = "http://rongqiao.test"
 
 
