@@ -160,6 +160,8 @@ def operations_settings(production: bool) -> dict:
         "JOB_REMINDER_SECONDS": _int("JOB_REMINDER_SECONDS", 3600),
         "JOB_MAX_RETRIES": _int("JOB_MAX_RETRIES", 3),
         "JOB_RUNS_KEEP_DAYS": _int("JOB_RUNS_KEEP_DAYS", 14),
+        "MATCH_REBUILD_CHUNK_NEEDS": _int("MATCH_REBUILD_CHUNK_NEEDS", 10000),
+        "MATCH_REBUILD_INDEX_WORKERS": _int("MATCH_REBUILD_INDEX_WORKERS", 2),
         # Redis answers in well under a millisecond; past this it is treated as down.
         "REDIS_SOCKET_TIMEOUT": _float("REDIS_SOCKET_TIMEOUT", 0.5),
         # PostgreSQL: a hung database costs a request seconds, not minutes.

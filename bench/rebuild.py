@@ -62,9 +62,25 @@ def fill(scale: str) -> None:
 
     upgrade()
     reference_loader.load()
-    data = generate(scale)
+    insert(generate(scale))
+    for table in ("banks", "enterprises", "needs", "products"):
+        db.session.execute(
+            sa.text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"  # noqa: S608 - fixed names
+            )
+        )
+    db.session.commit()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(sa.text("ANALYZE"))
+
+
+def insert(data) -> None:
+    """A generated dataset's places, banks, enterprises, needs and products, as rows."""
     vocab = data.vocab
     existing = set(db.session.scalars(sa.select(Region.code)))
+    paths: dict[str, str] = {}
+    for c in sorted(vocab.region_parent, key=len):
+        paths[c] = paths.get(vocab.region_parent[c] or "", "") + c + "/"
     _insert(
         Region,
         [
@@ -74,6 +90,7 @@ def fill(scale: str) -> None:
                 "name_en": c,
                 "level": RegionLevel(vocab.region_level[c]),
                 "parent_code": vocab.region_parent[c],
+                "path": paths[c],
             }
             for c in sorted(vocab.region_parent, key=len)
             if c not in existing
@@ -182,15 +199,7 @@ def fill(scale: str) -> None:
         rows = [{"product_id": p["id"], key: c} for p in data.products for c in p[field]]
         if rows:
             db.session.execute(sa.insert(table), rows)
-    for table in ("banks", "enterprises", "needs", "products"):
-        db.session.execute(
-            sa.text(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"  # noqa: S608 - fixed names
-            )
-        )
     db.session.commit()
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(sa.text("ANALYZE"))
 
 
 def rebuild(url: str, workers: int) -> None:

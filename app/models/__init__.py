@@ -20,7 +20,7 @@ from app.models.enterprise import ENTERPRISE_TRANSITIONS, Enterprise
 from app.models.event import Event, EventParticipant, event_banks, event_needs
 from app.models.idempotency import IdempotencyKey
 from app.models.job import JobRun, JobStatus
-from app.models.match import Match
+from app.models.match import Match, MatchRebuild, MatchRebuildChunk, ProductRematch
 from app.models.need import NEED_TRANSITIONS, Need
 from app.models.notification import Notification
 from app.models.product import PRODUCT_TRANSITIONS, Product, product_industries, product_regions
@@ -64,6 +64,9 @@ __all__ = [
     "JobRun",
     "JobStatus",
     "Match",
+    "MatchRebuild",
+    "MatchRebuildChunk",
+    "ProductRematch",
     "Need",
     "Notification",
     "Product",

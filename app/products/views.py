@@ -7,6 +7,7 @@ from app import clock, versions
 from app.errors import DomainError
 from app.forms import add_service_errors, apply_error
 from app.i18n import current_language
+from app.matches.services import rematch_state
 from app.models.enums import BankType, EnterpriseSize, Guarantee, ProductStatus, ProductType, Role
 from app.products import bp, services
 from app.products.forms import ApplyForm, ProductForm, StatusForm
@@ -74,6 +75,7 @@ def bank_detail(product_id: int):
         can_edit=services.can_edit_products(user, product.bank),
         status_form=StatusForm(version=str(product.version)),
         apply_form=None,
+        rematch=rematch_state(product),
     )
 
 
