@@ -251,6 +251,16 @@ def replace_all(arrays: dict[str, np.ndarray], *, writers: int = 1) -> None:
 def _swap(execute, foreign, *, validate_now: bool) -> None:
     """The fresh table takes the old one's place, names, sequence and constraints."""
     execute(f"LOCK TABLE {TABLE} IN ACCESS EXCLUSIVE MODE")
+    # The fresh table had no foreign keys while it filled: drop the rows of needs or
+    # products deleted meanwhile, which the old table's cascade would have removed.
+    for constraint in foreign:
+        element = constraint.elements[0]
+        if constraint.ondelete == "CASCADE":
+            target = element.column
+            execute(
+                f"DELETE FROM {FRESH} AS f WHERE NOT EXISTS (SELECT 1 FROM {target.table.name} "
+                f"AS t WHERE t.{target.name} = f.{element.parent.name})"
+            )
     execute(f"ALTER SEQUENCE {TABLE}_id_seq OWNED BY {FRESH}.id")
     execute(f"DROP TABLE {TABLE}")
     execute(f"ALTER TABLE {FRESH} RENAME TO {TABLE}")

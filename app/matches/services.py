@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -622,11 +623,21 @@ def _update_rows(ids, eligible, centi, failed, now) -> None:
     connection.exec_driver_sql("DROP TABLE match_changes")
 
 
-def recompute_product(product: Product, *, today: date | None = None) -> int:
+def recompute_product(
+    product: Product, *, today: date | None = None, timings: dict | None = None
+) -> int:
     """A published, edited or retired product: update the needs it enters or leaves, and
     recompute in full only those it drops out of (their freed place is refilled). Only the
     needs it had or may now reach (`reach_clause`) are loaded. The job queue runs this for
-    a product's change; it commits nothing itself."""
+    a product's change; it commits nothing itself. `timings` receives the seconds spent
+    reading, in the engine and writing."""
+    clock_at = [time.perf_counter()]
+
+    def lap(name: str) -> None:
+        clock_at.append(time.perf_counter())
+        if timings is not None:
+            timings[name] = round(timings.get(name, 0) + clock_at[-1] - clock_at[-2], 3)
+
     db.session.flush()
     had_rows = db.session.execute(
         sa.select(Match.need_id, Need.status)
@@ -642,16 +653,22 @@ def recompute_product(product: Product, *, today: date | None = None) -> int:
     had_clause = Need.id.in_(sa.select(Match.need_id).where(Match.product_id == product.id))
     t = load(today=today, need_filter=sa.or_(had_clause, reach_clause(product, vocab, today)))
     row = np.flatnonzero(t.products.ids == product.id)
+    lap("read")
     if not len(row):
         return 0
     reached = match_product(t.needs, t.products, int(row[0]), weights())
     involved = np.union1d(had, t.needs.ids[reached.need_rows])
+    lap("engine")
     stored = _stored_arrays(involved)
+    kept = _kept_for(t, stored)
+    lap("read")
     updated, touched = update_for_product(
-        t.needs, t.products, _kept_for(t, stored), int(row[0]), weights(), TOP_K, NEAR_K
+        t.needs, t.products, kept, int(row[0]), weights(), TOP_K, NEAR_K
     )
     touched_ids = t.needs.ids[touched]
+    lap("engine")
     _write_changes(t, updated, touched_ids, stored)
+    lap("write")
     return len(touched_ids)
 
 
@@ -660,7 +677,8 @@ def rematch_product(product_id: int) -> dict:
     product = db.session.get(Product, product_id)
     if product is None:  # deleted meanwhile: its matches went with it
         return {"skipped": "gone"}
-    touched = recompute_product(product)
+    seconds: dict = {}
+    touched = recompute_product(product, timings=seconds)
     row = db.session.get(ProductRematch, product_id)
     if row is None:
         row = ProductRematch(product_id=product_id, requested_at=utcnow())
@@ -668,7 +686,7 @@ def rematch_product(product_id: int) -> dict:
     row.matched_at = utcnow()
     row.needs_touched = touched
     db.session.commit()
-    return {"needs": touched}
+    return {"needs": touched, "seconds": seconds}
 
 
 def request_rematch(product: Product) -> None:

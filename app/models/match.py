@@ -22,7 +22,8 @@ class Match(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id", ondelete="CASCADE"), index=True)
+    # No index of its own: uq_matches_need_product leads with it (a rebuild builds one less).
+    need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id", ondelete="CASCADE"))
     product_id: Mapped[int] = mapped_column(
         sa.ForeignKey("products.id", ondelete="CASCADE"), index=True
     )

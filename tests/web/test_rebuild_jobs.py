@@ -76,9 +76,7 @@ def test_the_chunked_rebuild_through_the_queue_equals_the_single_process_one(
     assert done.status == "finished" and done.kept == kept and done.finished_at is not None
     runs = _db.session.scalars(sa.select(JobRun).where(JobRun.name.like("matches.rebuild%")))
     names = sorted(r.name for r in runs if r.status is JobStatus.SUCCEEDED)
-    assert names == ["matches.rebuild"] + ["matches.rebuild_chunk"] * 7 + [
-        "matches.rebuild_finish"
-    ]
+    assert names == ["matches.rebuild"] + ["matches.rebuild_chunk"] * 7 + ["matches.rebuild_finish"]
 
 
 def test_a_chunk_delivered_twice_writes_its_rows_once(app, sample):
