@@ -257,10 +257,11 @@ def _swap(execute, foreign, *, validate_now: bool) -> None:
         element = constraint.elements[0]
         if constraint.ondelete == "CASCADE":
             target = element.column
-            execute(
-                f"DELETE FROM {FRESH} AS f WHERE NOT EXISTS (SELECT 1 FROM {target.table.name} "
+            orphans = (
+                f"DELETE FROM {FRESH} AS f WHERE NOT EXISTS (SELECT 1 FROM {target.table.name} "  # noqa: S608 - names from the model
                 f"AS t WHERE t.{target.name} = f.{element.parent.name})"
             )
+            execute(orphans)
     execute(f"ALTER SEQUENCE {TABLE}_id_seq OWNED BY {FRESH}.id")
     execute(f"DROP TABLE {TABLE}")
     execute(f"ALTER TABLE {FRESH} RENAME TO {TABLE}")

@@ -426,6 +426,14 @@ class Stored:
 
 
 STORED_COLUMNS = ("id", "need_id", "product_id", "eligible", "centi", "failed")
+STORED_TYPES = {
+    "id": np.int32,
+    "need_id": np.int32,
+    "product_id": np.int32,
+    "eligible": bool,
+    "centi": np.int32,
+    "failed": np.int8,
+}
 # Binary COPY's tuple: a field count, then each field's length and its int4 value.
 _STORED_ROW = np.dtype(
     [("n", ">i2")] + [(f, ">i4") for name in STORED_COLUMNS for f in (f"{name}_len", name)]
@@ -473,15 +481,17 @@ def _stored_arrays(need_ids: np.ndarray) -> Stored:
             for block in copy:
                 data += block
         connection.exec_driver_sql("DROP TABLE match_involved")
-        rows = np.frombuffer(bytes(data[19:-2]), dtype=_STORED_ROW)
-        return Stored(*(rows[name].astype(np.int64) for name in STORED_COLUMNS))
+        rows = np.frombuffer(memoryview(data)[19:-2], dtype=_STORED_ROW)
+        return Stored(*(rows[name].astype(STORED_TYPES[name]) for name in STORED_COLUMNS))
     found: list[tuple] = []
     values = ordered.tolist()
     for start in range(0, len(values), INSERT_CHUNK):
         part = values[start : start + INSERT_CHUNK]
         found += db.session.execute(sa.select(*columns).where(Match.need_id.in_(part))).all()
     table = np.array(found, dtype=np.int64).reshape(-1, 6)
-    return Stored(*(table[:, k] for k in range(6)))
+    return Stored(
+        *(table[:, k].astype(STORED_TYPES[name]) for k, name in enumerate(STORED_COLUMNS))
+    )
 
 
 def _rows_of(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
@@ -504,7 +514,7 @@ def _kept_for(t: Tables, stored: Stored) -> Matches:
     return Matches(
         need_row[keep],
         product_row[keep],
-        stored.eligible[keep].astype(bool),
+        stored.eligible[keep],
         stored.centi[keep] / 100.0,
         stored.failed[keep].astype(np.int8),
     )
@@ -528,7 +538,7 @@ def _write_changes(t: Tables, m: Matches, need_ids: np.ndarray, stored: Stored) 
     gone = before.ids[~np.isin(before_keys, after_keys)]
     kept_at = at[~arriving]
     differs = (
-        (before.eligible[kept_at].astype(bool) != m.eligible[~arriving])
+        (before.eligible[kept_at] != m.eligible[~arriving])
         | (before.centi[kept_at] != after_centi[~arriving])
         | (before.failed[kept_at] != m.failed[~arriving])
     )
