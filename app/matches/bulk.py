@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from app.matching.criteria import CRITERIA
 from app.models import Match, db
@@ -257,11 +258,12 @@ def _swap(execute, foreign, *, validate_now: bool) -> None:
         element = constraint.elements[0]
         if constraint.ondelete == "CASCADE":
             target = element.column
-            orphans = (
-                f"DELETE FROM {FRESH} AS f WHERE NOT EXISTS (SELECT 1 FROM {target.table.name} "  # noqa: S608 - names from the model
-                f"AS t WHERE t.{target.name} = f.{element.parent.name})"
+            fresh = sa.table(FRESH, sa.column(element.parent.name))
+            owner = sa.table(target.table.name, sa.column(target.name))
+            orphans = sa.delete(fresh).where(
+                ~sa.exists().where(owner.c[target.name] == fresh.c[element.parent.name])
             )
-            execute(orphans)
+            execute(str(orphans.compile(dialect=postgresql.dialect())))
     execute(f"ALTER SEQUENCE {TABLE}_id_seq OWNED BY {FRESH}.id")
     execute(f"DROP TABLE {TABLE}")
     execute(f"ALTER TABLE {FRESH} RENAME TO {TABLE}")
