@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import click
 from flask import Flask
 
@@ -112,14 +114,44 @@ def match_group() -> None:
 
 @match_group.command("rebuild")
 @click.option(
-    "--workers", type=int, default=1, show_default=True, help="Processes to share the work."
+    "--in-process",
+    is_flag=True,
+    help="Compute and write here instead of through the job queue's workers.",
 )
-def match_rebuild_command(workers: int) -> None:
-    """Recompute the matches of every open need against every product."""
-    from app.matches.services import rebuild_all
+@click.option(
+    "--workers",
+    type=int,
+    default=1,
+    show_default=True,
+    help="With --in-process: processes to share the work.",
+)
+@click.option("--timeout", type=float, default=3600, show_default=True, help="Seconds to wait.")
+def match_rebuild_command(in_process: bool, workers: int, timeout: float) -> None:
+    """Recompute the matches of every open need against every product: queued as chunks of
+    needs for the job queue's workers (run here at once without REDIS_URL); waits until the
+    new matches are in place."""
+    if in_process:
+        from app.matches.services import rebuild_all
 
-    kept = rebuild_all(workers=max(1, workers))
-    click.echo(f"Matches rebuilt: {kept} kept.")
+        kept = rebuild_all(workers=max(1, workers))
+        click.echo(f"Matches rebuilt: {kept} kept.")
+        return
+    from app.jobs.runner import enqueue
+    from app.matches import rebuild
+    from app.models import JobRun, JobStatus, db
+
+    run = enqueue("matches.rebuild")
+    while run.status not in (JobStatus.SUCCEEDED, JobStatus.FAILED):
+        time.sleep(0.2)
+        db.session.rollback()
+        run = db.session.get(JobRun, run.id)
+    if run.status is JobStatus.FAILED:
+        raise click.ClickException(f"The rebuild could not start: {run.error[-500:]}")
+    try:
+        done = rebuild.wait(run.result["rebuild"], timeout=timeout)
+    except (RuntimeError, TimeoutError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Matches rebuilt: {done.kept} kept ({done.status}, {done.chunk_count} chunks).")
 
 
 @click.group("engagements")

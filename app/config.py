@@ -216,6 +216,8 @@ def operations_settings(production: bool) -> dict:
         "WEBHOOK_TIMEOUT_SECONDS": _int("WEBHOOK_TIMEOUT_SECONDS", 5),
         "WEBHOOK_ALLOW_PRIVATE": _bool("WEBHOOK_ALLOW_PRIVATE", False),
         "WEBHOOK_ALLOWED_NETWORKS": os.environ.get("WEBHOOK_ALLOWED_NETWORKS", ""),
+        "MATCH_REBUILD_CHUNK_NEEDS": _int("MATCH_REBUILD_CHUNK_NEEDS", 10000),
+        "MATCH_REBUILD_INDEX_WORKERS": _int("MATCH_REBUILD_INDEX_WORKERS", 2),
         # Redis answers in well under a millisecond; past this it is treated as down.
         "REDIS_SOCKET_TIMEOUT": _float("REDIS_SOCKET_TIMEOUT", 0.5),
         # PostgreSQL: a hung database costs a request seconds, not minutes.

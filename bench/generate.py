@@ -14,6 +14,16 @@ from app.matching.tables import GUARANTEES, PURPOSES, SIZES, Vocabulary, build_n
 from app.reference import industries as industry_data
 
 SCALES = {
+    # A handful of each, for the tests that compare the engine's paths on real tables.
+    "sample": {
+        "enterprises": 120,
+        "banks": 6,
+        "products": 40,
+        "needs": 160,
+        "cities": 2,
+        "counties": 2,
+        "towns": 2,
+    },
     "county": {
         "enterprises": 3_000,
         "banks": 15,

@@ -52,6 +52,9 @@ def app():
             # One process here, so a process-local cache behaves as Redis would.
             "CACHE_TYPE": "SimpleCache",
             "DOCUMENT_DIR": str(tmp_dir / "documents"),
+            # The rebuild's fresh table lives in the test's transaction, which other
+            # connections cannot see: its indexes are built on the test's own connection.
+            "MATCH_REBUILD_INDEX_WORKERS": 1,
         }
     )
     with application.app_context():

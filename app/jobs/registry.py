@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 class Job:
     run: Callable[..., dict]
     label: object
-    lock: str  # runs sharing a lock key never overlap, on any machine
+    lock: str  # runs sharing a lock key never overlap, on any machine ({param} from params)
     every_setting: str | None = None  # the setting holding the period, for the scheduler
 
 
@@ -26,11 +26,31 @@ def overdue_and_expiry() -> dict:
     return asdict(tick())
 
 
-def rescore() -> dict:
-    """Every open need rescored with the current weights (after a weight change)."""
-    from app.matches.services import rebuild_all
+def rebuild() -> dict:
+    """Every open need against every product (also after a weight change): the needs are
+    cut into chunks, each a job of its own that any worker may take."""
+    from app.matches.rebuild import start
 
-    return {"matches": rebuild_all()}
+    return start()
+
+
+def rebuild_chunk(rebuild: int, chunk: int) -> dict:
+    from app.matches.rebuild import run_chunk
+
+    return run_chunk(rebuild=rebuild, chunk=chunk)
+
+
+def rebuild_finish(rebuild: int) -> dict:
+    from app.matches.rebuild import finish
+
+    return finish(rebuild=rebuild)
+
+
+def product_rematch(product_id: int) -> dict:
+    """A product published, edited or retired reaches the needs it enters or leaves."""
+    from app.matches.services import rematch_product
+
+    return rematch_product(product_id)
 
 
 def deliver_notifications() -> dict:
@@ -67,7 +87,18 @@ JOBS: dict[str, Job] = {
         lock="engagements",
         every_setting="JOB_TICK_SECONDS",
     ),
-    "matches.rescore": Job(rescore, _l("Rescore every open need"), lock="matches"),
+    "matches.rescore": Job(rebuild, _l("Rescore every open need"), lock="matches.rebuild"),
+    "matches.rebuild": Job(rebuild, _l("Rebuild every match"), lock="matches.rebuild"),
+    "matches.rebuild_chunk": Job(
+        rebuild_chunk, _l("Rebuild a chunk of needs' matches"), lock="matches.chunk:{chunk}"
+    ),
+    "matches.rebuild_finish": Job(
+        rebuild_finish, _l("Put a rebuild's matches in place"), lock="matches.finish"
+    ),
+    # One product's change at a time: two of them may touch the same needs' rows.
+    "matches.product": Job(
+        product_rematch, _l("Rematch a changed product"), lock="matches.product"
+    ),
     "notifications.deliver": Job(
         deliver_notifications,
         _l("Deliver notifications"),

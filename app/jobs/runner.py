@@ -73,7 +73,7 @@ def task_body(name: str):
         job = JOBS[name]
         run = _claim(run_id, name, params, task.request)
         try:
-            with exclusive(job.lock):
+            with exclusive(job.lock.format(**params)):
                 result = job.run(**params)
         except Exception as exc:
             db.session.rollback()

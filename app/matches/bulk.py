@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from app.matching.criteria import CRITERIA
 from app.models import Match, db
@@ -108,8 +109,8 @@ def copy_payloads(
             yield out.tobytes()
 
 
-def _copy(connection, payloads) -> None:
-    statement = f"COPY {FRESH} ({', '.join(COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+def _copy(connection, payloads, table: str = FRESH) -> None:
+    statement = f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN (FORMAT BINARY)"
     with connection.cursor() as cursor, cursor.copy(statement) as copy:
         copy.write(HEADER)
         for payload in payloads:
@@ -152,28 +153,72 @@ def _fk_sql(constraint: sa.ForeignKeyConstraint) -> str:
     )
 
 
+def arrays_args(arrays: dict[str, np.ndarray], computed_at: datetime | None = None) -> tuple:
+    """copy_payloads' arguments from the engine's arrays (need_ids, product_ids, bank_ids,
+    eligible, score, failed)."""
+    return (
+        arrays["need_ids"],
+        arrays["product_ids"],
+        arrays["bank_ids"],
+        arrays["eligible"].astype(bool),
+        score_centi(arrays["score"]),
+        arrays["failed"],
+        computed_at or datetime.now(UTC),
+    )
+
+
+def create_fresh(execute) -> None:
+    """An empty fresh table shaped like the matches, without its indexes."""
+    execute(f"DROP TABLE IF EXISTS {FRESH}")
+    execute(f"CREATE TABLE {FRESH} (LIKE {TABLE} INCLUDING DEFAULTS)")
+
+
+def fresh_exists(execute) -> bool:
+    return execute(f"SELECT to_regclass('{FRESH}')").scalar() is not None
+
+
+def copy_into(driver_connection, arrays: dict[str, np.ndarray], table: str = FRESH) -> None:
+    """Binary COPY of the rows in `arrays` into `table`, in the connection's transaction."""
+    _copy(driver_connection, copy_payloads(*arrays_args(arrays)), table)
+
+
+def build_and_swap(engine, *, index_workers: int = 2) -> None:
+    """Index the fresh table (several indexes at once, each on a connection of its own; a
+    repeat after a crash skips those already built), then swap it in for the old one. With
+    one index worker it all happens in the session's transaction instead."""
+    foreign = sorted(Match.__table__.foreign_key_constraints, key=lambda c: c.name)
+    if index_workers <= 1:
+        execute = db.session.connection().exec_driver_sql
+        for _name, _kind, statement in _fresh_indexes():
+            execute(statement.replace("INDEX ", "INDEX IF NOT EXISTS ", 1))
+        _swap(execute, foreign, validate_now=True)
+        return
+
+    def build(statement: str) -> None:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+            c.exec_driver_sql("SET maintenance_work_mem = '256MB'")
+            c.exec_driver_sql(statement.replace("INDEX ", "INDEX IF NOT EXISTS ", 1))
+
+    with ThreadPoolExecutor(max_workers=index_workers) as pool:
+        list(pool.map(build, [statement for _n, _k, statement in _fresh_indexes()]))
+    with engine.begin() as connection:
+        _swap(connection.exec_driver_sql, foreign, validate_now=False)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        for constraint in foreign:
+            connection.exec_driver_sql(f"ALTER TABLE {TABLE} VALIDATE CONSTRAINT {constraint.name}")
+
+
 def replace_all(arrays: dict[str, np.ndarray], *, writers: int = 1) -> None:
     """Replace every match by `arrays` (need_ids, product_ids, bank_ids, eligible, score,
     failed). With one writer everything happens in the session's transaction (so it
     commits or rolls back with the caller); with more, the session is committed first and
     each writer copies its share on a connection of its own."""
-    centi = score_centi(arrays["score"])
-    now = datetime.now(UTC)
-    args = (
-        arrays["need_ids"],
-        arrays["product_ids"],
-        arrays["bank_ids"],
-        arrays["eligible"].astype(bool),
-        centi,
-        arrays["failed"],
-        now,
-    )
+    args = arrays_args(arrays)
+    now = args[-1]
     foreign = sorted(Match.__table__.foreign_key_constraints, key=lambda c: c.name)
-    create = f"CREATE TABLE {FRESH} (LIKE {TABLE} INCLUDING DEFAULTS)"
     if writers <= 1:
         connection = db.session.connection()
-        connection.exec_driver_sql(f"DROP TABLE IF EXISTS {FRESH}")
-        connection.exec_driver_sql(create)
+        create_fresh(connection.exec_driver_sql)
         _copy(connection.connection.driver_connection, copy_payloads(*args))
         for _name, _kind, statement in _fresh_indexes():
             connection.exec_driver_sql(statement)
@@ -182,9 +227,8 @@ def replace_all(arrays: dict[str, np.ndarray], *, writers: int = 1) -> None:
     db.session.commit()
     engine = db.engine
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.exec_driver_sql(f"DROP TABLE IF EXISTS {FRESH}")
-        connection.exec_driver_sql(create)
-    shares = [s for s in np.array_split(np.arange(len(centi)), writers) if len(s)]
+        create_fresh(connection.exec_driver_sql)
+    shares = [s for s in np.array_split(np.arange(len(args[4])), writers) if len(s)]
 
     def write(share: np.ndarray) -> None:
         part = tuple(a[share] for a in args[:-1]) + (now,)
@@ -195,28 +239,31 @@ def replace_all(arrays: dict[str, np.ndarray], *, writers: int = 1) -> None:
         finally:
             raw.close()
 
-    def build(statement: str) -> None:
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-            c.exec_driver_sql(statement)
-
     try:
         with ThreadPoolExecutor(max_workers=writers) as pool:
             list(pool.map(write, shares))
-            list(pool.map(build, [statement for _n, _k, statement in _fresh_indexes()]))
-        with engine.begin() as connection:
-            _swap(connection.exec_driver_sql, foreign, validate_now=False)
+        build_and_swap(engine, index_workers=writers)
     except BaseException:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.exec_driver_sql(f"DROP TABLE IF EXISTS {FRESH}")
         raise
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        for constraint in foreign:
-            connection.exec_driver_sql(f"ALTER TABLE {TABLE} VALIDATE CONSTRAINT {constraint.name}")
 
 
 def _swap(execute, foreign, *, validate_now: bool) -> None:
     """The fresh table takes the old one's place, names, sequence and constraints."""
     execute(f"LOCK TABLE {TABLE} IN ACCESS EXCLUSIVE MODE")
+    # The fresh table had no foreign keys while it filled: drop the rows of needs or
+    # products deleted meanwhile, which the old table's cascade would have removed.
+    for constraint in foreign:
+        element = constraint.elements[0]
+        if constraint.ondelete == "CASCADE":
+            target = element.column
+            fresh = sa.table(FRESH, sa.column(element.parent.name))
+            owner = sa.table(target.table.name, sa.column(target.name))
+            orphans = sa.delete(fresh).where(
+                ~sa.exists().where(owner.c[target.name] == fresh.c[element.parent.name])
+            )
+            execute(str(orphans.compile(dialect=postgresql.dialect())))
     execute(f"ALTER SEQUENCE {TABLE}_id_seq OWNED BY {FRESH}.id")
     execute(f"DROP TABLE {TABLE}")
     execute(f"ALTER TABLE {FRESH} RENAME TO {TABLE}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -36,6 +37,7 @@ from app.models import (
     Match,
     Need,
     Product,
+    ProductRematch,
     Region,
     Setting,
     db,
@@ -117,8 +119,17 @@ def _vocabulary() -> Vocabulary:
 
 
 def _need_records(stmt) -> list[dict]:
+    """The engine's records of the needs `stmt` (a select of Need) picks, read as plain
+    columns: a province's product change reads a hundred thousand of them."""
     rows = db.session.execute(
-        stmt.add_columns(
+        stmt.with_only_columns(
+            Need.id,
+            Need.enterprise_id,
+            Need.amount,
+            Need.term_months,
+            Need.guarantees,
+            Need.purpose,
+            Need.max_rate,
             Enterprise.industry_code,
             Enterprise.size,
             Enterprise.region_code,
@@ -126,17 +137,18 @@ def _need_records(stmt) -> list[dict]:
             Enterprise.tax_rating,
             Enterprise.first_loan,
             Enterprise.status,
+            maintain_column_froms=True,
         ).join(Enterprise, Enterprise.id == Need.enterprise_id)
     ).all()
     return [
         {
-            "id": need.id,
-            "enterprise_id": need.enterprise_id,
-            "amount": need.amount,
-            "term_months": need.term_months,
-            "guarantees": [g.value for g in need.guarantees],
-            "purpose": need.purpose.value,
-            "max_rate": need.max_rate,
+            "id": need_id,
+            "enterprise_id": enterprise_id,
+            "amount": amount,
+            "term_months": term,
+            "guarantees": [g.value for g in guarantees],
+            "purpose": purpose.value,
+            "max_rate": max_rate,
             "industry_code": industry,
             "size": size.value,
             "region_code": region,
@@ -145,7 +157,22 @@ def _need_records(stmt) -> list[dict]:
             "first_loan": first,
             "verified": status is EnterpriseStatus.VERIFIED,
         }
-        for need, industry, size, region, founded, tax, first, status in rows
+        for (
+            need_id,
+            enterprise_id,
+            amount,
+            term,
+            guarantees,
+            purpose,
+            max_rate,
+            industry,
+            size,
+            region,
+            founded,
+            tax,
+            first,
+            status,
+        ) in rows
     ]
 
 
@@ -390,75 +417,245 @@ def recompute_need(need: Need, *, today: date | None = None) -> None:
     _store(t, m, [need.id])
 
 
-def _stored_rows(need_ids: set[int]) -> list[tuple]:
-    """(id, need id, product id, eligible, score, failed criterion) of these needs' matches."""
-    ordered = sorted(need_ids)
+@dataclass
+class Stored:
+    """Stored match rows as parallel arrays: row id, need id, product id, eligible, score in
+    hundredths, index into CRITERIA of the failed criterion (-1 when none)."""
+
+    ids: np.ndarray
+    need_ids: np.ndarray
+    product_ids: np.ndarray
+    eligible: np.ndarray
+    centi: np.ndarray
+    failed: np.ndarray
+
+    def take(self, mask) -> Stored:
+        return Stored(*(getattr(self, f)[mask] for f in self.__dataclass_fields__))
+
+
+STORED_COLUMNS = ("id", "need_id", "product_id", "eligible", "centi", "failed")
+STORED_TYPES = {
+    "id": np.int32,
+    "need_id": np.int32,
+    "product_id": np.int32,
+    "eligible": bool,
+    "centi": np.int32,
+    "failed": np.int8,
+}
+# Binary COPY's tuple: a field count, then each field's length and its int4 value.
+_STORED_ROW = np.dtype(
+    [("n", ">i2")] + [(f, ">i4") for name in STORED_COLUMNS for f in (f"{name}_len", name)]
+)
+
+
+def _failed_index_sql():
+    return sa.case(
+        *((Match.failed_criterion == c.key, k) for k, c in enumerate(CRITERIA)), else_=-1
+    )
+
+
+def _stored_arrays(need_ids: np.ndarray) -> Stored:
+    """The stored matches of `need_ids`. On PostgreSQL one binary COPY of fixed-width
+    integers read straight into arrays: a product reaching most of a province involves
+    millions of rows, far too many to hold as Python tuples."""
+    ordered = np.unique(np.asarray(need_ids, dtype=np.int64))
     columns = (
         Match.id,
         Match.need_id,
         Match.product_id,
-        Match.eligible,
-        Match.score,
-        Match.failed_criterion,
+        sa.cast(Match.eligible, sa.Integer),
+        sa.cast(sa.func.round(Match.score * 100), sa.Integer),
+        _failed_index_sql(),
     )
-    rows: list[tuple] = []
-    # In slices: a product reaching a province's needs is more ids than one statement takes.
-    for start in range(0, len(ordered), INSERT_CHUNK):
-        part = ordered[start : start + INSERT_CHUNK]
-        rows += [
-            tuple(r) for r in db.session.execute(sa.select(*columns).where(Match.need_id.in_(part)))
-        ]
-    return rows
+    if db.engine.dialect.name == "postgresql":
+        db.session.flush()
+        connection = db.session.connection()
+        raw = connection.connection.driver_connection
+        connection.exec_driver_sql(
+            "CREATE TEMPORARY TABLE match_involved (need_id integer PRIMARY KEY) ON COMMIT DROP"
+        )
+        ids = np.zeros(len(ordered), dtype=[("n", ">i2"), ("len", ">i4"), ("id", ">i4")])
+        ids["n"], ids["len"], ids["id"] = 1, 4, ordered
+        with (
+            raw.cursor() as cursor,
+            cursor.copy("COPY match_involved (need_id) FROM STDIN (FORMAT BINARY)") as copy,
+        ):
+            copy.write(bulk.HEADER + ids.tobytes() + bulk.TRAILER)
+        involved = sa.table("match_involved", sa.column("need_id"))
+        query = sa.select(*columns).where(Match.need_id.in_(sa.select(involved.c.need_id)))
+        sql = str(query.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
+        data = bytearray()
+        with raw.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)") as copy:
+            for block in copy:
+                data += block
+        connection.exec_driver_sql("DROP TABLE match_involved")
+        rows = np.frombuffer(memoryview(data)[19:-2], dtype=_STORED_ROW)
+        return Stored(*(rows[name].astype(STORED_TYPES[name]) for name in STORED_COLUMNS))
+    found: list[tuple] = []
+    values = ordered.tolist()
+    for start in range(0, len(values), INSERT_CHUNK):
+        part = values[start : start + INSERT_CHUNK]
+        found += db.session.execute(sa.select(*columns).where(Match.need_id.in_(part))).all()
+    table = np.array(found, dtype=np.int64).reshape(-1, 6)
+    return Stored(
+        *(table[:, k].astype(STORED_TYPES[name]) for k, name in enumerate(STORED_COLUMNS))
+    )
 
 
-def _kept_for(t: Tables, stored: list[tuple]) -> Matches:
+def _rows_of(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Positions of `wanted` in the column of distinct values `ids` (-1 where absent)."""
+    result = np.full(len(wanted), -1, dtype=np.int64)
+    if not len(ids) or not len(wanted):
+        return result
+    order = np.argsort(ids, kind="stable")
+    found = order[np.minimum(np.searchsorted(ids, wanted, sorter=order), len(ids) - 1)]
+    hit = ids[found] == wanted
+    result[hit] = found[hit]
+    return result
+
+
+def _kept_for(t: Tables, stored: Stored) -> Matches:
     """Stored matches as engine arrays (those of needs and products in `t`)."""
-    need_row = {int(x): i for i, x in enumerate(t.needs.ids)}
-    product_row = {int(x): j for j, x in enumerate(t.products.ids)}
-    keys = {c.key: k for k, c in enumerate(CRITERIA)}
-    rows = [r for r in stored if r[1] in need_row and r[2] in product_row]
+    need_row = _rows_of(t.needs.ids, stored.need_ids)
+    product_row = _rows_of(t.products.ids, stored.product_ids)
+    keep = (need_row >= 0) & (product_row >= 0)
     return Matches(
-        np.array([need_row[r[1]] for r in rows], dtype=np.int64),
-        np.array([product_row[r[2]] for r in rows], dtype=np.int64),
-        np.array([bool(r[3]) for r in rows], dtype=bool),
-        np.array([float(r[4]) for r in rows], dtype=np.float64),
-        np.array([keys.get(r[5], -1) for r in rows], dtype=np.int8),
+        need_row[keep],
+        product_row[keep],
+        stored.eligible[keep],
+        stored.centi[keep] / 100.0,
+        stored.failed[keep].astype(np.int8),
     )
 
 
-def _write_changes(t: Tables, m: Matches, need_ids: list[int], stored: list[tuple]) -> int:
+def _pair_keys(need_ids: np.ndarray, product_ids: np.ndarray) -> np.ndarray:
+    return (np.asarray(need_ids, dtype=np.int64) << 32) | np.asarray(product_ids, dtype=np.int64)
+
+
+def _write_changes(t: Tables, m: Matches, need_ids: np.ndarray, stored: Stored) -> int:
     """Bring the stored matches of `need_ids` to `m` writing only the rows that differ: a
     product's edit moves one score in each need it reaches and leaves the others' rows be."""
-    wanted = set(need_ids)
-    before = {(r[1], r[2]): r for r in stored if r[1] in wanted}
+    before = stored.take(np.isin(stored.need_ids, need_ids))
+    after_needs = t.needs.ids[m.need_rows]
+    after_products = t.products.ids[m.product_rows]
+    after_centi = bulk.score_centi(m.score)
+    before_keys = _pair_keys(before.need_ids, before.product_ids)
+    after_keys = _pair_keys(after_needs, after_products)
+    at = _rows_of(before_keys, after_keys)
+    arriving = at < 0
+    gone = before.ids[~np.isin(before_keys, after_keys)]
+    kept_at = at[~arriving]
+    differs = (
+        (before.eligible[kept_at] != m.eligible[~arriving])
+        | (before.centi[kept_at] != after_centi[~arriving])
+        | (before.failed[kept_at] != m.failed[~arriving])
+    )
+    changed = np.flatnonzero(~arriving)[differs]
     now = utcnow()
-    after = {(row[0], row[1]): row for row in _match_rows(t, m, now)}
-    gone = [r[0] for key, r in before.items() if key not in after]
-    changed = [
+    for start in range(0, len(gone), INSERT_CHUNK):
+        part = [int(x) for x in gone[start : start + INSERT_CHUNK]]
+        db.session.execute(sa.delete(Match).where(Match.id.in_(part)))
+    _update_rows(
+        before.ids[at[changed]], m.eligible[changed], after_centi[changed], m.failed[changed], now
+    )
+    new = np.flatnonzero(arriving)
+    arrays = {
+        "need_ids": after_needs[new],
+        "product_ids": after_products[new],
+        "bank_ids": t.products.bank_ids[m.product_rows[new]],
+        "eligible": m.eligible[new],
+        "score": m.score[new],
+        "failed": m.failed[new],
+    }
+    if db.engine.dialect.name == "postgresql":
+        db.session.flush()
+        bulk.copy_into(db.session.connection().connection.driver_connection, arrays, bulk.TABLE)
+    else:
+        write_matches(
+            (
+                int(n),
+                int(p),
+                int(b),
+                bool(ok),
+                0 if ok else 1,
+                Decimal(int(c)).scaleb(-2),
+                None if f < 0 else CRITERIA[f].key,
+                now,
+            )
+            for n, p, b, ok, c, f in zip(
+                arrays["need_ids"],
+                arrays["product_ids"],
+                arrays["bank_ids"],
+                arrays["eligible"],
+                bulk.score_centi(arrays["score"]),
+                arrays["failed"],
+                strict=True,
+            )
+        )
+    return len(gone) + len(changed) + len(new)
+
+
+def _update_rows(ids, eligible, centi, failed, now) -> None:
+    if not len(ids):
+        return
+    rows = [
         {
-            "id": before[key][0],
-            "eligible": row[3],
-            "failed_count": row[4],
-            "score": row[5],
-            "failed_criterion": row[6],
+            "id": int(i),
+            "eligible": bool(ok),
+            "failed_count": 0 if ok else 1,
+            "score": Decimal(int(c)).scaleb(-2),
+            "failed_criterion": None if f < 0 else CRITERIA[f].key,
             "computed_at": now,
         }
-        for key, row in after.items()
-        if key in before and (row[3], row[5], row[6]) != tuple(before[key][3:6])
+        for i, ok, c, f in zip(ids, eligible, centi, failed, strict=True)
     ]
-    for start in range(0, len(gone), INSERT_CHUNK):
-        db.session.execute(sa.delete(Match).where(Match.id.in_(gone[start : start + INSERT_CHUNK])))
-    if changed:
-        db.session.execute(sa.update(Match), changed)
-    write_matches(row for key, row in after.items() if key not in before)
-    return len(gone) + len(changed) + sum(1 for key in after if key not in before)
+    if db.engine.dialect.name != "postgresql":
+        db.session.execute(sa.update(Match), rows)
+        return
+    # Through a temporary table: one UPDATE joining it instead of one statement per row.
+    db.session.flush()
+    connection = db.session.connection()
+    connection.exec_driver_sql(
+        "CREATE TEMPORARY TABLE match_changes (id integer, eligible boolean, failed_count "
+        "integer, score numeric(5, 2), failed_criterion varchar(16)) ON COMMIT DROP"
+    )
+    raw = connection.connection.driver_connection
+    with (
+        raw.cursor() as cursor,
+        cursor.copy(
+            "COPY match_changes (id, eligible, failed_count, score, failed_criterion) FROM STDIN"
+        ) as copy,
+    ):
+        for r in rows:
+            copy.write_row(
+                (r["id"], r["eligible"], r["failed_count"], r["score"], r["failed_criterion"])
+            )
+    connection.execute(
+        sa.text(
+            "UPDATE matches AS m SET eligible = c.eligible, failed_count = c.failed_count, "
+            "score = c.score, failed_criterion = c.failed_criterion, computed_at = :now "
+            "FROM match_changes AS c WHERE m.id = c.id"
+        ),
+        {"now": now},
+    )
+    connection.exec_driver_sql("DROP TABLE match_changes")
 
 
-def recompute_product(product: Product, *, today: date | None = None) -> int:
+def recompute_product(
+    product: Product, *, today: date | None = None, timings: dict | None = None
+) -> int:
     """A published, edited or retired product: update the needs it enters or leaves, and
     recompute in full only those it drops out of (their freed place is refilled). Only the
     needs it had or may now reach (`reach_clause`) are loaded. The job queue runs this for
-    a product's change; it commits nothing itself."""
+    a product's change; it commits nothing itself. `timings` receives the seconds spent
+    reading, in the engine and writing."""
+    clock_at = [time.perf_counter()]
+
+    def lap(name: str) -> None:
+        clock_at.append(time.perf_counter())
+        if timings is not None:
+            timings[name] = round(timings.get(name, 0) + clock_at[-1] - clock_at[-2], 3)
+
     db.session.flush()
     had_rows = db.session.execute(
         sa.select(Match.need_id, Need.status)
@@ -468,23 +665,60 @@ def recompute_product(product: Product, *, today: date | None = None) -> int:
     stale = sorted(n for n, status in had_rows if status not in MATCHED_NEED_STATUSES)
     if stale:
         db.session.execute(sa.delete(Match).where(Match.need_id.in_(stale)))
-    had = {n for n, status in had_rows if status in MATCHED_NEED_STATUSES}
+    had = np.array([n for n, status in had_rows if status in MATCHED_NEED_STATUSES], dtype=np.int64)
     today = today or clock.today()
     vocab = vocabulary()
     had_clause = Need.id.in_(sa.select(Match.need_id).where(Match.product_id == product.id))
     t = load(today=today, need_filter=sa.or_(had_clause, reach_clause(product, vocab, today)))
     row = np.flatnonzero(t.products.ids == product.id)
+    lap("read")
     if not len(row):
         return 0
     reached = match_product(t.needs, t.products, int(row[0]), weights())
-    involved = had | {int(t.needs.ids[i]) for i in reached.need_rows}
-    stored = _stored_rows(involved)
+    involved = np.union1d(had, t.needs.ids[reached.need_rows])
+    lap("engine")
+    stored = _stored_arrays(involved)
+    kept = _kept_for(t, stored)
+    lap("read")
     updated, touched = update_for_product(
-        t.needs, t.products, _kept_for(t, stored), int(row[0]), weights(), TOP_K, NEAR_K
+        t.needs, t.products, kept, int(row[0]), weights(), TOP_K, NEAR_K
     )
-    touched_ids = [int(t.needs.ids[i]) for i in touched]
+    touched_ids = t.needs.ids[touched]
+    lap("engine")
     _write_changes(t, updated, touched_ids, stored)
+    lap("write")
     return len(touched_ids)
+
+
+def rematch_product(product_id: int) -> dict:
+    """The job after a product's change: its needs updated, the time noted for its page."""
+    product = db.session.get(Product, product_id)
+    if product is None:  # deleted meanwhile: its matches went with it
+        return {"skipped": "gone"}
+    seconds: dict = {}
+    touched = recompute_product(product, timings=seconds)
+    row = db.session.get(ProductRematch, product_id)
+    if row is None:
+        row = ProductRematch(product_id=product_id, requested_at=utcnow())
+        db.session.add(row)
+    row.matched_at = utcnow()
+    row.needs_touched = touched
+    db.session.commit()
+    return {"needs": touched, "seconds": seconds}
+
+
+def request_rematch(product: Product) -> None:
+    """Note in the product's transaction that its matches are to be updated; the caller
+    queues `matches.product` once it has committed."""
+    row = db.session.get(ProductRematch, product.id)
+    if row is None:
+        db.session.add(ProductRematch(product_id=product.id, requested_at=utcnow()))
+    else:
+        row.requested_at = utcnow()
+
+
+def rematch_state(product: Product) -> ProductRematch | None:
+    return db.session.get(ProductRematch, product.id)
 
 
 def rebuild_all(*, workers: int = 1, today: date | None = None) -> int:

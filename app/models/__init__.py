@@ -28,7 +28,7 @@ from app.models.enterprise import ENTERPRISE_TRANSITIONS, Enterprise
 from app.models.event import Event, EventParticipant, event_banks, event_needs
 from app.models.idempotency import IdempotencyKey
 from app.models.job import JobRun, JobStatus
-from app.models.match import Match
+from app.models.match import Match, MatchRebuild, MatchRebuildChunk, ProductRematch
 from app.models.message import Message
 from app.models.need import NEED_TRANSITIONS, Need
 from app.models.notification import Notification
@@ -94,6 +94,9 @@ __all__ = [
     "JobStatus",
     "Match",
     "Message",
+    "MatchRebuild",
+    "MatchRebuildChunk",
+    "ProductRematch",
     "Need",
     "Notification",
     "Product",

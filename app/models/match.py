@@ -22,7 +22,8 @@ class Match(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id", ondelete="CASCADE"), index=True)
+    # No index of its own: uq_matches_need_product leads with it (a rebuild builds one less).
+    need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id", ondelete="CASCADE"))
     product_id: Mapped[int] = mapped_column(
         sa.ForeignKey("products.id", ondelete="CASCADE"), index=True
     )
@@ -38,3 +39,51 @@ class Match(db.Model):
 
     need: Mapped[Need] = relationship()
     product: Mapped[Product] = relationship()
+
+
+class MatchRebuild(db.Model):
+    """A full rebuild shared out as chunks of needs to any number of workers. A newer one
+    supersedes an unfinished older one (its chunks stop, its fresh table is dropped)."""
+
+    __tablename__ = "match_rebuilds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(sa.String(16), default="running")
+    chunk_count: Mapped[int] = mapped_column(default=0)
+    kept: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class MatchRebuildChunk(db.Model):
+    """The open needs with ids in [first_need_id, last_need_id] of one rebuild. Its rows are
+    written and `done_at` set in one transaction, so a repeated chunk writes nothing twice."""
+
+    __tablename__ = "match_rebuild_chunks"
+    __table_args__ = (
+        sa.UniqueConstraint("rebuild_id", "first_need_id", name="uq_match_rebuild_chunks_first"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rebuild_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("match_rebuilds.id", ondelete="CASCADE"), index=True
+    )
+    first_need_id: Mapped[int] = mapped_column()
+    last_need_id: Mapped[int] = mapped_column()
+    kept: Mapped[int] = mapped_column(default=0)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class ProductRematch(db.Model):
+    """When a product's change was last asked to reach its needs and when it did: the
+    product page's "matching updated at". Kept apart from the product so the job's write
+    neither moves the product's version (an open edit form would go stale) nor the catalogue."""
+
+    __tablename__ = "product_rematches"
+
+    product_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("products.id", ondelete="CASCADE"), primary_key=True
+    )
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    matched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    needs_touched: Mapped[int] = mapped_column(default=0)

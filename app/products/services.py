@@ -365,7 +365,12 @@ def update(
             changes=changes,
             note="published" if product.status is ProductStatus.PUBLISHED else "",
         )
+    rematch = bool(changes) and product.status is ProductStatus.PUBLISHED
+    if rematch:
+        _note_rematch(product)
     _commit()
+    if rematch:
+        _queue_rematch(product)
     return changes
 
 
@@ -390,15 +395,24 @@ def change_status(
         from app.models.base import utcnow
 
         product.published_at = utcnow()
-    _rematch(product)
+    _note_rematch(product)
     _commit()
+    _queue_rematch(product)
     return product
 
 
-def _rematch(product: Product) -> None:
-    from app.matches.services import recompute_product
+def _note_rematch(product: Product) -> None:
+    from app.matches.services import request_rematch
 
-    recompute_product(product)
+    request_rematch(product)
+
+
+def _queue_rematch(product: Product) -> None:
+    """The needs the product enters or leaves are updated by a job, outside the request
+    (at once, in-process, without a queue); the product page says when it was done."""
+    from app.jobs.runner import enqueue
+
+    enqueue("matches.product", product_id=product.id)
 
 
 def _check_version(product: Product, version: int | None) -> None:

@@ -8,6 +8,7 @@ from app.calculator.forms import from_query
 from app.errors import DomainError
 from app.forms import add_service_errors, apply_error
 from app.i18n import current_language
+from app.matches.services import rematch_state
 from app.models.enums import BankType, EnterpriseSize, Guarantee, ProductStatus, ProductType, Role
 from app.products import bp, services
 from app.products.forms import ApplyForm, ProductForm, StatusForm
@@ -78,6 +79,7 @@ def bank_detail(product_id: int):
         apply_form=None,
         calculator=calculator,
         quote=result,
+        rematch=rematch_state(product),
     )
 
 

@@ -88,4 +88,30 @@ def test_the_worker_rescores_after_a_weight_change(queue_app):
     from app.models import JobStatus
 
     done = _finished(enqueue("matches.rescore").id)
-    assert done.status is JobStatus.SUCCEEDED and "matches" in done.result
+    assert done.status is JobStatus.SUCCEEDED and done.result["chunks"] >= 1
+
+
+def test_workers_take_the_rebuild_s_chunks_and_put_it_in_place(queue_app):
+    """`flask match rebuild` through the queue: the chunks and the finish are run by the
+    worker, and the command returns once the new matches are in place."""
+    from app.matches.rebuild import wait
+    from app.models import JobRun, JobStatus, MatchRebuild, db
+
+    done = _finished(enqueue_rebuild().id)
+    assert done.status is JobStatus.SUCCEEDED, done.error
+    rebuild = wait(done.result["rebuild"], timeout=WAIT_SECONDS)
+    assert rebuild.status in ("finished", "superseded")
+    chunk_runs = [
+        r
+        for r in db.session.scalars(sa.select(JobRun).where(JobRun.name == "matches.rebuild_chunk"))
+        if r.params.get("rebuild") == rebuild.id
+    ]
+    assert len(chunk_runs) == rebuild.chunk_count
+    assert all(r.worker.startswith("celery@") for r in chunk_runs)
+    assert db.session.get(MatchRebuild, rebuild.id).finished_at is not None
+
+
+def enqueue_rebuild():
+    from app.jobs.runner import enqueue
+
+    return enqueue("matches.rebuild")

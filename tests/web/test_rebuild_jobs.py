@@ -1,0 +1,212 @@
+"""The rebuild shared out as chunks of needs through the job queue, and a product's change
+through its own job, agree with the single-process engine on generated needs and products
+stored in the database (SQLite and PostgreSQL alike)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app.matches import rebuild, services
+from app.matching.engine import match_product
+from app.models import JobRun, JobStatus, Match, MatchRebuild, MatchRebuildChunk, Need, Product
+from app.models import db as _db
+from bench.generate import generate
+
+OFFSET = 800_000  # clear of the ids the suite's factories hand out
+
+
+def _shifted(seed: int):
+    data = generate("sample", seed=seed)
+    for bank in data.banks:
+        bank["id"] += OFFSET
+    for product in data.products:
+        product["id"] += OFFSET
+        product["bank_id"] += OFFSET
+    for need in data.needs:
+        need["id"] += OFFSET
+        need["enterprise_id"] += OFFSET
+    return data
+
+
+@pytest.fixture()
+def sample(db):
+    from bench.rebuild import insert
+
+    insert(_shifted(seed=11))
+    return db
+
+
+def _stored() -> set[tuple]:
+    return set(
+        _db.session.execute(
+            sa.select(
+                Match.need_id,
+                Match.product_id,
+                Match.bank_id,
+                Match.eligible,
+                Match.score,
+                Match.failed_criterion,
+            )
+        ).all()
+    )
+
+
+def test_the_chunked_rebuild_through_the_queue_equals_the_single_process_one(
+    app, sample, monkeypatch
+):
+    kept = services.rebuild_all()
+    expected = _stored()
+    assert kept == len(expected) > 100  # the sample makes eligible matches and near misses
+    assert {row[3] for row in expected} == {True, False}
+    _db.session.execute(sa.delete(Match))
+    _db.session.commit()
+    monkeypatch.setitem(app.config, "MATCH_REBUILD_CHUNK_NEEDS", 25)
+
+    result = app.test_cli_runner().invoke(args=["match", "rebuild"])
+
+    assert result.exit_code == 0, result.output
+    assert f"Matches rebuilt: {kept} kept (finished, 7 chunks)." in result.output
+    assert _stored() == expected
+    done = _db.session.scalar(sa.select(MatchRebuild).order_by(MatchRebuild.id.desc()))
+    assert done.status == "finished" and done.kept == kept and done.finished_at is not None
+    runs = _db.session.scalars(sa.select(JobRun).where(JobRun.name.like("matches.rebuild%")))
+    names = sorted(r.name for r in runs if r.status is JobStatus.SUCCEEDED)
+    assert names == ["matches.rebuild"] + ["matches.rebuild_chunk"] * 7 + ["matches.rebuild_finish"]
+
+
+def test_a_chunk_delivered_twice_writes_its_rows_once(app, sample):
+    services.rebuild_all()
+    expected = _stored()
+    plan = rebuild.start(chunk_needs=40, queue=False)
+    chunks = list(
+        _db.session.scalars(
+            sa.select(MatchRebuildChunk.id)
+            .where(MatchRebuildChunk.rebuild_id == plan["rebuild"])
+            .order_by(MatchRebuildChunk.first_need_id)
+        )
+    )
+    assert plan["chunks"] == len(chunks) == 4
+
+    first = rebuild.run_chunk(rebuild=plan["rebuild"], chunk=chunks[0], queue=False)
+    again = rebuild.run_chunk(rebuild=plan["rebuild"], chunk=chunks[0], queue=False)
+    assert again == {"skipped": "done", "kept": first["kept"]}
+    assert rebuild.finish(rebuild=plan["rebuild"]) == {"skipped": "chunks left"}
+    for chunk in chunks[1:]:
+        rebuild.run_chunk(rebuild=plan["rebuild"], chunk=chunk, queue=False)
+    finished = rebuild.finish(rebuild=plan["rebuild"])
+
+    assert finished["kept"] == len(expected)
+    assert _stored() == expected
+    assert rebuild.finish(rebuild=plan["rebuild"]) == {"skipped": "finished"}
+
+
+def test_a_newer_rebuild_supersedes_an_unfinished_one(app, sample):
+    services.rebuild_all()
+    expected = _stored()
+    old = rebuild.start(chunk_needs=80, queue=False)
+    new = rebuild.start(chunk_needs=80, queue=False)
+    old_chunk = _db.session.scalar(
+        sa.select(MatchRebuildChunk.id).where(MatchRebuildChunk.rebuild_id == old["rebuild"])
+    )
+    assert rebuild.run_chunk(rebuild=old["rebuild"], chunk=old_chunk, queue=False) == {
+        "skipped": "superseded"
+    }
+    for chunk in _db.session.scalars(
+        sa.select(MatchRebuildChunk.id).where(MatchRebuildChunk.rebuild_id == new["rebuild"])
+    ).all():
+        rebuild.run_chunk(rebuild=new["rebuild"], chunk=chunk, queue=False)
+    rebuild.finish(rebuild=new["rebuild"])
+    assert _stored() == expected
+
+
+def test_chunks_cover_every_need_id_once():
+    bounds = rebuild.chunk_bounds([3, 5, 9, 12, 40], 2)
+    assert bounds == [(0, 8), (9, 39), (40, rebuild.LAST_ID)]
+    assert rebuild.chunk_bounds([], 10) == [(0, rebuild.LAST_ID)]
+
+
+def _reachable(product: Product) -> set[int]:
+    vocab = services.vocabulary()
+    from app.clock import today
+
+    clause = services.reach_clause(product, vocab, today())
+    stmt = (
+        sa.select(Need.id)
+        .join(Need.enterprise)
+        .where(Need.status.in_(services.MATCHED_NEED_STATUSES), clause)
+    )
+    return set(_db.session.scalars(stmt))
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    data=st.data(),
+    low=st.sampled_from([1, 5, 10, 20, 50, 100, 300]),
+    span=st.sampled_from([1, 2, 5, 20, 100]),
+    term_low=st.sampled_from([1, 3, 6, 12, 24]),
+    term_span=st.sampled_from([1, 2, 4, 12]),
+)
+def test_the_sql_pre_filter_never_misses_a_need_the_full_engine_reaches(
+    app, sample, data, low, span, term_low, term_span
+):
+    """For a product with any bounds, places and industries, every need the engine finds
+    eligible or a near miss over all open needs is among those SQL lets through."""
+    products = _db.session.scalars(sa.select(Product).where(Product.id > OFFSET)).all()
+    product = data.draw(st.sampled_from(products))
+    product.min_amount = Decimal(low * 10_000)
+    product.max_amount = Decimal(low * span * 10_000)
+    product.min_term_months = term_low
+    product.max_term_months = term_low * term_span
+    _db.session.flush()
+    t = services.load()
+    row = int((t.products.ids == product.id).nonzero()[0][0])
+    hits = match_product(t.needs, t.products, row, services.weights())
+    engine_reached = {int(t.needs.ids[i]) for i in hits.need_rows}
+    assert engine_reached <= _reachable(product)
+    _db.session.rollback()
+
+
+@pytest.mark.parametrize("change", ["rate", "bounds", "retire"])
+def test_a_product_change_job_leaves_the_matches_a_full_rebuild_would(
+    app, sample, change, make_user
+):
+    from app.jobs.runner import enqueue
+    from app.models.enums import ProductStatus
+
+    services.rebuild_all()
+    # The product kept by the most needs: its change moves the most rows.
+    widest = _db.session.execute(
+        sa.select(Match.product_id, sa.func.count())
+        .group_by(Match.product_id)
+        .order_by(sa.func.count().desc(), Match.product_id)
+        .limit(1)
+    ).first()[0]
+    product = _db.session.get(Product, widest)
+    if change == "rate":
+        product.max_rate -= Decimal("0.50")
+    elif change == "bounds":
+        product.min_amount = Decimal("1000000")
+        product.max_term_months = 24
+    else:
+        product.status = ProductStatus.RETIRED
+    services.request_rematch(product)
+    _db.session.commit()
+
+    run = enqueue("matches.product", product_id=product.id)
+
+    assert run.status is JobStatus.SUCCEEDED, run.error
+    assert run.result["needs"] > 0
+    after_job = _stored()
+    services.rebuild_all()
+    assert after_job == _stored()
+    state = services.rematch_state(product)
+    assert state.matched_at >= state.requested_at and state.needs_touched == run.result["needs"]
