@@ -80,7 +80,10 @@ def start(*, chunk_needs: int | None = None, queue: bool = True) -> dict:
 def _product_tables(rebuild_id: int, today: date):
     from app.matches import services
 
-    key = (rebuild_id, today, str(db.engine.url))
+    # The start time too: ids repeat after a restore into an empty database (and in tests).
+    owner = db.session.get(MatchRebuild, rebuild_id) if rebuild_id else None
+    started = owner.started_at if owner is not None else None
+    key = (rebuild_id, started, today, str(db.engine.url))
     if key not in _products:
         _products.clear()
         t = services.load([], today=today)
