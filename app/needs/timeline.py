@@ -34,7 +34,7 @@ def for_need(
     has them already."""
     steps = [Step(need.created_at, _("Need drafted"))]
     if need.posted_at:
-        steps.append(Step(need.posted_at, _("Posted"), kind="primary"))
+        steps.append(Step(need.posted_at, _("Need posted"), kind="primary"))
     edits = db.session.scalars(
         sa.select(AuditEntry).where(
             AuditEntry.entity_type == "needs",
