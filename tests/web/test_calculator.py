@@ -117,6 +117,9 @@ def test_the_card_and_the_comparison_show_the_all_in_rate_beside_the_headline(cl
         page = _text(client.get(url))
         assert "带费产品" in page
         assert f"{expected:.2f}%" in page and "3.50%" in page
+        # the header names the guarantee methods; 保证 alone is one of them
+        assert re.search(r'(col-5|row)">担保方式</', page)
+        assert not re.search(r'(col-5|row)">保证</', page)
 
 
 def test_matches_rank_by_all_in_cost_and_a_product_above_the_ceiling_is_a_near_miss(
