@@ -6,7 +6,8 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask import Flask
-from flask_babel import format_datetime
+from flask_babel import format_datetime, ngettext
+from jinja2.filters import do_filesizeformat
 
 TEN_THOUSAND = Decimal(10_000)
 HUNDRED_MILLION = Decimal(100_000_000)
@@ -95,8 +96,15 @@ def repayment_method(value: str) -> str:
     return str(RepaymentMethod(value).label)
 
 
+def file_size(size: int) -> str:
+    """'45 字节', '1.2 kB': Jinja's own filter says 'Bytes' in every language."""
+    if size < 1000:
+        return ngettext("%(num)s byte", "%(num)s bytes", size)
+    return do_filesizeformat(size)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         wan=wan, yi=yi, plain_wan=plain_wan, percent=percent, day=day, moment=moment
     )
-    app.jinja_env.filters.update(yuan=yuan, repayment_method=repayment_method)
+    app.jinja_env.filters.update(yuan=yuan, repayment_method=repayment_method, file_size=file_size)

@@ -46,6 +46,7 @@ from app.models.enums import (
     Role,
 )
 from app.notifications import notify
+from app.regions.branches import sees_branch
 from app.regions.scope import sees_enterprise
 from app.security import BANK_ROLES, OVERSIGHT_ROLES
 
@@ -405,7 +406,7 @@ def get_for(user: User, agreement_id: int) -> Agreement | None:
     if user.role in OVERSIGHT_ROLES:
         return agreement if sees_enterprise(user, agreement.enterprise) else None
     if user.role in BANK_ROLES and user.bank_id == agreement.bank_id:
-        return agreement
+        return agreement if sees_branch(user, agreement.branch_id) else None
     if user.role is Role.ENTERPRISE and user.enterprise_id == agreement.enterprise_id:
         return agreement
     return None

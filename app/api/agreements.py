@@ -13,6 +13,7 @@ from app.engagements.services import get_for as get_engagement
 from app.formatting import exact_wan
 from app.models import Agreement
 from app.models.enums import Role
+from app.regions.branches import where_branch
 from app.regions.scope import where_enterprise
 from app.security import BANK_ROLES, OVERSIGHT_ROLES, request_user, roles
 
@@ -35,7 +36,9 @@ def list_agreements(args):
     user = request_user()
     stmt = sa.select(Agreement).options(sa.orm.selectinload(Agreement.disbursements))
     if user.role in BANK_ROLES:
-        stmt = stmt.where(Agreement.bank_id == user.bank_id)
+        stmt = stmt.where(
+            Agreement.bank_id == user.bank_id, *where_branch(user, Agreement.branch_id)
+        )
     elif user.role is Role.ENTERPRISE:
         stmt = stmt.where(Agreement.enterprise_id == user.enterprise_id)
     stmt = stmt.where(*where_enterprise(user, Agreement.enterprise_id))

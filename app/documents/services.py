@@ -19,6 +19,7 @@ from app.errors import NotAllowed, ValidationFailed
 from app.models import Document, DocumentDownload, Engagement, Message, Need, User, db
 from app.models.document import DocumentKind
 from app.models.enums import Role
+from app.regions.branches import where_branch
 from app.regions.scope import sees_enterprise
 from app.security import BANK_ROLES, OVERSIGHT_ROLES
 
@@ -129,6 +130,7 @@ def _consented_engagements(user: User, need_id: int) -> sa.Select:
         Engagement.need_id == need_id,
         Engagement.bank_id == user.bank_id,
         Engagement.accepted_at.is_not(None),
+        *where_branch(user, Engagement.branch_id),
     )
 
 
@@ -148,6 +150,7 @@ def bank_may_see(user: User, document: Document) -> bool:
                 Message.retracted_at.is_(None),
                 Engagement.bank_id == user.bank_id,
                 Engagement.accepted_at.is_not(None),
+                *where_branch(user, Engagement.branch_id),
             )
             .limit(1)
         )

@@ -7,10 +7,23 @@ from datetime import UTC, date, datetime, time
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.formatting import plain_wan
 from app.models import Agreement, AuditEntry, Dispute, Engagement, Need, db
 from app.models.enums import EngagementStatus, NeedStatus
+
+# The audit entry names the need's columns; the timeline names them as the form does.
+EDITED_FIELDS = {
+    "amount": _l("Amount (万元)"),
+    "term_months": _l("Term (months)"),
+    "purpose": _l("Purpose"),
+    "guarantees": _l("Guarantee methods you can offer"),
+    "collateral": _l("Collateral (for a mortgage or pledge)"),
+    "max_rate": _l("Highest annual rate you accept (%)"),
+    "needed_by": _l("Needed by"),
+    "description": _l("Description"),
+}
 
 
 @dataclass(frozen=True)
@@ -34,7 +47,7 @@ def for_need(
     has them already."""
     steps = [Step(need.created_at, _("Need drafted"))]
     if need.posted_at:
-        steps.append(Step(need.posted_at, _("Posted"), kind="primary"))
+        steps.append(Step(need.posted_at, _("Need posted"), kind="primary"))
     edits = db.session.scalars(
         sa.select(AuditEntry).where(
             AuditEntry.entity_type == "needs",
@@ -43,7 +56,8 @@ def for_need(
         )
     )
     for entry in edits:
-        steps.append(Step(entry.created_at, _("Edited"), ", ".join(sorted(entry.changes))))
+        fields = [str(EDITED_FIELDS.get(name, name)) for name in sorted(entry.changes)]
+        steps.append(Step(entry.created_at, _("Edited"), _("; ").join(fields)))
     if engagements is None:
         engagements = db.session.scalars(
             sa.select(Engagement)

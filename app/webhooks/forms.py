@@ -12,7 +12,7 @@ class EndpointForm(FlaskForm):
         _l("URL that receives the events"),
         validators=[InputRequired(_l("Enter the URL that receives the events.")), Length(max=500)],
     )
-    events = MultiCheckboxField(_l("Events"))
+    events = MultiCheckboxField(_l("Events to send"))
     submit = SubmitField(_l("Register endpoint"))
 
     def __init__(self, *args, **kwargs):

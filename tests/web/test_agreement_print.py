@@ -46,6 +46,8 @@ def test_the_printable_page_shows_the_terms_capitals_record_and_verification(
     assert "¥3,000,000.00" in page
     assert world["owner"].enterprise.name in page and a.bank.name in page
     assert "企业确认时间" in page
+    # the row names the guarantee method; 保证 alone is one of the methods
+    assert f"<th>担保方式</th><td>{a.guarantee.label}</td>" in page
     record = page.split("确认记录")[1]
     assert "已确认" in record and (world["owner"].name in record)
     assert 'src="data:image/svg+xml' in page

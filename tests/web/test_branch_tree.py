@@ -127,3 +127,63 @@ def test_a_managers_figures_cover_their_branches_below(
     assert "协议金额 0.05 亿元" in amounts["苏州分行"]
     assert "协议金额 0.03 亿元" in amounts["虎丘支行"]
     assert "协议金额 0.02 亿元" in amounts["吴中支行"]
+
+
+def test_a_neighbouring_branch_cannot_open_print_act_on_or_download_anothers_agreement(
+    client, db, login, make_user, make_enterprise, tree
+):
+    from app.agreements import services as agreements
+    from app.documents import services as documents
+    from app.engagements import services as engagements
+    from app.models import User
+    from app.models.document import DocumentKind
+    from tests.api.test_main_line import token
+    from tests.web.talks import PDF
+    from tests.web.test_inbox import _terms
+
+    _, _, person = tree
+    officer = person(Role.BANK_OFFICER, "虎丘支行")
+    branch = _routed_branch(db, make_user, make_enterprise, "320505001")
+    engagement = db.session.query(Engagement).filter_by(branch_id=branch.id).one()
+    owner = db.session.scalar(
+        sa.select(User).where(User.enterprise_id == engagement.need.enterprise_id)
+    )
+    engagements.pick_up(engagement, officer)
+    engagements.accept(engagement, owner)
+    agreement = agreements.record_agreement(engagement, officer, _terms("300"))
+    document = documents.upload(
+        owner,
+        documents.Upload(
+            DocumentKind.FINANCIAL_STATEMENTS, "报表.pdf", PDF, need_id=engagement.need_id
+        ),
+    )
+    pages = (
+        f"/agreements/{agreement.id}",
+        f"/agreements/{agreement.id}/print",
+        f"/agreements/{agreement.id}/agreement.pdf",
+        f"/documents/{document.id}",
+    )
+    for role, where, seen in (
+        (Role.BANK_OFFICER, "虎丘支行", True),
+        (Role.BANK_MANAGER, "苏州分行", True),
+        (Role.BANK_OFFICER, "吴中支行", False),
+        (Role.BANK_MANAGER, "吴中支行", False),
+    ):
+        user = person(role, where)
+        headers = token(client, user.email)
+        listed = client.get("/api/v1/agreements", headers=headers).get_json()["items"]
+        assert (agreement.id in {a["id"] for a in listed}) is seen, (role, where)
+        api = client.get(f"/api/v1/agreements/{agreement.id}", headers=headers).status_code
+        assert (api == 404) is not seen, (role, where, api)
+        login(user)
+        for url in pages:
+            status = client.get(url).status_code
+            assert (status == 404) is not seen, (role, where, url, status)
+        if not seen:
+            refused = client.post(
+                f"/agreements/{agreement.id}/cancel",
+                data={f"a{agreement.id}-cancel-version": agreement.version},
+            )
+            assert refused.status_code == 404, (role, where)
+        client.post("/logout")
+    assert agreement.status.value == "signed"

@@ -117,6 +117,9 @@ def test_the_card_and_the_comparison_show_the_all_in_rate_beside_the_headline(cl
         page = _text(client.get(url))
         assert "带费产品" in page
         assert f"{expected:.2f}%" in page and "3.50%" in page
+        # the header names the guarantee methods; 保证 alone is one of them
+        assert re.search(r'(col-5|row)">担保方式</', page)
+        assert not re.search(r'(col-5|row)">保证</', page)
 
 
 def test_matches_rank_by_all_in_cost_and_a_product_above_the_ceiling_is_a_near_miss(
@@ -141,10 +144,13 @@ def test_matches_rank_by_all_in_cost_and_a_product_above_the_ceiling_is_a_near_m
     page = _text(client.get(f"/needs/{need.id}"))
     assert f"年化综合成本最低 {cost:.2f}%，高于您可接受的 4.50%" in page
     assert "综合年化 4.40%" in page
-    assert (
-        f"/products/{plain.id}?amount_wan=300&amp;months=12&amp;method=interest_only#calculator"
-        in page
-    )
+    # The match's calculator link opens the product's calculator already priced at that
+    # rate, showing the same all-in figure, not an empty rate field marked wrong.
+    link = re.search(rf'href="(/products/{fees.id}\?[^"#]*)#calculator"', page).group(1)
+    assert "amount_wan=300&amp;months=12&amp;method=interest_only&amp;rate=3.80" in link
+    calculator = _text(client.get(link.replace("&amp;", "&")))
+    assert "is-invalid" not in calculator
+    assert _all_in(calculator) == "4.40%"
 
 
 def test_the_guarantee_fee_counts_for_a_need_that_goes_through_a_guarantee(

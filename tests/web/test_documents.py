@@ -58,6 +58,7 @@ def test_enterprise_uploads_to_a_need_and_the_file_is_stored_by_content(client, 
     assert storage().get(doc.storage_key) == PDF
     page = client.get("/documents").get_data(as_text=True)
     assert "2025年财务报表.pdf" in page
+    assert f"{len(PDF)} 字节" in page and "Bytes" not in page  # the size in Chinese too
 
 
 def test_a_png_named_pdf_is_kept_as_the_png_it_is(client, db, login, world):

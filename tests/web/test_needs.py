@@ -126,7 +126,15 @@ def test_editing_an_open_need_is_audited_and_shown_on_the_timeline(client, login
     assert response.status_code == 302
     assert need.term_months == 36
     page = client.get(f"/needs/{need.id}").get_data(as_text=True)
-    assert "已修改" in page and "term_months" in page
+    # named as on the form, not by the column
+    assert "已修改" in page and "期限（月）" in page and "term_months" not in page
+
+
+def test_the_timeline_says_the_need_was_posted_not_a_column_header(client, login_as, db):
+    user = login_as(Role.ENTERPRISE)
+    need = _posted_need(client, db, user)
+    page = client.get(f"/needs/{need.id}").get_data(as_text=True)
+    assert "发布需求" in page and "发布日期" not in page
 
 
 def test_a_concurrent_edit_is_refused_and_the_typing_kept(client, login_as, db):

@@ -124,6 +124,8 @@ def test_the_pages_register_show_the_secret_once_list_attempts_and_resend(
     login(manager)
     page = client.get("/bank/webhooks")
     assert page.status_code == 200 and "engagement.routed" in page.get_data(as_text=True)
+    # the events a webhook sends, not 对接会 (matchmaking events), which shares the English word
+    assert ">推送的事件</legend>" in page.get_data(as_text=True)
 
     refused = client.post(
         "/bank/webhooks", data={"url": "ftp://example.cn/x", "events": ["engagement.routed"]}
