@@ -38,6 +38,8 @@ KIND_LABELS = {
     "mechanism_recommended": _l("A business was recommended to your bank"),
     "renewal_due": _l("A loan is due for renewal"),
     "deletion_requested": _l("An account deletion request to process"),
+    "message_received": _l("A new message on an engagement"),
+    "webhook_disabled": _l("A webhook endpoint was switched off after failing"),
 }
 
 _BANK = (
@@ -55,6 +57,8 @@ _BANK = (
     "mechanism_recommended",
     "renewal_due",
     "registration_with_your_login",
+    "message_received",
+    "webhook_disabled",
 )
 _OVERSIGHT = (
     "credit_code_claim",
@@ -78,6 +82,7 @@ ROLE_KINDS: dict[Role, tuple[str, ...]] = {
         "renewal_due",
         "credit_code_claimed",
         "registration_with_your_login",
+        "message_received",
     ),
     Role.BANK_OFFICER: _BANK,
     Role.BANK_MANAGER: _BANK,

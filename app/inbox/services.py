@@ -67,6 +67,15 @@ GROUPS: dict[str, tuple[object, frozenset[str]]] = {
 }
 
 
+def groups_for(user: User) -> dict[str, tuple[object, frozenset[str]]]:
+    """The filter's groups that hold a kind the user's role receives (an enterprise has no
+    webhooks, a bank no verification queue)."""
+    from app.delivery.preferences import kinds_for
+
+    kinds = set(kinds_for(user))
+    return {key: group for key, group in GROUPS.items() if group[1] & kinds}
+
+
 @dataclass(frozen=True)
 class Inbox:
     items: list[Notification]

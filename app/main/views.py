@@ -88,7 +88,7 @@ def notifications():
         state=state if state in inbox.STATES else "",
         group=group if group in inbox.GROUPS else "",
         states=inbox.STATES,
-        groups=inbox.GROUPS,
+        groups=inbox.groups_for(request_user()),
     )
 
 

@@ -381,3 +381,14 @@ def test_the_inbox_page_costs_the_same_with_five_notifications_or_forty_five(
         assert client.get("/notifications").status_code == 200
         costs.append(len(statements))
     assert costs[0] == costs[1], costs
+
+
+def test_the_filter_offers_only_the_groups_a_role_receives(client, login, make_user, make_bank):
+    bank = make_bank()
+    login(make_user(Role.ENTERPRISE))
+    page = client.get("/notifications").get_data(as_text=True)
+    assert 'value="webhooks"' not in page and 'value="agreements"' in page
+    client.post("/logout")
+    login(make_user(Role.BANK_MANAGER, bank=bank))
+    page = client.get("/notifications").get_data(as_text=True)
+    assert 'value="webhooks"' in page and 'value="enterprise"' in page
