@@ -3,7 +3,7 @@
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app.admin import audit_log, bp, settings, users
+from app.admin import audit_labels, audit_log, bp, settings, users
 from app.admin.forms import RoleForm
 from app.errors import DomainError
 from app.forms import EmptyForm, apply_error
@@ -138,6 +138,9 @@ def audit_page():
         filters=filters,
         types=types,
         actions=actions,
+        object_label=audit_labels.object_label,
+        action_label=audit_labels.action_label,
+        status_label=audit_labels.status_label,
     )
 
 

@@ -166,13 +166,14 @@ def test_the_admin_finds_who_changed_an_agreement(
         as_text=True
     )
     table = page[page.index('id="audit-entries"') :]
-    assert officer.email in table and "confirmed → approved" in table
+    # in words, as the rest of the admin pages (the identifiers stay as hover titles)
+    assert officer.email in table and "已确认 → 已审批" in table and "状态变更" in table
     other = client.get("/admin/audit?entity_type=agreements&entity_id=999999").get_data(
         as_text=True
     )
     assert officer.email not in other
     by_actor = client.get(f"/admin/audit?actor={officer.email}").get_data(as_text=True)
-    assert f"agreements #{agreement.id}" in by_actor
+    assert f'<span title="agreements">意向协议</span> #{agreement.id}' in by_actor
     assert "0 " in client.get("/admin/audit?since=2099-01-01").get_data(as_text=True)
     assert admin
 

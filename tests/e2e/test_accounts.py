@@ -76,11 +76,11 @@ def test_the_admin_finds_who_changed_an_agreement_in_the_audit_viewer(new_page):
     page.goto("/admin/audit")
     page.select_option("#entity_type", "agreements")
     submit(page, "form[method=get]")
-    rows = page.locator("#audit-entries tbody tr", has_text="→ approved")
+    rows = page.locator("#audit-entries tbody tr", has_text="→ 已审批")
     assert rows.count() >= 1
     # who: the demo's officer who approved 180 万 of the agreement picked up after re-routing
     first = rows.first.inner_text()
-    assert "agreements #" in first
+    assert "意向协议 #" in first and "状态变更" in first
     assert re.search(r"<[^<>@\s]+@[a-z0-9]+\.demo\.rongqiao\.cn>", first), first
     shot(page, "admin-audit")
     assert_accessible(page)
