@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -10,9 +9,9 @@ import sqlalchemy as sa
 
 from app import clock
 from app.coordination import screening, visits
-from app.models import Product
 from app.models.coordination import AuthorisationMethod, Standard, coordinator_regions
-from app.models.enums import Guarantee, ProductStatus, ProductType, Purpose, Role
+from app.models.enums import Guarantee, Purpose, Role
+from tests.web.test_routing import make_product  # noqa: F401  (a fixture, shared)
 
 TOWN = "990121001"
 OTHER_TOWN = "990121002"
@@ -29,34 +28,6 @@ def make_coordinator(db, make_user):
         )
         db.session.commit()
         return user
-
-    return make
-
-
-@pytest.fixture()
-def make_product(db, make_bank):
-    def make(bank=None, **fields) -> Product:
-        bank = bank or make_bank()
-        values = dict(
-            bank=bank,
-            name=f"产品{bank.id}",
-            product_type=ProductType.CREDIT,
-            min_amount=Decimal("100000"),
-            max_amount=Decimal("5000000"),
-            min_term_months=3,
-            max_term_months=36,
-            min_rate=Decimal("3.50"),
-            max_rate=Decimal("4.80"),
-            guarantees=frozenset({Guarantee.CREDIT}),
-            valid_until=clock.today() + timedelta(days=200),
-            status=ProductStatus.PUBLISHED,
-            approval_days=5,
-        )
-        values.update(fields)
-        product = Product(**values)
-        db.session.add(product)
-        db.session.commit()
-        return product
 
     return make
 
