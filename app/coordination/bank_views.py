@@ -122,62 +122,66 @@ def recommendation_contact(rec_id: int):
     return redirect(url_for("coordination.recommendation", rec_id=rec.id))
 
 
+def _record(rec_id: int, form, page_key: str, error_field: str, done, message):
+    """A bank's feedback form on a recommendation: `done(rec, user, form)` records it; on a
+    refusal the page comes back with the message beside `error_field` and the input kept."""
+    rec = _rec(rec_id)
+    if form.validate_on_submit():
+        try:
+            done(rec, request_user(), form)
+        except DomainError as error:
+            db.session.rollback()
+            apply_error(form, error, error_field)
+        else:
+            flash(message, "success")
+            return redirect(url_for("coordination.recommendation", rec_id=rec.id))
+    return _rec_page(rec, code=422, **{page_key: form})
+
+
 @bp.route("/recommendations/<int:rec_id>/decision", methods=["POST"])
 @roles(*BANK_ROLES)
 def recommendation_decision(rec_id: int):
-    rec = _rec(rec_id)
-    form = DecisionForm()
-    if form.validate_on_submit():
-        try:
-            feedback.record_decision(rec, request_user(), form.to_input(), form.version.data)
-        except DomainError as error:
-            db.session.rollback()
-            apply_error(form, error, "granted")
-        else:
-            flash(_("Decision recorded."), "success")
-            return redirect(url_for("coordination.recommendation", rec_id=rec.id))
-    return _rec_page(rec, decision=form, code=422)
+    return _record(
+        rec_id,
+        DecisionForm(),
+        "decision",
+        "granted",
+        lambda rec, user, f: feedback.record_decision(rec, user, f.to_input(), f.version.data),
+        _("Decision recorded."),
+    )
 
 
 @bp.route("/recommendations/<int:rec_id>/tranche", methods=["POST"])
 @roles(*BANK_ROLES)
 def recommendation_tranche(rec_id: int):
-    rec = _rec(rec_id)
-    form = TrancheForm()
-    if form.validate_on_submit():
-        try:
-            feedback.record_tranche(rec, request_user(), form.amount_wan.data, form.lent_on.data)
-        except DomainError as error:
-            db.session.rollback()
-            apply_error(form, error, "amount_wan")
-        else:
-            flash(_("Tranche recorded."), "success")
-            return redirect(url_for("coordination.recommendation", rec_id=rec.id))
-    return _rec_page(rec, tranche=form, code=422)
+    return _record(
+        rec_id,
+        TrancheForm(),
+        "tranche",
+        "amount_wan",
+        lambda rec, user, f: feedback.record_tranche(rec, user, f.amount_wan.data, f.lent_on.data),
+        _("Tranche recorded."),
+    )
 
 
 @bp.route("/recommendations/<int:rec_id>/renewal", methods=["POST"])
 @roles(*BANK_ROLES)
 def recommendation_renewal(rec_id: int):
-    rec = _rec(rec_id)
-    form = RenewalForm()
-    if form.validate_on_submit():
-        try:
-            feedback.record_renewal(
-                rec,
-                request_user(),
-                form.amount_wan.data,
-                form.renewed_on.data,
-                form.new_maturity_on.data,
-                form.without_principal.data,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            apply_error(form, error, "amount_wan")
-        else:
-            flash(_("Renewal recorded."), "success")
-            return redirect(url_for("coordination.recommendation", rec_id=rec.id))
-    return _rec_page(rec, renewal=form, code=422)
+    return _record(
+        rec_id,
+        RenewalForm(),
+        "renewal",
+        "amount_wan",
+        lambda rec, user, f: feedback.record_renewal(
+            rec,
+            user,
+            f.amount_wan.data,
+            f.renewed_on.data,
+            f.new_maturity_on.data,
+            f.without_principal.data,
+        ),
+        _("Renewal recorded."),
+    )
 
 
 # Businesses --------------------------------------------------------------------------------
