@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask import Flask
-from flask_babel import format_datetime, ngettext
+from flask_babel import ngettext
 from jinja2.filters import do_filesizeformat
+
+from app import clock
 
 TEN_THOUSAND = Decimal(10_000)
 HUNDRED_MILLION = Decimal(100_000_000)
@@ -77,12 +79,19 @@ def day(value: date | datetime | None) -> str:
     if value is None:
         return "—"
     if isinstance(value, datetime):
-        return format_datetime(value, "yyyy-MM-dd")
+        return _local(value).strftime("%Y-%m-%d")
     return value.isoformat()
 
 
 def moment(value: datetime | None) -> str:
-    return "—" if value is None else format_datetime(value, "yyyy-MM-dd HH:mm")
+    return "—" if value is None else _local(value).strftime("%Y-%m-%d %H:%M")
+
+
+def _local(value: datetime) -> datetime:
+    """On the platform's clock. The patterns are the same in every language, so this is
+    what Flask-Babel's format_datetime printed, at a tenth of its cost (a page shows dozens)."""
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return aware.astimezone(clock.zone())
 
 
 def yuan(amount: Decimal | None) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from app.inbox.services import forget_unread_count
 from app.models import Notification, User, db
 
 MESSAGES = {
@@ -59,6 +60,7 @@ def notify(user: User, kind: str, link: str = "", **params) -> Notification:
         raise KeyError(f"unknown notification kind {kind!r}")
     note = Notification(user_id=user.id, kind=kind, params=params, link=link)
     db.session.add(note)
+    forget_unread_count()
     return note
 
 

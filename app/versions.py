@@ -121,13 +121,18 @@ def memo(name: str, compute: Callable[[], Any]) -> Any:
     return value
 
 
-def fragment(name: str, parts: tuple, render: Callable[[], str]) -> Markup:
-    """Rendered HTML kept in the shared cache under the catalogue version and `parts`
-    (which must name everything else the HTML depends on: language, day, query)."""
+def kept(name: str, parts: tuple, compute: Callable[[], Any]) -> Any:
+    """`compute()` kept in the shared cache under the catalogue version and `parts` (which
+    must name everything else the value depends on: language, day, query)."""
     key = f"fragment:{name}:{version()}:" + ":".join(str(p) for p in parts)
-    html = _cache().get(key)
-    if html is None:
-        html = render()
-        _cache().set(key, html)
+    value = _cache().get(key)
+    if value is None:
+        value = compute()
+        _cache().set(key, value)
+    return value
+
+
+def fragment(name: str, parts: tuple, render: Callable[[], str]) -> Markup:
+    """Rendered HTML kept like `kept`."""
     # Rendered by our own autoescaped templates.
-    return Markup(html)  # noqa: S704  # nosec B704
+    return Markup(kept(name, parts, render))  # noqa: S704  # nosec B704

@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 import sqlalchemy as sa
+from flask import current_app
+from flask_babel import get_locale
 
-from app.api import schemas
+from app import clock, versions
+from app.api import schemas, sync
 from app.api.common import SECURED, blueprint, field_names, found_before_body, or_404, page
 from app.formatting import exact_wan
 from app.models import Bank, Product, db
@@ -48,6 +51,7 @@ ATTRIBUTES = {
     "branch_id": ("branch_id", None),
     "valid_until": ("valid_until", None),
 }
+PRODUCT_PAGE = schemas.page_of(schemas.ProductSchema, "ProductPage", sync=True)
 NAMES = {attribute: key for key, (attribute, _) in ATTRIBUTES.items() if attribute != key}
 
 
@@ -75,7 +79,7 @@ def _own_product(product_id: int) -> Product:
 @blp.route("/products")
 @public
 @blp.arguments(schemas.ProductQuerySchema, location="query")
-@blp.response(200, schemas.page_of(schemas.ProductSchema, "ProductPage", sync=True))
+@blp.response(200, PRODUCT_PAGE)
 def list_products(args):
     """The product supermarket: published products inside their validity, filtered as on
     the web page. A bank user sending `own=true` gets the bank's products in every status."""
@@ -100,7 +104,17 @@ def list_products(args):
         q=args["q"],
         sort=args["sort"],
     )
-    return page(services.supermarket(filters), args, Product)
+    if sync.wants_sync(args):
+        return page(services.supermarket(filters), args, Product)
+    # The same for every caller: dumped once per catalogue version, language, day and query.
+    parts = (get_locale(), clock.today(), sorted(args.items()))
+    body = versions.kept("api-products", parts, lambda: _dumped(filters, args))
+    return current_app.response_class(body, mimetype="application/json")
+
+
+def _dumped(filters: ProductFilters, args) -> str:
+    found = page(services.supermarket(filters), args, Product)
+    return current_app.json.dumps(PRODUCT_PAGE().dump(found)) + "\n"
 
 
 @blp.route("/products", methods=["POST"])

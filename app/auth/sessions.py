@@ -20,7 +20,7 @@ from flask import current_app, g, has_request_context, request, session
 from flask_login import login_user, logout_user
 
 from app import security_log
-from app.models import ApiToken, User, UserSession, db
+from app.models import ApiToken, Notification, User, UserSession, db
 from app.models.base import utcnow
 from app.models.enums import Role
 
@@ -85,15 +85,23 @@ def load(token: str, *, now: datetime | None = None) -> User | None:
     """The user of a live session, or None; an idle staff session is ended here."""
     if not token or token.isdigit():  # a cookie from before sessions were kept: sign in again
         return None
-    row = db.session.scalar(
-        sa.select(UserSession)
+    # The user with their branch or company, and the count of unread notifications the
+    # header shows, which nearly every page asks for next: one round trip for all of them.
+    unread = (
+        sa.select(sa.func.count(Notification.id))
+        .where(Notification.user_id == UserSession.user_id, Notification.read_at.is_(None))
+        .scalar_subquery()
+    )
+    found = db.session.execute(
+        sa.select(UserSession, unread)
         .where(UserSession.token_hash == _hash(token))
-        # The user with their branch or company, which nearly every page asks for next.
         .options(
             sa.orm.joinedload(UserSession.user).joinedload(User.branch),
             sa.orm.joinedload(UserSession.user).joinedload(User.enterprise),
+            sa.orm.joinedload(UserSession.user).joinedload(User.home_region),
         )
-    )
+    ).first()
+    row = found[0] if found else None
     now = now or utcnow()
     if row is None or row.ended_at is not None or row.expires_at <= now:
         return None
@@ -109,6 +117,7 @@ def load(token: str, *, now: datetime | None = None) -> User | None:
         row.last_seen_at = now
         db.session.commit()
     g.user_session_id = row.id
+    g.unread_notifications = (user.id, found[1])
     return user
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 
 from app.models import Notification, User, db
@@ -86,6 +87,12 @@ class Inbox:
 
 
 def unread_count(user: User) -> int:
+    """Counted with the sign-in session's row when nothing in this request has read or
+    written a notification since (app.auth.sessions.load)."""
+    if has_request_context():
+        counted = g.get("unread_notifications")
+        if counted is not None and counted[0] == user.id:
+            return counted[1]
     return (
         db.session.scalar(
             sa.select(sa.func.count(Notification.id)).where(
@@ -131,6 +138,7 @@ def mark_read(note: Notification) -> None:
         .where(Notification.id == note.id, Notification.read_at.is_(None))
         .values(read_at=utcnow())
     )
+    forget_unread_count()
     db.session.commit()
 
 
@@ -140,5 +148,11 @@ def mark_all_read(user: User) -> int:
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))
         .values(read_at=utcnow())
     )
+    forget_unread_count()
     db.session.commit()
     return result.rowcount or 0
+
+
+def forget_unread_count() -> None:
+    if has_request_context():
+        g.pop("unread_notifications", None)

@@ -16,6 +16,7 @@ from app.models.enums import Role
 if TYPE_CHECKING:
     from app.models.bank import Branch
     from app.models.enterprise import Enterprise
+    from app.models.reference import Region
 
 
 class User(UserMixin, db.Model):
@@ -65,6 +66,9 @@ class User(UserMixin, db.Model):
         back_populates="users", foreign_keys=[enterprise_id]
     )
     branch: Mapped[Branch | None] = relationship(back_populates="users")
+    # Loaded with the sign-in session (app.auth.sessions), so an official's scope costs no
+    # query of its own.
+    home_region: Mapped[Region | None] = relationship(viewonly=True)
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

@@ -9,7 +9,9 @@ one shown here.
 Not numpy-financial's ``irr``: it finds the polynomial's roots through the eigenvalues of an
 n x n matrix, 2.6 s of CPU for a 360-month loan (measured on the shared machine), too slow for a
 page. A borrower's flows are one inflow then outflows, so their value rises with the rate
-and has exactly one root: bisection finds it in microseconds.
+and has exactly one root. Newton's steps reach it in a handful of evaluations; a step that
+would leave the bracket known to hold the root is replaced by bisection, so it cannot wander
+(bisection alone took 100 evaluations, 1.5 ms a loan: 40 ms of the API's product list).
 """
 
 from __future__ import annotations
@@ -29,20 +31,32 @@ def irr_monthly(flows: list[Decimal]) -> float:
     periods = np.arange(len(values))
     if values[0] <= 0 or (values[1:] > 0).any():
         raise ValueError("an IRR needs money in first and only money out after")
+    weighted = periods * values
 
     def worth(y: float) -> float:
-        return float(np.sum(values * (1.0 + y) ** -periods))
+        return float(values @ (1.0 + y) ** -periods)
 
     lo, hi = LOWEST, HIGHEST
     if worth(lo) > 0 or worth(hi) < 0:
         raise ValueError("these cash flows have no rate of return within -600 % and 1200 %")
+    y = 0.0
     for _ in range(STEPS):
-        mid = (lo + hi) / 2
-        if worth(mid) > 0:
-            hi = mid
+        discount = (1.0 + y) ** -periods
+        value = float(values @ discount)
+        if value == 0:
+            return y
+        if value > 0:
+            hi = y
         else:
-            lo = mid
-    return (lo + hi) / 2
+            lo = y
+        slope = -float(weighted @ discount) / (1.0 + y)
+        step = y - value / slope if slope > 0 else (lo + hi) / 2
+        if not lo < step < hi:
+            step = (lo + hi) / 2
+        if abs(step - y) <= 1e-15 * max(1.0, abs(y)) or hi - lo <= 1e-16:
+            return step
+        y = step
+    return y
 
 
 def all_in_rate(flows: list[Decimal]) -> Decimal:

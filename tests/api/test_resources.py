@@ -5,6 +5,7 @@ events — each answering as its web page does."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 
@@ -87,6 +88,30 @@ def test_a_bank_edits_and_retires_its_product_and_the_edit_is_audited(
     assert retired.get_json()["status"] == "retired"
     assert db.session.get(Product, product["id"]).status is ProductStatus.RETIRED
     error_of(client.get(f"/api/v1/products/{product['id']}"), 404)
+
+
+def test_the_public_list_kept_between_requests_shows_an_edit_and_a_retirement_at_once(
+    client, make_user, make_bank
+):
+    headers = token(client, make_user(Role.BANK_MANAGER, bank=make_bank()).email)
+    product = _published(client, headers, name="快贷甲")
+
+    def listed() -> dict:
+        items = client.get("/api/v1/products?q=快贷甲").get_json()["items"]
+        return {p["id"]: p for p in items}
+
+    before = listed()[product["id"]]
+    assert before["min_rate"] == product["min_rate"] != "2.95"
+    client.patch(
+        f"/api/v1/products/{product['id']}",
+        json=product_body(name="快贷甲", min_rate="2.95", version=product["version"]),
+        headers=headers,
+    )
+    after = listed()[product["id"]]
+    assert after["min_rate"] == "2.95"
+    assert Decimal(after["all_in"]["all_in_rate"]) < Decimal(before["all_in"]["all_in_rate"])
+    client.post(f"/api/v1/products/{product['id']}/retire", json={}, headers=headers)
+    assert product["id"] not in listed()
 
 
 def test_an_enterprise_applies_the_bank_declines_with_a_reason(client, make_user, make_bank):
