@@ -553,7 +553,14 @@ class ProductQuerySchema(SyncArgs):
     term_months = whole(1, 360, load_default=None)
     first_loan = fields.Boolean(load_default=False)
     own = fields.Boolean(load_default=False)
-    sort = fields.String(load_default="rate", validate=validate.OneOf(["rate", "amount", "speed"]))
+    sort = fields.String(
+        load_default="rate",
+        validate=validate.OneOf(["rate", "amount", "speed"]),
+        metadata={
+            "description": "rate: lowest all-in annual rate of the reference loan (fees "
+            "included) first; amount: largest first; speed: fastest approval first"
+        },
+    )
 
 
 class ApplicationSchema(Strict):

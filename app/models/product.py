@@ -76,6 +76,9 @@ class Product(db.Model):
     upfront_fee_amount: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0.00"))
     monthly_fee_amount: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0.00"))
     guarantee_fee_rate: Mapped[Decimal] = mapped_column(Rate(), default=Decimal("0.00"))
+    # The all-in rate of the indicative quote (below), kept on every write so the supermarket
+    # can sort by what a loan costs in SQL; None only for rows written around the ORM.
+    indicative_all_in_rate: Mapped[Decimal | None] = mapped_column(Rate(), default=None)
     repayment_methods: Mapped[frozenset[RepaymentMethod]] = mapped_column(
         EnumSet(RepaymentMethod), default=frozenset({RepaymentMethod.INTEREST_ONLY})
     )
@@ -145,3 +148,32 @@ class Product(db.Model):
 
     def __repr__(self) -> str:
         return f"<Product {self.id} {self.name}>"
+
+
+_PRICE_FIELDS = (
+    "min_amount",
+    "max_amount",
+    "min_rate",
+    "fee_rate",
+    "upfront_fee_rate",
+    "upfront_fee_amount",
+    "monthly_fee_amount",
+    "guarantee_fee_rate",
+)
+
+
+@sa.event.listens_for(Product, "before_insert")
+@sa.event.listens_for(Product, "before_update")
+def _keep_indicative_all_in_rate(_mapper, _connection, product: Product) -> None:
+    # Before the insert the columns' defaults are not on the object yet, and a value may
+    # still be the text or int it was given: set each as the column will store it.
+    for name in _PRICE_FIELDS:
+        value = getattr(product, name)
+        if value is None and name not in ("min_amount", "max_amount", "min_rate"):
+            setattr(product, name, Decimal("0.00"))
+        elif isinstance(value, str | int):
+            setattr(product, name, Decimal(value))
+    try:
+        product.indicative_all_in_rate = product.indicative_quote.all_in_rate
+    except ValueError:  # fees above the amount: no rate of return; sorts after every other
+        product.indicative_all_in_rate = None

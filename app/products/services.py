@@ -475,7 +475,12 @@ class ProductFilters:
 
 
 SORTS = {
-    "rate": (Product.min_rate.asc(), Product.id.asc()),
+    # What a reference loan really costs (fees included), not the headline rate.
+    "rate": (
+        Product.indicative_all_in_rate.asc().nulls_last(),
+        Product.min_rate.asc(),
+        Product.id.asc(),
+    ),
     "amount": (Product.max_amount.desc(), Product.id.asc()),
     "speed": (Product.approval_days.asc(), Product.min_rate.asc(), Product.id.asc()),
 }

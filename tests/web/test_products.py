@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 
@@ -276,3 +277,25 @@ def test_the_supermarket_finds_a_product_by_its_pinyin_initials(client, make_ban
     assert names("nyyh") == {"纳税e贷"}  # the bank's initials
     assert names("纳税") == {"纳税e贷"}
     assert names("zzz") == set()
+
+
+def test_the_supermarket_sorts_by_what_a_loan_costs_with_its_fees_not_the_headline_rate(
+    client, db, make_bank, make_product
+):
+    bank = make_bank()
+    cheap_looking = make_product(
+        bank, name="低息高费贷", min_rate=Decimal("3.00"), upfront_fee_rate=Decimal("2.00")
+    )
+    plain = make_product(bank, name="无费用贷", min_rate=Decimal("3.50"))
+    assert plain.indicative_all_in_rate == Decimal("3.50")
+    assert cheap_looking.indicative_all_in_rate > plain.indicative_all_in_rate
+    by_cost = client.get(f"/products?bank={bank.id}&sort=rate").get_data(as_text=True)
+    assert by_cost.index("无费用贷") < by_cost.index("低息高费贷")
+    api = client.get(f"/api/v1/products?bank={bank.id}&sort=rate").get_json()["items"]
+    assert [p["name"] for p in api] == ["无费用贷", "低息高费贷"]
+    # An edit that drops the fee moves it to the front.
+    cheap_looking.upfront_fee_rate = Decimal("0.00")
+    db.session.commit()
+    assert cheap_looking.indicative_all_in_rate == Decimal("3.00")
+    api = client.get(f"/api/v1/products?bank={bank.id}&sort=rate").get_json()["items"]
+    assert [p["name"] for p in api] == ["低息高费贷", "无费用贷"]
