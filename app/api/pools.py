@@ -174,11 +174,19 @@ def _input(body: dict) -> PoolInput:
     )
 
 
-def _detail(pool) -> dict:
-    figures = ledger.figures_of([pool])[pool.id]
-    found = PoolSchema().dump(pool)
-    found["figures"] = {**figures.__dict__, "budget_left": figures.budget_left}
-    return found
+class _WithFigures:
+    """A pool as PoolDetailSchema reads it: its own fields, and its figures."""
+
+    def __init__(self, pool) -> None:
+        self._pool = pool
+        self.figures = ledger.figures_of([pool])[pool.id]
+
+    def __getattr__(self, name: str):
+        return getattr(self._pool, name)
+
+
+def _detail(pool) -> _WithFigures:
+    return _WithFigures(pool)
 
 
 def _pool(pool_id: int):

@@ -90,15 +90,15 @@ def test_a_fitting_loan_is_filed_and_counted_in_the_pools_exposure(world):
 def test_each_eligibility_rule_refuses_with_its_reason(world, make_enterprise):
     assert why_not(world.pool, world.agreement) is None
     medium = world.loan(make_enterprise(size=EnterpriseSize.MEDIUM))
-    assert "size" in why_not(world.pool, medium)
+    assert "规模" in why_not(world.pool, medium)
     neighbour = world.loan(make_enterprise(region_code=NEIGHBOUR))
-    assert "region" in why_not(world.pool, neighbour)
+    assert "地区" in why_not(world.pool, neighbour)
     early = world.loan(signed_on=TODAY - timedelta(days=200))
-    assert "period" in why_not(world.pool, early)
+    assert "期限" in why_not(world.pool, early)
     unconfirmed = world.loan(status=AgreementStatus.SIGNED, disbursed="0")
-    assert "confirmed" in why_not(world.pool, unconfirmed)
+    assert "确认" in why_not(world.pool, unconfirmed)
     outside = world.loan(bank=world.other_bank)
-    assert "product" in why_not(world.pool, outside)
+    assert "产品" in why_not(world.pool, outside)
 
 
 def test_a_pool_naming_an_industry_takes_the_divisions_under_its_section(world, make_enterprise):
@@ -108,7 +108,7 @@ def test_a_pool_naming_an_industry_takes_the_divisions_under_its_section(world, 
     services.save(data, world.official, world.pool)
     assert why_not(world.pool, world.agreement) is None
     farm = world.loan(make_enterprise(industry_code="01"))
-    assert "industry" in why_not(world.pool, farm)
+    assert "行业" in why_not(world.pool, farm)
 
 
 def test_a_loan_is_filed_under_one_pool_once(world):
@@ -236,9 +236,7 @@ def _form(**overrides) -> dict:
     return data
 
 
-def test_an_official_defines_a_pool_and_bad_input_stays_beside_the_field(
-    client, world, login
-):
+def test_an_official_defines_a_pool_and_bad_input_stays_beside_the_field(client, world, login):
     login(world.official)
     bad = client.post("/pools/new", data=_form(loss_share="abc", bank_ids=[str(world.bank.id)]))
     page = bad.get_data(as_text=True)
