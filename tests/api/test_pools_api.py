@@ -17,7 +17,7 @@ from tests.web.test_routing import make_product  # noqa: F401  (a fixture)
 TODAY = clock.today()
 
 
-def _body(world, **overrides) -> dict:
+def _body(world, **overrides) -> dict:  # noqa: F811
     body = {
         "name": "接口资金池",
         "region": "990121",
@@ -31,7 +31,7 @@ def _body(world, **overrides) -> dict:
     return body
 
 
-def test_anyone_reads_pools_with_their_exposure(client, world):
+def test_anyone_reads_pools_with_their_exposure(client, world):  # noqa: F811
     ledger.file_under(world.pool, world.agreement.id, world.officer)
     listed = client.get("/api/v1/pools").get_json()
     assert [p["name"] for p in listed] == ["示范县风险补偿资金池"]
@@ -42,7 +42,7 @@ def test_anyone_reads_pools_with_their_exposure(client, world):
     error_of(client.get("/api/v1/pools/999999"), 404)
 
 
-def test_only_an_official_of_the_region_creates_a_pool(client, world):
+def test_only_an_official_of_the_region_creates_a_pool(client, world):  # noqa: F811
     official = token(client, world.official.email)
     created = client.post("/api/v1/pools", json=_body(world), headers=official)
     assert created.status_code == 201, created.get_json()
@@ -59,7 +59,7 @@ def test_only_an_official_of_the_region_creates_a_pool(client, world):
     assert set(error_of(bad, 422)["fields"]) >= {"loss_share", "products"}
 
 
-def test_a_bank_files_reports_a_loss_and_the_official_pays_through_the_api(client, world):
+def test_a_bank_files_reports_a_loss_and_the_official_pays_through_the_api(client, world):  # noqa: F811
     bank = token(client, world.officer.email)
     other = token(client, world.other_officer.email)
     url = f"/api/v1/pools/{world.pool.id}/filings"
@@ -94,7 +94,7 @@ def test_a_bank_files_reports_a_loss_and_the_official_pays_through_the_api(clien
     assert figures["paid"] == "40000.00" and figures["exposure"] == "900000.00"
 
 
-def test_an_enterprise_cannot_list_a_pools_loans(client, world, make_user):
+def test_an_enterprise_cannot_list_a_pools_loans(client, world, make_user):  # noqa: F811
     owner = make_user(Role.ENTERPRISE, enterprise=world.enterprise)
     headers = token(client, owner.email)
     error_of(client.get(f"/api/v1/pools/{world.pool.id}/filings", headers=headers), 403)

@@ -27,7 +27,7 @@ NEIGHBOUR = "990122"
 
 
 @pytest.fixture()
-def world(db, make_bank, make_enterprise, make_user, make_product, make_agreement):
+def world(db, make_bank, make_enterprise, make_user, make_product, make_agreement):  # noqa: F811
     """A county pool covering one bank's products (40 %, budget 50 万), a second bank outside
     it, a disbursed loan of 100 万 on the covered product, and the people around them."""
 
