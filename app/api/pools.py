@@ -3,7 +3,10 @@ the compensation paid; banks file their loans under them and report losses."""
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, ValidationError, fields, validate
 
 from app.api import schemas
 from app.api.common import SECURED, blueprint, field_names, found_before_body, or_404
@@ -27,6 +30,18 @@ NAMES = {
 }
 
 
+class Share(schemas.Percent):
+    """A share in percent, more than 0 and at most 100 (a pool may bear a whole loss)."""
+
+    shape = schemas.Percent.shape
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        share = self._parse(value)
+        if not Decimal(0) < share <= Decimal(100):
+            raise ValidationError(str(_l("Enter the share of a loss the pool pays, 1 to 100 %.")))
+        return share
+
+
 class PoolFields(Strict):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     legal_basis = text(4000, load_default="")
@@ -34,7 +49,7 @@ class PoolFields(Strict):
     starts_on = fields.Date(required=True)
     ends_on = fields.Date(required=True)
     budget = Money(required=True)
-    loss_share = schemas.Percent(
+    loss_share = Share(
         required=True, metadata={"description": "The share of a loss the pool pays, 1-100 %"}
     )
     banks = fields.List(ident(), load_default=list)

@@ -22,6 +22,7 @@ from app.audit import record
 from app.errors import FieldErrors, ValidationFailed, WrongState
 from app.formatting import plain_wan
 from app.models import Agreement, PoolFiling, PoolLoss, PoolPayout, RiskPool, User, db
+from app.models.agreement import COUNTED_AGREEMENT_STATUSES
 from app.models.enums import AgreementStatus, Role
 from app.pools.eligibility import why_not
 from app.regions.branches import where_branch
@@ -29,6 +30,7 @@ from app.regions.scope import sees
 from app.security import BANK_ROLES
 
 CENT = Decimal("0.01")
+FILABLE_SHOWN = 200  # the newest; an older loan is filed through the API by its id
 ZERO = Decimal("0.00")
 
 
@@ -64,16 +66,23 @@ def filable(pool: RiskPool, user: User) -> list[Agreement]:
     if user.role not in BANK_ROLES:
         return []
     filed = sa.select(PoolFiling.agreement_id)
+    covered = (
+        []
+        if user.bank_id in {b.id for b in pool.banks}
+        else [Agreement.product_id.in_([p.id for p in pool.products])]
+    )
     candidates = db.session.scalars(
         sa.select(Agreement)
         .where(
             Agreement.bank_id == user.bank_id,
             *where_branch(user, Agreement.branch_id),
+            *covered,
             Agreement.id.not_in(filed),
-            Agreement.status != AgreementStatus.CANCELLED,
+            Agreement.status.in_(COUNTED_AGREEMENT_STATUSES),
             Agreement.signed_on.between(pool.starts_on, pool.ends_on),
         )
         .order_by(Agreement.signed_on.desc(), Agreement.id.desc())
+        .limit(FILABLE_SHOWN)
     )
     return [a for a in candidates if why_not(pool, a) is None]
 
