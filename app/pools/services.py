@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.audit import record
 from app.errors import FieldErrors, StaleObject
+from app.formatting import plain_wan
 from app.models import Bank, Industry, Product, Region, RiskPool, User, db
 from app.models.enums import EnterpriseSize, Role
 from app.regions.scope import sees, where_region
@@ -136,6 +137,15 @@ def save(
     data: PoolInput, actor: User, pool: RiskPool | None = None, version: int | None = None
 ) -> RiskPool:
     errors, rows = check(data, actor)
+    if pool is not None and "budget_wan" not in errors:
+        from app.pools.ledger import paid_from
+
+        paid = paid_from(pool.id)
+        if data.budget_wan * WAN < paid:
+            errors.add(
+                "budget_wan",
+                _l("Not less than what the pool has paid: %(paid)s 万元.", paid=plain_wan(paid)),
+            )
     errors.raise_if_any()
     if pool is not None and version is not None and version != pool.version:
         raise StaleObject(_l("Someone else changed this pool meanwhile. Reload and try again."))

@@ -209,6 +209,18 @@ def test_a_pool_needs_a_bank_or_product_and_a_sane_share(world):
     assert {"ends_on", "budget_wan", "loss_share", "product_ids"} <= set(refused.value.fields)
 
 
+def test_a_budget_cannot_be_cut_below_what_the_pool_has_paid(world):
+    loss = _loss(world, "1000000")
+    ledger.pay(loss, world.official, Decimal("400000"), TODAY, "")
+    data = PoolInput.from_pool(world.pool)
+    data.budget_wan = Decimal("39.99")
+    with pytest.raises(ValidationFailed) as refused:
+        services.save(data, world.official, world.pool)
+    assert "40" in str(refused.value.fields["budget_wan"])
+    data.budget_wan = Decimal("40")
+    assert services.save(data, world.official, world.pool).budget == Decimal("400000.00")
+
+
 def test_an_official_cannot_define_a_pool_outside_their_region(world):
     data = PoolInput.from_pool(world.pool)
     with pytest.raises(DomainError) as refused:
