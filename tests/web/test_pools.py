@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from app import clock
 from app.errors import DomainError, ValidationFailed, WrongState
-from app.models import PoolFiling, PoolLoss, PoolPayout, RiskPool
+from app.models import Need, PoolFiling, PoolLoss, PoolPayout, RiskPool
 from app.models.enums import AgreementStatus, EnterpriseSize, Role
 from app.pools import ledger, services
 from app.pools.eligibility import why_not
@@ -299,6 +299,20 @@ def test_a_product_in_the_pool_carries_its_tag(client, world):
     assert 'id="pool-tags"' in detail and "示范县风险补偿资金池" in detail
     assert "示范县风险补偿资金池" not in outside
     assert market.count("pool-tag") >= 1 and "示范县风险补偿资金池" in market
+
+
+def test_a_need_matched_to_a_covered_product_shows_the_tag(client, world, make_user, login):
+
+    from tests.web.test_routing import _post_need
+
+    owner = make_user(Role.ENTERPRISE, enterprise=world.enterprise)
+    login(owner)
+    _post_need(client)
+    need = Need.query.filter_by(enterprise_id=owner.enterprise_id).order_by(Need.id.desc()).first()
+    page = client.get(f"/needs/{need.id}").get_data(as_text=True)
+    fits = page.split('id="products-that-fit"')[1].split("</ol>")[0]
+    assert world.product.name in fits
+    assert "纳入示范县风险补偿资金池，损失由资金池分担 40%" in fits
 
 
 def test_a_bank_files_its_loan_from_the_pools_page(client, world, login):
