@@ -120,6 +120,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(documents_bp)
     app.register_blueprint(messages_bp)
     app.register_blueprint(agreement_print_bp)
+    from app.pools import bp as pools_bp
+
+    app.register_blueprint(pools_bp)
     from app import api
 
     api.init_app(app)

@@ -476,6 +476,7 @@ def seed(today: date | None = None) -> bool:
     reference_loader.load(demo_region=True)
     if db.session.scalar(sa.select(User.id).where(User.email == DEMO_LOGINS[Role.ADMIN])):
         added = _mechanism(today)
+        added = _pool(today) or added
         db.session.commit()
         return added
     builder = _Builder(today or clock.today())
@@ -486,6 +487,7 @@ def seed(today: date | None = None) -> bool:
     rebuild_all(today=today)
     _story(builder)
     _mechanism(today)
+    _pool(today)
     return True
 
 
@@ -495,6 +497,13 @@ def _mechanism(today: date | None) -> bool:
 
     official = db.session.scalar(sa.select(User).where(User.email == DEMO_LOGINS[Role.OFFICIAL]))
     return mechanism.seed(official, DEMO_PASSWORD, today)
+
+
+def _pool(today: date | None) -> bool:
+    """The county's risk-compensation pool, added to an older demo database too."""
+    from app.pools import demo as pools
+
+    return pools.seed(DEMO_LOGINS[Role.OFFICIAL], today or clock.today())
 
 
 def _story(builder: _Builder) -> None:

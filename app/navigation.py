@@ -58,6 +58,9 @@ NAV[Role.COORDINATOR] = [
 ]
 for _role in (Role.OFFICIAL, Role.ADMIN):
     NAV[_role].append(("coordination.visit_list", _l("Coordination mechanism")))
+# Risk-compensation pools (issue 17): officials keep and pay from them, banks file loans.
+for _role in (Role.OFFICIAL, Role.BANK_OFFICER, Role.BANK_MANAGER):
+    NAV[_role].append(("pools.index", _l("Risk-compensation pools")))
 for _role in (Role.BANK_OFFICER, Role.BANK_MANAGER):
     NAV[_role].append(("coordination.bank_index", _l("Recommended businesses")))
 NAV[Role.ENTERPRISE].append(("coordination.my_visits", _l("Mechanism visits")))

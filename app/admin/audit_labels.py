@@ -95,6 +95,18 @@ ACTIONS = {
     "webhook_resent": _l("Webhook delivery resent"),
 }
 
+# Risk-compensation pools (app.pools).
+OBJECTS["risk_pools"] = _l("Risk-compensation pool")
+ACTIONS.update(
+    {
+        "pool_created": _l("Pool created"),
+        "pool_edited": _l("Pool edited"),
+        "pool_loan_filed": _l("Loan filed under a pool"),
+        "pool_loss_reported": _l("Loss reported to a pool"),
+        "pool_payout_recorded": _l("Pool compensation paid"),
+    }
+)
+
 
 STATUS_ENUMS = {
     "agreements": "AgreementStatus",

@@ -32,6 +32,16 @@ from app.models.match import Match, MatchRebuild, MatchRebuildChunk, ProductRema
 from app.models.message import Message
 from app.models.need import NEED_TRANSITIONS, Need
 from app.models.notification import Notification
+from app.models.pool import (
+    PoolFiling,
+    PoolLoss,
+    PoolPayout,
+    RiskPool,
+    risk_pool_banks,
+    risk_pool_industries,
+    risk_pool_products,
+    risk_pool_regions,
+)
 from app.models.product import PRODUCT_TRANSITIONS, Product, product_industries, product_regions
 from app.models.reference import Industry, Region, Setting
 from app.models.security import (
@@ -99,7 +109,15 @@ __all__ = [
     "ProductRematch",
     "Need",
     "Notification",
+    "PoolFiling",
+    "PoolLoss",
+    "PoolPayout",
     "Product",
+    "RiskPool",
+    "risk_pool_banks",
+    "risk_pool_industries",
+    "risk_pool_products",
+    "risk_pool_regions",
     "RecoveryCode",
     "Region",
     "RegistrationWindow",

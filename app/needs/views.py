@@ -10,6 +10,7 @@ from app.matches.services import MATCHED_NEED_STATUSES, match_fingerprint, match
 from app.models.enums import NeedStatus, Role
 from app.needs import bp, services, timeline
 from app.needs.forms import NeedForm, VersionedActionForm
+from app.pools.tags import tags_for
 from app.reports.cache import remembered
 from app.security import OVERSIGHT_ROLES, request_user, roles
 
@@ -90,7 +91,13 @@ def _matches_fragment(need):
 
     def render() -> str:
         eligible, near = matches_for(need, eligible_reasons=False)
-        return render_template("matches/_for_need.html", need=need, eligible=eligible, near=near)
+        return render_template(
+            "matches/_for_need.html",
+            need=need,
+            eligible=eligible,
+            near=near,
+            pool_tags=tags_for(item.product.id for item in [*eligible, *near]),
+        )
 
     key = (
         need.id,

@@ -10,6 +10,7 @@ from app.forms import add_service_errors, apply_error
 from app.i18n import current_language
 from app.matches.services import rematch_state
 from app.models.enums import BankType, EnterpriseSize, Guarantee, ProductStatus, ProductType, Role
+from app.pools.tags import tags_for
 from app.products import bp, services
 from app.products.forms import ApplyForm, ProductForm, StatusForm
 from app.regions import services as region_services
@@ -74,6 +75,7 @@ def bank_detail(product_id: int):
     return render_template(
         "products/detail.html",
         product=product,
+        pool_tags=tags_for([product.id]),
         can_edit=services.can_edit_products(user, product.bank),
         status_form=StatusForm(version=str(product.version)),
         apply_form=None,
@@ -164,9 +166,11 @@ def public_index():
     page = request.args.get("page", 1, type=int)
 
     def render() -> str:
+        listing = services.search(filters, page)
         return render_template(
             "products/_supermarket.html",
-            listing=services.search(filters, page),
+            listing=listing,
+            pool_tags=tags_for(p.id for p in listing.items),
             f=filters,
             banks=services.filter_banks(),
             region_levels=region_services.picker_levels(filters.region_code),
@@ -198,6 +202,7 @@ def public_detail(product_id: int):
     return render_template(
         "products/detail.html",
         product=product,
+        pool_tags=tags_for([product.id]),
         apply_form=apply_form,
         can_edit=False,
         status_form=None,
@@ -232,6 +237,7 @@ def apply(product_id: int):
     return render_template(
         "products/detail.html",
         product=product,
+        pool_tags=tags_for([product.id]),
         apply_form=form,
         can_edit=False,
         status_form=None,

@@ -10,6 +10,7 @@ from app.i18n import current_language
 from app.models import Bank, Event, db
 from app.models.base import utcnow
 from app.models.enums import BankType, EnterpriseSize, Role
+from app.pools import exports as pool_exports
 from app.reference.industries import SECTIONS
 from app.regions import services as region_services
 from app.reports import bp, exports, rollup, services, watch
@@ -138,7 +139,7 @@ def _filters_form(user, f):
 @bp.route("/reports/summary.xlsx")
 @roles(*SUMMARY_ROLES)
 def summary_xlsx():
-    _user, f, figures = _compute()
+    user, f, figures = _compute()
     content = exports.workbook(
         figures.headline,
         current_language(),
@@ -147,6 +148,7 @@ def summary_xlsx():
         services.sort_league(figures.league),
     )
     content = rollup.add_sheet(content, rollup.rollup(f, current_language()))
+    content = pool_exports.add_sheet(content, user)
     return _download(
         content,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
