@@ -2,7 +2,7 @@
 under them, the losses banks report and the compensation paid
 
 Revision ID: wt2_risk_pools
-Revises: wt1_match_rebuild_chunks
+Revises: lead_product_all_in
 """
 
 from alembic import op
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'wt2_risk_pools'
-down_revision = 'wt1_match_rebuild_chunks'
+down_revision = "lead_product_all_in"
 branch_labels = None
 depends_on = None
 
