@@ -374,7 +374,7 @@ def main() -> None:
             "SQLALCHEMY_DATABASE_URI": args.database_url,
             "WTF_CSRF_ENABLED": False,
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-            "RATELIMIT_ENABLED": False,
+            "RATELIMIT_STORAGE_URI": "memory://",
             # As deployed: figures kept in Redis (a database of its own, emptied first).
             "CACHE_TYPE": "RedisCache",
             "CACHE_REDIS_URL": args.redis_url,

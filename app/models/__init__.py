@@ -41,6 +41,7 @@ from app.models.security import (
     TwoFactor,
     UserSession,
 )
+from app.models.summary import SummaryClock, SummaryFact, SummaryTranche
 from app.models.user import ApiToken, User
 from app.models.webhook import (
     DeliveryStatus,
@@ -51,6 +52,9 @@ from app.models.webhook import (
 )
 
 __all__ = [
+    "SummaryClock",
+    "SummaryFact",
+    "SummaryTranche",
     "DeliveryStatus",
     "WebhookAttempt",
     "WebhookDelivery",
