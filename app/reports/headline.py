@@ -245,13 +245,13 @@ def _place(code: str) -> tuple[str, str]:
 
 
 def _compute(f: Filters, as_of: date, facts: Facts | None = None) -> tuple:
-    from app.reports.breakdowns import counted_facts
+    from app.reports.breakdowns import counted_facts, load_facts
 
     end = day_end(as_of)
     windowed = f.date_from is not None
     if keeping.pending(db.session()):
         return compute_raw(f, as_of)
-    facts = facts if facts is not None else counted_facts(f, as_of)
+    facts = facts if facts is not None else load_facts(f, as_of)
     counted = count_facts(facts)
     cumulative = count_facts(counted_facts(f, as_of, window=False)) if windowed else counted
     window = counted if windowed else None
