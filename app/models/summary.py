@@ -39,6 +39,7 @@ class SummaryFact(db.Model):
     signed_on: Mapped[date] = mapped_column(sa.Date)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    approved_on: Mapped[date | None] = mapped_column(sa.Date)
     amount_fen: Mapped[int] = mapped_column(sa.BigInteger)
 
 

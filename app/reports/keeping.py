@@ -80,9 +80,11 @@ def _after_statement(state: sa.orm.ORMExecuteState) -> None:
 
 
 def _before_commit(session: sa.orm.Session) -> None:
+    # The commit's own flush comes after this hook: flush now, so the last changes are
+    # noted and read.
+    session.flush()
     if not pending(session):
         return
-    session.flush()  # the last changes, before the facts are read from them
     everything = session.info.pop(_ALL, False)
     touched = session.info.pop(_TOUCHED, set())
     if everything:
@@ -130,6 +132,7 @@ def facts_select(seq):
             Agreement.signed_on,
             Agreement.confirmed_at,
             Agreement.cancelled_at,
+            Agreement.approved_on,
             _fen(Agreement.amount),
         )
         .select_from(Agreement)
@@ -158,6 +161,7 @@ FACT_COLUMNS = [
     "signed_on",
     "confirmed_at",
     "cancelled_at",
+    "approved_on",
     "amount_fen",
 ]
 TRANCHE_COLUMNS = [

@@ -27,11 +27,23 @@ NEVER = np.iinfo(np.int32).max  # the day of a moment that has not happened
 NONE = -1  # an absent id (branch, event)
 CATEGORIES = ("bank_type", "section", "size", "region_code", "guarantee", "product_type")
 NUMBERS = ("need_id", "enterprise_id", "bank_id", "branch_id", "event_id", "amount_fen")
-DAYS = ("signed", "confirmed", "cancelled")
+DAYS = ("signed", "confirmed", "cancelled", "approved")
 
 
 def _day(moment) -> int:
     return clock.local_date(moment).toordinal() if moment is not None else NEVER
+
+
+@dataclass(frozen=True)
+class Agreed:
+    """Per counted agreement: its need, amount, whether approved, paid and arrival confirmed
+    by the day (the funnel's agreement steps)."""
+
+    need: np.ndarray
+    amount: np.ndarray
+    approved: np.ndarray
+    paid: np.ndarray
+    received: np.ndarray
 
 
 @dataclass
@@ -105,6 +117,9 @@ class Resident:
         self.days["signed"][rows] = [r.signed_on.toordinal() for r in changed]
         self.days["confirmed"][rows] = [_day(r.confirmed_at) for r in changed]
         self.days["cancelled"][rows] = [_day(r.cancelled_at) for r in changed]
+        self.days["approved"][rows] = [
+            r.approved_on.toordinal() if r.approved_on else NEVER for r in changed
+        ]
         self.first_loan[rows] = [bool(r.first_loan) for r in changed]
         for name in CATEGORIES:
             category = self.categories[name]
@@ -227,6 +242,23 @@ class Resident:
         used, codes = np.unique(self._column(name)[rows], return_inverse=True)
         return codes.astype(np.int64), [keys[c] for c in used.tolist()]
 
+    def agreed(self, f: Filters, as_of: date) -> Agreed:
+        day = as_of.toordinal()
+        where = self.mask(f, as_of)
+        rows = np.flatnonzero(where)
+        paid = self._paid(as_of)
+        paid_fen = _fen_sums(self.t_row[paid], self.t_fen[paid], self.n)
+        arrived = paid & (self.t_received <= day)
+        received = np.zeros(self.n, dtype=bool)
+        received[self.t_row[arrived]] = True
+        return Agreed(
+            self._column("need_id")[rows],
+            self._column("amount_fen")[rows],
+            self._column("approved")[rows] <= day,
+            paid_fen[rows],
+            received[rows],
+        )
+
     def money(self, f: Filters, as_of: date) -> tuple[Decimal, list[tuple[str, Decimal]]]:
         """Of the counted agreements: money confirmed as arrived by `as_of` (of tranches paid
         by then), and money paid out per calendar month up to `as_of`."""
@@ -294,6 +326,13 @@ def facts(f: Filters, as_of: date, *, window: bool = True) -> Facts:
     with resident.lock:
         resident.sync(db.session.connection())
         return resident.facts(f, as_of, window=window)
+
+
+def agreed(f: Filters, as_of: date) -> Agreed:
+    resident = _resident()
+    with resident.lock:
+        resident.sync(db.session.connection())
+        return resident.agreed(f, as_of)
 
 
 def money(f: Filters, as_of: date) -> tuple[Decimal, list[tuple[str, Decimal]]]:

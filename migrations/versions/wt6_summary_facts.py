@@ -38,6 +38,7 @@ def upgrade():
         sa.Column("signed_on", sa.Date(), nullable=False),
         sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("cancelled_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("approved_on", sa.Date(), nullable=True),
         sa.Column("amount_fen", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("agreement_id", name=op.f("pk_summary_facts")),
     )
@@ -85,14 +86,15 @@ def _backfill():
             f"""
             INSERT INTO summary_facts (agreement_id, seq, need_id, enterprise_id, bank_id,
                 branch_id, bank_type, section, size, region_code, guarantee, product_type,
-                event_id, first_loan, signed_on, confirmed_at, cancelled_at, amount_fen)
+                event_id, first_loan, signed_on, confirmed_at, cancelled_at, approved_on,
+                amount_fen)
             SELECT a.id, 1, a.need_id, a.enterprise_id, a.bank_id, a.branch_id, b.bank_type,
                 CASE WHEN own.level = 'section' THEN own.code
                      WHEN own.level = 'division' THEN own.parent_code
                      ELSE parent.parent_code END,
                 a.enterprise_size, a.enterprise_region_code, a.guarantee, p.product_type,
                 a.event_id, a.first_loan, a.signed_on, a.confirmed_at, a.cancelled_at,
-                {fen("a.amount")}
+                a.approved_on, {fen("a.amount")}
             FROM agreements a
             JOIN banks b ON b.id = a.bank_id
             LEFT JOIN industries own ON own.code = a.enterprise_industry_code
