@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import numpy as np
@@ -30,8 +30,78 @@ NUMBERS = ("need_id", "enterprise_id", "bank_id", "branch_id", "event_id", "amou
 DAYS = ("signed", "confirmed", "cancelled", "approved")
 
 
-def _day(moment) -> int:
-    return clock.local_date(moment).toordinal() if moment is not None else NEVER
+FACT_READ = (
+    "agreement_id",
+    "seq",
+    *NUMBERS,
+    *CATEGORIES,
+    "first_loan",
+    *DAYS,
+)
+TRANCHE_READ = ("agreement_id", "seq", "disbursed", "amount_fen", "received")
+_DAY_ONE = "DATE '0001-01-01'"
+
+
+def _day_of_date(column, postgres: bool):
+    """A date column as its day number (date.toordinal()), NEVER when empty."""
+    if postgres:
+        return sa.func.coalesce(column - sa.literal_column(_DAY_ONE) + 1, NEVER)
+    return column
+
+
+def _day_of_moment(column, postgres: bool, zone: str):
+    """A moment's calendar day on the platform's clock, as a day number."""
+    if postgres:
+        local = sa.cast(sa.func.timezone(zone, column), sa.Date)
+        return sa.func.coalesce(local - sa.literal_column(_DAY_ONE) + 1, NEVER)
+    return column
+
+
+def _fact_select(connection):
+    postgres = connection.dialect.name == "postgresql"
+    zone = clock.zone().key
+    t = SummaryFact.__table__
+    columns = [t.c.agreement_id, t.c.seq]
+    columns += [sa.func.coalesce(t.c[n], NONE) for n in NUMBERS]
+    columns += [t.c[n] for n in CATEGORIES]
+    columns += [t.c.first_loan, _day_of_date(t.c.signed_on, postgres)]
+    columns += [_day_of_moment(t.c[n], postgres, zone) for n in ("confirmed_at", "cancelled_at")]
+    columns += [_day_of_date(t.c.approved_on, postgres)]
+    return sa.select(*columns)
+
+
+def _tranche_select(connection):
+    postgres = connection.dialect.name == "postgresql"
+    t = SummaryTranche.__table__
+    return sa.select(
+        t.c.agreement_id,
+        t.c.seq,
+        _day_of_date(t.c.disbursed_on, postgres),
+        t.c.amount_fen,
+        _day_of_moment(t.c.received_at, postgres, clock.zone().key),
+    )
+
+
+def _day(value) -> int:
+    """A date, an aware moment (its platform day) or None, as a day number."""
+    if value is None:
+        return NEVER
+    if isinstance(value, datetime):
+        return clock.local_date(value).toordinal()
+    if isinstance(value, date):
+        return value.toordinal()
+    return int(value)
+
+
+def _columns(rows: list, names: tuple[str, ...]) -> dict[str, list]:
+    """Rows as columns; day columns read on SQLite (dates, moments) as day numbers."""
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
+    out = dict(zip(names, (list(c) for c in columns), strict=True))
+    for name in (*DAYS, "disbursed", "received"):
+        values = out.get(name)
+        if values and not isinstance(values[0], int):
+            out[name] = [_day(v) for v in values]
+    return out
 
 
 @dataclass(frozen=True)
@@ -94,57 +164,53 @@ class Resident:
         # Always both reads (nothing to read is one index probe each): a page's statements
         # stay the same however much changed.
         facts, tranches = SummaryFact.__table__, SummaryTranche.__table__
-        changed = connection.execute(sa.select(facts).where(facts.c.seq > self.seq)).all()
-        paid = connection.execute(sa.select(tranches).where(tranches.c.seq > self.seq)).all()
+        changed = _columns(
+            connection.execute(_fact_select(connection).where(facts.c.seq > self.seq)).all(),
+            FACT_READ,
+        )
+        paid = _columns(
+            connection.execute(_tranche_select(connection).where(tranches.c.seq > self.seq)).all(),
+            TRANCHE_READ,
+        )
         self._apply(changed, paid)
-        self.seq = max([seq, *(r.seq for r in changed), *(t.seq for t in paid)])
+        self.seq = max([seq, *changed["seq"], *paid["seq"]])
 
-    def _apply(self, changed, paid) -> None:
-        if not changed and not paid:
+    def _apply(self, changed: dict, paid: dict) -> None:
+        ids = changed["agreement_id"]
+        if not ids and not paid["seq"]:
             return
-        new = [r for r in changed if r.agreement_id not in self.row_of]
+        new = [i for i in ids if i not in self.row_of]
         if new:
             self._grow(len(new))
-            for r in new:
-                self.row_of[r.agreement_id] = self.n
-                self.ids[self.n] = r.agreement_id
-                self.n += 1
-        rows = np.fromiter((self.row_of[r.agreement_id] for r in changed), np.int64, len(changed))
+            self.row_of.update(zip(new, range(self.n, self.n + len(new)), strict=True))
+            self.ids[self.n : self.n + len(new)] = new
+            self.n += len(new)
+        rows = np.fromiter(map(self.row_of.__getitem__, ids), np.int64, len(ids))
         for name in NUMBERS:
-            self.numbers[name][rows] = [
-                v if (v := getattr(r, name)) is not None else NONE for r in changed
-            ]
-        self.days["signed"][rows] = [r.signed_on.toordinal() for r in changed]
-        self.days["confirmed"][rows] = [_day(r.confirmed_at) for r in changed]
-        self.days["cancelled"][rows] = [_day(r.cancelled_at) for r in changed]
-        self.days["approved"][rows] = [
-            r.approved_on.toordinal() if r.approved_on else NEVER for r in changed
-        ]
-        self.first_loan[rows] = [bool(r.first_loan) for r in changed]
+            self.numbers[name][rows] = changed[name]
+        for name in DAYS:
+            self.days[name][rows] = changed[name]
+        self.first_loan[rows] = np.asarray(changed["first_loan"], dtype=bool)
         for name in CATEGORIES:
             category = self.categories[name]
-            self.codes[name][rows] = [category.code(getattr(r, name)) for r in changed]
+            values = changed[name]
+            for value in set(values):
+                category.code(value)
+            self.codes[name][rows] = np.fromiter(
+                map(category.index.__getitem__, values), np.int32, len(values)
+            )
         # An agreement rewritten brings all its tranches again: drop the ones held.
-        rewritten = np.fromiter((r.agreement_id for r in changed), np.int64, len(changed))
-        keep = ~np.isin(self.t_agreement, rewritten)
-        self.t_agreement = np.concatenate(
-            [self.t_agreement[keep], np.array([t.agreement_id for t in paid], dtype=np.int64)]
-        )
-        self.t_row = np.concatenate(
-            [
-                self.t_row[keep],
-                np.array([self.row_of.get(t.agreement_id, NONE) for t in paid], np.int64),
-            ]
-        )
-        self.t_day = np.concatenate(
-            [self.t_day[keep], np.array([t.disbursed_on.toordinal() for t in paid], np.int32)]
-        )
-        self.t_fen = np.concatenate(
-            [self.t_fen[keep], np.array([t.amount_fen for t in paid], dtype=np.int64)]
-        )
-        self.t_received = np.concatenate(
-            [self.t_received[keep], np.array([_day(t.received_at) for t in paid], np.int32)]
-        )
+        keep = ~np.isin(self.t_agreement, np.asarray(ids, dtype=np.int64))
+        owners = paid["agreement_id"]
+
+        def joined(held: np.ndarray, more, dtype) -> np.ndarray:
+            return np.concatenate([held[keep], np.asarray(more, dtype=dtype)])
+
+        self.t_agreement = joined(self.t_agreement, owners, np.int64)
+        self.t_row = joined(self.t_row, [self.row_of.get(i, NONE) for i in owners], np.int64)
+        self.t_day = joined(self.t_day, paid["disbursed"], np.int32)
+        self.t_fen = joined(self.t_fen, paid["amount_fen"], np.int64)
+        self.t_received = joined(self.t_received, paid["received"], np.int32)
 
     def _grow(self, extra: int) -> None:
         size = self.n + extra
