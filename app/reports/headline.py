@@ -287,14 +287,18 @@ def compute_raw(f: Filters, as_of: date) -> tuple:
 def _unconfirmed(f: Filters, as_of: date, end) -> tuple[int, int]:
     """Signed in the set's dates and awaiting the enterprise's confirmation at `end`: those
     not disputed, and those disputed then."""
-    not_confirmed = agreements_with_banks(sa.func.count(Agreement.id)).where(
-        *agreement_where(f, as_of, counted=False), awaiting_confirmation_by(end)
-    )
     disputed_then = sa.exists().where(
         Dispute.agreement_id == Agreement.id,
         Dispute.raised_at < end,
         sa.or_(Dispute.closed_at.is_(None), Dispute.closed_at >= end),
     )
-    awaiting = db.session.scalar(not_confirmed.where(~disputed_then)) or 0
-    disputed = db.session.scalar(not_confirmed.where(disputed_then)) or 0
-    return awaiting, disputed
+
+    def tally(condition):
+        return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+    awaiting, disputed = db.session.execute(
+        agreements_with_banks(tally(~disputed_then), tally(disputed_then)).where(
+            *agreement_where(f, as_of, counted=False), awaiting_confirmation_by(end)
+        )
+    ).one()
+    return int(awaiting), int(disputed)
