@@ -167,7 +167,7 @@ def load_facts_raw(f: Filters, as_of: date, *, window: bool = True) -> Facts:
         .where(*agreement_where(f, as_of, window=window))
     )
     # Through the connection, not the ORM: plain tuples, no per-row loading machinery.
-    return Facts.from_rows(db.session.connection().execute(stmt).all())
+    return Facts(db.session.connection().execute(stmt).all())
 
 
 def _rows(groups: Iterable[Group], label_of) -> list[BreakdownRow]:
@@ -189,9 +189,9 @@ def _rows(groups: Iterable[Group], label_of) -> list[BreakdownRow]:
 def breakdowns(facts: Facts, language: str = "zh") -> list[Breakdown]:
     en = language == "en"
     none_label = _l("None")
-    banks = {b.id: b for b in db.session.scalars(sa.select(Bank))}
-    branches = {b.id: b.name for b in db.session.scalars(sa.select(Branch))}
-    by_bank = _rows(facts.grouped("bank"), lambda k: banks[k].short_name)
+    banks = dict(db.session.execute(sa.select(Bank.id, Bank.short_name)).all())
+    branches = dict(db.session.execute(sa.select(Branch.id, Branch.name)).all())
+    by_bank = _rows(facts.grouped("bank"), lambda k: banks[k])
     children: dict[str, list[BreakdownRow]] = {}
     for g in facts.grouped("branch"):
         bank_key, _sep, branch_key = g.key.partition(":")
@@ -212,7 +212,7 @@ def breakdowns(facts: Facts, language: str = "zh") -> list[Breakdown]:
         r.code: r.display_name(language)
         for r in db.session.scalars(sa.select(Region).where(Region.code.in_(used)))
     }
-    events = {e.id: e.title for e in db.session.scalars(sa.select(Event))}
+    events = dict(db.session.execute(sa.select(Event.id, Event.title)).all())
     return [
         Breakdown("bank", str(_l("By bank")), by_bank),
         Breakdown(

@@ -42,35 +42,37 @@ class Group:
 class Facts:
     """Counted agreements as columns: enterprise id, bank id, amount and disbursed in fen,
     and one categorical column per breakdown key in KEYS (each row's code into the key's
-    values). Built from rows read from SQL (`from_rows`) or from the resident facts."""
+    values). Built from rows read from SQL, or from the resident facts (`from_columns`)."""
 
-    def __init__(
-        self,
+    def __init__(self, rows: list[tuple]):
+        """Rows of (enterprise id, bank id, amount in fen, disbursed in fen, and one value per
+        breakdown key in KEYS order)."""
+        columns = list(zip(*rows, strict=True)) if rows else [()] * (4 + len(KEYS))
+        self._set(
+            *(np.asarray(c, dtype=np.int64) for c in columns[:4]),
+            {name: categorical(values) for name, values in zip(KEYS, columns[4:], strict=True)},
+        )
+
+    @classmethod
+    def from_columns(
+        cls,
         enterprise: np.ndarray,
         bank: np.ndarray,
         amount: np.ndarray,
         disbursed: np.ndarray,
         columns: dict[str, tuple[np.ndarray, list]],
-    ):
+    ) -> Facts:
+        facts = cls.__new__(cls)
+        facts._set(enterprise, bank, amount, disbursed, columns)
+        return facts
+
+    def _set(self, enterprise, bank, amount, disbursed, columns) -> None:
         self.size = len(enterprise)
         self.enterprise = np.asarray(enterprise, dtype=np.int64)
         self.bank = np.asarray(bank, dtype=np.int64)
         self.amount = np.asarray(amount, dtype=np.int64)
         self.disbursed = np.asarray(disbursed, dtype=np.int64)
         self._columns = columns
-
-    @classmethod
-    def from_rows(cls, rows: list[tuple]) -> Facts:
-        """Rows of (enterprise id, bank id, amount in fen, disbursed in fen, and one value per
-        breakdown key in KEYS order)."""
-        columns = list(zip(*rows, strict=True)) if rows else [()] * (4 + len(KEYS))
-        return cls(
-            np.asarray(columns[0], dtype=np.int64),
-            np.asarray(columns[1], dtype=np.int64),
-            np.asarray(columns[2], dtype=np.int64),
-            np.asarray(columns[3], dtype=np.int64),
-            {name: categorical(values) for name, values in zip(KEYS, columns[4:], strict=True)},
-        )
 
     def column(self, name: str) -> tuple[np.ndarray, list]:
         """Each row's code of `name`, and the values the codes stand for."""
@@ -83,7 +85,7 @@ class Facts:
 
     def with_column(self, name: str, codes: np.ndarray, keys: list) -> Facts:
         """The same rows with one more categorical column."""
-        return Facts(
+        return Facts.from_columns(
             self.enterprise,
             self.bank,
             self.amount,

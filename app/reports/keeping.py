@@ -74,8 +74,9 @@ def _after_flush(session: sa.orm.Session, _context: Any) -> None:
 def _after_statement(state: sa.orm.ORMExecuteState) -> None:
     if not (state.is_insert or state.is_update or state.is_delete):
         return
-    table = getattr(state.statement, "table", None)
-    if getattr(table, "name", None) in _BULK_TABLES:
+    name = getattr(getattr(state.statement, "table", None), "name", None)
+    # New industries change no agreement's section; edited or removed ones may.
+    if name in _BULK_TABLES and not (name == "industries" and state.is_insert):
         state.session.info[_ALL] = True
 
 

@@ -295,7 +295,7 @@ class Resident:
             "product_type": self._category("product_type", rows),
             "event": _compact(self._column("event_id")[rows], none=NONE),
         }
-        return Facts(
+        return Facts.from_columns(
             self._column("enterprise_id")[rows],
             bank,
             self._column("amount_fen")[rows],
