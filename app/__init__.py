@@ -59,6 +59,12 @@ def register_extensions(app: Flask) -> None:
     from app.reports import cache as report_cache
 
     report_cache.init_app(app)
+    from app.reports import keeping
+
+    keeping.init_app(app)
+    from app.reports import funnel
+
+    funnel.init_app(app)
     from app import ops
 
     ops.init_app(app)

@@ -186,6 +186,23 @@ def integrity_check_command() -> None:
     click.echo("Integrity check: clean.")
 
 
+@click.group("reports")
+def reports_group() -> None:
+    """The officials' summary (#13, #22)."""
+
+
+@reports_group.command("rebuild-facts")
+def reports_rebuild_facts_command() -> None:
+    """Rewrite the summary's kept facts from the agreements (after rows were written behind
+    the app's back; `flask integrity check` says when they are out of step)."""
+    from app.models import db
+    from app.reports import keeping
+
+    keeping.rebuild()
+    db.session.commit()
+    click.echo("Summary facts rebuilt.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_user_command)
@@ -193,6 +210,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(match_group)
     app.cli.add_command(engagements_group)
     app.cli.add_command(integrity_group)
+    app.cli.add_command(reports_group)
     from app.coordination.cli import coordination_group
 
     app.cli.add_command(coordination_group)

@@ -124,4 +124,32 @@ def check() -> list[Problem]:
             )
         ),
     )
+    add(
+        "summary facts differ from their agreements",
+        "agreements",
+        _facts_out_of_step(),
+    )
     return problems
+
+
+def _facts_out_of_step() -> list[int]:
+    """Agreements whose kept facts (or tranches) are not what they would be rewritten as."""
+    from app.models import SummaryFact, SummaryTranche
+    from app.reports.keeping import FACT_COLUMNS, TRANCHE_COLUMNS, facts_select, tranches_select
+
+    def kept(table, names) -> dict:
+        wanted = [table.c[n] for n in names if n != "seq"]
+        return {row[0]: tuple(row) for row in db.session.execute(sa.select(*wanted))}
+
+    def fresh(select, names) -> dict:
+        wanted = [c for c, n in zip(select.selected_columns, names, strict=True) if n != "seq"]
+        return {row[0]: tuple(row) for row in db.session.execute(select.with_only_columns(*wanted))}
+
+    held, wanted = kept(SummaryFact.__table__, FACT_COLUMNS), fresh(facts_select(0), FACT_COLUMNS)
+    wrong = {i for i in held.keys() | wanted.keys() if held.get(i) != wanted.get(i)}
+    held = kept(SummaryTranche.__table__, TRANCHE_COLUMNS)
+    wanted = fresh(tranches_select(0), TRANCHE_COLUMNS)
+    for i in held.keys() | wanted.keys():
+        if held.get(i) != wanted.get(i):
+            wrong.add((held.get(i) or wanted.get(i))[1])  # the tranche's agreement
+    return sorted(wrong)

@@ -11,6 +11,7 @@ summary page and its Excel export as an official would load them.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import time
@@ -315,7 +316,6 @@ def _p95(samples: list[float]) -> float:
 
 def measure(app, runs: int, region: str = "") -> dict:
     from app.auth.services import create_user
-    from app.reports import cache as report_cache
 
     with app.app_context():
         official = db.session.scalar(sa.select(User).where(User.email == "official@bench.cn"))
@@ -328,13 +328,23 @@ def measure(app, runs: int, region: str = "") -> dict:
             .values(region_code=region or None)
         )
         db.session.commit()
+        agreement_count = db.session.scalar(sa.select(sa.func.max(Agreement.id)))
     client = app.test_client()
     client.post("/login", data={"login": "official@bench.cn", "password": PASSWORD})
 
+    rng = random.Random(5)
+
+    def write() -> None:
+        """A real write, as a bank's: one agreement's first-loan mark, through the ORM, so
+        the data version moves and that agreement's facts are rewritten at commit."""
+        with app.app_context():
+            agreement = db.session.get(Agreement, rng.randint(1, agreement_count))
+            agreement.first_loan = not agreement.first_loan
+            db.session.commit()
+
     def timed(path: str, *, after_write: bool) -> float:
         if after_write:
-            with app.app_context():
-                report_cache.data_changed()
+            write()
         t = time.perf_counter()
         response = client.get(path)
         elapsed = time.perf_counter() - t
@@ -342,6 +352,8 @@ def measure(app, runs: int, region: str = "") -> dict:
             raise RuntimeError(f"{path} answered {response.status_code}")
         return elapsed
 
+    # A worker reads the kept facts whole once, at its first summary; then only changes.
+    warm_up = timed("/reports/summary", after_write=True)
     cold = [timed("/reports/summary", after_write=True) for _ in range(max(3, runs // 4))]
     warm = [timed("/reports/summary", after_write=False) for _ in range(runs)]
     export = [timed("/reports/summary.xlsx", after_write=True) for _ in range(3)]
@@ -351,6 +363,7 @@ def measure(app, runs: int, region: str = "") -> dict:
         "median": statistics.median(warm),
         "p95": _p95(warm),
         "export": max(export),
+        "warm_up": warm_up,
     }
 
 
@@ -374,7 +387,7 @@ def main() -> None:
             "SQLALCHEMY_DATABASE_URI": args.database_url,
             "WTF_CSRF_ENABLED": False,
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-            "RATELIMIT_ENABLED": False,
+            "RATELIMIT_STORAGE_URI": "memory://",
             # As deployed: figures kept in Redis (a database of its own, emptied first).
             "CACHE_TYPE": "RedisCache",
             "CACHE_REDIS_URL": args.redis_url,
@@ -392,7 +405,9 @@ def main() -> None:
             f"filled {args.agreements:,} agreements in {time.perf_counter() - started:.0f} s",
             flush=True,
         )
+    print(f"load average before: {_load()}", flush=True)
     r = measure(app, args.runs, args.official_region)
+    print(f"first load in this process (reads the kept facts whole): {r['warm_up']:.2f} s")
     print(
         f"summary page between writes: median {r['median'] * 1000:.0f} ms, "
         f"p95 {r['p95'] * 1000:.0f} ms over {args.runs} loads"
@@ -402,6 +417,11 @@ def main() -> None:
         f"p95 {r['cold_p95'] * 1000:.0f} ms"
     )
     print(f"Excel export after a write: {r['export']:.2f} s (worst of 3)")
+    print(f"load average after: {_load()}")
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 if __name__ == "__main__":

@@ -51,6 +51,7 @@ from app.models.security import (
     TwoFactor,
     UserSession,
 )
+from app.models.summary import SummaryClock, SummaryFact, SummaryTranche
 from app.models.user import ApiToken, User
 from app.models.webhook import (
     DeliveryStatus,
@@ -61,6 +62,9 @@ from app.models.webhook import (
 )
 
 __all__ = [
+    "SummaryClock",
+    "SummaryFact",
+    "SummaryTranche",
     "DeliveryStatus",
     "WebhookAttempt",
     "WebhookDelivery",

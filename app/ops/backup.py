@@ -149,6 +149,7 @@ def restore(folder: Path) -> Restored:
     from flask_migrate import upgrade
 
     from app.reports import cache as report_cache
+    from app.reports import keeping, resident
 
     manifest = read_manifest(folder)
     engine = db.engine
@@ -190,6 +191,10 @@ def restore(folder: Path) -> Restored:
         with tarfile.open(archive) as tar:
             tar.extractall(uploads.parent, filter="data")
     upgrade()
+    # The restored facts are the backup's; a new epoch makes every worker read them afresh.
+    keeping.rebuild()
+    db.session.commit()
+    resident.forget()
     report_cache.cache.clear()
     report_cache.data_changed()
     now = totals()

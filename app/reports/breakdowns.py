@@ -24,6 +24,7 @@ from app.models import (
     db,
 )
 from app.models.enums import BankType, EnterpriseSize, Guarantee, ProductType
+from app.reports import keeping, resident
 from app.reports.facts import Facts, Group
 from app.reports.filters import Filters, agreement_where, agreements_with_banks
 from app.reports.rates import landing_rate
@@ -105,17 +106,25 @@ def paid_by(as_of: date):
 
 
 def load_facts(f: Filters, as_of: date) -> Facts:
-    """The agreements counted as of `as_of` under `f`, one value per breakdown, in one read;
-    read once per request (the figures and the roll-up both start from it after a write).
-    Readers never change a Facts."""
+    """The agreements counted as of `as_of` under `f`, one value per breakdown; read once per
+    request (the figures and the roll-up both start from it after a write). Readers never
+    change a Facts."""
     if not flask.has_request_context():
-        return _load_facts(f, as_of)
+        return counted_facts(f, as_of)
     kept = flask.g.setdefault("report_facts", {})
     key = (repr(f), as_of, _version_now())
     if key not in kept:
         kept.clear()
-        kept[key] = _load_facts(f, as_of)
+        kept[key] = counted_facts(f, as_of)
     return kept[key]
+
+
+def counted_facts(f: Filters, as_of: date, *, window: bool = True) -> Facts:
+    """From this worker's copy of the summary facts, brought up to date; inside a transaction
+    that has written agreements not yet committed, from the agreements themselves."""
+    if keeping.pending(db.session()):
+        return load_facts_raw(f, as_of, window=window)
+    return resident.facts(f, as_of, window=window)
 
 
 def _version_now() -> str:
@@ -124,7 +133,9 @@ def _version_now() -> str:
     return data_version()
 
 
-def _load_facts(f: Filters, as_of: date) -> Facts:
+def load_facts_raw(f: Filters, as_of: date, *, window: bool = True) -> Facts:
+    """The same facts counted from the agreements, their banks, industries, products and
+    tranches (the definition the kept facts are checked against)."""
     month = sa.func.substr(sa.cast(Agreement.signed_on, sa.String), 1, 7)
     branch = (
         sa.cast(Agreement.bank_id, sa.String)
@@ -153,7 +164,7 @@ def _load_facts(f: Filters, as_of: date) -> Facts:
         .outerjoin(_OWN, _OWN.code == Agreement.enterprise_industry_code)
         .outerjoin(_PARENT, _PARENT.code == _OWN.parent_code)
         .outerjoin(Product, Product.id == Agreement.product_id)
-        .where(*agreement_where(f, as_of))
+        .where(*agreement_where(f, as_of, window=window))
     )
     # Through the connection, not the ORM: plain tuples, no per-row loading machinery.
     return Facts(db.session.connection().execute(stmt).all())
@@ -178,9 +189,9 @@ def _rows(groups: Iterable[Group], label_of) -> list[BreakdownRow]:
 def breakdowns(facts: Facts, language: str = "zh") -> list[Breakdown]:
     en = language == "en"
     none_label = _l("None")
-    banks = {b.id: b for b in db.session.scalars(sa.select(Bank))}
-    branches = {b.id: b.name for b in db.session.scalars(sa.select(Branch))}
-    by_bank = _rows(facts.grouped("bank"), lambda k: banks[k].short_name)
+    banks = dict(db.session.execute(sa.select(Bank.id, Bank.short_name)).all())
+    branches = dict(db.session.execute(sa.select(Branch.id, Branch.name)).all())
+    by_bank = _rows(facts.grouped("bank"), lambda k: banks[k])
     children: dict[str, list[BreakdownRow]] = {}
     for g in facts.grouped("branch"):
         bank_key, _sep, branch_key = g.key.partition(":")
@@ -201,7 +212,7 @@ def breakdowns(facts: Facts, language: str = "zh") -> list[Breakdown]:
         r.code: r.display_name(language)
         for r in db.session.scalars(sa.select(Region).where(Region.code.in_(used)))
     }
-    events = {e.id: e.title for e in db.session.scalars(sa.select(Event))}
+    events = dict(db.session.execute(sa.select(Event.id, Event.title)).all())
     return [
         Breakdown("bank", str(_l("By bank")), by_bank),
         Breakdown(
@@ -255,6 +266,12 @@ def breakdowns(facts: Facts, language: str = "zh") -> list[Breakdown]:
 
 def disbursed_by_month(f: Filters, as_of: date) -> list[tuple[str, Decimal]]:
     """Money paid out per calendar month, on the counted agreements, up to `as_of`."""
+    if not keeping.pending(db.session()):
+        return resident.money(f, as_of)[1]
+    return disbursed_by_month_raw(f, as_of)
+
+
+def disbursed_by_month_raw(f: Filters, as_of: date) -> list[tuple[str, Decimal]]:
     month = sa.func.substr(sa.cast(Disbursement.disbursed_on, sa.String), 1, 7)
     rows = db.session.execute(
         agreements_with_banks(month, sa.func.coalesce(sa.func.sum(Disbursement.amount), ZERO))

@@ -36,6 +36,7 @@ COUNTED_MODELS = (
     models.Region,
 )
 VERSION_KEY = "reports:version"
+NEEDS_VERSION_KEY = "reports:needs-version"  # the funnel's needs (app/reports/funnel.py)
 _FLAG = "reports_changed"
 
 
@@ -64,18 +65,25 @@ def _after_flush(session: sa.orm.Session, _context: Any) -> None:
     changed = (*session.new, *session.dirty, *session.deleted)
     if any(isinstance(obj, COUNTED_MODELS) for obj in changed):
         session.info[_FLAG] = True
-        data_changed()
+        _moved()
 
 
 def _after_commit(session: sa.orm.Session) -> None:
     # Again at commit: a reader between the flush and the commit saw the old rows and may
     # have stored them under the version the flush made.
     if session.info.pop(_FLAG, False):
-        data_changed()
+        _moved()
 
 
 def data_changed() -> None:
     """Call after writing counted rows by other means than the ORM session."""
+    _moved()
+    if has_app_context() and "cache" in current_app.extensions:
+        # Written by other means, anything may have changed: the funnel's needs too.
+        cache.delete(NEEDS_VERSION_KEY)
+
+
+def _moved() -> None:
     if has_request_context():
         g.pop("reports_version", None)
     if has_app_context() and "cache" in current_app.extensions:

@@ -40,17 +40,58 @@ class Group:
 
 
 class Facts:
-    """Rows of (enterprise id, bank id, amount in fen, disbursed in fen, and one value per
-    breakdown key in KEYS order)."""
+    """Counted agreements as columns: enterprise id, bank id, amount and disbursed in fen,
+    and one categorical column per breakdown key in KEYS (each row's code into the key's
+    values). Built from rows read from SQL, or from the resident facts (`from_columns`)."""
 
     def __init__(self, rows: list[tuple]):
+        """Rows of (enterprise id, bank id, amount in fen, disbursed in fen, and one value per
+        breakdown key in KEYS order)."""
         columns = list(zip(*rows, strict=True)) if rows else [()] * (4 + len(KEYS))
-        self.size = len(rows)
-        self.enterprise = np.asarray(columns[0], dtype=np.int64)
-        self.bank = np.asarray(columns[1], dtype=np.int64)
-        self.amount = np.asarray(columns[2], dtype=np.int64)
-        self.disbursed = np.asarray(columns[3], dtype=np.int64)
-        self._values = dict(zip(KEYS, columns[4:], strict=True))
+        self._set(
+            *(np.asarray(c, dtype=np.int64) for c in columns[:4]),
+            {name: categorical(values) for name, values in zip(KEYS, columns[4:], strict=True)},
+        )
+
+    @classmethod
+    def from_columns(
+        cls,
+        enterprise: np.ndarray,
+        bank: np.ndarray,
+        amount: np.ndarray,
+        disbursed: np.ndarray,
+        columns: dict[str, tuple[np.ndarray, list]],
+    ) -> Facts:
+        facts = cls.__new__(cls)
+        facts._set(enterprise, bank, amount, disbursed, columns)
+        return facts
+
+    def _set(self, enterprise, bank, amount, disbursed, columns) -> None:
+        self.size = len(enterprise)
+        self.enterprise = np.asarray(enterprise, dtype=np.int64)
+        self.bank = np.asarray(bank, dtype=np.int64)
+        self.amount = np.asarray(amount, dtype=np.int64)
+        self.disbursed = np.asarray(disbursed, dtype=np.int64)
+        self._columns = columns
+
+    def column(self, name: str) -> tuple[np.ndarray, list]:
+        """Each row's code of `name`, and the values the codes stand for."""
+        return self._columns[name]
+
+    def values(self, name: str) -> list:
+        """Each row's value of `name`."""
+        codes, keys = self._columns[name]
+        return [keys[c] for c in codes.tolist()]
+
+    def with_column(self, name: str, codes: np.ndarray, keys: list) -> Facts:
+        """The same rows with one more categorical column."""
+        return Facts.from_columns(
+            self.enterprise,
+            self.bank,
+            self.amount,
+            self.disbursed,
+            {**self._columns, name: (codes, keys)},
+        )
 
     def totals(self, where: np.ndarray | None = None) -> Group:
         """The whole set, or the rows `where` (a boolean mask) selects."""
@@ -67,18 +108,20 @@ class Facts:
 
     def where_in(self, name: str, values) -> np.ndarray:
         """A mask of the rows whose `name` is one of `values`."""
+        codes, keys = self._columns[name]
         allowed = set(values)
-        return np.fromiter((v in allowed for v in self._values[name]), dtype=bool, count=self.size)
+        chosen = np.fromiter((k in allowed for k in keys), dtype=bool, count=len(keys))
+        return chosen[codes] if len(codes) else np.zeros(0, dtype=bool)
 
     def grouped(self, name: str) -> list[Group]:
-        """One group per value of `name` (None for rows without one)."""
+        """One group per value of `name` present (None for rows without one)."""
         if not self.size:
             return []
-        codes, keys = self._codes(name)
+        codes, keys = self._columns[name]
         n = len(keys)
+        agreements = np.bincount(codes, minlength=n)
         amount = self._sum(codes, self.amount, n)
         disbursed = self._sum(codes, self.disbursed, n)
-        agreements = np.bincount(codes, minlength=n)
         enterprises = self._distinct(codes, self.enterprise, n)
         banks = self._distinct(codes, self.bank, n)
         return [
@@ -90,15 +133,8 @@ class Facts:
                 Decimal(int(amount[i])) * FEN,
                 Decimal(int(disbursed[i])) * FEN,
             )
-            for i in range(n)
+            for i in np.flatnonzero(agreements).tolist()
         ]
-
-    def _codes(self, name: str) -> tuple[np.ndarray, list]:
-        """Each row's group number, and the group keys."""
-        values = self._values[name]
-        keys = list(set(values))
-        index = {key: i for i, key in enumerate(keys)}
-        return np.fromiter(map(index.__getitem__, values), dtype=np.int64, count=self.size), keys
 
     @staticmethod
     def _sum(codes: np.ndarray, fen: np.ndarray, n: int) -> np.ndarray:
@@ -115,3 +151,11 @@ class Facts:
         span = int(ids.max()) + 1
         pairs = np.unique(codes * span + ids)
         return np.bincount(pairs // span, minlength=n)
+
+
+def categorical(values) -> tuple[np.ndarray, list]:
+    """Python values as (each row's code, the distinct values)."""
+    keys = list(set(values))
+    index = {key: i for i, key in enumerate(keys)}
+    codes = np.fromiter(map(index.__getitem__, values), dtype=np.int64, count=len(values))
+    return codes, keys

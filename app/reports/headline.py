@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from app.formatting import yi
 from app.models import Agreement, Bank, Disbursement, Dispute, Region, db
 from app.models.enums import COMMERCIAL_BANK_TYPES
+from app.reports import keeping, resident
 from app.reports.cache import remembered
 from app.reports.facts import Facts
 from app.reports.filters import (
@@ -244,9 +245,27 @@ def _place(code: str) -> tuple[str, str]:
 
 
 def _compute(f: Filters, as_of: date, facts: Facts | None = None) -> tuple:
+    from app.reports.breakdowns import counted_facts, load_facts
+
     end = day_end(as_of)
     windowed = f.date_from is not None
-    counted = count_facts(facts) if facts is not None else count(f, as_of)
+    if keeping.pending(db.session()):
+        return compute_raw(f, as_of)
+    facts = facts if facts is not None else load_facts(f, as_of)
+    counted = count_facts(facts)
+    cumulative = count_facts(counted_facts(f, as_of, window=False)) if windowed else counted
+    window = counted if windowed else None
+    received, _by_month = resident.money(f, as_of)
+    awaiting, disputed = _unconfirmed(f, as_of, end)
+    return cumulative, window, facts.totals().disbursed, received, awaiting, disputed
+
+
+def compute_raw(f: Filters, as_of: date) -> tuple:
+    """The sentence's figures counted from the agreements themselves (the definition the
+    kept facts are checked against)."""
+    end = day_end(as_of)
+    windowed = f.date_from is not None
+    counted = count(f, as_of)
     cumulative = count(f, as_of, window=False) if windowed else counted
     window = counted if windowed else None
     where = agreement_where(f, as_of)
@@ -254,21 +273,32 @@ def _compute(f: Filters, as_of: date, facts: Facts | None = None) -> tuple:
         Disbursement, Disbursement.agreement_id == Agreement.id
     )
     paid = paid.where(*where, Disbursement.disbursed_on <= as_of)
-    disbursed = facts.totals().disbursed if facts is not None else _money(paid)
+    disbursed = _money(paid)
     received = _money(
         paid.where(
             Disbursement.received_confirmed_at.is_not(None),
             Disbursement.received_confirmed_at < end,
         )
     )
-    not_confirmed = agreements_with_banks(sa.func.count(Agreement.id)).where(
-        *agreement_where(f, as_of, counted=False), awaiting_confirmation_by(end)
-    )
+    awaiting, disputed = _unconfirmed(f, as_of, end)
+    return cumulative, window, disbursed, received, awaiting, disputed
+
+
+def _unconfirmed(f: Filters, as_of: date, end) -> tuple[int, int]:
+    """Signed in the set's dates and awaiting the enterprise's confirmation at `end`: those
+    not disputed, and those disputed then."""
     disputed_then = sa.exists().where(
         Dispute.agreement_id == Agreement.id,
         Dispute.raised_at < end,
         sa.or_(Dispute.closed_at.is_(None), Dispute.closed_at >= end),
     )
-    awaiting = db.session.scalar(not_confirmed.where(~disputed_then)) or 0
-    disputed = db.session.scalar(not_confirmed.where(disputed_then)) or 0
-    return cumulative, window, disbursed, received, awaiting, disputed
+
+    def tally(condition):
+        return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+    awaiting, disputed = db.session.execute(
+        agreements_with_banks(tally(~disputed_then), tally(disputed_then)).where(
+            *agreement_where(f, as_of, counted=False), awaiting_confirmation_by(end)
+        )
+    ).one()
+    return int(awaiting), int(disputed)

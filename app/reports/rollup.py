@@ -7,7 +7,6 @@ exactly to the parent's totals; banks are counted distinct per row, as in every 
 
 from __future__ import annotations
 
-import copy
 import io
 from dataclasses import dataclass
 from datetime import date
@@ -25,7 +24,7 @@ from app.models.enums import RegionLevel
 from app.regions import services as region_services
 from app.reports.breakdowns import load_facts
 from app.reports.cache import remembered
-from app.reports.facts import Facts
+from app.reports.facts import Facts, categorical
 from app.reports.filters import Filters
 from app.spreadsheet_safety import append_row
 
@@ -88,7 +87,8 @@ def _rollup(f: Filters, facts: Facts, language: str) -> Rollup | None:
     if parent is not None and parent.level is RegionLevel.TOWN:
         return None
     depth = len(parent.ancestor_codes) if parent is not None else 0
-    codes = sorted({c for c in facts._values["region"] if c})
+    region_codes, regions_used = facts.column("region")
+    codes = sorted({c for c in regions_used if c})
     paths = _paths(codes)
     child_of = {}
     for code in codes:
@@ -97,12 +97,10 @@ def _rollup(f: Filters, facts: Facts, language: str) -> Rollup | None:
             path = paths.get(f"successor:{code}", path)
         parts = [p for p in path.split("/") if p]
         child_of[code] = parts[depth] if len(parts) > depth else (parent.code if parent else code)
-    mapped = copy.copy(facts)
-    mapped._values = {
-        **facts._values,
-        "child": [child_of.get(c, c) for c in facts._values["region"]],
-    }
-    groups = mapped.grouped("child")
+    child_codes, children = categorical([child_of.get(c, c) for c in regions_used])
+    groups = facts.with_column(
+        "child", child_codes[region_codes] if len(region_codes) else region_codes, children
+    ).grouped("child")
     regions = {
         r.code: r
         for r in db.session.scalars(

@@ -38,6 +38,7 @@ __all__ = [
     "WatchList",
     "figures",
     "filters_from",
+    "headline",
     "home_region_of",
     "pending_verifications",
     "remind",

@@ -38,16 +38,19 @@ def _download(content, mimetype: str, stem: str, suffix: str) -> Response:
 @bp.route("/reports/summary")
 @roles(*SUMMARY_ROLES)
 def summary():
-    user, f, figures = _compute()
+    user = request_user()
+    f = services.filters_from(request.args, user)
     now = utcnow()
     sort = request.args.get("sort", "amount")
     sort = sort if sort in services.LEAGUE_SORTS else "amount"
     return render_template(
         "reports/summary.html",
         f=f,
-        headline=figures.headline,
+        # Only the sentence is read on every load; the figures behind the kept sections are
+        # fetched when those are rendered afresh.
+        headline=services.headline(f, language=current_language()),
         language=current_language(),
-        figures_html=_figures_html(f, figures, sort),
+        figures_html=_figures_html(f, sort),
         watch_html=_watch_html(user, f, now),
         pending=watch.kept_pending_verifications(f) if user.role in OVERSIGHT_ROLES else None,
         is_bank=user.role is Role.BANK_MANAGER,
@@ -57,12 +60,13 @@ def summary():
     )
 
 
-def _figures_html(f, figures, sort: str):
+def _figures_html(f, sort: str):
     """Funnel, roll-up, breakdowns and league: the same for everyone asking for this filter
     set, sort and language on this day, rendered once per data version."""
     language = current_language()
 
     def render() -> str:
+        figures = services.figures(f, language)
         return render_template(
             "reports/_figures.html",
             f=f,
