@@ -2,7 +2,7 @@
 officials' figures after a write read only what changed; filled from the existing agreements
 
 Revision ID: wt6_summary_facts
-Revises: wt1_match_rebuild_chunks
+Revises: wt2_risk_pools
 Create Date: 2026-11-30 14:50:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "wt6_summary_facts"
-down_revision = "wt1_match_rebuild_chunks"
+down_revision = "wt2_risk_pools"
 branch_labels = None
 depends_on = None
 
