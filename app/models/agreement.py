@@ -93,6 +93,11 @@ class Agreement(db.Model):
     enterprise_region_code: Mapped[str | None] = mapped_column(
         sa.ForeignKey("regions.code"), index=True, default=None
     )
+    # The government guarantee agency backing the loan, and its yearly fee at signing.
+    guarantee_agency_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("banks.id"), index=True, default=None
+    )
+    guarantee_fee_rate: Mapped[Decimal | None] = mapped_column(Rate(), default=None)
     note: Mapped[str] = mapped_column(sa.Text, default="")
     status: Mapped[AgreementStatus] = mapped_column(
         enum_column_type(AgreementStatus), default=AgreementStatus.SIGNED, index=True
@@ -112,7 +117,8 @@ class Agreement(db.Model):
     engagement: Mapped[Engagement] = relationship()
     need: Mapped[Need] = relationship()
     enterprise: Mapped[Enterprise] = relationship()
-    bank: Mapped[Bank] = relationship()
+    bank: Mapped[Bank] = relationship(foreign_keys=[bank_id])
+    guarantee_agency: Mapped[Bank | None] = relationship(foreign_keys=[guarantee_agency_id])
     branch: Mapped[Branch] = relationship()
     product: Mapped[Product | None] = relationship()
     event: Mapped[Event | None] = relationship(back_populates="agreements")
