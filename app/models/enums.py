@@ -55,6 +55,11 @@ class Role(Labelled):
         return self in (Role.GUARANTEE_OFFICER, Role.GUARANTEE_MANAGER)
 
     @property
+    def has_branch(self) -> bool:
+        """Works at a branch of an institution: a bank's or a guarantee agency's staff."""
+        return self.is_bank or self.is_agency
+
+    @property
     def is_manager(self) -> bool:
         """Sees the branches below their own, in a bank or an agency alike."""
         return self in (Role.BANK_MANAGER, Role.GUARANTEE_MANAGER)

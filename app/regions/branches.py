@@ -26,7 +26,12 @@ def closest_branch(bank_id: int, region_code: str | None) -> Branch | None:
             User.branch_id == Branch.id,
             User.active.is_(True),
             User.role.in_(
-                [Role.BANK_OFFICER, Role.BANK_MANAGER, Role.GUARANTEE_OFFICER, Role.GUARANTEE_MANAGER]
+                [
+                    Role.BANK_OFFICER,
+                    Role.BANK_MANAGER,
+                    Role.GUARANTEE_OFFICER,
+                    Role.GUARANTEE_MANAGER,
+                ]
             ),
         )
         .exists()

@@ -1,0 +1,59 @@
+"""What an agreement taken through a government guarantee records, and what it costs."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from app.guarantees.routing import with_fee
+from app.models import Agreement, Engagement, GuaranteeProduct, db
+from app.models.engagement import LIVE_ENGAGEMENT_STATUSES
+from app.models.enums import Guarantee
+from app.pricing import Quote, cheapest_quote
+
+
+def approved_guarantee(need_id: int, bank_id: int, amount: Decimal) -> Engagement | None:
+    """The agency engagement that approved guaranteeing `bank_id`'s loan of `amount` on this
+    need: its product partners with the bank and covers the amount; the cheapest fee wins."""
+    rows = db.session.scalars(
+        sa.select(Engagement)
+        .join(GuaranteeProduct, GuaranteeProduct.id == Engagement.guarantee_product_id)
+        .where(
+            Engagement.need_id == need_id,
+            Engagement.guarantee_approved_at.is_not(None),
+            Engagement.status.in_(LIVE_ENGAGEMENT_STATUSES),
+            GuaranteeProduct.max_amount >= amount,
+        )
+        .order_by(GuaranteeProduct.fee_rate, Engagement.id)
+    )
+    return next(
+        (e for e in rows if any(b.id == bank_id for b in e.guarantee_product.partner_banks)),
+        None,
+    )
+
+
+def attach_guarantee(agreement: Agreement) -> None:
+    """An agreement taken through a guarantee records the agency that approved it and the
+    agency's fee at signing (later fee changes do not reach a signed agreement)."""
+    if agreement.guarantee is not Guarantee.GUARANTEE:
+        return
+    backing = approved_guarantee(agreement.need_id, agreement.bank_id, agreement.amount)
+    if backing is None:
+        return
+    agreement.guarantee_agency_id = backing.bank_id
+    agreement.guarantee_fee_rate = backing.guarantee_product.fee_rate
+
+
+def agreement_quote(agreement: Agreement) -> Quote | None:
+    """The agreement's all-in annual rate: the product's fees at the agreed rate, plus the
+    agency's guarantee fee when an agency guarantees it."""
+    product = agreement.product
+    if product is None:
+        return None
+    price = product.price_items(rate=agreement.rate)
+    guaranteed = product.requires_guarantee
+    if agreement.guarantee_fee_rate is not None:
+        price = with_fee(price, agreement.guarantee_fee_rate)
+        guaranteed = True
+    return cheapest_quote(price, agreement.amount, agreement.term_months, guaranteed)
