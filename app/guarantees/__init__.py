@@ -1,5 +1,5 @@
-from flask import Blueprint
+"""Government financing guarantee agencies (政府性融资担保机构).
 
-bp = Blueprint("guarantees", __name__)
-
-from app.guarantees import views  # noqa: E402, F401
+The blueprint lives in `views` (not here) so that the engine's side (`routing`, `agreements`),
+which matching and routing import, loads without pulling in the pages.
+"""

@@ -6,11 +6,9 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from app.guarantees.routing import with_fee
 from app.models import Agreement, Engagement, GuaranteeProduct, db
 from app.models.engagement import LIVE_ENGAGEMENT_STATUSES
 from app.models.enums import Guarantee
-from app.pricing import Quote, cheapest_quote
 
 
 def approved_guarantee(need_id: int, bank_id: int, amount: Decimal) -> Engagement | None:
@@ -43,17 +41,3 @@ def attach_guarantee(agreement: Agreement) -> None:
         return
     agreement.guarantee_agency_id = backing.bank_id
     agreement.guarantee_fee_rate = backing.guarantee_product.fee_rate
-
-
-def agreement_quote(agreement: Agreement) -> Quote | None:
-    """The agreement's all-in annual rate: the product's fees at the agreed rate, plus the
-    agency's guarantee fee when an agency guarantees it."""
-    product = agreement.product
-    if product is None:
-        return None
-    price = product.price_items(rate=agreement.rate)
-    guaranteed = product.requires_guarantee
-    if agreement.guarantee_fee_rate is not None:
-        price = with_fee(price, agreement.guarantee_fee_rate)
-        guaranteed = True
-    return cheapest_quote(price, agreement.amount, agreement.term_months, guaranteed)

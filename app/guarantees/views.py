@@ -1,17 +1,19 @@
 """The guarantee agency's portal: its pipeline of needs asking for a guarantee, its decisions,
 and its guarantee products."""
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from app.engagements.services import PIPELINE_VIEWS
 from app.errors import DomainError
 from app.forms import add_service_errors, apply_error
-from app.guarantees import bp, services
+from app.guarantees import services
 from app.guarantees.forms import DecisionForm, GuaranteeDeclineForm, GuaranteeProductForm
 from app.models import db
 from app.models.enums import Role
 from app.security import request_user, roles
+
+bp = Blueprint("guarantees", __name__)
 
 AGENCY_ROLES = (Role.GUARANTEE_OFFICER, Role.GUARANTEE_MANAGER)
 
