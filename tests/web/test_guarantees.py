@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -378,3 +380,66 @@ def test_services_refuse_the_wrong_staff(scene):
         guarantees.save_product(scene["g_officer"], data)
     with pytest.raises(NotAllowed):
         guarantees.save_product(scene["officer"], data)
+
+
+def _all_in(page: str) -> str:
+    import re
+
+    return re.search(r"data-all-in>([\d.]+%)<", page).group(1)
+
+
+def test_the_calculator_takes_a_loan_through_a_guarantee(client):
+    base = "/calculator?amount_wan=300&months=12&method=interest_only&rate=4&upfront_fee_rate=0&fee_rate=0"
+    without = _all_in(client.get(base).get_data(as_text=True))
+    page = client.get(base + "&guarantee_fee_rate=0.8").get_data(as_text=True)
+    expected = cheapest_quote(
+        PriceItems(rate=Decimal("4"), guarantee_fee_rate=Decimal("0.8")),
+        Decimal("3000000"),
+        12,
+        True,
+    )
+    assert without == "4.00%"
+    assert _all_in(page) == f"{expected.all_in_rate:.2f}%"
+    # a fee of 24,000 yuan at the start of the loan year
+    assert "24,000.00" in page
+
+
+def test_the_calculator_names_a_bad_guarantee_fee_beside_the_field(client):
+    page = client.get(
+        "/calculator?amount_wan=300&months=12&method=interest_only&rate=4&guarantee_fee_rate=20"
+    ).get_data(as_text=True)
+    assert re.search(
+        r'id="guarantee_fee_rate"[^>]*is-invalid|is-invalid[^>]*id="guarantee_fee_rate"', page
+    )
+    assert "请输入 0 至 10（百分比）" in page
+
+
+def test_a_product_page_calculator_puts_the_agencys_fee_in_place_of_the_products(client, scene, db):
+    product = scene["product"]
+    product.guarantee_fee_rate = Decimal("2.00")
+    db.session.commit()
+    base = f"/products/{product.id}?amount_wan=300&months=12&method=interest_only&rate=4"
+    response = client.get(base + "&guarantee_fee_rate=0.8")
+    assert response.status_code == 200
+    expected = cheapest_quote(
+        PriceItems(rate=Decimal("4"), guarantee_fee_rate=Decimal("0.8")),
+        Decimal("3000000"),
+        12,
+        True,
+    )
+    assert _all_in(response.get_data(as_text=True)) == f"{expected.all_in_rate:.2f}%"
+
+
+def test_the_api_calculator_takes_the_guarantee_fee(client):
+    response = client.get(
+        "/api/v1/calculator?amount=3000000&months=12&method=interest_only&rate=4"
+        "&guarantee_fee_rate=0.8"
+    )
+    assert response.status_code == 200
+    expected = cheapest_quote(
+        PriceItems(rate=Decimal("4"), guarantee_fee_rate=Decimal("0.8")),
+        Decimal("3000000"),
+        12,
+        True,
+    )
+    assert response.get_json()["all_in_rate"] == f"{expected.all_in_rate:.2f}"
