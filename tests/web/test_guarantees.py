@@ -3,10 +3,9 @@ agency, the agency answers against a bank's deadline, and the agreement carries 
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
-
-import re
 
 import pytest
 import sqlalchemy as sa
