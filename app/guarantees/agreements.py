@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from app.models import Agreement, Engagement, GuaranteeProduct, db
 from app.models.engagement import LIVE_ENGAGEMENT_STATUSES
-from app.models.enums import Guarantee
+from app.models.enums import AgreementStatus, Guarantee
 
 
 def approved_guarantee(need_id: int, bank_id: int, amount: Decimal) -> Engagement | None:
@@ -41,3 +41,20 @@ def attach_guarantee(agreement: Agreement) -> None:
         return
     agreement.guarantee_agency_id = backing.bank_id
     agreement.guarantee_fee_rate = backing.guarantee_product.fee_rate
+
+
+def backs_live_agreement(engagement: Engagement) -> bool:
+    """An agency's engagement whose guarantee a live agreement on the need records: it lives
+    as long as the agreement, as the bank's own engagement does."""
+    if not engagement.is_guarantee:
+        return False
+    return (
+        db.session.scalar(
+            sa.select(Agreement.id).where(
+                Agreement.need_id == engagement.need_id,
+                Agreement.guarantee_agency_id == engagement.bank_id,
+                Agreement.status != AgreementStatus.CANCELLED,
+            )
+        )
+        is not None
+    )

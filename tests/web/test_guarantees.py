@@ -442,3 +442,56 @@ def test_the_api_calculator_takes_the_guarantee_fee(client):
         True,
     )
     assert response.get_json()["all_in_rate"] == f"{expected.all_in_rate:.2f}"
+
+
+def _guaranteed_agreement(scene, db):
+    need = _post(scene["owner"])
+    at_agency = _engagement_of(db, need, scene["agency"])
+    guarantees.pick_up(at_agency, scene["g_officer"])
+    guarantees.approve(at_agency, scene["g_officer"])
+    at_bank = _engagement_of(db, need, scene["bank"])
+    engagements.pick_up(at_bank, scene["officer"])
+    engagements.accept(at_bank, scene["owner"])
+    agreement = agreements.record_agreement(
+        at_bank,
+        scene["officer"],
+        agreements.AgreementInput(Decimal("300"), 12, Decimal("4.00"), Guarantee.GUARANTEE, TODAY),
+    )
+    agreements.confirm(agreement, scene["owner"])
+    return agreement
+
+
+def test_officials_see_the_agency_in_the_headline_and_the_league_not_as_a_bank(
+    client, login_as, scene, db
+):
+    from app.reports import cache as report_cache
+    from app.reports.filters import Filters
+    from app.reports.headline import headline
+
+    _guaranteed_agreement(scene, db)
+    report_cache.data_changed()
+    line = headline(Filters())
+    counted = line.counted
+    assert (counted.banks, counted.others, counted.agencies) == (1, 0, 1)
+    assert counted.total_amount == Decimal("3000000.00")  # the guarantee adds no money
+    assert counted.guaranteed_amount == Decimal("3000000.00")
+    text = line.text("zh")
+    assert "与 1 家商业银行签订了意向协议" in text
+    assert "另有 1 家政府性融资担保机构为上述协议中的 0.03 亿元提供担保" in text
+
+    login_as(Role.OFFICIAL)
+    page = client.get("/reports/summary").get_data(as_text=True)
+    assert "1 家政府性融资担保机构" in page
+    league = page[page.index("银行排行") if "银行排行" in page else 0 :]
+    assert scene["agency"].short_name in league and "担保机构" in league
+
+
+def test_without_agencies_the_sentence_is_unchanged(scene, db):
+    from app.reports import cache as report_cache
+    from app.reports.filters import Filters
+    from app.reports.headline import headline
+
+    need = _post(scene["owner"], offered=(Guarantee.CREDIT,))
+    assert need is not None
+    report_cache.data_changed()
+    assert "担保机构" not in headline(Filters()).text("zh")
