@@ -72,15 +72,17 @@ def products_of(agency_id: int, *, published_only: bool = False) -> list[Guarant
     return list(db.session.scalars(stmt.order_by(GuaranteeProduct.name)))
 
 
-def published_products(agency_id: int | None = None) -> list[GuaranteeProduct]:
-    stmt = (
+def public_product(product_id: int) -> GuaranteeProduct | None:
+    """A published guarantee product of an active agency."""
+    return db.session.scalar(
         sa.select(GuaranteeProduct)
         .join(Bank, Bank.id == GuaranteeProduct.agency_id)
-        .where(GuaranteeProduct.published.is_(True), Bank.active.is_(True))
+        .where(
+            GuaranteeProduct.id == product_id,
+            GuaranteeProduct.published.is_(True),
+            Bank.active.is_(True),
+        )
     )
-    if agency_id is not None:
-        stmt = stmt.where(GuaranteeProduct.agency_id == agency_id)
-    return list(db.session.scalars(stmt.order_by(GuaranteeProduct.id)))
 
 
 def get_product_for(user: User, product_id: int) -> GuaranteeProduct | None:
