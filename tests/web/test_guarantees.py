@@ -495,3 +495,24 @@ def test_without_agencies_the_sentence_is_unchanged(scene, db):
     assert need is not None
     report_cache.data_changed()
     assert "担保机构" not in headline(Filters()).text("zh")
+
+
+def test_an_enterprise_applying_to_a_product_through_a_guarantee_brings_the_agency(
+    scene, db, make_bank, app
+):
+    from app.products import services as products
+
+    app.config["ROUTING_TOP_N"] = 1
+    other_bank = make_bank()
+    other = _product(db, other_bank, {Guarantee.GUARANTEE}, min_rate=Decimal("4.90"))
+    scene["offer"].partner_banks = [scene["bank"], other_bank]
+    scene["offer"].published = False
+    db.session.commit()
+    need = _post(scene["owner"])
+    assert _engagement_of(db, need, scene["agency"]) is None
+    assert _engagement_of(db, need, other_bank) is None  # the one routing slot went elsewhere
+    scene["offer"].published = True
+    db.session.commit()
+    products.apply(scene["owner"], other, need.id)
+    assert _engagement_of(db, need, other_bank) is not None
+    assert _engagement_of(db, need, scene["agency"]) is not None
