@@ -516,3 +516,45 @@ def test_an_enterprise_applying_to_a_product_through_a_guarantee_brings_the_agen
     products.apply(scene["owner"], other, need.id)
     assert _engagement_of(db, need, other_bank) is not None
     assert _engagement_of(db, need, scene["agency"]) is not None
+
+
+def test_officials_create_an_agencys_staff_with_agency_roles_only(
+    client, login_as, scene, db, make_bank
+):
+    from app.models import User
+
+    login_as(Role.OFFICIAL)
+    agency = scene["agency"]
+    page = client.get(f"/banks/{agency.id}/accounts/new").get_data(as_text=True)
+    assert (
+        "担保经理" in page and "客户经理" not in page.split('name="role"')[1].split("</select>")[0]
+    )
+
+    def create(institution, role, email):
+        return client.post(
+            f"/banks/{institution.id}/accounts/new",
+            data={
+                "name": "孙经理",
+                "email": email,
+                "role": role,
+                "branch_id": str(institution.branches[0].id),
+                "password": "agency password 1",
+            },
+        )
+
+    assert create(agency, "guarantee_manager", "sun@agency.cn").status_code == 302
+    made = db.session.scalar(sa.select(User).where(User.email == "sun@agency.cn"))
+    assert made.role is Role.GUARANTEE_MANAGER and made.agency_id == agency.id
+    # a bank's staff are not made at an agency, nor an agency's at a bank
+    assert create(agency, "bank_officer", "x@agency.cn").status_code == 200
+    assert create(scene["bank"], "guarantee_officer", "y@bank.cn").status_code == 200
+    assert not db.session.scalar(
+        sa.select(User.id).where(User.email.in_(["x@agency.cn", "y@bank.cn"]))
+    )
+
+
+def test_the_enterprise_sees_the_agency_beside_its_banks(client, login, scene, db):
+    need = _post(scene["owner"])
+    login(scene["owner"])
+    page = client.get(f"/needs/{need.id}").get_data(as_text=True)
+    assert scene["agency"].short_name in page and scene["bank"].short_name in page
