@@ -214,11 +214,21 @@ def test_the_cheapest_partner_agency_is_engaged(scene, db, make_user, make_agenc
     assert _engagement_of(db, need, scene["agency"]) is None
 
 
-def test_an_agency_engagement_takes_no_banks_place(scene, db, make_user, make_bank, app):
-    app.config["ROUTING_TOP_N"] = 1
+def test_an_agency_engagement_takes_no_banks_place(
+    scene, db, app, monkeypatch, make_bank, make_user
+):
+    monkeypatch.setitem(app.config, "ROUTING_TOP_N", 1)
+    second = make_bank()
+    make_user(Role.BANK_OFFICER, bank=second)
+    _product(db, second, {Guarantee.GUARANTEE}, min_rate=Decimal("4.90"))
     need = _post(scene["owner"])
-    assert _engagement_of(db, need, scene["bank"]) is not None
+    first = _engagement_of(db, need, scene["bank"])
+    assert first is not None and _engagement_of(db, need, second) is None
     assert _engagement_of(db, need, scene["agency"]) is not None
+    # the one bank declines: the need moves on to the next bank, the agency's engagement
+    # notwithstanding
+    engagements.decline(first, scene["officer"], DeclineReason.AMOUNT)
+    assert _engagement_of(db, need, second) is not None
 
 
 def test_the_agency_declines_with_a_reason_beside_the_field(client, login, scene, db):
@@ -498,11 +508,11 @@ def test_without_agencies_the_sentence_is_unchanged(scene, db):
 
 
 def test_an_enterprise_applying_to_a_product_through_a_guarantee_brings_the_agency(
-    scene, db, make_bank, app
+    scene, db, make_bank, app, monkeypatch
 ):
     from app.products import services as products
 
-    app.config["ROUTING_TOP_N"] = 1
+    monkeypatch.setitem(app.config, "ROUTING_TOP_N", 1)
     other_bank = make_bank()
     other = _product(db, other_bank, {Guarantee.GUARANTEE}, min_rate=Decimal("4.90"))
     scene["offer"].partner_banks = [scene["bank"], other_bank]
