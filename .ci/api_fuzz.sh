@@ -33,7 +33,7 @@ echo "== the main line over plain HTTP (scripts/api_main_line.py)"
 .venv/bin/python scripts/api_main_line.py "http://127.0.0.1:$port"
 
 status=0
-for login in official@demo.rongqiao.cn manager@abc.demo.rongqiao.cn enterprise@demo.rongqiao.cn; do
+for login in official@demo.rongqiao.cn manager@abc.demo.rongqiao.cn enterprise@demo.rongqiao.cn manager@guarantee.demo.rongqiao.cn; do
   echo "== schemathesis as $login"
   token=$(token_for "$login")
   .venv/bin/schemathesis run "http://127.0.0.1:$port/api/v1/openapi.json" \

@@ -93,8 +93,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(banks_bp)
     app.register_blueprint(products_bp)
     from app.calculator import bp as calculator_bp
+    from app.guarantees.views import bp as guarantees_bp
 
     app.register_blueprint(calculator_bp)
+    app.register_blueprint(guarantees_bp)
     app.register_blueprint(matches_bp)
     app.register_blueprint(engagements_bp)
     app.register_blueprint(events_bp)

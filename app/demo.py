@@ -63,6 +63,8 @@ DEMO_LOGINS = {
     Role.BANK_OFFICER: "officer@abc.demo.rongqiao.cn",
     Role.ENTERPRISE: "enterprise@demo.rongqiao.cn",
     Role.COORDINATOR: "coordinator@demo.rongqiao.cn",
+    Role.GUARANTEE_MANAGER: "manager@guarantee.demo.rongqiao.cn",
+    Role.GUARANTEE_OFFICER: "officer@guarantee.demo.rongqiao.cn",
 }
 WAN = Decimal(10_000)
 
@@ -477,6 +479,7 @@ def seed(today: date | None = None) -> bool:
     if db.session.scalar(sa.select(User.id).where(User.email == DEMO_LOGINS[Role.ADMIN])):
         added = _mechanism(today)
         added = _pool(today) or added
+        added = _agency(today) or added
         db.session.commit()
         return added
     builder = _Builder(today or clock.today())
@@ -488,7 +491,16 @@ def seed(today: date | None = None) -> bool:
     _story(builder)
     _mechanism(today)
     _pool(today)
+    _agency(today)
+    db.session.commit()
     return True
+
+
+def _agency(today: date | None) -> bool:
+    """The government guarantee agency's demo data, added to an older demo database too."""
+    from app.guarantees import demo as agency
+
+    return agency.seed(DEMO_PASSWORD, DEMO_LOGINS[Role.ENTERPRISE], today)
 
 
 def _mechanism(today: date | None) -> bool:

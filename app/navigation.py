@@ -64,6 +64,9 @@ for _role in (Role.OFFICIAL, Role.BANK_OFFICER, Role.BANK_MANAGER):
 for _role in (Role.BANK_OFFICER, Role.BANK_MANAGER):
     NAV[_role].append(("coordination.bank_index", _l("Recommended businesses")))
 NAV[Role.ENTERPRISE].append(("coordination.my_visits", _l("Mechanism visits")))
+# Government financing guarantee agencies (issue 17): their own portal, like a bank's.
+for _role in (Role.GUARANTEE_OFFICER, Role.GUARANTEE_MANAGER):
+    NAV[_role] = [("guarantees.home", _l("Guarantee agency portal"))]
 # Documents and the bank's contact card (issue 18).
 NAV[Role.ENTERPRISE].insert(4, ("documents.index", _l("Documents")))
 for _role in (Role.BANK_OFFICER, Role.BANK_MANAGER):

@@ -12,6 +12,9 @@ MESSAGES = {
     "enterprise_verified": _l("Your enterprise %(name)s has been verified."),
     "enterprise_rejected": _l("Verification of %(name)s was refused: %(reason)s"),
     "need_routed": _l("A financing need of %(amount)s 万元 has been routed to your bank."),
+    "guarantee_requested": _l(
+        "A need of %(amount)s 万元 asks for your agency's guarantee of a loan from %(bank)s."
+    ),
     "need_picked_up": _l("%(bank)s picked up your need of %(amount)s 万元."),
     "engagement_declined": _l("%(bank)s declined your need: %(reason)s"),
     "interest_accepted": _l("The enterprise accepted your bank's interest in need #%(need)s."),

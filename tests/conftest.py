@@ -182,6 +182,19 @@ def make_bank(db):
 
 
 @pytest.fixture()
+def make_agency(db, make_bank):
+    """A government financing guarantee agency: a bank of type GUARANTEE with branches."""
+
+    def make(name: str | None = None, branches: int = 1, region: str = "990121001") -> Bank:
+        agency = make_bank(name or f"测试融资担保{next(_counter)}有限公司", branches, region)
+        agency.bank_type = BankType.GUARANTEE
+        db.session.commit()
+        return agency
+
+    return make
+
+
+@pytest.fixture()
 def make_enterprise(db):
     def make(status: EnterpriseStatus = EnterpriseStatus.VERIFIED, **fields) -> Enterprise:
         from datetime import date
@@ -216,7 +229,7 @@ def make_enterprise(db):
 
 
 @pytest.fixture()
-def make_user(db, make_bank, make_enterprise):
+def make_user(db, make_bank, make_agency, make_enterprise):
     def make(
         role: Role = Role.ENTERPRISE,
         *,
@@ -235,6 +248,9 @@ def make_user(db, make_bank, make_enterprise):
         )
         if role.is_bank:
             bank = bank or make_bank()
+            user.branch_id = bank.branches[0].id
+        if role.is_agency:
+            bank = bank or make_agency()
             user.branch_id = bank.branches[0].id
         if role is Role.ENTERPRISE:
             user.enterprise_id = (enterprise or make_enterprise()).id

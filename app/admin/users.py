@@ -96,7 +96,7 @@ def change_role(
     """Set role and scope (branch, enterprise or home region) by the rules of account
     creation; returns whether anything changed."""
     _not_self(actor, user)
-    if role.is_bank:
+    if role.has_branch:
         if branch_id is None or db.session.get(Branch, branch_id) is None:
             raise ValidationFailed(
                 _l("A bank account needs an existing branch."), field="branch_id"

@@ -24,6 +24,7 @@ from app.engagements.services import (
 from app.errors import FieldErrors, NotAllowed, StaleObject, ValidationFailed, WrongState
 from app.events.attribution import attribution_problem
 from app.formatting import plain_wan, to_the_fen, wan_to_yuan
+from app.guarantees.agreements import attach_guarantee
 from app.models import (
     AGREEMENT_TRANSITIONS,
     NEED_TRANSITIONS,
@@ -198,6 +199,7 @@ def record_agreement(
         status=A.SIGNED,
     )
     agreement.snapshot(engagement.need.enterprise)
+    attach_guarantee(agreement)
     db.session.add(agreement)
     db.session.flush()
     record(officer, "agreement_recorded", agreement, new_status=A.SIGNED)

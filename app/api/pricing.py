@@ -24,6 +24,13 @@ class CalculatorQuerySchema(schemas.Strict):
     rate = schemas.Percent(load_default=None)
     upfront_fee_rate = schemas.Percent(load_default=None)
     fee_rate = schemas.Percent(load_default=None)
+    guarantee_fee_rate = schemas.Percent(
+        load_default=None,
+        metadata={
+            "description": "through a government guarantee agency: its yearly fee, in place "
+            "of any guarantee fee of the product"
+        },
+    )
     product_id = schemas.ident(load_default=None)
 
 
@@ -73,6 +80,7 @@ def calculator(args):
         rate=args["rate"] if args["rate"] is not None or product is None else product.min_rate,
         upfront_fee_rate=args["upfront_fee_rate"] or 0,
         fee_rate=args["fee_rate"] or 0,
+        guarantee_fee_rate=args["guarantee_fee_rate"] or 0,
     )
     with field_names(NAMES):
         return calculate(data, product)

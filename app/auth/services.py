@@ -184,7 +184,7 @@ def create_user(
                 _l("An account with this mobile number already exists."), field="mobile"
             )
     check_password_rules(password, hints=(email, mobile, name))
-    if role.is_bank:
+    if role.has_branch:
         if branch_id is None or db.session.get(Branch, branch_id) is None:
             raise ValidationFailed(_l("A bank account needs an existing branch."), field="branch")
         enterprise_id = None

@@ -133,6 +133,13 @@ def bank_users(bank: Bank) -> list[User]:
     )
 
 
+def staff_roles(bank: Bank) -> list[Role]:
+    """A guarantee agency's staff are guarantee managers and officers; a bank's, bank ones."""
+    if bank.bank_type is BankType.GUARANTEE:
+        return [Role.GUARANTEE_MANAGER, Role.GUARANTEE_OFFICER]
+    return [Role.BANK_MANAGER, Role.BANK_OFFICER]
+
+
 def create_bank_account(
     actor: User,
     bank: Bank,
@@ -145,7 +152,7 @@ def create_bank_account(
     branch_id: int | None,
 ) -> User:
     """Officials create a bank's managers; a manager creates officers for its own bank only."""
-    if role not in (Role.BANK_OFFICER, Role.BANK_MANAGER):
+    if role not in staff_roles(bank):
         raise NotAllowed(_l("Only bank accounts can be created here."))
     if (
         actor.role in OVERSIGHT_ROLES
@@ -179,7 +186,7 @@ def set_account_active(actor: User, account: User, active: bool) -> None:
         and account.bank_id == actor.bank_id
         and account.role is Role.BANK_OFFICER
     )
-    if not allowed or not account.role.is_bank:
+    if not allowed or not account.role.has_branch:
         raise NotAllowed(_l("You may not change this account."))
     if account.id == actor.id:
         raise NotAllowed(_l("You cannot disable your own account."))

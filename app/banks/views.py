@@ -148,7 +148,7 @@ def _account_form_page(bank, allowed_roles, cancel):
 def new_account(bank_id: int):
     bank = get_bank_or_404(request_user(), bank_id)
     return _account_form_page(
-        bank, [Role.BANK_MANAGER, Role.BANK_OFFICER], url_for("banks.detail", bank_id=bank.id)
+        bank, services.staff_roles(bank), url_for("banks.detail", bank_id=bank.id)
     )
 
 

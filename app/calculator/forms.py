@@ -20,6 +20,9 @@ class CalculatorForm(FlaskForm):
     rate = NumberField(_l("Annual rate (%)"))
     upfront_fee_rate = NumberField(_l("Fees at drawdown (percent of the amount)"))
     fee_rate = NumberField(_l("Fees with each instalment (percent of the amount a year)"))
+    guarantee_fee_rate = NumberField(
+        _l("Through a government guarantee agency: its fee (percent a year; empty: no guarantee)")
+    )
     submit = SubmitField(_l("Calculate"))
 
     def __init__(self, methods, *args, **kwargs):
@@ -27,7 +30,15 @@ class CalculatorForm(FlaskForm):
         self.method.choices = options([(m.value, m.label) for m in methods])
 
     def fill(self, data: LoanInput) -> None:
-        for name in ("amount_wan", "months", "method", "rate", "upfront_fee_rate", "fee_rate"):
+        for name in (
+            "amount_wan",
+            "months",
+            "method",
+            "rate",
+            "upfront_fee_rate",
+            "fee_rate",
+            "guarantee_fee_rate",
+        ):
             getattr(self, name).data = getattr(data, name)
 
     def to_input(self) -> LoanInput:
@@ -38,10 +49,19 @@ class CalculatorForm(FlaskForm):
             rate=self.rate.data,
             upfront_fee_rate=self.upfront_fee_rate.data,
             fee_rate=self.fee_rate.data,
+            guarantee_fee_rate=self.guarantee_fee_rate.data,
         )
 
 
-FIELDS = ("amount_wan", "months", "method", "rate", "upfront_fee_rate", "fee_rate")
+FIELDS = (
+    "amount_wan",
+    "months",
+    "method",
+    "rate",
+    "upfront_fee_rate",
+    "fee_rate",
+    "guarantee_fee_rate",
+)
 
 
 def from_query(args, product=None):

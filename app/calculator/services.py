@@ -6,7 +6,7 @@ product's, and the amount, term, method and rate must lie within what the produc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -33,6 +33,8 @@ class LoanInput:
     rate: Decimal | None = None
     upfront_fee_rate: Decimal | None = Decimal("0")
     fee_rate: Decimal | None = Decimal("0")
+    # Through a government guarantee agency: its yearly fee (0 or none: no guarantee).
+    guarantee_fee_rate: Decimal | None = Decimal("0")
 
 
 def defaults(product: Product | None = None) -> LoanInput:
@@ -111,11 +113,28 @@ def calculate(data: LoanInput, product: Product | None = None) -> Quote:
                 MAX_FEE_RATE,
                 _l("Enter 0 to 10 (percent); 0 if there is none."),
             )
+    if data.guarantee_fee_rate is not None:
+        _between(
+            errors,
+            "guarantee_fee_rate",
+            data.guarantee_fee_rate,
+            Decimal(0),
+            MAX_FEE_RATE,
+            _l("Enter 0 to 10 (percent); 0 if there is none."),
+        )
     errors.raise_if_any()
+    agency_fee = data.guarantee_fee_rate or Decimal(0)
     if product is None:
         price = PriceItems(
-            rate=data.rate, upfront_fee_rate=data.upfront_fee_rate, periodic_fee_rate=data.fee_rate
+            rate=data.rate,
+            upfront_fee_rate=data.upfront_fee_rate,
+            periodic_fee_rate=data.fee_rate,
+            guarantee_fee_rate=agency_fee,
         )
-        return quote(price, wan_to_yuan(amount), data.months, data.method)
+        return quote(price, wan_to_yuan(amount), data.months, data.method, agency_fee > 0)
     price = product.price_items(rate=data.rate)
+    if agency_fee > 0:
+        # Through an agency, its fee stands in for the product's own guarantee fee.
+        price = replace(price, guarantee_fee_rate=agency_fee)
+        return quote(price, wan_to_yuan(amount), data.months, data.method, True)
     return quote(price, wan_to_yuan(amount), data.months, data.method, product.requires_guarantee)

@@ -17,6 +17,7 @@ KIND_LABELS = {
     "enterprise_rejected": _l("Your enterprise's verification was refused"),
     "need_routed": _l("A need was routed to your bank"),
     "need_picked_up": _l("A bank picked up your need"),
+    "guarantee_requested": _l("A need asks for your agency's guarantee"),
     "engagement_declined": _l("A bank declined your need"),
     "interest_accepted": _l("An enterprise accepted your bank's interest"),
     "interest_rejected": _l("An enterprise declined your bank's interest"),
@@ -86,6 +87,8 @@ ROLE_KINDS: dict[Role, tuple[str, ...]] = {
     ),
     Role.BANK_OFFICER: _BANK,
     Role.BANK_MANAGER: _BANK,
+    Role.GUARANTEE_OFFICER: ("guarantee_requested", "engagement_overdue", "need_closed"),
+    Role.GUARANTEE_MANAGER: ("guarantee_requested", "engagement_overdue", "need_closed"),
     Role.OFFICIAL: _OVERSIGHT,
     Role.ADMIN: _OVERSIGHT,
 }

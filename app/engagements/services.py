@@ -15,6 +15,7 @@ from app.audit import record, transition
 from app.concurrency import guard_stale, lock
 from app.errors import NotAllowed, StaleObject, ValidationFailed, WrongState
 from app.formatting import plain_wan
+from app.guarantees.routing import engage_agencies
 from app.matches import services as matches
 from app.models import (
     ENGAGEMENT_TRANSITIONS,
@@ -124,6 +125,7 @@ def route(
             notify(person, "need_routed", amount=plain_wan(need.amount), engagement=engagement.id)
         engaged.add(match.bank_id)
         opened.append(engagement)
+    engage_agencies(need, actor, now=now)
     return opened
 
 

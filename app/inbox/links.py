@@ -31,7 +31,17 @@ def _fixed(endpoint: str, **values) -> Link:
     return lambda params, user: url_for(endpoint, **values)
 
 
-engagement = _to("engagements.detail", "engagement_id", "engagement")
+_bank_engagement = _to("engagements.detail", "engagement_id", "engagement")
+_agency_engagement = _to("guarantees.engagement", "engagement_id", "engagement")
+
+
+def engagement(params: dict, user: User) -> str:
+    """A guarantee agency works its engagements in its own portal."""
+    if user.role.is_agency:
+        return _agency_engagement(params, user)
+    return _bank_engagement(params, user)
+
+
 agreement = _to("engagements.agreement_detail", "agreement_id", "agreement")
 recommendation = _to("coordination.recommendation", "rec_id", "recommendation")
 
@@ -55,6 +65,7 @@ LINKS: dict[str, Link] = {
     "enterprise_rejected": _fixed("enterprises.edit_profile"),
     "need_routed": engagement,
     "need_picked_up": engagement,
+    "guarantee_requested": engagement,
     "engagement_declined": engagement,
     "interest_accepted": engagement,
     "interest_rejected": engagement,

@@ -21,6 +21,7 @@ GROUPS: dict[str, tuple[object, frozenset[str]]] = {
         frozenset(
             {
                 "need_routed",
+                "guarantee_requested",
                 "need_picked_up",
                 "engagement_declined",
                 "interest_accepted",

@@ -18,6 +18,8 @@ HOME_BY_ROLE = {
     Role.OFFICIAL: "main.official_home",
     Role.ADMIN: "admin.home",
     Role.COORDINATOR: "coordination.visit_list",
+    Role.GUARANTEE_OFFICER: "guarantees.home",
+    Role.GUARANTEE_MANAGER: "guarantees.home",
 }
 
 

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app import clock, versions
+from app.guarantees.routing import need_quote as guarantee_quote
 from app.matches import bulk
 from app.matching.criteria import CRITERIA, DEFAULT_WEIGHTS, SCORE_KEYS
 from app.matching.engine import (
@@ -46,8 +47,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.models.enums import EngagementStatus, EnterpriseStatus, NeedStatus
-from app.pricing import Quote, cheapest_quote
-from app.pricing.items import goes_through_guarantee
+from app.pricing import Quote
 from app.reports.filters import Filters
 from app.reports.rates import responses
 
@@ -845,11 +845,8 @@ def matches_for(
 
 
 def need_quote(need: Need, product: Product) -> Quote:
-    """What the product costs for this need: its cheapest method at its lowest rate."""
-    guaranteed = goes_through_guarantee(
-        (g.value for g in need.guarantees), (g.value for g in product.guarantees)
-    )
-    return cheapest_quote(product.price_items(), need.amount, need.term_months, guaranteed)
+    """What the product costs for this need (through an agency's guarantee where one applies)."""
+    return guarantee_quote(need, product)
 
 
 def match_fingerprint(need: Need) -> str:
@@ -921,6 +918,8 @@ def live_engagement_count(need: Need) -> int:
         db.session.scalar(
             sa.select(sa.func.count(Engagement.id)).where(
                 Engagement.need_id == need.id,
+                # An agency guaranteeing beside a bank takes no bank's place.
+                Engagement.guarantee_product_id.is_(None),
                 Engagement.status.in_(
                     [EngagementStatus.ROUTED, EngagementStatus.PICKED_UP, EngagementStatus.ACCEPTED]
                 ),

@@ -26,6 +26,7 @@ from app.models.document import Document, DocumentDownload
 from app.models.engagement import ENGAGEMENT_TRANSITIONS, Engagement
 from app.models.enterprise import ENTERPRISE_TRANSITIONS, Enterprise
 from app.models.event import Event, EventParticipant, event_banks, event_needs
+from app.models.guarantee import GuaranteeProduct, guarantee_product_banks
 from app.models.idempotency import IdempotencyKey
 from app.models.job import JobRun, JobStatus
 from app.models.match import Match, MatchRebuild, MatchRebuildChunk, ProductRematch
@@ -65,6 +66,8 @@ __all__ = [
     "SummaryClock",
     "SummaryFact",
     "SummaryTranche",
+    "GuaranteeProduct",
+    "guarantee_product_banks",
     "DeliveryStatus",
     "WebhookAttempt",
     "WebhookDelivery",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.models.base import Money, Rate, UTCDateTime, db, enum_column_type, utcnow
 from app.models.enums import AgreementStatus, EnterpriseSize, Guarantee
 from app.models.workflow import Transitions
+from app.pricing import Quote, cheapest_quote
 
 if TYPE_CHECKING:
     from app.models.bank import Bank, Branch
@@ -93,6 +95,11 @@ class Agreement(db.Model):
     enterprise_region_code: Mapped[str | None] = mapped_column(
         sa.ForeignKey("regions.code"), index=True, default=None
     )
+    # The government guarantee agency backing the loan, and its yearly fee at signing.
+    guarantee_agency_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("banks.id"), index=True, default=None
+    )
+    guarantee_fee_rate: Mapped[Decimal | None] = mapped_column(Rate(), default=None)
     note: Mapped[str] = mapped_column(sa.Text, default="")
     status: Mapped[AgreementStatus] = mapped_column(
         enum_column_type(AgreementStatus), default=AgreementStatus.SIGNED, index=True
@@ -112,7 +119,8 @@ class Agreement(db.Model):
     engagement: Mapped[Engagement] = relationship()
     need: Mapped[Need] = relationship()
     enterprise: Mapped[Enterprise] = relationship()
-    bank: Mapped[Bank] = relationship()
+    bank: Mapped[Bank] = relationship(foreign_keys=[bank_id])
+    guarantee_agency: Mapped[Bank | None] = relationship(foreign_keys=[guarantee_agency_id])
     branch: Mapped[Branch] = relationship()
     product: Mapped[Product | None] = relationship()
     event: Mapped[Event | None] = relationship(back_populates="agreements")
@@ -121,6 +129,19 @@ class Agreement(db.Model):
     )
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def all_in_quote(self) -> Quote | None:
+        """The all-in annual rate of what was agreed: the product's fees at the agreed rate,
+        plus the guarantee agency's fee when an agency guarantees the loan."""
+        if self.product is None:
+            return None
+        price = self.product.price_items(rate=self.rate)
+        guaranteed = self.product.requires_guarantee
+        if self.guarantee_fee_rate is not None:
+            price = replace(price, guarantee_fee_rate=self.guarantee_fee_rate)
+            guaranteed = True
+        return cheapest_quote(price, self.amount, self.term_months, guaranteed)
 
     @property
     def counts_as_signed(self) -> bool:

@@ -21,6 +21,7 @@ from app.models.workflow import Transitions
 
 if TYPE_CHECKING:
     from app.models.bank import Bank, Branch
+    from app.models.guarantee import GuaranteeProduct
     from app.models.need import Need
     from app.models.product import Product
     from app.models.user import User
@@ -87,6 +88,12 @@ class Engagement(db.Model):
     closed_reason: Mapped[EngagementClosure | None] = mapped_column(
         enum_column_type(EngagementClosure), default=None
     )
+    # Set on an agency's engagement (a need asking for a guarantee, beside its banks): the
+    # guarantee product it was sent under, and when the agency agreed to guarantee.
+    guarantee_product_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("guarantee_products.id"), index=True, default=None
+    )
+    guarantee_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     version: Mapped[int] = mapped_column(default=1)
     # What an API client syncing the pipeline asks for (`updated_since`, cursors).
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -96,8 +103,13 @@ class Engagement(db.Model):
     branch: Mapped[Branch | None] = relationship()
     product: Mapped[Product | None] = relationship()
     officer: Mapped[User | None] = relationship()
+    guarantee_product: Mapped[GuaranteeProduct | None] = relationship()
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_guarantee(self) -> bool:
+        return self.guarantee_product_id is not None
 
     @property
     def identity_shared(self) -> bool:

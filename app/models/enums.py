@@ -41,10 +41,28 @@ class Role(Labelled):
     OFFICIAL = "official"
     ADMIN = "admin"
     COORDINATOR = "coordinator"
+    # Staff of a government financing guarantee agency (政府性融资担保机构): an institution
+    # kept like a bank (bank_type GUARANTEE, branches in regions), working its own pipeline.
+    GUARANTEE_OFFICER = "guarantee_officer"
+    GUARANTEE_MANAGER = "guarantee_manager"
 
     @property
     def is_bank(self) -> bool:
         return self in (Role.BANK_OFFICER, Role.BANK_MANAGER)
+
+    @property
+    def is_agency(self) -> bool:
+        return self in (Role.GUARANTEE_OFFICER, Role.GUARANTEE_MANAGER)
+
+    @property
+    def has_branch(self) -> bool:
+        """Works at a branch of an institution: a bank's or a guarantee agency's staff."""
+        return self.is_bank or self.is_agency
+
+    @property
+    def is_manager(self) -> bool:
+        """Sees the branches below their own, in a bank or an agency alike."""
+        return self in (Role.BANK_MANAGER, Role.GUARANTEE_MANAGER)
 
 
 _labels(
@@ -56,6 +74,8 @@ _labels(
         "official": _l("Official"),
         "admin": _l("Administrator"),
         "coordinator": _l("Coordinator"),
+        "guarantee_officer": _l("Guarantee officer"),
+        "guarantee_manager": _l("Guarantee manager"),
     },
 )
 

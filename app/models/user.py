@@ -75,6 +75,11 @@ class User(UserMixin, db.Model):
         return self.active
 
     @property
+    def agency_id(self) -> int | None:
+        """The guarantee agency (a Bank of type GUARANTEE) a guarantee officer works for."""
+        return self.bank_id if self.role.is_agency else None
+
+    @property
     def bank_id(self) -> int | None:
         return self.branch.bank_id if self.branch is not None else None
 

@@ -729,6 +729,9 @@ def apply(user: User, product: Product, need_id: int | None, *, now=None) -> Eng
 
     for officer in _bank_staff(product.bank_id):
         notify(officer, "need_routed", amount=plain_wan(need.amount), engagement=engagement.id)
+    from app.guarantees.routing import engage_agencies
+
+    engage_agencies(need, user, now=now)
     db.session.commit()
     return engagement
 

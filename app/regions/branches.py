@@ -25,7 +25,14 @@ def closest_branch(bank_id: int, region_code: str | None) -> Branch | None:
         .where(
             User.branch_id == Branch.id,
             User.active.is_(True),
-            User.role.in_([Role.BANK_OFFICER, Role.BANK_MANAGER]),
+            User.role.in_(
+                [
+                    Role.BANK_OFFICER,
+                    Role.BANK_MANAGER,
+                    Role.GUARANTEE_OFFICER,
+                    Role.GUARANTEE_MANAGER,
+                ]
+            ),
         )
         .exists()
     )
@@ -92,7 +99,7 @@ def visible_branch_ids(user: User) -> list[int] | None:
     branch = user.branch
     if branch is None:
         return None
-    if user.role is Role.BANK_MANAGER:
+    if user.role.is_manager:
         return None if branch.parent_id is None else subtree_ids(branch)
     return [branch.id]
 

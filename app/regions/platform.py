@@ -54,7 +54,7 @@ def region_of(user: User | None) -> str | None:
         return user.region_code
     if user.role is Role.ENTERPRISE and user.enterprise is not None:
         return user.enterprise.region_code
-    if user.role.is_bank and user.branch_id is not None:
+    if user.role.has_branch and user.branch_id is not None:
         return _branch_regions().get(user.branch_id)
     return None
 

@@ -12,7 +12,7 @@ the API and the exports all take their sentence from `headline()`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -50,6 +50,10 @@ class Count:
     others_amount: Decimal
     agreements: int  # every counted agreement, with either kind
     all_enterprises: int  # distinct enterprises with either kind
+    # Government financing guarantee agencies behind counted agreements (of either kind),
+    # and the amount they guarantee: part of the amounts above, never added to them.
+    agencies: int = 0
+    guaranteed_amount: Decimal = ZERO
 
     @property
     def total_amount(self) -> Decimal:
@@ -154,15 +158,27 @@ class Headline:
 
     @staticmethod
     def _others_zh(c: Count) -> str:
-        if not c.others:
-            return ""
-        return f"；另有 {c.others} 家其他金融机构，协议金额 {yi(c.others_amount)} 亿元"
+        text = ""
+        if c.others:
+            text = f"；另有 {c.others} 家其他金融机构，协议金额 {yi(c.others_amount)} 亿元"
+        if c.agencies:
+            text += (
+                f"；{'' if c.others else '另有 '}{c.agencies} 家政府性融资担保机构"
+                f"为上述协议中的 {yi(c.guaranteed_amount)} 亿元提供担保"
+            )
+        return text
 
     @staticmethod
     def _others_en(c: Count) -> str:
-        if not c.others:
-            return ""
-        return f"; {c.others} other financial institutions signed for {yi(c.others_amount)} 亿元 besides"
+        text = ""
+        if c.others:
+            text = f"; {c.others} other financial institutions signed for {yi(c.others_amount)} 亿元 besides"
+        if c.agencies:
+            text += (
+                f"; {c.agencies} government financing guarantee agencies guaranteed "
+                f"{yi(c.guaranteed_amount)} 亿元 of these agreements"
+            )
+        return text
 
     def _in_zh(self) -> str:
         return self.place[0]
@@ -244,6 +260,21 @@ def _place(code: str) -> tuple[str, str]:
     return (region.name, region.name_en) if region is not None else ("", "")
 
 
+def with_guarantees(c: Count, f: Filters, as_of: date, *, window: bool = True) -> Count:
+    """The agencies behind the same counted agreements, and the amount they guarantee."""
+    if not c.agreements:
+        return c
+    agencies, amount = db.session.execute(
+        agreements_with_banks(
+            sa.func.count(sa.distinct(Agreement.guarantee_agency_id)),
+            sa.func.coalesce(sa.func.sum(Agreement.amount), ZERO),
+        ).where(
+            *agreement_where(f, as_of, window=window), Agreement.guarantee_agency_id.is_not(None)
+        )
+    ).one()
+    return replace(c, agencies=agencies or 0, guaranteed_amount=Decimal(amount or ZERO))
+
+
 def _compute(f: Filters, as_of: date, facts: Facts | None = None) -> tuple:
     from app.reports.breakdowns import counted_facts, load_facts
 
@@ -252,8 +283,12 @@ def _compute(f: Filters, as_of: date, facts: Facts | None = None) -> tuple:
     if keeping.pending(db.session()):
         return compute_raw(f, as_of)
     facts = facts if facts is not None else load_facts(f, as_of)
-    counted = count_facts(facts)
-    cumulative = count_facts(counted_facts(f, as_of, window=False)) if windowed else counted
+    counted = with_guarantees(count_facts(facts), f, as_of)
+    cumulative = (
+        with_guarantees(count_facts(counted_facts(f, as_of, window=False)), f, as_of, window=False)
+        if windowed
+        else counted
+    )
     window = counted if windowed else None
     received, _by_month = resident.money(f, as_of)
     awaiting, disputed = _unconfirmed(f, as_of, end)
@@ -265,8 +300,12 @@ def compute_raw(f: Filters, as_of: date) -> tuple:
     kept facts are checked against)."""
     end = day_end(as_of)
     windowed = f.date_from is not None
-    counted = count(f, as_of)
-    cumulative = count(f, as_of, window=False) if windowed else counted
+    counted = with_guarantees(count(f, as_of), f, as_of)
+    cumulative = (
+        with_guarantees(count(f, as_of, window=False), f, as_of, window=False)
+        if windowed
+        else counted
+    )
     window = counted if windowed else None
     where = agreement_where(f, as_of)
     paid = agreements_with_banks(sa.func.coalesce(sa.func.sum(Disbursement.amount), ZERO)).join(

@@ -10,7 +10,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from app.models import Bank, Engagement, db
-from app.models.enums import EngagementStatus
+from app.models.enums import BankType, EngagementStatus
 from app.reports.facts import Facts
 from app.reports.filters import Filters
 from app.reports.rates import (
@@ -29,6 +29,9 @@ NO_RESPONSE = Response(0, 0, 0, 0, 0, 0.0)
 class BankRef:
     id: int
     short_name: str
+    # A government guarantee agency: its response figures are ranked beside the banks', the
+    # money it guarantees stays with the lending bank's row (and in the headline's clause).
+    is_agency: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,8 +79,10 @@ LEAGUE_SORTS = (
 
 def league_rows(f: Filters, as_of: date, facts: Facts) -> list[LeagueRow]:
     banks = {
-        bank_id: BankRef(bank_id, short_name)
-        for bank_id, short_name in db.session.execute(sa.select(Bank.id, Bank.short_name))
+        bank_id: BankRef(bank_id, short_name, bank_type is BankType.GUARANTEE)
+        for bank_id, short_name, bank_type in db.session.execute(
+            sa.select(Bank.id, Bank.short_name, Bank.bank_type)
+        )
     }
     figures = responses(f, as_of)
     # Overdue is a state of now, not of a past day; it honours the other filters.

@@ -99,6 +99,8 @@ def test_each_demo_login_reaches_its_home(app, db, client):
         Role.BANK_OFFICER: "/bank",
         Role.ENTERPRISE: "/enterprise",
         Role.COORDINATOR: "/mechanism/visits",
+        Role.GUARANTEE_MANAGER: "/agency",
+        Role.GUARANTEE_OFFICER: "/agency",
     }
     for role, email in DEMO_LOGINS.items():
         response = client.post("/login", data={"login": email, "password": DEMO_PASSWORD})

@@ -81,6 +81,8 @@ def test_every_role_opens_its_pages_on_the_demo_data(app, db, client):
         ],
         Role.ADMIN: ["/admin/", "/reports/summary"],
         Role.ENTERPRISE: ["/enterprise", "/events", "/products", "/notifications"],
+        Role.GUARANTEE_OFFICER: ["/agency", "/notifications", "/calculator"],
+        Role.GUARANTEE_MANAGER: ["/agency", "/agency/products/new"],
     }
     for role, paths in pages.items():
         _sign_in(client, role)
@@ -91,7 +93,16 @@ def test_every_role_opens_its_pages_on_the_demo_data(app, db, client):
             ), (role, path)
         client.get("/?lang=zh")
         client.post("/logout")
+    # The demo agency has picked up and approved a need asking for a guarantee.
+    _sign_in(client, Role.GUARANTEE_OFFICER)
+    at_agency = db.session.scalar(
+        sa.select(Engagement).where(Engagement.guarantee_product_id.is_not(None))
+    )
+    page = client.get(f"/agency/engagements/{at_agency.id}").get_data(as_text=True)
+    assert "已同意担保" in page and "小微企业融资担保" in page
+    client.post("/logout")
     _sign_in(client, Role.OFFICIAL)
+    assert client.get(f"/engagements/{at_agency.id}").status_code == 200
     for engagement_id in db.session.scalars(sa.select(Engagement.id).limit(40)):
         assert client.get(f"/engagements/{engagement_id}").status_code == 200
     for event_id in db.session.scalars(sa.select(Event.id)):

@@ -16,9 +16,9 @@ from app.agreements import services as agreements
 from app.engagements import services as engagements
 from app.inbox.links import LINKS
 from app.inbox.services import GROUPS
-from app.models import Engagement, Notification, User, WebhookEndpoint
+from app.models import Engagement, GuaranteeProduct, Notification, User, WebhookEndpoint
 from app.models.base import utcnow
-from app.models.enums import DeclineReason, DisputeOutcome, Guarantee, Role
+from app.models.enums import DeclineReason, DisputeOutcome, EngagementOrigin, Guarantee, Role
 from app.notifications import MESSAGES, notify
 from tests.coordination.conftest import make_coordinator, recommended  # noqa: F401
 from tests.web.test_engagements import make_world
@@ -127,7 +127,7 @@ def test_a_picked_up_need_leads_the_owner_to_the_engagement(client, login, world
 
 
 @pytest.fixture()
-def every_kind(db, make_user, make_enterprise, world, recommended):  # noqa: F811
+def every_kind(db, make_user, make_enterprise, make_agency, world, recommended):  # noqa: F811
     """A notification of every kind, to a reader it is sent to, with the ids its sender gives."""
     owner = world["owner"]
     bank = world["banks"][0]
@@ -144,11 +144,31 @@ def every_kind(db, make_user, make_enterprise, world, recommended):  # noqa: F81
     )
     db.session.add(hook)
     db.session.flush()
+    agency = make_agency()
+    guarantor = make_user(Role.GUARANTEE_OFFICER, bank=agency)
+    offer = GuaranteeProduct(
+        agency=agency, name="担保", max_amount=Decimal("5000000"), fee_rate=Decimal("0.8")
+    )
+    at_agency = Engagement(
+        need=world["need"],
+        bank_id=agency.id,
+        branch_id=agency.branches[0].id,
+        guarantee_product=offer,
+        origin=EngagementOrigin.ROUTED,
+        deadline_at=engagement.deadline_at,
+        routed_at=engagement.routed_at,
+    )
+    db.session.add_all([offer, at_agency])
+    db.session.flush()
     e, a, r = engagement.id, agreement.id, rec.id
     sent = {
         "enterprise_verified": (owner, {"name": "x"}),
         "enterprise_rejected": (owner, {"name": "x", "reason": "y"}),
         "need_routed": (bank["officer"], {"amount": "1", "engagement": e}),
+        "guarantee_requested": (
+            guarantor,
+            {"amount": "1", "bank": "b", "engagement": at_agency.id},
+        ),
         "need_picked_up": (owner, {"bank": "b", "amount": "1", "engagement": e}),
         "engagement_declined": (owner, {"bank": "b", "reason": "r", "engagement": e}),
         "interest_accepted": (bank["officer"], {"need": 1, "engagement": e}),
