@@ -89,6 +89,9 @@ def register_blueprints(app: Flask) -> None:
     from app.calculator import bp as calculator_bp
 
     app.register_blueprint(calculator_bp)
+    from app.programmes import bp as programmes_bp
+
+    app.register_blueprint(programmes_bp)
     app.register_blueprint(matches_bp)
     app.register_blueprint(engagements_bp)
     app.register_blueprint(events_bp)

@@ -58,6 +58,7 @@ NAV[Role.COORDINATOR] = [
 ]
 for _role in (Role.OFFICIAL, Role.ADMIN):
     NAV[_role].append(("coordination.visit_list", _l("Coordination mechanism")))
+    NAV[_role].append(("programmes.official_list", _l("Subsidies and lists")))
 for _role in (Role.BANK_OFFICER, Role.BANK_MANAGER):
     NAV[_role].append(("coordination.bank_index", _l("Recommended businesses")))
 NAV[Role.ENTERPRISE].append(("coordination.my_visits", _l("Mechanism visits")))
