@@ -26,7 +26,7 @@ class CalculatorForm(FlaskForm):
     def __init__(self, methods, programmes=(), *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.method.choices = options([(m.value, m.label) for m in methods])
-        self.programme.choices = [("", _l("None"))] + [(str(p.id), p.name) for p in programmes]
+        self.programme.choices = options([(str(p.id), p.name) for p in programmes], _l("None"))
 
     def fill(self, data: LoanInput) -> None:
         for name in ("amount_wan", "months", "method", "rate", "upfront_fee_rate", "fee_rate"):

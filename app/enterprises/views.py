@@ -10,8 +10,8 @@ from app.events.venue import REGISTRATION_LIMIT_SCOPE, registration_rate_limit
 from app.extensions import limiter
 from app.forms import EmptyForm, add_service_errors, apply_error
 from app.models.enums import EnterpriseStatus, Role
-from app.security import OVERSIGHT_ROLES, get_enterprise_or_404, public, request_user, roles
 from app.programmes.tags import tags_of
+from app.security import OVERSIGHT_ROLES, get_enterprise_or_404, public, request_user, roles
 
 
 def _size_reason(enterprise):

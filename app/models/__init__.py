@@ -32,13 +32,13 @@ from app.models.match import Match, MatchRebuild, MatchRebuildChunk, ProductRema
 from app.models.message import Message
 from app.models.need import NEED_TRANSITIONS, Need
 from app.models.notification import Notification
+from app.models.product import PRODUCT_TRANSITIONS, Product, product_industries, product_regions
 from app.models.programme import (
     EnterpriseTag,
     ProgrammeCommitment,
     SubsidyProgramme,
     TagKind,
 )
-from app.models.product import PRODUCT_TRANSITIONS, Product, product_industries, product_regions
 from app.models.reference import Industry, Region, Setting
 from app.models.security import (
     RecoveryCode,

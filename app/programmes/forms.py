@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms.validators import Optional
 
 from app.formatting import wan_to_yuan, yuan_to_wan
-from app.forms import MultiCheckboxField, NumberField
+from app.forms import MultiCheckboxField, NumberField, options
 from app.models.enums import EnterpriseSize
 from app.models.programme import POINTS, SHARE
 from app.programmes.services import ProgrammeInput
@@ -80,10 +80,12 @@ class ProgrammeForm(FlaskForm):
     product_ids = MultiCheckboxField(_l("Or these products"))
     kind = RadioField(
         _l("Subsidy"),
-        choices=[
-            (POINTS, _l("Percentage points off the rate")),
-            (SHARE, _l("A share of the interest (%)")),
-        ],
+        choices=options(
+            [
+                (POINTS, _l("Percentage points off the rate")),
+                (SHARE, _l("A share of the interest (%)")),
+            ]
+        ),
         default=POINTS,
     )
     value = NumberField(_l("Points, or percent of the interest"))

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from app.coordination.roster import RosterErrors
 from app.errors import DomainError
-from app.forms import EmptyForm, add_service_errors, apply_error
+from app.forms import EmptyForm, add_service_errors, apply_error, options
 from app.models import Bank, Product, SubsidyProgramme, db
 from app.models.enums import ProductStatus, Role
 from app.programmes import bp, rules, services, tag_import, tags
@@ -29,7 +29,7 @@ OFFICIALS = (Role.OFFICIAL, Role.ADMIN)
 
 def _tag_form(form: TagForm | None = None) -> TagForm:
     form = form or TagForm()
-    form.kind.choices = [(k.code, k.name) for k in tags.kinds()]
+    form.kind.choices = options([(k.code, k.name) for k in tags.kinds()])
     return form
 
 

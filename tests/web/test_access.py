@@ -54,6 +54,9 @@ def test_the_public_list_is_short_and_deliberate(app):
         # What a loan costs is public, as the product supermarket is (issue 17).
         "calculator.index",
         "api_pricing.calculator",
+        # Subsidy programmes are public policy; their eligibility is read before registering.
+        "programmes.public_list",
+        "programmes.public_detail",
         # Issue 18: a forgotten password, and the privacy notice one agrees to.
         "accounts.forgot_password",
         "accounts.reset_password",
