@@ -854,11 +854,16 @@ def matches_for(
         )
     }
 
+    from app.programmes.services import offers_for
+
+    offers = offers_for(need.enterprise)
+
     def item(r: Match) -> Explained:
         explained = reasons.get(r.product_id, [])
         failed = next((x for x in explained if not x.passed), None)
         product = products[r.product_id]
-        return Explained(product, r.eligible, r.score, explained, failed, need_quote(need, product))
+        quote = need_quote(need, product, offers(product))
+        return Explained(product, r.eligible, r.score, explained, failed, quote)
 
     return [item(r) for r in eligible_rows], [item(r) for r in near_rows]
 

@@ -172,19 +172,28 @@ def qualifying(enterprise: Enterprise, day: date | None = None) -> list[SubsidyP
     return [p for p in open_programmes(day) if not rules.unmet(p, facts)]
 
 
+def offers_for(enterprise: Enterprise | None, day: date | None = None):
+    """A function giving, for a product, the subsidies a loan of it to `enterprise` would
+    receive, capped; the programmes and what the enterprise drew are read once."""
+    if enterprise is None:
+        return lambda product: []
+    programmes = qualifying(enterprise, day)
+    drawn = committed_by([enterprise.id], [p.id for p in programmes])
+    offers = [(p, terms(p, _room(p, drawn.get((enterprise.id, p.id), ZERO)))) for p in programmes]
+
+    def for_product(product: Product | None) -> list[SubsidyTerms]:
+        product_id = product.id if product else None
+        bank_id = product.bank_id if product else None
+        return [t for p, t in offers if rules.covers(p, product_id, bank_id)]
+
+    return for_product
+
+
 def terms_for(
     enterprise: Enterprise | None, product: Product | None, day: date | None = None
 ) -> list[SubsidyTerms]:
     """The subsidies a loan of `product` to `enterprise` would receive, capped."""
-    if enterprise is None:
-        return []
-    programmes = [
-        p
-        for p in qualifying(enterprise, day)
-        if rules.covers(p, product.id if product else None, product.bank_id if product else None)
-    ]
-    drawn = committed_by([enterprise.id], [p.id for p in programmes])
-    return [terms(p, _room(p, drawn.get((enterprise.id, p.id), ZERO))) for p in programmes]
+    return offers_for(enterprise, day)(product)
 
 
 def terms(programme: SubsidyProgramme, room: Decimal | None = None) -> SubsidyTerms:
@@ -496,7 +505,7 @@ def commitments(programme: SubsidyProgramme) -> list[tuple[ProgrammeCommitment, 
             )
             .options(sa.orm.joinedload(Agreement.enterprise), sa.orm.joinedload(Agreement.bank))
             .order_by(ProgrammeCommitment.id)
-        ).tuples()
+        ).all()
     )
 
 
@@ -506,9 +515,13 @@ def names(programmes: list[SubsidyProgramme]) -> dict:
 
     codes = sorted({c for p in programmes for c in rules.regions_of(p)})
     industries = sorted({c for p in programmes for c in p.industry_codes or []})
+    bank_ids = sorted({b for p in programmes for b in p.bank_ids or []})
+    product_ids = sorted({x for p in programmes for x in p.product_ids or []})
     return {
         "region_names": dict(
-            db.session.execute(sa.select(Region.code, Region.name).where(Region.code.in_(codes)))
+            db.session.execute(
+                sa.select(Region.code, Region.name).where(Region.code.in_(codes))
+            ).all()
         ),
         "industry_names": {
             c: f"{c} {n}"
@@ -517,6 +530,14 @@ def names(programmes: list[SubsidyProgramme]) -> dict:
             )
         },
         "tag_names": {k: v[0] for k, v in kind_names().items()},
-        "bank_names": dict(db.session.execute(sa.select(Bank.id, Bank.short_name)).all()),
-        "product_names": dict(db.session.execute(sa.select(Product.id, Product.name)).all()),
+        "bank_names": dict(
+            db.session.execute(
+                sa.select(Bank.id, Bank.short_name).where(Bank.id.in_(bank_ids))
+            ).all()
+        ),
+        "product_names": dict(
+            db.session.execute(
+                sa.select(Product.id, Product.name).where(Product.id.in_(product_ids))
+            ).all()
+        ),
     }
