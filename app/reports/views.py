@@ -147,6 +147,10 @@ def summary_xlsx():
         services.sort_league(figures.league),
     )
     content = rollup.add_sheet(content, rollup.rollup(f, current_language()))
+    if _user.role in OVERSIGHT_ROLES:
+        from app.programmes import exports as programme_exports
+
+        content = programme_exports.add_sheet(content, _user)
     return _download(
         content,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -525,3 +525,21 @@ def test_the_calculator_applies_a_programme(db, client, county_official):
     )
     assert closed.status_code == 200
     assert "这项政策不受理该产品的新贷款" in closed.get_data(as_text=True)
+
+
+def test_the_officials_workbook_has_the_subsidy_commitments(
+    db, client, login, make_enterprise, signed, county_official, neighbour_official
+):
+    from openpyxl import load_workbook
+
+    p = programme(county_official, name="县级贴息", budget=D("300000"))
+    programme(neighbour_official, name="邻县贴息")
+    programmes.commit(signed(make_enterprise()))
+    login(county_official)
+    response = client.get("/reports/summary.xlsx")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.data))["贴息占用"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:4] == ("贴息政策", "区域", "协议签订起始日", "协议签订截止日")
+    assert [r[0] for r in rows[1:]] == [p.name]
+    assert rows[1][4:8] == (30, 2.0, 28, 1)  # 万元: budget, committed (20,000.04 元), left
