@@ -54,7 +54,9 @@ def rows(user: User) -> list[list]:
             yuan_to_wan(p.committed),
             yuan_to_wan(p.remaining),
             counts.get(p.id, 0),
-            _("Taking agreements") if p.status == "open" else _("Budget committed: closed to new agreements"),
+            _("Taking agreements")
+            if p.status == "open"
+            else _("Budget committed: closed to new agreements"),
         ]
         for p in programmes
     ]

@@ -15,8 +15,8 @@ from openpyxl import Workbook
 from app import clock
 from app.matches import services as matches
 from app.models import EnterpriseTag, Need, ProgrammeCommitment, SubsidyProgramme, TagKind
-from app.models.enums import AgreementStatus, EnterpriseSize, NeedStatus, Purpose, Guarantee, Role
 from app.models.base import utcnow
+from app.models.enums import AgreementStatus, EnterpriseSize, Guarantee, NeedStatus, Purpose, Role
 from app.programmes import rules, tag_import, tags
 from app.programmes import services as programmes
 from tests.web.test_reports import make_agreement  # noqa: F401  (a fixture)
@@ -78,7 +78,7 @@ def need_of(db, enterprise, amount="3000000", months=12, max_rate="4.5") -> Need
 
 
 @pytest.fixture()
-def signed(make_agreement, make_bank, make_user):
+def signed(make_agreement, make_bank, make_user):  # noqa: F811
     """An agreement the bank has signed (100 万, 12 months, 4 %), not yet committed."""
     bank = make_bank()
     officer = make_user(Role.BANK_OFFICER, bank=bank)
@@ -155,12 +155,19 @@ def test_a_tag_counts_only_within_its_validity(db, make_enterprise):
 
 
 def test_matches_are_ranked_by_the_rate_after_the_countys_subsidy(
-    db, client, login, make_user, make_enterprise, make_bank, make_product, county_official
+    db,
+    client,
+    login,
+    make_user,
+    make_enterprise,
+    make_bank,
+    make_product,  # noqa: F811
+    county_official,
 ):
     """The done-when: a 专精特新 SME, 300 万 for 12 months, sees the subsidised product first."""
     enterprise = make_enterprise()
     tag(db, enterprise)
-    plain = make_product(name="普通贷", min_rate=D("3.60"), max_rate=D("4.50"))
+    make_product(name="普通贷", min_rate=D("3.60"), max_rate=D("4.50"))
     covered = make_product(name="专精特新贷", min_rate=D("4.35"), max_rate=D("4.80"))
     dear = make_product(name="高价贷", min_rate=D("4.90"), max_rate=D("5.50"))
     programme(county_official, tag_ids=[kind().id], product_ids=[covered.id, dear.id])
@@ -184,7 +191,10 @@ def test_matches_are_ranked_by_the_rate_after_the_countys_subsidy(
 
 
 def test_without_the_tag_there_is_no_subsidy_and_the_ceiling_holds(
-    db, make_enterprise, make_product, county_official
+    db,
+    make_enterprise,
+    make_product,  # noqa: F811
+    county_official,
 ):
     enterprise = make_enterprise()
     make_product(name="专精特新贷", min_rate=D("4.90"), max_rate=D("5.20"))
@@ -204,7 +214,7 @@ def test_without_the_tag_there_is_no_subsidy_and_the_ceiling_holds(
     assert "享受示范县专精特新贴息后为 2.90%" in ceiling.zh
 
 
-def test_a_product_may_require_a_list(db, make_enterprise, make_product):
+def test_a_product_may_require_a_list(db, make_enterprise, make_product):  # noqa: F811
     enterprise = make_enterprise()
     product = make_product(name="小巨人贷", required_tag_ids=[kind("little_giant").id])
     need = need_of(db, enterprise)
@@ -219,7 +229,7 @@ def test_a_product_may_require_a_list(db, make_enterprise, make_product):
     assert [m.product.id for m in eligible] == [product.id]
 
 
-def test_the_cap_per_loan_limits_the_subsidy(db, make_enterprise, make_product, county_official):
+def test_the_cap_per_loan_limits_the_subsidy(db, make_enterprise, make_product, county_official):  # noqa: F811
     enterprise = make_enterprise()
     make_product(name="贷", min_rate=D("4.35"))
     programme(county_official, cap_per_loan=D("30000"))
