@@ -57,6 +57,8 @@ def test_the_public_list_is_short_and_deliberate(app):
         # Subsidy programmes are public policy; their eligibility is read before registering.
         "programmes.public_list",
         "programmes.public_detail",
+        "api_programmes.list_programmes",
+        "api_programmes.get_programme",
         # Issue 18: a forgotten password, and the privacy notice one agrees to.
         "accounts.forgot_password",
         "accounts.reset_password",
