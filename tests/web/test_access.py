@@ -76,7 +76,7 @@ def _protected(app):
 def test_anonymous_visitors_are_sent_to_sign_in(app, client):
     checked = 0
     for rule in _protected(app):
-        method = next(m for m in ("GET", "POST", "PATCH", "DELETE") if m in rule.methods)
+        method = next(m for m in ("GET", "POST", "PATCH", "PUT", "DELETE") if m in rule.methods)
         response = client.open(_url(rule), method=method)
         if rule.rule.startswith("/api/"):
             assert response.status_code == 401, rule.rule
