@@ -97,6 +97,9 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(calculator_bp)
     app.register_blueprint(guarantees_bp)
+    from app.programmes import bp as programmes_bp
+
+    app.register_blueprint(programmes_bp)
     app.register_blueprint(matches_bp)
     app.register_blueprint(engagements_bp)
     app.register_blueprint(events_bp)

@@ -41,6 +41,7 @@ from app.models.enums import (
     DeclineReason,
     EngagementOrigin,
     EngagementStatus,
+    EnterpriseSize,
     EnterpriseStatus,
     Guarantee,
     NeedStatus,
@@ -487,6 +488,7 @@ def seed(today: date | None = None) -> bool:
     db.session.commit()
     from app.matches.services import rebuild_all
 
+    _commit_subsidies()
     rebuild_all(today=today)
     _story(builder)
     _mechanism(today)
@@ -585,6 +587,38 @@ def _story(builder: _Builder) -> None:
     first = agreements.disburse(agreement, officer, Decimal("100"), today, today=today)
     agreements.disburse(agreement, officer, Decimal("80"), today, today=today)
     agreements.confirm_received(first, owner)
+    # Issue 17's done-when: the 专精特新 SME asks for 300 万 over 12 months and sees its
+    # matches ranked by the all-in rate after the county's subsidy.
+    needs.create(
+        enterprise,
+        needs.NeedInput(
+            amount_wan=Decimal("300"),
+            term_months=12,
+            purpose=Purpose.WORKING_CAPITAL,
+            guarantees={Guarantee.CREDIT, Guarantee.MORTGAGE},
+            collateral={Collateral.PROPERTY},
+            max_rate=Decimal("4.50"),
+            needed_by=today + timedelta(days=45),
+            description="演示：专精特新企业，按县级贴息后的年化综合成本排序。",
+        ),
+        owner,
+        post=True,
+    )
+
+
+def _commit_subsidies() -> None:
+    """Agreements signed since the programmes opened draw on their budgets, oldest first."""
+    from app.agreements.services import LIVE
+    from app.models import Agreement
+    from app.programmes import services as programmes
+
+    for agreement in db.session.scalars(
+        sa.select(Agreement)
+        .where(Agreement.status.in_(LIVE))
+        .order_by(Agreement.signed_on, Agreement.id)
+    ):
+        programmes.commit(agreement)
+    db.session.commit()
 
 
 def _at(day: date, hour: int = 10) -> datetime:
@@ -633,6 +667,7 @@ class _Builder:
         self.build_banks()
         self.build_products()
         self.build_enterprises()
+        self.build_programmes()
         self.build_event()
         self.build_needs()
 
@@ -840,6 +875,82 @@ class _Builder:
                 enterprise_id=enterprise.id,
                 commit=False,
             )
+
+    def build_programmes(self) -> None:
+        """The county's lists (the first enterprise, the demo login's, is a 专精特新 SME) and
+        two interest subsidy programmes (贴息) keyed on them."""
+        from app.models import EnterpriseTag, SubsidyProgramme, TagKind
+        from app.models.programme import POINTS, SHARE
+
+        kinds = {k.code: k for k in db.session.scalars(sa.select(TagKind))}
+        official = db.session.scalar(
+            sa.select(User).where(User.email == "gongxin@demo.rongqiao.cn")
+        )
+        verified = [e for e in self.enterprises if e.status is EnterpriseStatus.VERIFIED]
+        lists = [
+            (
+                "specialised_sme",
+                "示工信〔2026〕8号 第三批专精特新中小企业名单",
+                [self.enterprises[0], *verified[4:12:2]],
+            ),
+            ("little_giant", "工信部第六批专精特新“小巨人”企业名单", verified[2:3]),
+            ("tech_sme", "2026年度科技型中小企业入库名单", verified[1:20:3]),
+            ("high_tech", "高新技术企业认定（2025年第二批）", verified[5:25:5]),
+        ]
+        for code, source, enterprises in lists:
+            for e in enterprises:
+                db.session.add(
+                    EnterpriseTag(
+                        enterprise_id=e.id,
+                        tag_kind_id=kinds[code].id,
+                        valid_from=self.today - timedelta(days=200),
+                        valid_to=self.today + timedelta(days=900),
+                        source=source,
+                        recorded_by_id=official.id,
+                    )
+                )
+        start = date(self.today.year, 1, 1)
+        db.session.add_all(
+            [
+                SubsidyProgramme(
+                    region_code=DEMO_COUNTY[0],
+                    name="示范县专精特新企业贷款贴息",
+                    legal_basis="《示范县支持专精特新中小企业高质量发展若干措施》（示政办〔2026〕12号）"
+                    "第三条：对列入专精特新名单的中小企业新增流动资金贷款，按 2 个百分点给予贴息，"
+                    "单笔最高 5 万元，每户每年最高 10 万元。",
+                    starts_on=start,
+                    ends_on=date(self.today.year, 12, 31) + timedelta(days=365),
+                    sizes=frozenset(
+                        {EnterpriseSize.MEDIUM, EnterpriseSize.SMALL, EnterpriseSize.MICRO}
+                    ),
+                    tag_ids=[kinds["specialised_sme"].id, kinds["little_giant"].id],
+                    # the county's partner banks: 示范农商行 and 惠民村镇银行
+                    bank_ids=[self.banks[6].id, self.banks[7].id],
+                    kind=POINTS,
+                    value=Decimal("2.00"),
+                    cap_per_loan=Decimal("50000"),
+                    cap_per_enterprise=Decimal("100000"),
+                    budget=Decimal("2000000"),
+                    committed=Decimal("0"),
+                    created_by_id=official.id,
+                ),
+                SubsidyProgramme(
+                    region_code=DEMO_COUNTY[0],
+                    name="示范县首贷户贴息",
+                    legal_basis="《示范县首贷培植行动方案》（示金办〔2026〕3号）第五条：首贷户贷款利息的 30% 由县财政补贴，单笔最高 2 万元。",
+                    starts_on=start,
+                    ends_on=date(self.today.year, 12, 31),
+                    first_loan_only=True,
+                    kind=SHARE,
+                    value=Decimal("30.00"),
+                    cap_per_loan=Decimal("20000"),
+                    budget=Decimal("500000"),
+                    committed=Decimal("0"),
+                    created_by_id=official.id,
+                ),
+            ]
+        )
+        db.session.flush()
 
     def build_event(self) -> None:
         held = self.today - timedelta(days=75)

@@ -58,6 +58,7 @@ NAV[Role.COORDINATOR] = [
 ]
 for _role in (Role.OFFICIAL, Role.ADMIN):
     NAV[_role].append(("coordination.visit_list", _l("Coordination mechanism")))
+    NAV[_role].append(("programmes.official_list", _l("Subsidies and lists")))
 # Risk-compensation pools (issue 17): officials keep and pay from them, banks file loans.
 for _role in (Role.OFFICIAL, Role.BANK_OFFICER, Role.BANK_MANAGER):
     NAV[_role].append(("pools.index", _l("Risk-compensation pools")))

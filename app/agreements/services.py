@@ -47,6 +47,7 @@ from app.models.enums import (
     Role,
 )
 from app.notifications import notify
+from app.programmes import services as programmes
 from app.regions.branches import sees_branch
 from app.regions.scope import sees_enterprise
 from app.security import BANK_ROLES, OVERSIGHT_ROLES
@@ -202,6 +203,7 @@ def record_agreement(
     attach_guarantee(agreement)
     db.session.add(agreement)
     db.session.flush()
+    programmes.commit(agreement)
     record(officer, "agreement_recorded", agreement, new_status=A.SIGNED)
     for person in enterprise_users(engagement.need):
         notify(
@@ -384,6 +386,7 @@ def _cancel(agreement: Agreement, actor: User, reason: str) -> None:
     transition(agreement, AGREEMENT_TRANSITIONS, A.CANCELLED, actor, note=reason)
     agreement.cancelled_at = utcnow()
     agreement.cancel_reason = reason
+    programmes.release(agreement)
     need = agreement.need
     if need.status is NeedStatus.SIGNED:
         counted = db.session.scalar(

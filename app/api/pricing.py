@@ -32,6 +32,10 @@ class CalculatorQuerySchema(schemas.Strict):
         },
     )
     product_id = schemas.ident(load_default=None)
+    programme_id = schemas.ident(
+        load_default=None,
+        metadata={"description": "an open interest subsidy programme (贴息) to apply"},
+    )
 
 
 class InstalmentSchema(Schema):
@@ -59,6 +63,15 @@ class QuoteSchema(Schema):
     total_interest = schemas.Money(required=True)
     total_fees = schemas.Money(required=True)
     total_repaid = schemas.Money(required=True)
+    total_subsidy = schemas.Money(required=True)
+    programme_id = fields.Integer(
+        required=True, allow_none=True, attribute="subsidy.programme_id", dump_default=None
+    )
+    subsidies = fields.List(
+        schemas.Money(),
+        required=True,
+        metadata={"description": "the subsidy paid back with each instalment (empty: none)"},
+    )
     schedule = fields.List(fields.Nested(InstalmentSchema), attribute="rows", required=True)
 
 
@@ -81,6 +94,7 @@ def calculator(args):
         upfront_fee_rate=args["upfront_fee_rate"] or 0,
         fee_rate=args["fee_rate"] or 0,
         guarantee_fee_rate=args["guarantee_fee_rate"] or 0,
+        programme_id=args["programme_id"],
     )
-    with field_names(NAMES):
+    with field_names(NAMES | {"programme": "programme_id"}):
         return calculate(data, product)

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from app.errors import FieldErrors
 from app.formatting import wan_to_yuan, yuan_to_wan
 from app.models import Product
-from app.pricing import METHODS, PriceItems, Quote, quote
+from app.pricing import METHODS, PriceItems, Quote, SubsidyTerms, quote
 from app.pricing.choice import REFERENCE_AMOUNT, REFERENCE_MONTHS, reference_loan
 from app.pricing.items import INTEREST_ONLY
 
@@ -35,10 +35,12 @@ class LoanInput:
     fee_rate: Decimal | None = Decimal("0")
     # Through a government guarantee agency: its yearly fee (0 or none: no guarantee).
     guarantee_fee_rate: Decimal | None = Decimal("0")
+    programme_id: int | None = None  # a subsidy programme (贴息) to apply
 
 
-def defaults(product: Product | None = None) -> LoanInput:
-    """100 万元 over 12 months (within the product's range), its cheapest rate and method."""
+def defaults(product: Product | None = None, enterprise=None) -> LoanInput:
+    """100 万元 over 12 months (within the product's range), its cheapest rate and method;
+    for an enterprise, the subsidy programme that lowers that loan's cost most."""
     if product is None:
         return LoanInput(
             yuan_to_wan(REFERENCE_AMOUNT), REFERENCE_MONTHS, INTEREST_ONLY, Decimal("4.35")
@@ -48,7 +50,18 @@ def defaults(product: Product | None = None) -> LoanInput:
     )
     methods = product.price_items().methods
     method = INTEREST_ONLY if INTEREST_ONLY in methods else methods[0]
-    return LoanInput(yuan_to_wan(amount), months, method, product.min_rate)
+    chosen = LoanInput(yuan_to_wan(amount), months, method, product.min_rate)
+    if enterprise is not None:
+        from app.programmes.services import terms_for
+
+        price = product.price_items()
+        offers = [
+            (quote(price, amount, months, method, product.requires_guarantee, t).net_rate, t)
+            for t in terms_for(enterprise, product)
+        ]
+        if offers:
+            chosen.programme_id = min(offers, key=lambda o: o[0])[1].programme_id
+    return chosen
 
 
 def _between(errors, name, value, low, high, message) -> None:
@@ -56,8 +69,37 @@ def _between(errors, name, value, low, high, message) -> None:
         errors.add(name, message)
 
 
-def calculate(data: LoanInput, product: Product | None = None) -> Quote:
-    """The quote for these inputs; every bad one is named beside its field."""
+def programme_choices(product: Product | None = None) -> list:
+    """The open subsidy programmes a calculation may apply (on a product's page, those
+    covering the product)."""
+    from app.programmes import rules, services
+
+    return [
+        p
+        for p in services.open_programmes()
+        if product is None or rules.covers(p, product.id, product.bank_id)
+    ]
+
+
+def _subsidy(data: LoanInput, product, enterprise, errors) -> SubsidyTerms | None:
+    from app.programmes import services
+
+    if not data.programme_id:
+        return None
+    programme = next((p for p in programme_choices(product) if p.id == data.programme_id), None)
+    if programme is None:
+        errors.add("programme", _l("This programme is not open to new loans of this product."))
+        return None
+    room = None
+    if enterprise is not None and programme.cap_per_enterprise is not None:
+        drawn = services.committed_by([enterprise.id], [programme.id])
+        room = max(programme.cap_per_enterprise - drawn.get((enterprise.id, programme.id), 0), 0)
+    return services.terms(programme, room)
+
+
+def calculate(data: LoanInput, product: Product | None = None, enterprise=None) -> Quote:
+    """The quote for these inputs (net of the programme chosen, if any); every bad one is
+    named beside its field."""
     errors = FieldErrors()
     if product is None:
         low_yuan, high_yuan = CENT, wan_to_yuan(MAX_AMOUNT_WAN)
@@ -122,6 +164,7 @@ def calculate(data: LoanInput, product: Product | None = None) -> Quote:
             MAX_FEE_RATE,
             _l("Enter 0 to 10 (percent); 0 if there is none."),
         )
+    subsidy = _subsidy(data, product, enterprise, errors)
     errors.raise_if_any()
     agency_fee = data.guarantee_fee_rate or Decimal(0)
     if product is None:
@@ -131,10 +174,12 @@ def calculate(data: LoanInput, product: Product | None = None) -> Quote:
             periodic_fee_rate=data.fee_rate,
             guarantee_fee_rate=agency_fee,
         )
-        return quote(price, wan_to_yuan(amount), data.months, data.method, agency_fee > 0)
+        return quote(price, wan_to_yuan(amount), data.months, data.method, agency_fee > 0, subsidy)
     price = product.price_items(rate=data.rate)
     if agency_fee > 0:
         # Through an agency, its fee stands in for the product's own guarantee fee.
         price = replace(price, guarantee_fee_rate=agency_fee)
-        return quote(price, wan_to_yuan(amount), data.months, data.method, True)
-    return quote(price, wan_to_yuan(amount), data.months, data.method, product.requires_guarantee)
+        return quote(price, wan_to_yuan(amount), data.months, data.method, True, subsidy)
+    return quote(
+        price, wan_to_yuan(amount), data.months, data.method, product.requires_guarantee, subsidy
+    )

@@ -10,6 +10,7 @@ from app.events.venue import REGISTRATION_LIMIT_SCOPE, registration_rate_limit
 from app.extensions import limiter
 from app.forms import EmptyForm, add_service_errors, apply_error
 from app.models.enums import EnterpriseStatus, Role
+from app.programmes.tags import tags_of
 from app.security import OVERSIGHT_ROLES, get_enterprise_or_404, public, request_user, roles
 
 
@@ -51,7 +52,10 @@ def register():
 def profile():
     enterprise = request_user().enterprise
     return render_template(
-        "enterprises/profile.html", enterprise=enterprise, size_reason=_size_reason(enterprise)
+        "enterprises/profile.html",
+        enterprise=enterprise,
+        size_reason=_size_reason(enterprise),
+        enterprise_tags=tags_of(enterprise),
     )
 
 
@@ -118,6 +122,7 @@ def detail(enterprise_id: int):
         "enterprises/detail.html",
         enterprise=enterprise,
         size_reason=_size_reason(enterprise),
+        enterprise_tags=tags_of(enterprise),
         reject_form=RejectForm(),
         action_form=EmptyForm(),
         history=profile_history(enterprise),
@@ -159,6 +164,7 @@ def reject(enterprise_id: int):
         "enterprises/detail.html",
         enterprise=enterprise,
         size_reason=_size_reason(enterprise),
+        enterprise_tags=tags_of(enterprise),
         reject_form=form,
         action_form=EmptyForm(),
     ), 422

@@ -148,12 +148,13 @@ def with_fee(price: PriceItems, fee_rate: Decimal) -> PriceItems:
     return replace(price, guarantee_fee_rate=fee_rate)
 
 
-def need_quote(need: Need, product: Product) -> Quote:
+def need_quote(need: Need, product: Product, subsidies=()) -> Quote:
     """What the product costs for this need: its cheapest method at its lowest rate; through
-    an agency, with the agency's fee in place of the product's own guarantee fee."""
+    an agency, with the agency's fee in place of the product's own guarantee fee; net of the
+    best of `subsidies`."""
     guaranteed = through_guarantee(need, product)
     price = product.price_items()
     offer = offer_for(need, product) if guaranteed else None
     if offer is not None:
         price = with_fee(price, offer.fee_rate)
-    return cheapest_quote(price, need.amount, need.term_months, guaranteed)
+    return cheapest_quote(price, need.amount, need.term_months, guaranteed, subsidies)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -45,6 +45,7 @@ class EnterpriseHome:
     needs: list[Need]
     interests_waiting: int
     agreements_to_confirm: int
+    programmes: list = field(default_factory=list)  # subsidy programmes it may qualify for
 
 
 def enterprise_home(user: User) -> EnterpriseHome:
@@ -74,7 +75,9 @@ def enterprise_home(user: User) -> EnterpriseHome:
         )
         or 0
     )
-    return EnterpriseHome(enterprise, needs, interests, to_confirm)
+    from app.programmes.services import qualifying
+
+    return EnterpriseHome(enterprise, needs, interests, to_confirm, qualifying(enterprise))
 
 
 @dataclass(frozen=True)

@@ -118,9 +118,18 @@ def _vocabulary() -> Vocabulary:
     )
 
 
-def _need_records(stmt) -> list[dict]:
+def _need_records(stmt, today: date | None = None) -> list[dict]:
     """The engine's records of the needs `stmt` (a select of Need) picks, read as plain
-    columns: a province's product change reads a hundred thousand of them."""
+    columns: a province's product change reads a hundred thousand of them. With the lists
+    each enterprise is on and the subsidy programmes it qualifies for."""
+    from app.programmes.services import need_programmes
+
+    records = _plain_need_records(stmt)
+    need_programmes(records, today or clock.today())
+    return records
+
+
+def _plain_need_records(stmt) -> list[dict]:
     rows = db.session.execute(
         stmt.with_only_columns(
             Need.id,
@@ -260,6 +269,7 @@ def _product_records(product_ids: list[int] | None = None) -> list[dict]:
             "fee_rate": p.fee_rate,
             "monthly_fee_amount": p.monthly_fee_amount,
             "guarantee_fee_rate": p.guarantee_fee_rate,
+            "required_tag_ids": list(p.required_tag_ids or []),
         }
         for p in products
     ]
@@ -292,10 +302,12 @@ def load(
         stmt = stmt.where(Need.status.in_(MATCHED_NEED_STATUSES))
     if need_filter is not None:
         stmt = stmt.where(need_filter)
-    needs = build_needs(_need_records(stmt), vocab, today)
+    needs = build_needs(_need_records(stmt, today), vocab, today)
     records = _product_records(product_ids)
     banks = _bank_rows(None if product_ids is None else {r["bank_id"] for r in records})
-    products = build_products(records, banks, vocab, today)
+    from app.programmes.services import product_programmes
+
+    products = build_products(records, banks, vocab, today, product_programmes(today))
     return Tables(vocab, needs, products)
 
 
@@ -761,6 +773,12 @@ def _names() -> tuple[dict, dict]:
     return versions.memo("matching.names", _load_names)
 
 
+def _tag_names() -> dict:
+    from app.programmes.tags import kind_names
+
+    return kind_names()
+
+
 def _load_names() -> tuple[dict, dict]:
     vocab = vocabulary()
     regions = {
@@ -799,6 +817,7 @@ def explain_many(
         weights(),
         region_names,
         industry_names,
+        _tag_names(),
     )
     return dict(zip(known, explained, strict=True))
 
@@ -835,18 +854,29 @@ def matches_for(
         )
     }
 
+    from app.programmes.services import offers_for
+
+    offers = offers_for(need.enterprise)
+
     def item(r: Match) -> Explained:
         explained = reasons.get(r.product_id, [])
         failed = next((x for x in explained if not x.passed), None)
         product = products[r.product_id]
-        return Explained(product, r.eligible, r.score, explained, failed, need_quote(need, product))
+        quote = need_quote(need, product, offers(product))
+        return Explained(product, r.eligible, r.score, explained, failed, quote)
 
     return [item(r) for r in eligible_rows], [item(r) for r in near_rows]
 
 
-def need_quote(need: Need, product: Product) -> Quote:
-    """What the product costs for this need (through an agency's guarantee where one applies)."""
-    return guarantee_quote(need, product)
+def need_quote(need: Need, product: Product, subsidies=None) -> Quote:
+    """What the product costs for this need: its cheapest method at its lowest rate, through
+    an agency's guarantee where one applies, net of the best subsidy programme the enterprise
+    qualifies for."""
+    from app.programmes.services import terms_for
+
+    if subsidies is None:
+        subsidies = terms_for(need.enterprise, product)
+    return guarantee_quote(need, product, subsidies)
 
 
 def match_fingerprint(need: Need) -> str:

@@ -18,6 +18,7 @@ CRITERION_LABELS = {
     "purpose": _l("Purpose"),
     "availability": _l("On offer"),
     "verified": _l("Verified"),
+    "tags": _l("Official lists"),
     "ceiling": _l("All-in rate within the rate accepted"),
 }
 

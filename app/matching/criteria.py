@@ -99,9 +99,65 @@ def all_in_rate(N, P, ni, pj):
     )
 
 
+def subsidised(N, P, ni, pj):
+    """The lowest all-in rate (bp) net of the best subsidy programme the pair qualifies for,
+    and that programme's index in P.programmes (-1: none helps)."""
+    best = np.asarray(all_in_rate(N, P, ni, pj))
+    which = np.full(best.shape, -1, dtype=np.int32)
+    for k, programme in enumerate(P.programmes):
+        col = N.programme_col.get(programme.id)
+        if col is None:
+            continue
+        ok = N.programme_ok[ni, col] & P.programme_ok[pj, k]
+        if not np.any(ok):
+            continue
+        room = N.programme_room[ni, col]
+        cap = programme.cap_per_loan
+        cap = room if cap < 0 else np.where(room < 0, cap, np.minimum(room, cap))
+        rate = lowest_all_in_bp(
+            N.amount[ni],
+            N.term[ni],
+            P.min_rate[pj],
+            P.methods[pj],
+            P.upfront_fee_rate[pj],
+            P.upfront_fee_amount[pj],
+            P.periodic_fee_rate[pj],
+            P.monthly_fee_amount[pj],
+            P.guarantee_fee_rate[pj],
+            guaranteed(N, P, ni, pj),
+            np.where(ok, programme.kind, 0),
+            programme.value_bp,
+            cap,
+        )
+        better = rate < best
+        best = np.where(better, rate, best)
+        which = np.where(better, k, which)
+    return best, which
+
+
+def net_rate(N, P, ni, pj):
+    """What the enterprise pays (bp, all-in) after the best subsidy it qualifies for."""
+    return subsidised(N, P, ni, pj)[0]
+
+
 def ceiling(N, P, ni, pj):
-    """The SME's highest acceptable rate is a limit on the all-in rate, not a preference."""
-    return all_in_rate(N, P, ni, pj) <= N.max_rate[ni]
+    """The SME's highest acceptable rate is a limit on what it pays, all in, net of any
+    subsidy, not a preference."""
+    return net_rate(N, P, ni, pj) <= N.max_rate[ni]
+
+
+def tags(N, P, ni, pj):
+    """A product that names official lists takes an enterprise on one of them (today)."""
+    shape = _shape(ni, pj)
+    if P.required_tags is None or not P.required_tags.any():
+        return np.ones(shape, dtype=bool)
+    required = P.required_tags[pj]
+    wanted = required.any(axis=-1)
+    if N.tags is None or N.tags.shape[1] == 0:
+        return np.broadcast_to(~wanted, shape).copy()
+    width = min(required.shape[-1], N.tags.shape[1])
+    held = (required[..., :width] & N.tags[ni][..., :width]).any(axis=-1)
+    return np.broadcast_to(~wanted | held, shape).copy()
 
 
 def availability(N, P, ni, pj):
@@ -131,6 +187,7 @@ CRITERIA: tuple[Criterion, ...] = (
     Criterion("purpose", purpose, True),
     Criterion("availability", availability, True),
     Criterion("verified", verified, True),
+    Criterion("tags", tags, False),
     Criterion("ceiling", ceiling, False),
 )
 CRITERION_KEYS = tuple(c.key for c in CRITERIA)
@@ -153,7 +210,7 @@ NEW_BANK_SHARE = 0.5  # a bank without history on the platform scores as if half
 
 
 def rate_fit(N, P, ni, pj):
-    headroom = (N.max_rate[ni] - all_in_rate(N, P, ni, pj)).astype(np.float64)
+    headroom = (N.max_rate[ni] - net_rate(N, P, ni, pj)).astype(np.float64)
     return np.clip(headroom / FULL_RATE_HEADROOM_BP, 0.0, 1.0)
 
 

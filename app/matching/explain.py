@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from app.matching.criteria import CRITERIA, FAST_DAYS, SLOW_DAYS, all_in_rate
+from app.matching.criteria import CRITERIA, FAST_DAYS, SLOW_DAYS, all_in_rate, subsidised
 from app.matching.engine import evaluate_pairs
 from app.matching.tables import GUARANTEES, PURPOSES, RANK_TAX, SIZES, NeedTable, ProductTable
 
@@ -64,6 +64,16 @@ def _all_in(N, P, i, j) -> int:
     return int(all_in_rate(N, P, np.array([i]), np.array([j]))[0])
 
 
+def _net(N, P, i, j) -> tuple[int, str, str]:
+    """The net rate (bp) and, when a programme lowers it, ' after X' in both languages."""
+    rate, which = subsidised(N, P, np.array([i]), np.array([j]))
+    k = int(which[0])
+    if k < 0:
+        return int(rate[0]), "", ""
+    programme = P.programmes[k]
+    return int(rate[0]), f"（享受{programme.name}后）", f" (after {programme.name_en})"
+
+
 def _names(bits: int, vocabulary, names, lang: int) -> str:
     chosen = [names[v][lang] for i, v in enumerate(vocabulary) if bits & (1 << i)]
     return ("、" if lang == 0 else ", ").join(chosen)
@@ -77,9 +87,12 @@ def explain(
     weights=None,
     region_names: dict[int, tuple[str, str]] | None = None,
     industry_names: dict[int, tuple[str, str]] | None = None,
+    tag_names: dict[int, tuple[str, str]] | None = None,
 ) -> list[Reason]:
     """A reason for every criterion and every score part of one pair."""
-    return explain_batch(N, P, [need_row], [product_row], weights, region_names, industry_names)[0]
+    return explain_batch(
+        N, P, [need_row], [product_row], weights, region_names, industry_names, tag_names
+    )[0]
 
 
 def explain_batch(
@@ -90,17 +103,19 @@ def explain_batch(
     weights=None,
     region_names: dict[int, tuple[str, str]] | None = None,
     industry_names: dict[int, tuple[str, str]] | None = None,
+    tag_names: dict[int, tuple[str, str]] | None = None,
 ) -> list[list[Reason]]:
     """The reasons of many pairs, every criterion evaluated once over all of them."""
     v = evaluate_pairs(N, P, need_rows, product_rows, weights)
     region_names = region_names or {}
     industry_names = industry_names or {}
+    tag_names = tag_names or {}
     explained = []
     for k, (i, j) in enumerate(zip(v.need_rows, v.product_rows, strict=True)):
         i, j = int(i), int(j)
         reasons = [
             _criterion_reason(
-                c.key, bool(v.passed[c.key][k]), N, P, i, j, region_names, industry_names
+                c.key, bool(v.passed[c.key][k]), N, P, i, j, region_names, industry_names, tag_names
             )
             for c in CRITERIA
         ]
@@ -111,7 +126,7 @@ def explain_batch(
     return explained
 
 
-def _criterion_reason(key, ok, N, P, i, j, region_names, industry_names) -> Reason:
+def _criterion_reason(key, ok, N, P, i, j, region_names, industry_names, tag_names) -> Reason:
     if key == "amount":
         a, lo, hi = N.amount[i], P.min_amount[j], P.max_amount[j]
         if ok:
@@ -347,24 +362,33 @@ def _criterion_reason(key, ok, N, P, i, j, region_names, industry_names) -> Reas
             "产品未发布、已过期或银行已停用",
             "The product is not published, has expired or the bank is inactive",
         )
+    if key == "tags":
+        return _tags_reason(ok, N, P, i, j, tag_names)
     if key == "ceiling":
         cost, cap = _all_in(N, P, i, j), N.max_rate[i]
+        net, after_zh, after_en = _net(N, P, i, j)
+        if net < cost:
+            cost_zh = f"年化综合成本最低 {_pct(cost)}，{after_zh.strip('（）')}为 {_pct(net)}"
+            cost_en = f"The all-in annual rate from {_pct(cost)} is {_pct(net)}{after_en}"
+        else:
+            cost_zh = f"年化综合成本最低 {_pct(cost)}"
+            cost_en = f"The all-in annual rate from {_pct(cost)}"
         if ok:
             return Reason(
                 key,
                 True,
                 None,
-                f"年化综合成本最低 {_pct(cost)}，不高于您可接受的 {_pct(cap)}",
-                f"The all-in annual rate from {_pct(cost)} is within the {_pct(cap)} you accept",
+                f"{cost_zh}，不高于您可接受的 {_pct(cap)}",
+                f"{cost_en}, within the {_pct(cap)} you accept",
             )
         return Reason(
             key,
             False,
             None,
-            f"年化综合成本最低 {_pct(cost)}，高于您可接受的 {_pct(cap)}",
-            f"The all-in annual rate from {_pct(cost)} is above the {_pct(cap)} you accept",
-            f"可接受利率提高到 {_pct(cost)} 即可申请",
-            f"Accept up to {_pct(cost)} to qualify",
+            f"{cost_zh}，高于您可接受的 {_pct(cap)}",
+            f"{cost_en}, above the {_pct(cap)} you accept",
+            f"可接受利率提高到 {_pct(net)} 即可申请",
+            f"Accept up to {_pct(net)} to qualify",
         )
     if ok:
         return Reason(key, True, None, "企业已通过认证", "The enterprise is verified")
@@ -381,13 +405,14 @@ def _criterion_reason(key, ok, N, P, i, j, region_names, industry_names) -> Reas
 
 def _part_reason(key, pts: Decimal, N, P, i, j) -> Reason:
     if key == "rate":
-        cost, cap = _all_in(N, P, i, j), N.max_rate[i]
+        cap = N.max_rate[i]
+        cost, after_zh, after_en = _net(N, P, i, j)
         return Reason(
             key,
             True,
             pts,
-            f"年化综合成本最低 {_pct(cost)}（含费用），比您可接受的 {_pct(cap)} 低 {_pct(cap - cost)}，得 {pts} 分",
-            f"The all-in annual rate from {_pct(cost)} (fees included) is {_pct(cap - cost)} below the {_pct(cap)} you accept: {pts} points",
+            f"年化综合成本最低 {_pct(cost)}（含费用{after_zh.strip('（）') and '，' + after_zh.strip('（）')}），比您可接受的 {_pct(cap)} 低 {_pct(cap - cost)}，得 {pts} 分",
+            f"The all-in annual rate from {_pct(cost)} (fees included{after_en.strip(' ()') and ', ' + after_en.strip(' ()')}) is {_pct(cap - cost)} below the {_pct(cap)} you accept: {pts} points",
         )
     if key == "amount_fit":
         return Reason(
@@ -454,4 +479,31 @@ def _part_reason(key, pts: Decimal, N, P, i, j) -> Reason:
         pts,
         f"银行按时响应率 {share:.1%}，得 {pts} 分",
         f"The bank answers {share:.1%} of routed needs on time: {pts} points",
+    )
+
+
+def _tags_reason(ok, N, P, i, j, tag_names) -> Reason:
+    required = P.required_tags[j] if P.required_tags is not None else np.zeros(0, dtype=bool)
+    ids = [int(k) for k in np.flatnonzero(required)]
+    if not ids:
+        return Reason("tags", True, None, "产品不限企业名单", "No official list is required")
+    names = [tag_names.get(k, (str(k), str(k))) for k in ids]
+    zh = "、".join(n[0] for n in names)
+    en = ", ".join(n[1] for n in names)
+    if ok:
+        return Reason(
+            "tags",
+            True,
+            None,
+            f"您的企业在认定名单（{zh}）之内",
+            f"Your enterprise is on an official list the product asks for ({en})",
+        )
+    return Reason(
+        "tags",
+        False,
+        None,
+        f"产品只面向列入{zh}名单的企业，您的企业尚未列入",
+        f"The product is only for enterprises on the list of {en}; yours is not on it",
+        f"列入{zh}名单后即可申请",
+        f"Eligible once your enterprise is on the list of {en}",
     )

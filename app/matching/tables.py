@@ -84,6 +84,27 @@ class Vocabulary:
         return self.industry_index.get(division, self.no_industry) if division else self.no_industry
 
 
+@dataclass(frozen=True)
+class Programme:
+    """A subsidy programme's terms as the engine applies them (app.pricing.subsidy)."""
+
+    id: int
+    kind: int  # app.pricing.vector's POINTS_SUBSIDY or SHARE_SUBSIDY
+    value_bp: int
+    cap_per_loan: int  # cents, -1: no cap
+    name: str
+    name_en: str
+
+
+def tag_matrix(tag_lists: list) -> np.ndarray:
+    """Rows of tag kind ids as a boolean matrix, one column per id."""
+    width = max((max(t) for t in tag_lists if t), default=0) + 1
+    matrix = np.zeros((len(tag_lists), width), dtype=bool)
+    for row, ids in enumerate(tag_lists):
+        matrix[row, list(ids or ())] = True
+    return matrix
+
+
 @dataclass
 class NeedTable:
     ids: np.ndarray
@@ -103,6 +124,13 @@ class NeedTable:
     tax_rank: np.ndarray
     first_loan: np.ndarray
     verified: np.ndarray
+    # The official lists the enterprise is on today, (n, width) by tag kind id.
+    tags: np.ndarray | None = None
+    # The subsidy programmes the enterprise qualifies for: column per programme id, and what
+    # is left of each programme's cap per enterprise (cents, -1: no cap).
+    programme_col: dict[int, int] = field(default_factory=dict)
+    programme_ok: np.ndarray | None = None
+    programme_room: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -140,6 +168,11 @@ class ProductTable:
     guarantee_fee_rate: np.ndarray  # basis points of the amount a year
     bank_counties: np.ndarray  # (n_banks, n_regions + 1) bool: a branch in that county
     bank_record: np.ndarray  # (n_banks,) share picked up on time, NaN without history
+    # Tag kinds of which the enterprise must hold one, (p, width) by tag kind id.
+    required_tags: np.ndarray | None = None
+    # Subsidy programmes open today: their terms, and which products each one covers.
+    programmes: list[Programme] = field(default_factory=list)
+    programme_ok: np.ndarray | None = None  # (p, len(programmes)) bool
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -157,8 +190,18 @@ def years_between(founded: date, on: date) -> int:
 def build_needs(records: list[dict], vocab: Vocabulary, today: date) -> NeedTable:
     """records: id, enterprise_id, amount (yuan), term_months, guarantees, purpose, max_rate,
     and the enterprise's industry_code, size, region_code, founded_on, tax_rating,
-    first_loan, verified."""
+    first_loan, verified; optionally tag_ids (the lists it is on today) and programmes
+    (programme id -> what is left of its cap per enterprise in yuan, None: no cap)."""
     n = len(records)
+    programme_ids = sorted({p for r in records for p in r.get("programmes", {})})
+    programme_col = {p: k for k, p in enumerate(programme_ids)}
+    programme_ok = np.zeros((n, len(programme_ids)), dtype=bool)
+    programme_room = np.full((n, len(programme_ids)), -1, dtype=np.int64)
+    for row, r in enumerate(records):
+        for pid, room in r.get("programmes", {}).items():
+            programme_ok[row, programme_col[pid]] = True
+            if room is not None:
+                programme_room[row, programme_col[pid]] = cents(room)
     path = np.full((n, PATH_DEPTH), vocab.no_region, dtype=np.int32)
     for row, r in enumerate(records):
         path[row] = vocab.path(r["region_code"])
@@ -186,17 +229,46 @@ def build_needs(records: list[dict], vocab: Vocabulary, today: date) -> NeedTabl
         tax_rank=np.array([TAX_RANK[r["tax_rating"]] for r in records], dtype=np.int8),
         first_loan=np.array([bool(r["first_loan"]) for r in records], dtype=bool),
         verified=np.array([bool(r["verified"]) for r in records], dtype=bool),
+        tags=tag_matrix([r.get("tag_ids") or () for r in records]),
+        programme_col=programme_col,
+        programme_ok=programme_ok,
+        programme_room=programme_room,
     )
 
 
 def build_products(
-    records: list[dict], banks: list[dict], vocab: Vocabulary, today: date
+    records: list[dict],
+    banks: list[dict],
+    vocab: Vocabulary,
+    today: date,
+    programmes: list[dict] | None = None,
 ) -> ProductTable:
     """records: id, bank_id, min/max_amount (yuan), min/max_term_months, min/max_rate, guarantees,
     sizes, purposes, industries (codes), regions (codes), min_years, min_tax_rating,
     first_loan, approval_days, status, valid_until, and the price items (repayment_methods,
     upfront_fee_rate, upfront_fee_amount, fee_rate, monthly_fee_amount, guarantee_fee_rate;
-    absent ones count as none, 先息后本). banks: id, active, branch_regions, record."""
+    absent ones count as none, 先息后本), optionally required_tag_ids. banks: id, active,
+    branch_regions, record. programmes: the subsidy programmes open today (id, kind, value,
+    cap_per_loan, bank_ids, product_ids, name, name_en)."""
+    from app.pricing.vector import POINTS_SUBSIDY, SHARE_SUBSIDY
+
+    programmes = programmes or []
+    covered = np.zeros((len(records), len(programmes)), dtype=bool)
+    for k, g in enumerate(programmes):
+        for row, r in enumerate(records):
+            anyone = not g["bank_ids"] and not g["product_ids"]
+            covered[row, k] = anyone or r["id"] in g["product_ids"] or r["bank_id"] in g["bank_ids"]
+    terms = [
+        Programme(
+            g["id"],
+            POINTS_SUBSIDY if g["kind"] == "points" else SHARE_SUBSIDY,
+            basis_points(g["value"]),
+            -1 if g["cap_per_loan"] is None else cents(g["cap_per_loan"]),
+            g["name"],
+            g.get("name_en") or g["name"],
+        )
+        for g in programmes
+    ]
     bank_row = {b["id"]: i for i, b in enumerate(banks)}
     p = len(records)
     industries = np.zeros((p, len(vocab.industries) + 1), dtype=bool)
@@ -258,4 +330,7 @@ def build_products(
         guarantee_fee_rate=_bp_of(records, "guarantee_fee_rate"),
         bank_counties=bank_counties,
         bank_record=record,
+        required_tags=tag_matrix([r.get("required_tag_ids") or () for r in records]),
+        programmes=terms,
+        programme_ok=covered,
     )

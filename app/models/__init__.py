@@ -44,6 +44,12 @@ from app.models.pool import (
     risk_pool_regions,
 )
 from app.models.product import PRODUCT_TRANSITIONS, Product, product_industries, product_regions
+from app.models.programme import (
+    EnterpriseTag,
+    ProgrammeCommitment,
+    SubsidyProgramme,
+    TagKind,
+)
 from app.models.reference import Industry, Region, Setting
 from app.models.security import (
     RecoveryCode,
@@ -125,6 +131,10 @@ __all__ = [
     "risk_pool_industries",
     "risk_pool_products",
     "risk_pool_regions",
+    "EnterpriseTag",
+    "ProgrammeCommitment",
+    "SubsidyProgramme",
+    "TagKind",
     "RecoveryCode",
     "Region",
     "RegistrationWindow",

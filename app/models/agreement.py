@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from app.models.event import Event
     from app.models.need import Need
     from app.models.product import Product
+    from app.models.programme import ProgrammeCommitment
 
 A = AgreementStatus
 AGREEMENT_TRANSITIONS = Transitions(
@@ -121,6 +122,13 @@ class Agreement(db.Model):
     enterprise: Mapped[Enterprise] = relationship()
     bank: Mapped[Bank] = relationship(foreign_keys=[bank_id])
     guarantee_agency: Mapped[Bank | None] = relationship(foreign_keys=[guarantee_agency_id])
+    # The interest subsidy committed to it (app.programmes), while not given back.
+    subsidy: Mapped[ProgrammeCommitment | None] = relationship(
+        primaryjoin="and_(Agreement.id == ProgrammeCommitment.agreement_id, "
+        "ProgrammeCommitment.released.is_(False))",
+        viewonly=True,
+        uselist=False,
+    )
     branch: Mapped[Branch] = relationship()
     product: Mapped[Product | None] = relationship()
     event: Mapped[Event | None] = relationship(back_populates="agreements")

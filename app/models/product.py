@@ -83,6 +83,8 @@ class Product(db.Model):
         EnumSet(RepaymentMethod), default=frozenset({RepaymentMethod.INTEREST_ONLY})
     )
     fees_note: Mapped[str] = mapped_column(sa.Text, default="")
+    # Tag kinds (official lists) an enterprise must be on, any one of them; empty: none.
+    required_tag_ids: Mapped[list[int]] = mapped_column(sa.JSON, default=list)
     guarantees: Mapped[frozenset[Guarantee]] = mapped_column(EnumSet(Guarantee), default=frozenset)
     sizes: Mapped[frozenset[EnterpriseSize]] = mapped_column(
         EnumSet(EnterpriseSize), default=frozenset

@@ -6,17 +6,27 @@ from decimal import Decimal
 
 from app.pricing.items import PriceItems
 from app.pricing.schedule import Quote, quote
+from app.pricing.subsidy import SubsidyTerms
 
 REFERENCE_AMOUNT = Decimal("1000000")  # 100 万元
 REFERENCE_MONTHS = 12
 
 
 def cheapest_quote(
-    price: PriceItems, amount: Decimal, months: int, guaranteed: bool = False
+    price: PriceItems,
+    amount: Decimal,
+    months: int,
+    guaranteed: bool = False,
+    subsidies: list[SubsidyTerms] | tuple = (),
 ) -> Quote:
-    """The quote with the lowest all-in rate among the repayment methods offered."""
-    quotes = [quote(price, amount, months, m, guaranteed) for m in price.methods]
-    return min(quotes, key=lambda q: (q.all_in_rate, q.total_cost))
+    """The quote with the lowest rate the enterprise pays (net of the best subsidy) among
+    the repayment methods offered."""
+    quotes = [
+        quote(price, amount, months, m, guaranteed, s)
+        for m in price.methods
+        for s in (None, *subsidies)
+    ]
+    return min(quotes, key=lambda q: (q.net_rate, q.all_in_rate, q.net_cost))
 
 
 def reference_loan(

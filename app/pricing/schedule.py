@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from app.pricing.items import EQUAL_INSTALMENT, EQUAL_PRINCIPAL, METHODS, ZERO, PriceItems
-from app.pricing.programmes import net_of_programmes
 from app.pricing.rate import all_in_rate
+from app.pricing.subsidy import SubsidyTerms, monthly_subsidies
 
 FEN = Decimal("0.01")
 
@@ -92,7 +92,17 @@ class Quote:
     upfront_fees: Decimal
     rows: list[Instalment]
     all_in_rate: Decimal  # percent, IRR method
-    net_rate: Decimal  # after programmes (see app.pricing.programmes)
+    net_rate: Decimal  # after the subsidy, IRR method (the all-in rate when there is none)
+    subsidies: tuple[Decimal, ...] = ()  # paid back with each instalment
+    subsidy: SubsidyTerms | None = None
+
+    @property
+    def total_subsidy(self) -> Decimal:
+        return sum(self.subsidies, ZERO)
+
+    @property
+    def net_cost(self) -> Decimal:
+        return self.total_cost - self.total_subsidy
 
     @property
     def total_interest(self) -> Decimal:
@@ -117,9 +127,32 @@ class Quote:
 
 
 def quote(
-    price: PriceItems, amount: Decimal, months: int, method: str, guaranteed: bool = False
+    price: PriceItems,
+    amount: Decimal,
+    months: int,
+    method: str,
+    guaranteed: bool = False,
+    subsidy: SubsidyTerms | None = None,
 ) -> Quote:
+    """The loan's schedule and costs; with `subsidy`, also what the enterprise pays net of it."""
     upfront, rows = schedule(price, amount, months, method, guaranteed)
     flows = [amount - upfront] + [-r.total for r in rows]
     rate = all_in_rate(flows)
-    return Quote(amount, months, method, price.rate, upfront, rows, rate, net_of_programmes(rate))
+    if subsidy is None:
+        return Quote(amount, months, method, price.rate, upfront, rows, rate, rate)
+    paid = monthly_subsidies(subsidy, price.rate, rows)
+    net_flows = [flows[0]] + [f + s for f, s in zip(flows[1:], paid, strict=True)]
+    net = max(all_in_rate(net_flows), ZERO) + 0 if sum(paid, ZERO) > 0 else rate
+    used = subsidy if net < rate else None
+    return Quote(
+        amount,
+        months,
+        method,
+        price.rate,
+        upfront,
+        rows,
+        rate,
+        net,
+        tuple(paid) if used else (),
+        used,
+    )

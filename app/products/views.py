@@ -196,9 +196,11 @@ def public_detail(product_id: int):
         abort(404)
     user = request_user()
     apply_form = None
+    enterprise = None
     if user is not None and user.role is Role.ENTERPRISE:
         apply_form = ApplyForm(services.open_needs_of(user))
-    calculator, result = from_query(request.args, product)
+        enterprise = user.enterprise
+    calculator, result = from_query(request.args, product, enterprise)
     return render_template(
         "products/detail.html",
         product=product,
@@ -233,7 +235,7 @@ def apply(product_id: int):
                 "success",
             )
             return redirect(url_for("needs.detail", need_id=int(form.need_id.data)))
-    calculator, result = from_query({}, product)
+    calculator, result = from_query({}, product, user.enterprise)
     return render_template(
         "products/detail.html",
         product=product,

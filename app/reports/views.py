@@ -153,6 +153,10 @@ def summary_xlsx():
     )
     content = rollup.add_sheet(content, rollup.rollup(f, current_language()))
     content = pool_exports.add_sheet(content, user)
+    if user.role in OVERSIGHT_ROLES:
+        from app.programmes import exports as programme_exports
+
+        content = programme_exports.add_sheet(content, user)
     return _download(
         content,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -13,7 +13,6 @@ from app.pricing import (
     PriceItems,
     cheapest_quote,
     irr_monthly,
-    net_of_programmes,
     quote,
     schedule,
 )
@@ -109,8 +108,10 @@ def test_the_cheapest_method_is_chosen_among_those_offered():
     assert best.all_in_rate < quote(price, D("500000"), 24, EQUAL_INSTALMENT).all_in_rate
 
 
-def test_no_programme_changes_the_rate_yet():
-    assert net_of_programmes(D("5.43")) == D("5.43")
+def test_without_a_subsidy_the_net_rate_is_the_all_in_rate():
+    q = quote(PriceItems(rate=D("5.43")), D("100000"), 12, INTEREST_ONLY)
+    assert q.net_rate == q.all_in_rate == D("5.43")
+    assert q.total_subsidy == 0
 
 
 @pytest.mark.parametrize(

@@ -54,6 +54,11 @@ def test_the_public_list_is_short_and_deliberate(app):
         # What a loan costs is public, as the product supermarket is (issue 17).
         "calculator.index",
         "api_pricing.calculator",
+        # Subsidy programmes are public policy; their eligibility is read before registering.
+        "programmes.public_list",
+        "programmes.public_detail",
+        "api_programmes.list_programmes",
+        "api_programmes.get_programme",
         # Issue 18: a forgotten password, and the privacy notice one agrees to.
         "accounts.forgot_password",
         "accounts.reset_password",
@@ -77,7 +82,7 @@ def _protected(app):
 def test_anonymous_visitors_are_sent_to_sign_in(app, client):
     checked = 0
     for rule in _protected(app):
-        method = next(m for m in ("GET", "POST", "PATCH", "DELETE") if m in rule.methods)
+        method = next(m for m in ("GET", "POST", "PATCH", "PUT", "DELETE") if m in rule.methods)
         response = client.open(_url(rule), method=method)
         if rule.rule.startswith("/api/"):
             assert response.status_code == 401, rule.rule
