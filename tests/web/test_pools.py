@@ -366,14 +366,17 @@ def test_loss_and_payout_forms_answer_beside_the_field_and_by_role(client, world
     assert PoolPayout.query.one().amount == Decimal("200000.00")
 
 
+def _pool_sheet(book):
+    return book["风险补偿资金池"]
+
+
 def test_the_officials_workbook_has_a_sheet_of_pool_exposure(client, world, login):
     ledger.file_under(world.pool, world.agreement.id, world.officer)
     login(world.official)
     response = client.get("/reports/summary.xlsx")
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.data))
-    sheet = book.worksheets[-1]
-    rows = list(sheet.iter_rows(values_only=True))
+    rows = list(_pool_sheet(book).iter_rows(values_only=True))
     mine = next(r for r in rows if r[0] == "示范县风险补偿资金池")
     assert mine[3] == 1 and mine[5] == 100.0 and mine[9] == 50.0
 
@@ -381,7 +384,7 @@ def test_the_officials_workbook_has_a_sheet_of_pool_exposure(client, world, logi
 def test_the_neighbours_workbook_leaves_the_county_pool_out(client, world, login):
     login(world.neighbour)
     book = load_workbook(io.BytesIO(client.get("/reports/summary.xlsx").data))
-    names = {r[0] for r in book.worksheets[-1].iter_rows(values_only=True)}
+    names = {r[0] for r in _pool_sheet(book).iter_rows(values_only=True)}
     assert "示范县风险补偿资金池" not in names
 
 
