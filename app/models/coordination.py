@@ -34,7 +34,7 @@ _labels(
     {
         "signed_form": _l("Signed authorisation form"),
         "own_account": _l("Confirmed through its own account"),
-        "sms_code": _l("Confirmed by SMS code"),
+        "sms_code": _l("Confirmed through an SMS link"),
     },
 )
 
@@ -351,3 +351,26 @@ class MechanismDeadline(db.Model):
     region_code: Mapped[str] = mapped_column(sa.ForeignKey("regions.code"), primary_key=True)
     contact_working_days: Mapped[int] = mapped_column()
     decision_days: Mapped[int] = mapped_column()
+
+
+class AuthorisationLink(db.Model):
+    """A one-time link sent by SMS to a business's contact mobile, through which it
+    authorises sharing its data with banks itself. Only a keyed hash of the link's secret
+    is kept (written by the job that sends it); the link works once, until it expires."""
+
+    __tablename__ = "authorisation_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(sa.ForeignKey("visits.id"), index=True)
+    mobile: Mapped[str] = mapped_column(sa.String(20), index=True)
+    token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True, default=None)
+    requested_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # When it stopped working, and why: confirmed, declined, or replaced by a newer link.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    outcome: Mapped[str] = mapped_column(sa.String(16), default="")
+
+    visit: Mapped[Visit] = relationship()
+    requested_by: Mapped[User] = relationship()

@@ -61,6 +61,8 @@ def test_the_public_list_is_short_and_deliberate(app):
         "accounts.privacy_notice",
         # A printed agreement's QR code: parties, amount, date and status, behind a code.
         "agreement_print.verify",
+        # A visited business authorises sharing through the one-time link sent by SMS.
+        "coordination.consent_link",
     } | {e for e in public if e.startswith("products.public")}
 
 
