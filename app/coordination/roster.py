@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 
 from app import clock
 from app.audit import record
-from app.coordination import scope, visits
+from app.coordination import rollup, scope, visits
 from app.coordination.exports import parse_date, parse_yes_no, roster_header
 from app.coordination.visits import VisitInput
 from app.enterprises import credit_code
@@ -194,14 +194,16 @@ def import_roster(stream, coordinator: User) -> int:
     if problems:
         db.session.rollback()
         raise RosterErrors(sorted(problems, key=lambda p: p.line))
+    # Core inserts pass the session's roll-up keeping by: say which businesses change.
+    rollup.track(e.id for _d, e in valid if e is not None)
     for start in range(0, len(valid), BATCH):
-        _write(valid[start : start + BATCH], coordinator)
+        rollup.track_new(_write(valid[start : start + BATCH], coordinator))
     record(coordinator, "roster_imported", coordinator, changes={"visits": len(parsed)})
     db.session.commit()
     return len(parsed)
 
 
-def _write(batch: list[tuple[VisitInput, Enterprise | None]], coordinator: User) -> None:
+def _write(batch: list[tuple[VisitInput, Enterprise | None]], coordinator: User) -> list[int]:
     """One batch in three multi-row INSERTs: the new businesses, the visits, then the
     declarations selected from the visits just written (Core inserts without per-row
     RETURNING, which PostgreSQL would otherwise answer one row at a time)."""
@@ -259,6 +261,7 @@ def _write(batch: list[tuple[VisitInput, Enterprise | None]], coordinator: User)
             written,
         )
     )
+    return [i for i, _region in ids.values()]
 
 
 def open_sheet(stream) -> list[list]:

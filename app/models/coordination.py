@@ -10,7 +10,15 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Money, Rate, UTCDateTime, db, enum_column_type, utcnow
+from app.models.base import (
+    ExactDecimal,
+    Money,
+    Rate,
+    UTCDateTime,
+    db,
+    enum_column_type,
+    utcnow,
+)
 from app.models.enums import Collateral, Guarantee, Labelled, Purpose, _labels
 from app.models.workflow import Transitions
 
@@ -374,3 +382,34 @@ class AuthorisationLink(db.Model):
 
     visit: Mapped[Visit] = relationship()
     requested_by: Mapped[User] = relationship()
+
+
+class MechanismRollup(db.Model):
+    """The report's figures per kind (r: by region, b: by bank), scope, bank, step and day;
+    kept by app/coordination/rollup.py, which says how distinct businesses stay exact."""
+
+    __tablename__ = "mechanism_rollup"
+
+    kind: Mapped[str] = mapped_column(sa.String(1), primary_key=True)
+    scope: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    bank_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    metric: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    n: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    amount: Mapped[Decimal] = mapped_column(ExactDecimal(24, 2), default=Decimal(0))
+    rate_amount: Mapped[Decimal] = mapped_column(ExactDecimal(28, 4), default=Decimal(0))
+
+
+class MechanismRollupRepeat(db.Model):
+    """Businesses that reached a step on `prev_day` and next on `day` (same kind, scope,
+    bank): what a window's distinct count subtracts from the sum of its days."""
+
+    __tablename__ = "mechanism_rollup_repeats"
+
+    kind: Mapped[str] = mapped_column(sa.String(1), primary_key=True)
+    scope: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    bank_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    metric: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    prev_day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    n: Mapped[int] = mapped_column(sa.BigInteger, default=0)
