@@ -208,3 +208,16 @@ def test_a_roster_import_reaches_the_rolled_up_report(
         raw = report.region_report(official, county, start, clock.today(), raw=True)
         assert rolled.rows == raw.rows
     assert rolled.total.visited == 3 and rolled.total.declared == 2
+    from app.models import Enterprise
+    from app.models.enums import EnterpriseSize, EnterpriseStatus
+
+    new = db.session.scalar(
+        sa.select(Enterprise).where(Enterprise.credit_code == make_code("92990121MA0000001"))
+    )
+    assert (new.status, new.size, new.mobile, new.region_code) == (
+        EnterpriseStatus.PENDING,
+        EnterpriseSize.MICRO,
+        "13912340000",
+        TOWN,
+    )
+    assert "微型" in new.size_reason and new.created_at is not None
