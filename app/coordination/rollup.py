@@ -448,7 +448,11 @@ def _before_commit(session: Session) -> None:
 
 
 @event.listens_for(Session, "after_soft_rollback")
-def _after_rollback(session: Session, _previous) -> None:
+def _after_rollback(session: Session, previous) -> None:
+    if previous.nested:
+        # A savepoint undone: what was noted before stays true of the facts outside it, and
+        # the commit reads the facts as they then are.
+        return
     session.info.pop(BEFORE, None)
     session.info.pop(NEW, None)
 

@@ -12,15 +12,16 @@ import sqlalchemy as sa
 from app import clock
 from app.models import db
 
-LOCAL = "((%s) AT TIME ZONE {tz})::date"
 RECS = "recommendations r JOIN declarations d ON d.id = r.declaration_id"
 
 
-def _local(column: str) -> str:
-    return LOCAL % column
+def _sql(template: str, zone: str) -> str:
+    """The template's {RECS} joined, each {local:column} as the column's local calendar day."""
+    text = template.replace("{RECS}", RECS)
+    return re.sub(r"\{local:([\w.]+)\}", rf"((\1) AT TIME ZONE '{zone}')::date", text)
 
 
-MARKS = f"""
+MARKS = """
 CREATE TEMP TABLE rollup_marks ON COMMIT DROP AS
 SELECT region_code AS region, 0 AS bank_id, 'visited'::text AS metric, 'r' AS kinds,
        enterprise_id AS e, visited_on AS day FROM visits
@@ -29,18 +30,18 @@ UNION ALL SELECT region_code, 0, 'with_need', 'r', enterprise_id, visited_on
 UNION ALL SELECT region_code, 0, 'declared', 'r', enterprise_id, declared_on FROM declarations
 UNION ALL SELECT region_code, 0, 'recommended', 'r', enterprise_id, screened_on
        FROM declarations WHERE status = 'recommended' AND screened_on IS NOT NULL
-UNION ALL SELECT d.region_code, r.bank_id, 'sent', 'b', d.enterprise_id, {_local("r.sent_at")}
+UNION ALL SELECT d.region_code, r.bank_id, 'sent', 'b', d.enterprise_id, {local:r.sent_at}
        FROM {RECS}
 UNION ALL SELECT d.region_code, r.bank_id, 'contacted', 'rb', d.enterprise_id,
-       {_local("r.contacted_at")} FROM {RECS} WHERE r.contacted_at IS NOT NULL
+       {local:r.contacted_at} FROM {RECS} WHERE r.contacted_at IS NOT NULL
 UNION ALL SELECT d.region_code, r.bank_id, 'on_time', 'rb', d.enterprise_id,
-       {_local("r.contacted_at")} FROM {RECS}
+       {local:r.contacted_at} FROM {RECS}
        WHERE r.contacted_at IS NOT NULL AND r.contacted_at <= r.contact_due_at
 UNION ALL SELECT d.region_code, r.bank_id, 'granted', 'rb', d.enterprise_id,
-       {_local("r.decided_at")} FROM {RECS}
+       {local:r.decided_at} FROM {RECS}
        WHERE r.status = 'granted' AND r.decided_at IS NOT NULL
 UNION ALL SELECT d.region_code, r.bank_id, 'refused', 'rb', d.enterprise_id,
-       {_local("r.decided_at")} FROM {RECS}
+       {local:r.decided_at} FROM {RECS}
        WHERE r.status = 'refused' AND r.decided_at IS NOT NULL
 UNION ALL SELECT d.region_code, r.bank_id, 'lent', 'rb', d.enterprise_id, t.lent_on
        FROM tranches t JOIN {RECS} ON r.id = t.recommendation_id
@@ -50,21 +51,21 @@ UNION ALL SELECT d.region_code, r.bank_id, 'no_principal', 'rb', d.enterprise_id
        FROM renewals n JOIN {RECS} ON r.id = n.recommendation_id WHERE n.without_principal
 """
 
-ADDS = f"""
+ADDS = """
 CREATE TEMP TABLE rollup_adds ON COMMIT DROP AS
 SELECT d.region_code AS region, r.bank_id, 'contact_late'::text AS metric,
-       {_local("r.contact_due_at")} AS day, 1 AS n, 0::numeric AS amount, 0::numeric AS rate_amount
+       {local:r.contact_due_at} AS day, 1 AS n, 0::numeric AS amount, 0::numeric AS rate_amount
        FROM {RECS} WHERE r.contacted_at IS NULL OR r.contacted_at > r.contact_due_at
-UNION ALL SELECT d.region_code, r.bank_id, 'decision_late', {_local("r.decision_due_at")}, 1, 0, 0
+UNION ALL SELECT d.region_code, r.bank_id, 'decision_late', {local:r.decision_due_at}, 1, 0, 0
        FROM {RECS} WHERE r.decided_at IS NULL OR r.decided_at > r.decision_due_at
-UNION ALL SELECT d.region_code, r.bank_id, 'granted', {_local("r.decided_at")}, 0,
+UNION ALL SELECT d.region_code, r.bank_id, 'granted', {local:r.decided_at}, 0,
        coalesce(r.granted_amount, 0), coalesce(r.granted_amount, 0) * coalesce(r.rate, 0)
        FROM {RECS} WHERE r.status = 'granted' AND r.decided_at IS NOT NULL
-UNION ALL SELECT d.region_code, r.bank_id, 'credit', {_local("r.decided_at")}, 0,
+UNION ALL SELECT d.region_code, r.bank_id, 'credit', {local:r.decided_at}, 0,
        coalesce(r.granted_amount, 0), 0
        FROM {RECS} WHERE r.status = 'granted' AND r.decided_at IS NOT NULL AND r.credit_loan
 UNION ALL SELECT d.region_code, r.bank_id, 'refusal:' || coalesce(r.refusal_reason, ''),
-       {_local("r.decided_at")}, 1, 0, 0
+       {local:r.decided_at}, 1, 0, 0
        FROM {RECS} WHERE r.status = 'refused' AND r.decided_at IS NOT NULL
 UNION ALL SELECT d.region_code, r.bank_id, 'lent', t.lent_on, 0, t.amount, 0
        FROM tranches t JOIN {RECS} ON r.id = t.recommendation_id
@@ -156,9 +157,8 @@ def rebuild_postgresql() -> None:
     zone = clock.zone().key
     if not re.fullmatch(r"[A-Za-z0-9_/+-]+", zone):
         raise ValueError(f"unexpected time zone name {zone!r}")
-    tz = f"'{zone}'"
-    db.session.execute(sa.text(MARKS.replace("{tz}", tz)))
-    db.session.execute(sa.text(ADDS.replace("{tz}", tz)))
+    db.session.execute(sa.text(_sql(MARKS, zone)))
+    db.session.execute(sa.text(_sql(ADDS, zone)))
     for statement in DISTINCT_MARKS.split(";"):
         db.session.execute(sa.text(statement))
     db.session.execute(sa.text(DAYS))
