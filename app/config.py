@@ -162,6 +162,8 @@ def delivery_settings() -> dict:
         "SMS_TEMPLATE_NOTICE": os.environ.get("SMS_TEMPLATE_NOTICE", ""),
         "SMS_TIMEOUT": _int("SMS_TIMEOUT", 10),
         "CODE_MINUTES": _int("CODE_MINUTES", 30),
+        # The SMS link through which a visited business authorises sharing (issue 16).
+        "AUTHORISATION_LINK_HOURS": _int("AUTHORISATION_LINK_HOURS", 72),
         "PRIVACY_NOTICE_VERSION": os.environ.get("PRIVACY_NOTICE_VERSION", "2026-11"),
     }
 

@@ -21,4 +21,4 @@ MESSAGES.update(
     }
 )
 
-from app.coordination import bank_views, views  # noqa: E402, F401
+from app.coordination import bank_views, consent_views, rollup, views  # noqa: E402, F401

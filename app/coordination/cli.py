@@ -16,3 +16,13 @@ def remind_command() -> None:
     from app.coordination.feedback import send_renewal_reminders
 
     click.echo(f"Renewal reminders sent: {send_renewal_reminders()}.")
+
+
+@coordination_group.command("rollup")
+def rollup_command() -> None:
+    """Recompute the report's roll-up from the facts (after a bulk load in SQL, or after
+    regions were moved or merged)."""
+    from app.coordination.rollup import rebuild
+
+    rebuild()
+    click.echo("The mechanism's roll-up was rebuilt from the facts.")

@@ -235,7 +235,8 @@ def roster_template() -> Response:
         (_("Purpose code"), Purpose),
         (_("Guarantee code"), Guarantee),
         (_("Collateral code"), Collateral),
-        (_("Authorisation code"), AuthorisationMethod),
+        # A roster records signed forms; the business confirms the other ways itself.
+        (_("Authorisation code"), [AuthorisationMethod.SIGNED_FORM]),
     ):
         codes.append([title])
         codes[codes.max_row][0].font = Font(bold=True)

@@ -42,6 +42,11 @@ def _enum(cls, value):
         return None
 
 
+# Staff record a signed form only: the SMS link and the business's own account are
+# confirmed by the business itself (app/coordination/consent.py, /mechanism/my-visits).
+STAFF_RECORDED = [(AuthorisationMethod.SIGNED_FORM.value, AuthorisationMethod.SIGNED_FORM.label)]
+
+
 class VisitForm(FlaskForm):
     credit_code = StringField(
         _l("Unified social credit code"),
@@ -71,7 +76,7 @@ class VisitForm(FlaskForm):
     )
     authorised_by = SelectField(
         _l("Authorisation to share its data with banks"),
-        choices=options(AuthorisationMethod.choices(), placeholder=_l("Not given yet")),
+        choices=options(STAFF_RECORDED, placeholder=_l("Not given yet")),
     )
     authorised_on = DateField(_l("Date of the authorisation"), validators=[Optional()])
     authorisation_ref = StringField(
@@ -134,7 +139,7 @@ class VisitForm(FlaskForm):
 class AuthoriseForm(FlaskForm):
     authorised_by = SelectField(
         _l("How the business authorised"),
-        choices=options(AuthorisationMethod.choices()),
+        choices=options(STAFF_RECORDED),
         validators=[DataRequired()],
     )
     authorised_on = DateField(

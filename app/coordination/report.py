@@ -312,22 +312,32 @@ def children_of(region: Region) -> list[Region]:
     )
 
 
-def region_report(user, region: Region, start: date | None, end: date) -> Report:
-    """One row per child region (its whole subtree summed), and the region's total."""
+def region_report(user, region: Region, start: date | None, end: date, *, raw=False) -> Report:
+    """One row per child region (its whole subtree summed), and the region's total. `raw`
+    counts from the facts instead of the roll-up (the tests compare the two)."""
     scope.check_region(user, region.code)  # so the region's whole subtree is the user's
-    facts = _facts("region", start, end, region.code)
     rows = []
     own = Row(region.code, region.name)
-    child_of = _child_of(region)
+    children = children_of(region)
     by_child: dict[str, Row] = {}
-    for child in children_of(region):
+    for child in children:
         by_child[child.code] = Row(child.code, child.name)
         rows.append(by_child[child.code])
-    for code, fact in facts.items():
-        if code in child_of:
-            by_child[child_of[code]].add(fact)
-    if region.code in facts:
-        own.add(facts[region.code])
+    if raw:
+        facts = _facts("region", start, end, region.code)
+        child_of = _child_of(region)
+        for code, fact in facts.items():
+            if code in child_of:
+                by_child[child_of[code]].add(fact)
+        own_facts = facts.get(region.code)
+    else:
+        from app.coordination.report_rollup import region_facts
+
+        rolled, own_facts = region_facts(region, children, start, end)
+        for code, fact in rolled.items():
+            by_child[code].add(fact)
+    if own_facts is not None:
+        own.add(own_facts)
         rows.append(own)
     total = Row(region.code, _("Total"))
     for row in rows:
@@ -336,12 +346,28 @@ def region_report(user, region: Region, start: date | None, end: date) -> Report
 
 
 def bank_report(
-    user, start: date | None, end: date, bank_id: int | None = None, region: Region | None = None
+    user,
+    start: date | None,
+    end: date,
+    bank_id: int | None = None,
+    region: Region | None = None,
+    *,
+    raw=False,
 ) -> Report:
     """One row per bank, over `region` (a town, county, city or province the caller has
-    checked is the user's), else over the user's whole region."""
+    checked is the user's), else over the user's whole region. The roll-up holds banks'
+    figures for cities, provinces and everything; a county's or town's come from the facts."""
+    from app.coordination.report_rollup import rolled
+    from app.coordination.rollup import BANK_LEVELS, EVERYWHERE
+
     root = region.code if region is not None else scope.official_region(user)
-    facts = _facts("bank", start, end, root)
+    top = db.session.get(Region, root) if root else None
+    if not raw and root is None:
+        facts = rolled("b", [EVERYWHERE], start, end)
+    elif not raw and top is not None and top.level in BANK_LEVELS:
+        facts = rolled("b", [root], start, end)
+    else:
+        facts = _facts("bank", start, end, root)
     banks = db.session.scalars(sa.select(Bank).order_by(Bank.name))
     rows = []
     for bank in banks:

@@ -8,7 +8,16 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 
 from app import clock
-from app.coordination import bp, coordinators, exports, feedback, scope, screening, visits
+from app.coordination import (
+    bp,
+    consent,
+    coordinators,
+    exports,
+    feedback,
+    scope,
+    screening,
+    visits,
+)
 from app.coordination.forms import (
     AuthoriseForm,
     CoordinatorForm,
@@ -25,6 +34,7 @@ from app.errors import DomainError
 from app.forms import EmptyForm, apply_error, grouped_options, options
 from app.i18n import current_language
 from app.models import Bank, NegativeListEntry, Region, db
+from app.models.base import utcnow
 from app.models.coordination import (
     AuthorisationMethod,
     DeclarationStatus,
@@ -119,7 +129,38 @@ def visit_detail(visit_id: int):
     visit = visits.get_visit(request_user(), visit_id) or abort(404)
     form = AuthoriseForm()
     form.authorised_on.data = clock.today()
-    return render_template("coordination/visit_detail.html", visit=visit, form=form)
+    return _visit_page(visit, form)
+
+
+def _visit_page(visit, form, code=200, link_error=None):
+    return render_template(
+        "coordination/visit_detail.html",
+        visit=visit,
+        form=form,
+        link_form=EmptyForm(),
+        link=consent.latest_link(visit),
+        link_error=link_error,
+        masked=consent.masked,
+        now=utcnow(),
+    ), code
+
+
+@bp.route("/visits/<int:visit_id>/authorisation-link", methods=["POST"])
+@roles(Role.COORDINATOR, Role.OFFICIAL)
+def visit_authorisation_link(visit_id: int):
+    user = request_user()
+    visit = visits.get_visit(user, visit_id) or abort(404)
+    form = AuthoriseForm()
+    form.authorised_on.data = clock.today()
+    if not EmptyForm().validate_on_submit():
+        return _visit_page(visit, form, 400)
+    try:
+        consent.request_link(visit, user)
+    except DomainError as error:
+        db.session.rollback()
+        return _visit_page(visit, form, error.status_code, link_error=error.message)
+    flash(_("The authorisation link is being sent to the business's mobile."), "success")
+    return redirect(url_for("coordination.visit_detail", visit_id=visit.id))
 
 
 @bp.route("/visits/<int:visit_id>/authorise", methods=["POST"])
@@ -143,7 +184,7 @@ def visit_authorise(visit_id: int):
         else:
             flash(_("Authorisation recorded."), "success")
             return redirect(url_for("coordination.visit_detail", visit_id=visit.id))
-    return render_template("coordination/visit_detail.html", visit=visit, form=form), 422
+    return _visit_page(visit, form, 422)
 
 
 @bp.route("/visits/template.xlsx")

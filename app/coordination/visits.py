@@ -22,6 +22,9 @@ from app.models.enums import Collateral, EnterpriseStatus, Guarantee, Purpose, R
 from app.needs.services import check_amount_and_term
 
 SECURED = frozenset({Guarantee.MORTGAGE, Guarantee.PLEDGE})
+STAFF_RECORD_ONLY = _l(
+    "Staff record a signed form only; the business confirms by SMS link or its own account itself."
+)
 
 
 @dataclass
@@ -124,6 +127,8 @@ def check(
     elif area is not None and enterprise.region_code not in area:
         errors.add("credit_code", _l("This business is registered outside your area."))
     _check_visit(data, errors, today)
+    if data.authorised_by not in (None, AuthorisationMethod.SIGNED_FORM):
+        errors.add("authorised_by", STAFF_RECORD_ONLY)
     return errors
 
 
@@ -214,6 +219,8 @@ def authorise(
         method, on = AuthorisationMethod.OWN_ACCOUNT, clock.today()
     else:
         scope.check_region(actor, visit.region_code)
+        if method is not AuthorisationMethod.SIGNED_FORM:
+            raise ValidationFailed(STAFF_RECORD_ONLY, field="authorised_by")
     errors = FieldErrors()
     _check_authorisation(method, on, visit.visited_on, errors)
     errors.raise_if_any()

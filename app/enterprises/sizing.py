@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from flask_babel import gettext as _
-
 from app.models.enums import EnterpriseSize
 from app.reference.industries import section_of
 from app.reference.sizes import ASSETS, EMPLOYEES, OTHER_RULE, REVENUE, SIZE_RULES, SizeRule
@@ -20,34 +18,37 @@ class SizeResult:
 
     def reason(self) -> str:
         """Which figures decided the size and against which thresholds, in the reader's language."""
-        parts = [_figure(metric, self.figures[metric]) for metric in _metrics(self.rule)]
-        return _(
+        tr = _translator()
+        parts = [_figure(metric, self.figures[metric], tr) for metric in _metrics(self.rule)]
+        return tr(
             "%(rule)s: %(figures)s; %(because)s, so %(size)s",
             rule=_rule_name(self.rule),
-            figures=_("; ").join(parts),
-            because=self._because(),
-            size=self.size.label,
+            figures=tr("; ").join(parts),
+            because=self._because(tr),
+            size=str(self.size.label),
         )
 
-    def _because(self) -> str:
+    def _because(self, tr) -> str:
         rule, figures = self.rule, self.figures
         if self.size is EnterpriseSize.LARGE:
-            return _(
-                "every figure reaches the SME ceiling (%(bounds)s)", bounds=_bounds(rule.ceiling)
+            return tr(
+                "every figure reaches the SME ceiling (%(bounds)s)",
+                bounds=_bounds(rule.ceiling, tr),
             )
         if self.size is EnterpriseSize.MEDIUM:
-            return _(
-                "every figure reaches the medium floor (%(bounds)s)", bounds=_bounds(rule.medium)
+            return tr(
+                "every figure reaches the medium floor (%(bounds)s)",
+                bounds=_bounds(rule.medium, tr),
             )
         if self.size is EnterpriseSize.SMALL:
             short = {m: v for m, v in rule.medium.items() if figures[m] < v}
-            return _(
+            return tr(
                 "every figure reaches the small floor (%(bounds)s) but not the medium one (%(short)s)",
-                bounds=_bounds(rule.small),
-                short=_bounds(short),
+                bounds=_bounds(rule.small, tr),
+                short=_bounds(short, tr),
             )
         short = {m: v for m, v in rule.small.items() if figures[m] < v}
-        return _("below the small floor (%(short)s)", short=_bounds(short))
+        return tr("below the small floor (%(short)s)", short=_bounds(short, tr))
 
 
 def rule_for(industry_code: str) -> SizeRule:
@@ -97,22 +98,36 @@ def _rule_name(rule: SizeRule) -> str:
     return rule.name_en if locale is not None and locale.language == "en" else rule.name
 
 
-def _bounds(bounds: dict[str, int]) -> str:
+def _bounds(bounds: dict[str, int], tr) -> str:
     parts = []
     for metric, value in bounds.items():
         if metric == EMPLOYEES:
-            parts.append(_("%(n)s employees", n=value))
+            parts.append(tr("%(n)s employees", n=value))
         elif metric == REVENUE:
-            parts.append(_("revenue %(n)s 万元", n=value))
+            parts.append(tr("revenue %(n)s 万元", n=value))
         else:
-            parts.append(_("total assets %(n)s 万元", n=value))
-    return _(", ").join(parts)
+            parts.append(tr("total assets %(n)s 万元", n=value))
+    return tr(", ").join(parts)
 
 
-def _figure(metric: str, value: Decimal) -> str:
+def _translator():
+    """gettext bound to the current translations, looked up once for a whole reason (a
+    roster import renders one per row, and each lookup walks Flask-Babel's context)."""
+    from flask_babel import get_translations
+
+    translations = get_translations()
+
+    def tr(string: str, **variables) -> str:
+        text = translations.ugettext(string)
+        return text % variables if variables else text
+
+    return tr
+
+
+def _figure(metric: str, value: Decimal, tr) -> str:
     text = f"{value.normalize():f}"
     if metric == EMPLOYEES:
-        return _("%(n)s employees", n=text)
+        return tr("%(n)s employees", n=text)
     if metric == REVENUE:
-        return _("revenue %(n)s 万元", n=text)
-    return _("total assets %(n)s 万元", n=text)
+        return tr("revenue %(n)s 万元", n=text)
+    return tr("total assets %(n)s 万元", n=text)

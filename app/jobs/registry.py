@@ -80,6 +80,13 @@ def send_code(user_id: int, purpose: str, channel: str, target: str = "") -> dic
     return send(user_id, purpose, channel, target)
 
 
+def send_authorisation_link(link_id: int) -> dict:
+    """The one-time link by which a visited business authorises sharing its data (issue 16)."""
+    from app.coordination.consent import send_link
+
+    return send_link(link_id)
+
+
 JOBS: dict[str, Job] = {
     "engagements.tick": Job(
         overdue_and_expiry,
@@ -118,4 +125,7 @@ JOBS: dict[str, Job] = {
         every_setting="WEBHOOK_DELIVERY_SECONDS",
     ),
     "accounts.send_code": Job(send_code, _l("Send a one-time code"), lock="codes"),
+    "coordination.send_authorisation_link": Job(
+        send_authorisation_link, _l("Send an authorisation link by SMS"), lock="codes"
+    ),
 }

@@ -12,6 +12,7 @@ from app.models.bank import Bank, Branch
 from app.models.base import db
 from app.models.claim import ClaimOutcome, CreditCodeClaim
 from app.models.coordination import (
+    AuthorisationLink,
     Declaration,
     JointReview,
     MechanismDeadline,
@@ -95,6 +96,7 @@ __all__ = [
     "Branch",
     "ClaimOutcome",
     "CreditCodeClaim",
+    "AuthorisationLink",
     "Declaration",
     "JointReview",
     "MechanismDeadline",

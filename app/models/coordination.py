@@ -10,7 +10,15 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Money, Rate, UTCDateTime, db, enum_column_type, utcnow
+from app.models.base import (
+    ExactDecimal,
+    Money,
+    Rate,
+    UTCDateTime,
+    db,
+    enum_column_type,
+    utcnow,
+)
 from app.models.enums import Collateral, Guarantee, Labelled, Purpose, _labels
 from app.models.workflow import Transitions
 
@@ -34,7 +42,7 @@ _labels(
     {
         "signed_form": _l("Signed authorisation form"),
         "own_account": _l("Confirmed through its own account"),
-        "sms_code": _l("Confirmed by SMS code"),
+        "sms_code": _l("Confirmed through an SMS link"),
     },
 )
 
@@ -351,3 +359,57 @@ class MechanismDeadline(db.Model):
     region_code: Mapped[str] = mapped_column(sa.ForeignKey("regions.code"), primary_key=True)
     contact_working_days: Mapped[int] = mapped_column()
     decision_days: Mapped[int] = mapped_column()
+
+
+class AuthorisationLink(db.Model):
+    """A one-time link sent by SMS to a business's contact mobile, through which it
+    authorises sharing its data with banks itself. Only a keyed hash of the link's secret
+    is kept (written by the job that sends it); the link works once, until it expires."""
+
+    __tablename__ = "authorisation_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(sa.ForeignKey("visits.id"), index=True)
+    mobile: Mapped[str] = mapped_column(sa.String(20), index=True)
+    token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True, default=None)
+    requested_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # When it stopped working, and why: confirmed, declined, or replaced by a newer link.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    outcome: Mapped[str] = mapped_column(sa.String(16), default="")
+
+    visit: Mapped[Visit] = relationship()
+    requested_by: Mapped[User] = relationship()
+
+
+class MechanismRollup(db.Model):
+    """The report's figures per kind (r: by region, b: by bank), scope, bank, step and day;
+    kept by app/coordination/rollup.py, which says how distinct businesses stay exact."""
+
+    __tablename__ = "mechanism_rollup"
+
+    kind: Mapped[str] = mapped_column(sa.String(1), primary_key=True)
+    scope: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    bank_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    metric: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    n: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    amount: Mapped[Decimal] = mapped_column(ExactDecimal(24, 2), default=Decimal(0))
+    rate_amount: Mapped[Decimal] = mapped_column(ExactDecimal(28, 4), default=Decimal(0))
+
+
+class MechanismRollupRepeat(db.Model):
+    """Businesses that reached a step on `prev_day` and next on `day` (same kind, scope,
+    bank): what a window's distinct count subtracts from the sum of its days."""
+
+    __tablename__ = "mechanism_rollup_repeats"
+
+    kind: Mapped[str] = mapped_column(sa.String(1), primary_key=True)
+    scope: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    bank_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    metric: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    prev_day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    n: Mapped[int] = mapped_column(sa.BigInteger, default=0)
