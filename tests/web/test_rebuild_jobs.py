@@ -210,3 +210,45 @@ def test_a_product_change_job_leaves_the_matches_a_full_rebuild_would(
     assert after_job == _stored()
     state = services.rematch_state(product)
     assert state.matched_at >= state.requested_at and state.needs_touched == run.result["needs"]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_random_product_changes_leave_the_matches_a_full_rebuild_would(
+    app, sample, seed, monkeypatch
+):
+    """Short lists (three of each kind) so most are full: a product rising, falling, changing
+    kind, leaving and coming back each takes its place as a full rebuild would place it."""
+    import random
+
+    from app.models.enums import ProductStatus
+
+    monkeypatch.setattr(services, "TOP_K", 3)
+    monkeypatch.setattr(services, "NEAR_K", 3)
+    services.rebuild_all()
+    _db.session.commit()
+    rng = random.Random(seed)
+    ids = sorted(_db.session.scalars(sa.select(Product.id).where(Product.id > OFFSET)))
+    touched = 0
+    for step in range(12):
+        product = _db.session.get(Product, rng.choice(ids))
+        change = ("cheaper", "dearer", "bounds", "retire", "publish", "dearer")[step % 6]
+        if change == "cheaper":
+            product.max_rate = max(product.min_rate, product.max_rate - Decimal("0.80"))
+            product.min_rate = max(Decimal("0.50"), product.min_rate - Decimal("0.80"))
+        elif change == "dearer":
+            product.min_rate += Decimal("1.20")
+            product.max_rate += Decimal("1.20")
+        elif change == "bounds":
+            product.max_amount = max(product.min_amount, product.max_amount / 3)
+        else:
+            product.status = (
+                ProductStatus.RETIRED if change == "retire" else ProductStatus.PUBLISHED
+            )
+        _db.session.flush()
+        touched += services.recompute_product(product)
+        _db.session.commit()
+        after_change = _stored()
+        services.rebuild_all()
+        _db.session.commit()
+        assert after_change == _stored(), (step, change, product.id)
+    assert touched > 0
