@@ -21,6 +21,7 @@ from app.matching.criteria import CRITERIA, DEFAULT_WEIGHTS, SCORE_KEYS
 from app.matching.engine import (
     Matches,
     evaluate_pairs,
+    floors_needed,
     match_all,
     match_block,
     match_product,
@@ -463,6 +464,12 @@ def _involved(connection, need_ids: np.ndarray):
         cursor.copy("COPY match_involved (need_id) FROM STDIN (FORMAT BINARY)") as copy,
     ):
         copy.write(bulk.HEADER + ids.tobytes() + bulk.TRAILER)
+    # Planned with its true size (a hash join over the table for a province's worth of
+    # needs, the index for a few); no JIT (compiling cost more than it saved) and room to
+    # group in memory.
+    connection.exec_driver_sql("ANALYZE match_involved")
+    connection.exec_driver_sql("SET LOCAL jit = off")
+    connection.exec_driver_sql("SET LOCAL work_mem = '64MB'")
     return sa.table("match_involved", sa.column("need_id"))
 
 
@@ -771,7 +778,8 @@ def recompute_product(
     hits = match_product(t.needs, t.products, j, weights())
     had_rows = _rows_of(t.needs.ids, had[:, 0])
     had_kept = had_rows >= 0
-    involved = np.union1d(hits.need_rows, had_rows[had_kept])
+    had = (had_rows[had_kept], had[had_kept, 1].astype(bool), had[had_kept, 2])
+    involved = floors_needed(t.products, j, hits, had)
     lap("engine")
     floors = _floors(t.needs.ids[involved])
     lap("read")
@@ -780,7 +788,7 @@ def recompute_product(
         t.products,
         j,
         hits,
-        (had_rows[had_kept], had[had_kept, 1].astype(bool), had[had_kept, 2]),
+        had,
         (
             _rows_of(t.needs.ids, floors["need_id"]),
             floors["eligible"].astype(bool),

@@ -319,6 +319,23 @@ def plan_product_change(
     )
 
 
+def floors_needed(P: ProductTable, product_row: int, hits: Matches, had) -> np.ndarray:
+    """The need rows whose floors `plan_product_change` reads: all it had or reaches but
+    those where the product stays of the same kind and does not fall (it keeps its place
+    whatever the list holds), the most of a cheaper product's needs."""
+    h_rows, h_eligible, h_centi = (np.asarray(a) for a in had)
+    product_id = int(P.ids[product_row])
+    at = np.full(int(max(h_rows.max(initial=-1), hits.need_rows.max(initial=-1))) + 1, -1)
+    at[hits.need_rows] = np.arange(len(hits))
+    found = at[h_rows]
+    hit = found >= 0
+    rising = np.zeros(len(h_rows), dtype=bool)
+    same = hits.eligible[found[hit]] == h_eligible[hit].astype(bool)
+    new_key = rank_key(np.rint(hits.score[found[hit]] * 100), product_id)
+    rising[hit] = same & (new_key >= rank_key(h_centi[hit], product_id))
+    return np.setdiff1d(np.union1d(hits.need_rows, h_rows), h_rows[rising])
+
+
 def floors_of(kept: Matches, P: ProductTable) -> tuple:
     """`plan_product_change`'s floors from kept matches held in memory."""
     if not len(kept):
@@ -346,15 +363,10 @@ def update_for_product(
     matches of the touched needs and those needs' rows."""
     hits = match_product(N, P, product_row, weights)
     had = kept.product_rows == product_row
+    had_lists = (kept.need_rows[had], kept.eligible[had], np.rint(kept.score[had] * 100))
+    needed = np.isin(kept.need_rows, floors_needed(P, product_row, hits, had_lists))
     change = plan_product_change(
-        N,
-        P,
-        product_row,
-        hits,
-        (kept.need_rows[had], kept.eligible[had], np.rint(kept.score[had] * 100)),
-        floors_of(kept, P),
-        top_k,
-        near_k,
+        N, P, product_row, hits, had_lists, floors_of(_subset(kept, needed), P), top_k, near_k
     )
     touched = change.touched
     pushed = np.zeros(len(kept), dtype=bool)
