@@ -271,17 +271,20 @@ def _swap(execute, foreign, *, validate_now: bool) -> None:
     """The fresh table takes the old one's place, names, sequence and constraints."""
     execute(f"LOCK TABLE {TABLE} IN ACCESS EXCLUSIVE MODE")
     # The fresh table had no foreign keys while it filled: drop the rows of needs or
-    # products deleted meanwhile, which the old table's cascade would have removed.
+    # products deleted meanwhile, which the old table's cascade would have removed (one
+    # pass over the table for all of them: the lock is held meanwhile).
+    fresh_columns = [c.elements[0].parent.name for c in foreign if c.ondelete == "CASCADE"]
+    fresh = sa.table(FRESH, *(sa.column(name) for name in fresh_columns))
+    gone = []
     for constraint in foreign:
-        element = constraint.elements[0]
         if constraint.ondelete == "CASCADE":
+            element = constraint.elements[0]
             target = element.column
-            fresh = sa.table(FRESH, sa.column(element.parent.name))
             owner = sa.table(target.table.name, sa.column(target.name))
-            orphans = sa.delete(fresh).where(
-                ~sa.exists().where(owner.c[target.name] == fresh.c[element.parent.name])
-            )
-            execute(str(orphans.compile(dialect=postgresql.dialect())))
+            gone.append(~sa.exists().where(owner.c[target.name] == fresh.c[element.parent.name]))
+    if gone:
+        orphans = sa.delete(fresh).where(sa.or_(*gone))
+        execute(str(orphans.compile(dialect=postgresql.dialect())))
     execute(f"ALTER SEQUENCE {TABLE}_id_seq OWNED BY {FRESH}.id")
     execute(f"DROP TABLE {TABLE}")
     execute(f"ALTER TABLE {FRESH} RENAME TO {TABLE}")

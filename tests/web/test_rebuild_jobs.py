@@ -252,3 +252,32 @@ def test_random_product_changes_leave_the_matches_a_full_rebuild_would(
         _db.session.commit()
         assert after_change == _stored(), (step, change, product.id)
     assert touched > 0
+
+
+def test_a_need_and_a_product_deleted_while_a_rebuild_runs_leave_no_rows(app, sample):
+    plan = rebuild.start(chunk_needs=40, queue=False)
+    chunks = _db.session.scalars(
+        sa.select(MatchRebuildChunk.id).where(MatchRebuildChunk.rebuild_id == plan["rebuild"])
+    ).all()
+    for chunk in chunks:
+        rebuild.run_chunk(rebuild=plan["rebuild"], chunk=chunk, queue=False)
+    need_id, product_id = _db.session.execute(
+        sa.text(
+            "SELECT a.need_id, b.product_id FROM matches_fresh a, matches_fresh b "
+            "WHERE a.need_id <> (SELECT need_id FROM matches_fresh WHERE product_id = "
+            "b.product_id LIMIT 1) LIMIT 1"
+        )
+        if rebuild._postgres()
+        else sa.select(Match.need_id, Match.product_id).limit(1)
+    ).one()
+    _db.session.execute(sa.delete(Match).where(Match.product_id == product_id))
+    _db.session.execute(sa.delete(Match).where(Match.need_id == need_id))
+    _db.session.execute(sa.delete(Need).where(Need.id == need_id))
+    _db.session.execute(sa.delete(Product).where(Product.id == product_id))
+    _db.session.commit()
+
+    finished = rebuild.finish(rebuild=plan["rebuild"])
+
+    assert finished["kept"] > 0
+    left = _stored()
+    assert left and not any(n == need_id or p == product_id for n, p, *_rest in left)
