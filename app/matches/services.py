@@ -657,8 +657,9 @@ def _update_rows(arrays: dict[str, np.ndarray]) -> None:
     db.session.flush()
     connection = db.session.connection()
     connection.exec_driver_sql(
-        "CREATE TEMPORARY TABLE match_changes ON COMMIT DROP AS SELECT "  # noqa: S608 - fixed names
-        f"{', '.join(MATCH_COLUMNS)} FROM matches WITH NO DATA"
+        "CREATE TEMPORARY TABLE match_changes ON COMMIT DROP AS SELECT need_id, product_id, "
+        "bank_id, eligible, failed_count, score, failed_criterion, computed_at FROM matches "
+        "WITH NO DATA"
     )
     bulk.copy_into(connection.connection.driver_connection, arrays, "match_changes")
     connection.exec_driver_sql(
