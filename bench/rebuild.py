@@ -280,14 +280,29 @@ def rebuild(url: str, redis_url: str | None, workers: int, *, in_process: bool) 
     took = time.perf_counter() - started
     peak = pool.stop() if pool else 0
     how = "in-process" if in_process else "through the queue"
+    finish = "" if in_process else _finish_seconds(url)
     print(
         f"flask match rebuild, {how}, {workers} worker process(es): {took:.1f} s end to end, "
         f"CPU {_children_cpu() - cpu:.0f} s in our processes (PostgreSQL's own not counted), "
         f"load average {load:.1f} at the start"
         + (f", worker peak {peak:.0f} MB" if peak else "")
-        + f" ({out})",
+        + f" ({out}){finish}",
         flush=True,
     )
+
+
+def _finish_seconds(url: str) -> str:
+    """Where the finish job's time went (indexes, swap, checks, catch up)."""
+    from app.models import JobRun, JobStatus
+
+    with create_app({"SQLALCHEMY_DATABASE_URI": url}).app_context():
+        run = db.session.scalars(
+            sa.select(JobRun)
+            .where(JobRun.name == "matches.rebuild_finish", JobRun.status == JobStatus.SUCCEEDED)
+            .order_by(JobRun.id.desc())
+            .limit(1)
+        ).first()
+        return f"; finish: {run.result.get('seconds')} s" if run and run.result else ""
 
 
 def product_change(url: str, redis_url: str | None) -> None:

@@ -182,17 +182,31 @@ def copy_into(driver_connection, arrays: dict[str, np.ndarray], table: str = FRE
     _copy(driver_connection, copy_payloads(*arrays_args(arrays)), table)
 
 
-def build_and_swap(engine, *, index_workers: int = 2) -> None:
+def build_and_swap(engine, *, index_workers: int = 2) -> dict[str, float]:
     """Index the fresh table (several indexes at once, each on a connection of its own; a
     repeat after a crash skips those already built), then swap it in for the old one. With
-    one index worker it all happens in the session's transaction instead."""
+    one index worker it all happens in the session's transaction instead. Returns the
+    seconds each step took."""
+    import time
+
     foreign = sorted(Match.__table__.foreign_key_constraints, key=lambda c: c.name)
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal started
+        now = time.perf_counter()
+        seconds[name] = round(now - started, 1)
+        started = now
+
     if index_workers <= 1:
         execute = db.session.connection().exec_driver_sql
         for _name, _kind, statement in _fresh_indexes():
             execute(statement.replace("INDEX ", "INDEX IF NOT EXISTS ", 1))
+        lap("indexes")
         _swap(execute, foreign, validate_now=True)
-        return
+        lap("swap and checks")
+        return seconds
 
     def build(statement: str) -> None:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
@@ -201,11 +215,15 @@ def build_and_swap(engine, *, index_workers: int = 2) -> None:
 
     with ThreadPoolExecutor(max_workers=index_workers) as pool:
         list(pool.map(build, [statement for _n, _k, statement in _fresh_indexes()]))
+    lap("indexes")
     with engine.begin() as connection:
         _swap(connection.exec_driver_sql, foreign, validate_now=False)
+    lap("swap")
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         for constraint in foreign:
             connection.exec_driver_sql(f"ALTER TABLE {TABLE} VALIDATE CONSTRAINT {constraint.name}")
+    lap("checks")
+    return seconds
 
 
 def replace_all(arrays: dict[str, np.ndarray], *, writers: int = 1) -> None:
@@ -253,17 +271,20 @@ def _swap(execute, foreign, *, validate_now: bool) -> None:
     """The fresh table takes the old one's place, names, sequence and constraints."""
     execute(f"LOCK TABLE {TABLE} IN ACCESS EXCLUSIVE MODE")
     # The fresh table had no foreign keys while it filled: drop the rows of needs or
-    # products deleted meanwhile, which the old table's cascade would have removed.
+    # products deleted meanwhile, which the old table's cascade would have removed (one
+    # pass over the table for all of them: the lock is held meanwhile).
+    fresh_columns = [c.elements[0].parent.name for c in foreign if c.ondelete == "CASCADE"]
+    fresh = sa.table(FRESH, *(sa.column(name) for name in fresh_columns))
+    gone = []
     for constraint in foreign:
-        element = constraint.elements[0]
         if constraint.ondelete == "CASCADE":
+            element = constraint.elements[0]
             target = element.column
-            fresh = sa.table(FRESH, sa.column(element.parent.name))
             owner = sa.table(target.table.name, sa.column(target.name))
-            orphans = sa.delete(fresh).where(
-                ~sa.exists().where(owner.c[target.name] == fresh.c[element.parent.name])
-            )
-            execute(str(orphans.compile(dialect=postgresql.dialect())))
+            gone.append(~sa.exists().where(owner.c[target.name] == fresh.c[element.parent.name]))
+    if gone:
+        orphans = sa.delete(fresh).where(sa.or_(*gone))
+        execute(str(orphans.compile(dialect=postgresql.dialect())))
     execute(f"ALTER SEQUENCE {TABLE}_id_seq OWNED BY {FRESH}.id")
     execute(f"DROP TABLE {TABLE}")
     execute(f"ALTER TABLE {FRESH} RENAME TO {TABLE}")

@@ -11,6 +11,7 @@ together, so a repeated or retried chunk writes nothing twice.
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from decimal import Decimal
 
@@ -196,8 +197,9 @@ def finish(*, rebuild: int) -> dict:
     if _undone(rebuild):
         db.session.rollback()
         return {"skipped": "chunks left"}
+    seconds: dict[str, float] = {}
     if _postgres() and bulk.fresh_exists(db.session.connection().exec_driver_sql):
-        bulk.build_and_swap(
+        seconds = bulk.build_and_swap(
             db.engine, index_workers=current_app.config["MATCH_REBUILD_INDEX_WORKERS"]
         )
     owner.kept = db.session.scalar(
@@ -210,8 +212,10 @@ def finish(*, rebuild: int) -> dict:
     started = owner.started_at
     kept = owner.kept
     db.session.commit()
+    began = time.perf_counter()
     redone = catch_up(started)
-    return {"kept": kept, "redone": redone}
+    seconds["catch up"] = round(time.perf_counter() - began, 1)
+    return {"kept": kept, "redone": redone, "seconds": seconds}
 
 
 def catch_up(since) -> int:
@@ -231,8 +235,6 @@ def catch_up(since) -> int:
 
 def wait(rebuild_id: int, *, timeout: float, poll: float = 0.5) -> MatchRebuild:
     """Block until the rebuild finished or was superseded (a command waiting for workers)."""
-    import time
-
     from app.models import JobRun, JobStatus
 
     deadline = time.monotonic() + timeout

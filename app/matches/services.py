@@ -22,10 +22,11 @@ from app.matching.criteria import CRITERIA, DEFAULT_WEIGHTS, SCORE_KEYS
 from app.matching.engine import (
     Matches,
     evaluate_pairs,
+    floors_needed,
     match_all,
     match_block,
     match_product,
-    update_for_product,
+    plan_product_change,
 )
 from app.matching.explain import Reason, explain_batch
 from app.matching.tables import NeedTable, ProductTable, Vocabulary, build_needs, build_products
@@ -454,10 +455,6 @@ STORED_TYPES = {
     "centi": np.int32,
     "failed": np.int8,
 }
-# Binary COPY's tuple: a field count, then each field's length and its int4 value.
-_STORED_ROW = np.dtype(
-    [("n", ">i2")] + [(f, ">i4") for name in STORED_COLUMNS for f in (f"{name}_len", name)]
-)
 
 
 def _failed_index_sql():
@@ -466,51 +463,103 @@ def _failed_index_sql():
     )
 
 
+def _involved(connection, need_ids: np.ndarray):
+    """The need ids in a temporary table (binary COPY), to join instead of a long IN list."""
+    raw = connection.connection.driver_connection
+    connection.exec_driver_sql(
+        "CREATE TEMPORARY TABLE match_involved (need_id integer PRIMARY KEY) ON COMMIT DROP"
+    )
+    ids = np.zeros(len(need_ids), dtype=[("n", ">i2"), ("len", ">i4"), ("id", ">i4")])
+    ids["n"], ids["len"], ids["id"] = 1, 4, need_ids
+    with (
+        raw.cursor() as cursor,
+        cursor.copy("COPY match_involved (need_id) FROM STDIN (FORMAT BINARY)") as copy,
+    ):
+        copy.write(bulk.HEADER + ids.tobytes() + bulk.TRAILER)
+    # Planned with its true size (a hash join over the table for a province's worth of
+    # needs, the index for a few); no JIT (compiling cost more than it saved) and room to
+    # group in memory.
+    connection.exec_driver_sql("ANALYZE match_involved")
+    connection.exec_driver_sql("SET LOCAL jit = off")
+    connection.exec_driver_sql("SET LOCAL work_mem = '64MB'")
+    return sa.table("match_involved", sa.column("need_id"))
+
+
+def _copy_out(connection, query, fields: list[tuple[str, str]]) -> np.ndarray:
+    """The rows of `query` (columns of fixed-width integers, never null) by binary COPY, as a
+    structured array with `fields` (name, big-endian dtype such as ">i4")."""
+    raw = connection.connection.driver_connection
+    sql = str(query.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
+    data = bytearray()
+    with raw.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)") as copy:
+        for block in copy:
+            data += block
+    dtype = np.dtype(
+        [("n", ">i2")]
+        + [(f, t) for name, kind in fields for f, t in ((f"{name}_len", ">i4"), (name, kind))]
+    )
+    return np.frombuffer(memoryview(data)[19:-2], dtype=dtype)
+
+
+def _by_need_ids(need_ids: np.ndarray, columns, fields: list[tuple[str, str]], group_by=()):
+    """`columns` of the matches of `need_ids` (grouped by `group_by`), as arrays by name."""
+    ordered = np.unique(np.asarray(need_ids, dtype=np.int64))
+    if db.engine.dialect.name == "postgresql":
+        db.session.flush()
+        connection = db.session.connection()
+        involved = _involved(connection, ordered)
+        query = sa.select(*columns).where(Match.need_id.in_(sa.select(involved.c.need_id)))
+        rows = _copy_out(connection, query.group_by(*group_by), fields)
+        connection.exec_driver_sql("DROP TABLE match_involved")
+        return {name: rows[name] for name, _kind in fields}
+    found: list[tuple] = []
+    values = ordered.tolist()
+    for start in range(0, len(values), INSERT_CHUNK):
+        part = values[start : start + INSERT_CHUNK]
+        query = sa.select(*columns).where(Match.need_id.in_(part)).group_by(*group_by)
+        found += db.session.execute(query).all()
+    table = np.array(found, dtype=np.int64).reshape(-1, len(fields))
+    return {name: table[:, k] for k, (name, _kind) in enumerate(fields)}
+
+
 def _stored_arrays(need_ids: np.ndarray) -> Stored:
     """The stored matches of `need_ids`. On PostgreSQL one binary COPY of fixed-width
     integers read straight into arrays: a product reaching most of a province involves
     millions of rows, far too many to hold as Python tuples."""
-    ordered = np.unique(np.asarray(need_ids, dtype=np.int64))
     columns = (
         Match.id,
         Match.need_id,
         Match.product_id,
         sa.cast(Match.eligible, sa.Integer),
-        sa.cast(sa.func.round(Match.score * 100), sa.Integer),
+        _centi_sql(),
         _failed_index_sql(),
     )
-    if db.engine.dialect.name == "postgresql":
-        db.session.flush()
-        connection = db.session.connection()
-        raw = connection.connection.driver_connection
-        connection.exec_driver_sql(
-            "CREATE TEMPORARY TABLE match_involved (need_id integer PRIMARY KEY) ON COMMIT DROP"
-        )
-        ids = np.zeros(len(ordered), dtype=[("n", ">i2"), ("len", ">i4"), ("id", ">i4")])
-        ids["n"], ids["len"], ids["id"] = 1, 4, ordered
-        with (
-            raw.cursor() as cursor,
-            cursor.copy("COPY match_involved (need_id) FROM STDIN (FORMAT BINARY)") as copy,
-        ):
-            copy.write(bulk.HEADER + ids.tobytes() + bulk.TRAILER)
-        involved = sa.table("match_involved", sa.column("need_id"))
-        query = sa.select(*columns).where(Match.need_id.in_(sa.select(involved.c.need_id)))
-        sql = str(query.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
-        data = bytearray()
-        with raw.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)") as copy:
-            for block in copy:
-                data += block
-        connection.exec_driver_sql("DROP TABLE match_involved")
-        rows = np.frombuffer(memoryview(data)[19:-2], dtype=_STORED_ROW)
-        return Stored(*(rows[name].astype(STORED_TYPES[name]) for name in STORED_COLUMNS))
-    found: list[tuple] = []
-    values = ordered.tolist()
-    for start in range(0, len(values), INSERT_CHUNK):
-        part = values[start : start + INSERT_CHUNK]
-        found += db.session.execute(sa.select(*columns).where(Match.need_id.in_(part))).all()
-    table = np.array(found, dtype=np.int64).reshape(-1, 6)
-    return Stored(
-        *(table[:, k].astype(STORED_TYPES[name]) for k, name in enumerate(STORED_COLUMNS))
+    found = _by_need_ids(need_ids, columns, [(name, ">i4") for name in STORED_COLUMNS])
+    return Stored(*(found[name].astype(STORED_TYPES[name]) for name in STORED_COLUMNS))
+
+
+def _centi_sql():
+    """The score in hundredths as an integer column (SQLite keeps it so already)."""
+    if db.engine.dialect.name == "sqlite":
+        return sa.type_coerce(Match.score, sa.Integer)
+    return sa.cast(sa.func.round(Match.score * 100), sa.Integer)
+
+
+def _rank_key_sql():
+    """engine.rank_key in SQL: score in hundredths, then product id, as one integer."""
+    return sa.cast(_centi_sql(), sa.BigInteger) * 2**31 + (2**31 - 1 - Match.product_id)
+
+
+def _floors(need_ids: np.ndarray) -> dict[str, np.ndarray]:
+    """Per need of `need_ids` and kind (eligible or near miss): how many matches are kept and
+    the rank key of the last one. Counted by the database: a wide product's needs keep
+    millions of rows, of which only these few numbers decide where it enters."""
+    eligible = sa.cast(Match.eligible, sa.Integer)
+    return _by_need_ids(
+        need_ids,
+        (Match.need_id, eligible, sa.func.count(), sa.func.min(_rank_key_sql())),
+        [("need_id", ">i4"), ("eligible", ">i4"), ("count", ">i8"), ("last", ">i8")],
+        group_by=(Match.need_id, Match.eligible),
     )
 
 
@@ -524,20 +573,6 @@ def _rows_of(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     hit = ids[found] == wanted
     result[hit] = found[hit]
     return result
-
-
-def _kept_for(t: Tables, stored: Stored) -> Matches:
-    """Stored matches as engine arrays (those of needs and products in `t`)."""
-    need_row = _rows_of(t.needs.ids, stored.need_ids)
-    product_row = _rows_of(t.products.ids, stored.product_ids)
-    keep = (need_row >= 0) & (product_row >= 0)
-    return Matches(
-        need_row[keep],
-        product_row[keep],
-        stored.eligible[keep],
-        stored.centi[keep] / 100.0,
-        stored.failed[keep].astype(np.int8),
-    )
 
 
 def _pair_keys(need_ids: np.ndarray, product_ids: np.ndarray) -> np.ndarray:
@@ -563,104 +598,164 @@ def _write_changes(t: Tables, m: Matches, need_ids: np.ndarray, stored: Stored) 
         | (before.failed[kept_at] != m.failed[~arriving])
     )
     changed = np.flatnonzero(~arriving)[differs]
-    now = utcnow()
     for start in range(0, len(gone), INSERT_CHUNK):
         part = [int(x) for x in gone[start : start + INSERT_CHUNK]]
         db.session.execute(sa.delete(Match).where(Match.id.in_(part)))
     _update_rows(
-        before.ids[at[changed]], m.eligible[changed], after_centi[changed], m.failed[changed], now
+        {
+            "need_ids": after_needs[changed],
+            "product_ids": after_products[changed],
+            "bank_ids": t.products.bank_ids[m.product_rows[changed]],
+            "eligible": m.eligible[changed],
+            "score": m.score[changed],
+            "failed": m.failed[changed],
+        }
     )
     new = np.flatnonzero(arriving)
-    arrays = {
-        "need_ids": after_needs[new],
-        "product_ids": after_products[new],
-        "bank_ids": t.products.bank_ids[m.product_rows[new]],
-        "eligible": m.eligible[new],
-        "score": m.score[new],
-        "failed": m.failed[new],
-    }
-    if db.engine.dialect.name == "postgresql":
-        db.session.flush()
-        bulk.copy_into(db.session.connection().connection.driver_connection, arrays, bulk.TABLE)
-    else:
-        write_matches(
-            (
-                int(n),
-                int(p),
-                int(b),
-                bool(ok),
-                0 if ok else 1,
-                Decimal(int(c)).scaleb(-2),
-                None if f < 0 else CRITERIA[f].key,
-                now,
-            )
-            for n, p, b, ok, c, f in zip(
-                arrays["need_ids"],
-                arrays["product_ids"],
-                arrays["bank_ids"],
-                arrays["eligible"],
-                bulk.score_centi(arrays["score"]),
-                arrays["failed"],
-                strict=True,
-            )
-        )
+    _insert_rows(
+        {
+            "need_ids": after_needs[new],
+            "product_ids": after_products[new],
+            "bank_ids": t.products.bank_ids[m.product_rows[new]],
+            "eligible": m.eligible[new],
+            "score": m.score[new],
+            "failed": m.failed[new],
+        }
+    )
     return len(gone) + len(changed) + len(new)
 
 
-def _update_rows(ids, eligible, centi, failed, now) -> None:
-    if not len(ids):
+def _update_rows(arrays: dict[str, np.ndarray]) -> None:
+    """Rewrite the verdicts of existing rows, found by (need, product); `arrays` as for
+    `bulk.copy_into`."""
+    if not len(arrays["need_ids"]):
         return
-    rows = [
-        {
-            "id": int(i),
-            "eligible": bool(ok),
-            "failed_count": 0 if ok else 1,
-            "score": Decimal(int(c)).scaleb(-2),
-            "failed_criterion": None if f < 0 else CRITERIA[f].key,
-            "computed_at": now,
-        }
-        for i, ok, c, f in zip(ids, eligible, centi, failed, strict=True)
-    ]
     if db.engine.dialect.name != "postgresql":
-        db.session.execute(sa.update(Match), rows)
+        now = utcnow()
+        statement = (
+            sa.update(Match)
+            .where(Match.need_id == sa.bindparam("n"), Match.product_id == sa.bindparam("p"))
+            .values(
+                eligible=sa.bindparam("ok"),
+                failed_count=sa.bindparam("fc"),
+                score=sa.bindparam("s"),
+                failed_criterion=sa.bindparam("f"),
+                computed_at=now,
+            )
+        )
+        db.session.connection().execute(
+            statement,
+            [
+                {
+                    "n": int(n),
+                    "p": int(p),
+                    "ok": bool(ok),
+                    "fc": 0 if ok else 1,
+                    "s": Decimal(int(c)).scaleb(-2),
+                    "f": None if f < 0 else CRITERIA[f].key,
+                }
+                for n, p, ok, c, f in zip(
+                    arrays["need_ids"],
+                    arrays["product_ids"],
+                    arrays["eligible"],
+                    bulk.score_centi(arrays["score"]),
+                    arrays["failed"],
+                    strict=True,
+                )
+            ],
+        )
         return
-    # Through a temporary table: one UPDATE joining it instead of one statement per row.
+    # Binary COPY into a temporary table, then one UPDATE joining it: no Python per row.
     db.session.flush()
     connection = db.session.connection()
     connection.exec_driver_sql(
-        "CREATE TEMPORARY TABLE match_changes (id integer, eligible boolean, failed_count "
-        "integer, score numeric(5, 2), failed_criterion varchar(16)) ON COMMIT DROP"
+        "CREATE TEMPORARY TABLE match_changes ON COMMIT DROP AS SELECT need_id, product_id, "
+        "bank_id, eligible, failed_count, score, failed_criterion, computed_at FROM matches "
+        "WITH NO DATA"
     )
-    raw = connection.connection.driver_connection
-    with (
-        raw.cursor() as cursor,
-        cursor.copy(
-            "COPY match_changes (id, eligible, failed_count, score, failed_criterion) FROM STDIN"
-        ) as copy,
-    ):
-        for r in rows:
-            copy.write_row(
-                (r["id"], r["eligible"], r["failed_count"], r["score"], r["failed_criterion"])
-            )
-    connection.execute(
-        sa.text(
-            "UPDATE matches AS m SET eligible = c.eligible, failed_count = c.failed_count, "
-            "score = c.score, failed_criterion = c.failed_criterion, computed_at = :now "
-            "FROM match_changes AS c WHERE m.id = c.id"
-        ),
-        {"now": now},
+    bulk.copy_into(connection.connection.driver_connection, arrays, "match_changes")
+    connection.exec_driver_sql(
+        "UPDATE matches AS m SET eligible = c.eligible, failed_count = c.failed_count, "
+        "score = c.score, failed_criterion = c.failed_criterion, computed_at = c.computed_at "
+        "FROM match_changes AS c WHERE m.need_id = c.need_id AND m.product_id = c.product_id"
     )
     connection.exec_driver_sql("DROP TABLE match_changes")
+
+
+def _delete_pairs(need_ids: np.ndarray, product_ids: np.ndarray) -> None:
+    if not len(need_ids):
+        return
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(
+            sa.text(
+                "DELETE FROM matches AS m USING unnest(CAST(:n AS integer[]), "
+                "CAST(:p AS integer[])) AS d(need_id, product_id) "
+                "WHERE m.need_id = d.need_id AND m.product_id = d.product_id"
+            ),
+            {"n": need_ids.tolist(), "p": product_ids.tolist()},
+        )
+        return
+    pairs = list(zip(need_ids.tolist(), product_ids.tolist(), strict=True))
+    for start in range(0, len(pairs), 500):
+        db.session.execute(
+            sa.delete(Match).where(
+                sa.tuple_(Match.need_id, Match.product_id).in_(pairs[start : start + 500])
+            )
+        )
+
+
+def _insert_rows(arrays: dict[str, np.ndarray]) -> None:
+    if db.engine.dialect.name == "postgresql":
+        db.session.flush()
+        bulk.copy_into(db.session.connection().connection.driver_connection, arrays, bulk.TABLE)
+        return
+    now = utcnow()
+    write_matches(
+        (
+            int(n),
+            int(p),
+            int(b),
+            bool(ok),
+            0 if ok else 1,
+            Decimal(int(c)).scaleb(-2),
+            None if f < 0 else CRITERIA[f].key,
+            now,
+        )
+        for n, p, b, ok, c, f in zip(
+            arrays["need_ids"],
+            arrays["product_ids"],
+            arrays["bank_ids"],
+            arrays["eligible"],
+            bulk.score_centi(arrays["score"]),
+            arrays["failed"],
+            strict=True,
+        )
+    )
+
+
+def _product_rows(t: Tables, m: Matches) -> dict[str, np.ndarray]:
+    return {
+        "need_ids": t.needs.ids[m.need_rows],
+        "product_ids": t.products.ids[m.product_rows],
+        "bank_ids": t.products.bank_ids[m.product_rows],
+        "eligible": m.eligible,
+        "score": m.score,
+        "failed": m.failed,
+    }
 
 
 def recompute_product(
     product: Product, *, today: date | None = None, timings: dict | None = None
 ) -> int:
-    """A published, edited or retired product: update the needs it enters or leaves, and
-    recompute in full only those it drops out of (their freed place is refilled). Only the
-    needs it had or may now reach (`reach_clause`) are loaded. The job queue runs this for
-    a product's change; it commits nothing itself. `timings` receives the seconds spent
-    reading, in the engine and writing."""
+    """A published, edited or retired product: bring the kept matches to what a full
+    rebuild would give, touching only the needs whose lists it enters or leaves.
+
+    Only the needs it had or may now reach (`reach_clause`) are loaded; of their stored
+    matches only each list's length and last score are read (`_floors`), which is all
+    `plan_product_change` needs to place the product; only the needs whose full list it
+    leaves or falls in are recomputed in full (their best left out is not stored). The job
+    queue runs this for a product's change; it commits nothing itself. `timings` receives
+    the seconds spent reading, in the engine and writing."""
     clock_at = [time.perf_counter()]
 
     def lap(name: str) -> None:
@@ -669,37 +764,69 @@ def recompute_product(
             timings[name] = round(timings.get(name, 0) + clock_at[-1] - clock_at[-2], 3)
 
     db.session.flush()
-    had_rows = db.session.execute(
-        sa.select(Match.need_id, Need.status)
-        .join(Need, Need.id == Match.need_id)
-        .where(Match.product_id == product.id)
+    mine = sa.select(Match.need_id).where(Match.product_id == product.id)
+    stale = Need.id.in_(mine) & Need.status.not_in(MATCHED_NEED_STATUSES)
+    stale_ids = list(db.session.scalars(sa.select(Need.id).where(stale)))
+    for start in range(0, len(stale_ids), INSERT_CHUNK):
+        part = stale_ids[start : start + INSERT_CHUNK]
+        db.session.execute(sa.delete(Match).where(Match.need_id.in_(part)))
+    had = db.session.execute(
+        sa.select(
+            Match.need_id,
+            sa.cast(Match.eligible, sa.Integer),
+            _centi_sql(),
+        ).where(Match.product_id == product.id)
     ).all()
-    stale = sorted(n for n, status in had_rows if status not in MATCHED_NEED_STATUSES)
-    if stale:
-        db.session.execute(sa.delete(Match).where(Match.need_id.in_(stale)))
-    had = np.array([n for n, status in had_rows if status in MATCHED_NEED_STATUSES], dtype=np.int64)
+    had = np.array(had, dtype=np.int64).reshape(-1, 3)
     today = today or clock.today()
     vocab = vocabulary()
-    had_clause = Need.id.in_(sa.select(Match.need_id).where(Match.product_id == product.id))
-    t = load(today=today, need_filter=sa.or_(had_clause, reach_clause(product, vocab, today)))
+    t = load(
+        today=today, need_filter=sa.or_(Need.id.in_(mine), reach_clause(product, vocab, today))
+    )
     row = np.flatnonzero(t.products.ids == product.id)
     lap("read")
     if not len(row):
         return 0
-    reached = match_product(t.needs, t.products, int(row[0]), weights())
-    involved = np.union1d(had, t.needs.ids[reached.need_rows])
+    j = int(row[0])
+    hits = match_product(t.needs, t.products, j, weights())
+    had_rows = _rows_of(t.needs.ids, had[:, 0])
+    had_kept = had_rows >= 0
+    had = (had_rows[had_kept], had[had_kept, 1].astype(bool), had[had_kept, 2])
+    involved = floors_needed(t.products, j, hits, had)
     lap("engine")
-    stored = _stored_arrays(involved)
-    kept = _kept_for(t, stored)
+    floors = _floors(t.needs.ids[involved])
     lap("read")
-    updated, touched = update_for_product(
-        t.needs, t.products, kept, int(row[0]), weights(), TOP_K, NEAR_K
+    change = plan_product_change(
+        t.needs,
+        t.products,
+        j,
+        hits,
+        had,
+        (
+            _rows_of(t.needs.ids, floors["need_id"]),
+            floors["eligible"].astype(bool),
+            floors["count"],
+            floors["last"],
+        ),
+        TOP_K,
+        NEAR_K,
     )
-    touched_ids = t.needs.ids[touched]
+    refilled = (
+        match_all(t.needs, t.products, weights(), TOP_K, NEAR_K, need_rows=change.refill)
+        if len(change.refill)
+        else Matches.empty()
+    )
     lap("engine")
-    _write_changes(t, updated, touched_ids, stored)
+    product_id = np.full(len(change.delete), product.id, dtype=np.int64)
+    _delete_pairs(t.needs.ids[change.delete], product_id)
+    _delete_pairs(t.needs.ids[change.displaced_needs], change.displaced_products)
+    _update_rows(_product_rows(t, change.verdicts(change.update)))
+    _insert_rows(_product_rows(t, change.verdicts(change.insert)))
+    refill_ids = t.needs.ids[change.refill]
+    if len(refill_ids):
+        _write_changes(t, refilled, refill_ids, _stored_arrays(refill_ids))
     lap("write")
-    return len(touched_ids)
+    return len(change.touched)
 
 
 def rematch_product(product_id: int) -> dict:

@@ -210,6 +210,144 @@ def _subset(m: Matches, mask) -> Matches:
     )
 
 
+@dataclass
+class ProductChange:
+    """What one product's change does to the kept matches, need by need (rows of the need
+    table). A need is in at most one of update, insert, delete and refill; the rows pushed
+    out (`displaced_*`) belong to needs the product now enters."""
+
+    hits: Matches  # the product's new verdicts: where it is eligible or a near miss
+    update: np.ndarray  # the product's row stays, with its new verdict
+    insert: np.ndarray  # the product's row is added
+    delete: np.ndarray  # the product's row goes and nothing takes its place
+    displaced_needs: np.ndarray  # the last kept match of the product's kind leaves ...
+    displaced_products: np.ndarray  # ... this product's
+    refill: np.ndarray  # recomputed in full: the product left a full list (or fell in it)
+
+    def verdicts(self, need_rows: np.ndarray) -> Matches:
+        """The product's new verdicts on `need_rows` (each among the hits)."""
+        at = np.full(int(self.hits.need_rows.max(initial=-1)) + 1, -1, dtype=np.int64)
+        at[self.hits.need_rows] = np.arange(len(self.hits))
+        return _subset(self.hits, at[need_rows])
+
+    @property
+    def touched(self) -> np.ndarray:
+        return np.unique(np.concatenate([self.update, self.insert, self.delete, self.refill]))
+
+
+def rank_key(centi: np.ndarray, product_ids: np.ndarray) -> np.ndarray:
+    """The kept order as one integer, larger is better: score in hundredths descending,
+    then product id ascending (as `_keep_best` ranks)."""
+    return np.asarray(centi, dtype=np.int64) * 2**31 + (
+        2**31 - 1 - np.asarray(product_ids, dtype=np.int64)
+    )
+
+
+def key_product(key: np.ndarray) -> np.ndarray:
+    return 2**31 - 1 - (np.asarray(key, dtype=np.int64) % 2**31)
+
+
+def plan_product_change(
+    N: NeedTable,
+    P: ProductTable,
+    product_row: int,
+    hits: Matches,
+    had: tuple[np.ndarray, np.ndarray, np.ndarray],
+    floors: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    top_k: int = 20,
+    near_k: int = 20,
+) -> ProductChange:
+    """Where one changed product enters or leaves the kept lists, from what is kept without
+    reading the lists themselves.
+
+    `hits` is `match_product` for the product; `had` the needs (rows) where it is kept now,
+    with their kind (eligible) and score in hundredths; `floors` per need (row) and kind:
+    how many are kept and the `rank_key` of the last kept. A need the product neither had
+    nor reaches keeps its list. It enters a list with room or beats the last kept (who
+    leaves); it stays where it rises, where its list has room, or where it still beats the
+    last; where it falls below the last kept of a full list, or leaves one, the best left
+    out is unknown, so only then is the need recomputed in full.
+    """
+    n = len(N)
+    product_id = int(P.ids[product_row])
+    count = np.zeros((2, n), dtype=np.int64)  # [0] near misses, [1] eligible
+    last = np.full((2, n), -1, dtype=np.int64)
+    f_rows, f_eligible, f_count, f_last = (np.asarray(a) for a in floors)
+    count[f_eligible.astype(np.int64), f_rows] = f_count
+    last[f_eligible.astype(np.int64), f_rows] = f_last
+    limit = np.array([near_k, top_k], dtype=np.int64)
+
+    new_kind = np.full(n, -1, dtype=np.int64)
+    new_kind[hits.need_rows] = hits.eligible.astype(np.int64)
+    new_key = np.full(n, -1, dtype=np.int64)
+    new_key[hits.need_rows] = rank_key(np.rint(hits.score * 100), product_id)
+    h_rows, h_eligible, h_centi = (np.asarray(a) for a in had)
+    old_kind = np.full(n, -1, dtype=np.int64)
+    old_kind[h_rows] = h_eligible.astype(np.int64)
+    old_key = np.full(n, -1, dtype=np.int64)
+    old_key[h_rows] = rank_key(h_centi, product_id)
+
+    rows = np.union1d(hits.need_rows, h_rows).astype(np.int64)
+    nk, ok = new_kind[rows], old_kind[rows]
+    hit, was = nk >= 0, ok >= 0
+    nk0, ok0 = np.maximum(nk, 0), np.maximum(ok, 0)
+    key = new_key[rows]
+    last_new, last_old = last[nk0, rows], last[ok0, rows]
+    full_new = count[nk0, rows] >= limit[nk0]
+    full_old = count[ok0, rows] >= limit[ok0]
+    enters = hit & (~full_new | (key > last_new))
+    was_last = last_old == old_key[rows]
+    stays = (
+        was
+        & hit
+        & (nk == ok)
+        & ((key >= old_key[rows]) | ~full_old | (~was_last & (key > last_old)))
+    )
+    refill = was & ~stays & full_old
+    moves = was & ~stays & ~full_old  # left a list with room: no one to bring back
+    update = stays | (moves & enters)
+    insert = ~was & enters
+    pushes = (insert | (moves & enters)) & full_new
+    return ProductChange(
+        hits=hits,
+        update=rows[update],
+        insert=rows[insert],
+        delete=rows[moves & ~enters],
+        displaced_needs=rows[pushes],
+        displaced_products=key_product(last_new[pushes]),
+        refill=rows[refill],
+    )
+
+
+def floors_needed(P: ProductTable, product_row: int, hits: Matches, had) -> np.ndarray:
+    """The need rows whose floors `plan_product_change` reads: all it had or reaches but
+    those where the product stays of the same kind and does not fall (it keeps its place
+    whatever the list holds), the most of a cheaper product's needs."""
+    h_rows, h_eligible, h_centi = (np.asarray(a) for a in had)
+    product_id = int(P.ids[product_row])
+    at = np.full(int(max(h_rows.max(initial=-1), hits.need_rows.max(initial=-1))) + 1, -1)
+    at[hits.need_rows] = np.arange(len(hits))
+    found = at[h_rows]
+    hit = found >= 0
+    rising = np.zeros(len(h_rows), dtype=bool)
+    same = hits.eligible[found[hit]] == h_eligible[hit].astype(bool)
+    new_key = rank_key(np.rint(hits.score[found[hit]] * 100), product_id)
+    rising[hit] = same & (new_key >= rank_key(h_centi[hit], product_id))
+    return np.setdiff1d(np.union1d(hits.need_rows, h_rows), h_rows[rising])
+
+
+def floors_of(kept: Matches, P: ProductTable) -> tuple:
+    """`plan_product_change`'s floors from kept matches held in memory."""
+    if not len(kept):
+        return tuple(np.empty(0, dtype=np.int64) for _ in range(4))
+    group = kept.need_rows.astype(np.int64) * 2 + kept.eligible
+    keys = rank_key(np.rint(kept.score * 100), P.ids[kept.product_rows])
+    groups, inverse, counts = np.unique(group, return_inverse=True, return_counts=True)
+    lowest = np.full(len(groups), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(lowest, inverse, keys)
+    return groups // 2, (groups % 2).astype(bool), counts, lowest
+
+
 def update_for_product(
     N: NeedTable,
     P: ProductTable,
@@ -219,43 +357,28 @@ def update_for_product(
     top_k: int = 20,
     near_k: int = 20,
 ) -> tuple[Matches, np.ndarray]:
-    """Re-match after one product changed, touching only the needs it enters or leaves.
-
-    `kept` holds the current kept matches of (at least) every need the product had or now
-    reaches. Where the product still qualifies in the same way, its score is updated in
-    place; where it newly qualifies it competes for the need's places; only needs it drops
-    out of are recomputed in full, to refill the place it leaves. Returns the new kept
-    matches of the touched needs and those needs' rows.
-    """
+    """Re-match after one product changed, touching only the needs it enters or leaves
+    (`plan_product_change` over matches held in memory). `kept` holds the current kept
+    matches of (at least) every need the product had or now reaches. Returns the new kept
+    matches of the touched needs and those needs' rows."""
     hits = match_product(N, P, product_row, weights)
     had = kept.product_rows == product_row
-    hit_at = np.full(len(N), -1, dtype=np.int64)
-    hit_at[hits.need_rows] = np.arange(len(hits))
-    had_needs = kept.need_rows[had]
-    position = hit_at[had_needs]
-    if len(hits):
-        same_kind = (position >= 0) & (hits.eligible[np.maximum(position, 0)] == kept.eligible[had])
-    else:
-        same_kind = np.zeros(len(had_needs), dtype=bool)
-    leaving = np.unique(had_needs[~same_kind])
-    touched = np.unique(np.concatenate([had_needs, hits.need_rows]))
-    mine = np.isin(kept.need_rows, touched)
-    staying = _subset(kept, mine & ~had & ~np.isin(kept.need_rows, leaving))
-    arriving = _subset(hits, ~np.isin(hits.need_rows, leaving))
-    merged = Matches.concat([staying, arriving])
-    chosen = []
-    for kind, k in ((True, top_k), (False, near_k)):
-        positions = np.flatnonzero(merged.eligible == kind)
-        best = _keep_best(
-            merged.need_rows[positions],
-            merged.score[positions],
-            P.ids[merged.product_rows[positions]],
-            k,
-        )
-        chosen.append(positions[best])
+    had_lists = (kept.need_rows[had], kept.eligible[had], np.rint(kept.score[had] * 100))
+    needed = np.isin(kept.need_rows, floors_needed(P, product_row, hits, had_lists))
+    change = plan_product_change(
+        N, P, product_row, hits, had_lists, floors_of(_subset(kept, needed), P), top_k, near_k
+    )
+    touched = change.touched
+    pushed = np.zeros(len(kept), dtype=bool)
+    if len(change.displaced_needs):
+        pairs = change.displaced_needs * 2**31 + change.displaced_products
+        pushed = np.isin(kept.need_rows.astype(np.int64) * 2**31 + P.ids[kept.product_rows], pairs)
+    others = np.isin(kept.need_rows, touched) & ~had & ~pushed
+    others &= ~np.isin(kept.need_rows, change.refill)
     refilled = (
-        match_all(N, P, weights, top_k, near_k, need_rows=leaving)
-        if len(leaving)
+        match_all(N, P, weights, top_k, near_k, need_rows=change.refill)
+        if len(change.refill)
         else Matches.empty()
     )
-    return Matches.concat([_subset(merged, np.concatenate(chosen)), refilled]), touched
+    mine = change.verdicts(np.concatenate([change.update, change.insert]))
+    return Matches.concat([_subset(kept, others), mine, refilled]), touched

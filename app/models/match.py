@@ -17,8 +17,8 @@ from app.models.product import Product
 class Match(db.Model):
     __tablename__ = "matches"
     __table_args__ = (
+        # Also every read by need: at most 40 rows each, sorted in memory.
         sa.UniqueConstraint("need_id", "product_id", name="uq_matches_need_product"),
-        sa.Index("ix_matches_need_eligible_score", "need_id", "eligible", "score"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

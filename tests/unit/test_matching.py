@@ -360,26 +360,39 @@ def test_a_product_change_updates_exactly_as_a_full_recompute_would():
             )
         )
 
-    for j in (3, 17, 40):
-        for change in ("cheaper", "retired"):
-            if change == "cheaper":
-                P.min_rate[j] -= 40
-            else:
-                P.available[j] = False
-            updated, touched = update_for_product(N, P, kept, j, top_k=5, near_k=5)
-            untouched = ~np.isin(kept.need_rows, touched)
-            combined = Matches.concat(
-                [
-                    Matches(
-                        kept.need_rows[untouched],
-                        kept.product_rows[untouched],
-                        kept.eligible[untouched],
-                        kept.score[untouched],
-                        kept.failed[untouched],
-                    ),
-                    updated,
-                ]
-            )
-            expected = match_all(N, P, top_k=5, near_k=5)
-            assert rows(combined) == rows(expected)
-            kept = expected
+    # Random changes, with lists of five so most are full: a product's rate up or down (it
+    # rises or falls within lists, enters or leaves them), its amount bounds moved (it
+    # changes kind), retired and brought back.
+    rng = np.random.default_rng(7)
+    changes = ("cheaper", "dearer", "bounds", "retired", "back")
+    moved = 0
+    for step in range(60):
+        j = int(rng.integers(0, 60))
+        change = changes[step % len(changes)]
+        if change == "cheaper":
+            P.min_rate[j] -= int(rng.integers(10, 120))
+        elif change == "dearer":
+            P.min_rate[j] += int(rng.integers(10, 120))
+        elif change == "bounds":
+            P.max_amount[j] = max(P.min_amount[j], P.max_amount[j] // int(rng.integers(1, 4)))
+        else:
+            P.available[j] = change == "back"
+        updated, touched = update_for_product(N, P, kept, j, top_k=5, near_k=5)
+        untouched = ~np.isin(kept.need_rows, touched)
+        combined = Matches.concat(
+            [
+                Matches(
+                    kept.need_rows[untouched],
+                    kept.product_rows[untouched],
+                    kept.eligible[untouched],
+                    kept.score[untouched],
+                    kept.failed[untouched],
+                ),
+                updated,
+            ]
+        )
+        expected = match_all(N, P, top_k=5, near_k=5)
+        assert rows(combined) == rows(expected), (step, change, j)
+        moved += len(touched) > 0
+        kept = expected
+    assert moved > 30

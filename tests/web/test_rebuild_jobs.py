@@ -210,3 +210,74 @@ def test_a_product_change_job_leaves_the_matches_a_full_rebuild_would(
     assert after_job == _stored()
     state = services.rematch_state(product)
     assert state.matched_at >= state.requested_at and state.needs_touched == run.result["needs"]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_random_product_changes_leave_the_matches_a_full_rebuild_would(
+    app, sample, seed, monkeypatch
+):
+    """Short lists (three of each kind) so most are full: a product rising, falling, changing
+    kind, leaving and coming back each takes its place as a full rebuild would place it."""
+    import random
+
+    from app.models.enums import ProductStatus
+
+    monkeypatch.setattr(services, "TOP_K", 3)
+    monkeypatch.setattr(services, "NEAR_K", 3)
+    services.rebuild_all()
+    _db.session.commit()
+    rng = random.Random(seed)
+    ids = sorted(_db.session.scalars(sa.select(Product.id).where(Product.id > OFFSET)))
+    touched = 0
+    for step in range(12):
+        product = _db.session.get(Product, rng.choice(ids))
+        change = ("cheaper", "dearer", "bounds", "retire", "publish", "dearer")[step % 6]
+        if change == "cheaper":
+            product.max_rate = max(product.min_rate, product.max_rate - Decimal("0.80"))
+            product.min_rate = max(Decimal("0.50"), product.min_rate - Decimal("0.80"))
+        elif change == "dearer":
+            product.min_rate += Decimal("1.20")
+            product.max_rate += Decimal("1.20")
+        elif change == "bounds":
+            product.max_amount = max(product.min_amount, product.max_amount / 3)
+        else:
+            product.status = (
+                ProductStatus.RETIRED if change == "retire" else ProductStatus.PUBLISHED
+            )
+        _db.session.flush()
+        touched += services.recompute_product(product)
+        _db.session.commit()
+        after_change = _stored()
+        services.rebuild_all()
+        _db.session.commit()
+        assert after_change == _stored(), (step, change, product.id)
+    assert touched > 0
+
+
+def test_a_need_and_a_product_deleted_while_a_rebuild_runs_leave_no_rows(app, sample):
+    plan = rebuild.start(chunk_needs=40, queue=False)
+    chunks = _db.session.scalars(
+        sa.select(MatchRebuildChunk.id).where(MatchRebuildChunk.rebuild_id == plan["rebuild"])
+    ).all()
+    for chunk in chunks:
+        rebuild.run_chunk(rebuild=plan["rebuild"], chunk=chunk, queue=False)
+    need_id, product_id = _db.session.execute(
+        sa.text(
+            "SELECT a.need_id, b.product_id FROM matches_fresh a, matches_fresh b "
+            "WHERE a.need_id <> (SELECT need_id FROM matches_fresh WHERE product_id = "
+            "b.product_id LIMIT 1) LIMIT 1"
+        )
+        if rebuild._postgres()
+        else sa.select(Match.need_id, Match.product_id).limit(1)
+    ).one()
+    _db.session.execute(sa.delete(Match).where(Match.product_id == product_id))
+    _db.session.execute(sa.delete(Match).where(Match.need_id == need_id))
+    _db.session.execute(sa.delete(Need).where(Need.id == need_id))
+    _db.session.execute(sa.delete(Product).where(Product.id == product_id))
+    _db.session.commit()
+
+    finished = rebuild.finish(rebuild=plan["rebuild"])
+
+    assert finished["kept"] > 0
+    left = _stored()
+    assert left and not any(n == need_id or p == product_id for n, p, *_rest in left)
