@@ -1,7 +1,7 @@
 """matches: drop the (need, eligible, score) index
 
 Revision ID: wt5_matches_one_index_less
-Revises: wt1_match_rebuild_chunks
+Revises: wt4_mechanism_rollup
 Create Date: 2026-11-30 14:45:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'wt5_matches_one_index_less'
-down_revision = 'wt1_match_rebuild_chunks'
+down_revision = "wt4_mechanism_rollup"
 branch_labels = None
 depends_on = None
 
