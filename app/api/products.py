@@ -42,6 +42,7 @@ ATTRIBUTES = {
     "sizes": ("sizes", set),
     "regions": ("region_codes", list),
     "purposes": ("purposes", set),
+    "required_tags": ("required_tag_ids", list),
     "min_years": ("min_years", None),
     "min_tax_rating": ("min_tax_rating", None),
     "first_loan": ("first_loan", None),

@@ -456,6 +456,15 @@ class ProductFields(Strict):
     sizes = enum_list(EnterpriseSize, load_default=list)
     regions = fields.List(fields.String(validate=validate.Length(max=12)), load_default=list)
     purposes = enum_list(Purpose, required=True)
+    required_tags = fields.List(
+        ident(),
+        load_default=list,
+        validate=validate.Length(max=20),
+        metadata={
+            "description": "ids of official lists (GET /api/v1/tag-kinds); only enterprises on "
+            "one of them qualify; empty: any enterprise"
+        },
+    )
     min_years = whole(0, 100, load_default=0)
     min_tax_rating = enum(TaxRating, load_default=None, allow_none=True)
     first_loan = fields.Boolean(load_default=False)
@@ -511,6 +520,11 @@ class ProductSchema(Schema):
     sizes = enum_list(EnterpriseSize, required=True)
     regions = fields.Method("_regions", required=True, metadata=STRINGS)
     purposes = enum_list(Purpose, required=True)
+    required_tags = fields.Function(
+        lambda p: sorted(p.required_tag_ids or []),
+        required=True,
+        metadata={"type": "array", "items": {"type": "integer"}},
+    )
     min_years = fields.Integer(required=True)
     min_tax_rating = enum(TaxRating, allow_none=True)
     first_loan = fields.Boolean(required=True)

@@ -122,6 +122,14 @@ class Product(db.Model):
         """A guarantee company's guarantee is the only way in, so its fee is always paid."""
         return self.guarantees == frozenset({Guarantee.GUARANTEE})
 
+    def required_tag_names(self, language: str = "zh") -> list[str]:
+        """The official lists the product is reserved for, by name."""
+        from app.programmes.tags import kind_names
+
+        names = kind_names()
+        index = 1 if language == "en" else 0
+        return [names[i][index] for i in self.required_tag_ids or () if i in names]
+
     @property
     def indicative_quote(self) -> Quote:
         """The cheapest quote for the reference loan (100 万元, 12 months, within range)."""

@@ -28,6 +28,7 @@ from app.models.enums import (
     TaxRating,
 )
 from app.products.services import ProductInput
+from app.programmes.tags import kinds as tag_kinds
 from app.regions.fields import RegionListField
 
 
@@ -109,6 +110,9 @@ class ProductForm(FlaskForm):
         _l("Regions served (none chosen = all; a city covers its counties and towns)")
     )
     purposes = MultiCheckboxField(_l("Purposes (none chosen = any)"))
+    required_tag_ids = MultiCheckboxField(
+        _l("Only for enterprises on these official lists (none chosen = any)")
+    )
     min_years = WholeNumberField(
         _l("Minimum years in operation"), validators=[InputRequired(_l("Enter 0 to 50 years."))]
     )
@@ -134,6 +138,9 @@ class ProductForm(FlaskForm):
         self.repayment_methods.choices = options(RepaymentMethod.choices())
         self.sizes.choices = options(EnterpriseSize.choices())
         self.purposes.choices = options(Purpose.choices())
+        self.required_tag_ids.choices = options(
+            [(str(kind.id), kind.label(current_language())) for kind in tag_kinds()]
+        )
         self.industry_codes.choices = _industry_options()
         self.min_tax_rating.choices = options(
             [(r.value, r.value) for r in TaxRating], placeholder=_l("No minimum")
@@ -170,6 +177,7 @@ class ProductForm(FlaskForm):
         self.repayment_methods.data = sorted(m.value for m in data.repayment_methods)
         self.sizes.data = sorted(s.value for s in data.sizes)
         self.purposes.data = sorted(p.value for p in data.purposes)
+        self.required_tag_ids.data = [str(i) for i in data.required_tag_ids]
         self.industry_codes.data = list(data.industry_codes)
         self.region_codes.data = list(data.region_codes)
         self.min_tax_rating.data = data.min_tax_rating.value if data.min_tax_rating else ""
@@ -205,6 +213,7 @@ class ProductForm(FlaskForm):
             sizes={EnterpriseSize(s) for s in self.sizes.data or []},
             region_codes=list(self.region_codes.data or []),
             purposes={Purpose(p) for p in self.purposes.data or []},
+            required_tag_ids=[int(t) for t in self.required_tag_ids.data or [] if t.isdigit()],
             min_years=self.min_years.data,
             min_tax_rating=TaxRating(self.min_tax_rating.data)
             if self.min_tax_rating.data in {r.value for r in TaxRating}

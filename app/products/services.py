@@ -28,6 +28,7 @@ from app.models import (
     Need,
     Product,
     Region,
+    TagKind,
     User,
     db,
 )
@@ -67,6 +68,7 @@ EDITABLE_FIELDS = (
     "guarantees",
     "sizes",
     "purposes",
+    "required_tag_ids",
     "min_years",
     "min_tax_rating",
     "first_loan",
@@ -104,6 +106,8 @@ class ProductInput:
     sizes: set[EnterpriseSize] = field(default_factory=set)
     region_codes: list[str] = field(default_factory=list)
     purposes: set[Purpose] = field(default_factory=set)
+    # Only for enterprises on one of these official lists (app.programmes tags); none: any.
+    required_tag_ids: list[int] = field(default_factory=list)
     min_years: int | None = 0
     min_tax_rating: TaxRating | None = None
     first_loan: bool = False
@@ -136,6 +140,7 @@ class ProductInput:
             sizes=set(p.sizes),
             region_codes=[r.code for r in p.regions],
             purposes=set(p.purposes),
+            required_tag_ids=list(p.required_tag_ids or []),
             min_years=p.min_years,
             min_tax_rating=p.min_tax_rating,
             first_loan=p.first_loan,
@@ -192,6 +197,12 @@ def _range(
 
 def check(bank: Bank, data: ProductInput, today: date) -> None:
     errors = FieldErrors()
+    if data.required_tag_ids:
+        known = set(
+            db.session.scalars(sa.select(TagKind.id).where(TagKind.id.in_(data.required_tag_ids)))
+        )
+        if known != set(data.required_tag_ids):
+            errors.add("required_tag_ids", _l("Choose lists from the options."))
     if not (data.name or "").strip():
         errors.add("name", _l("Enter the product name."))
     elif len(data.name.strip()) > 128:
@@ -304,6 +315,7 @@ def _apply(product: Product, data: ProductInput) -> dict:
         "guarantees": frozenset(data.guarantees),
         "sizes": frozenset(data.sizes),
         "purposes": frozenset(data.purposes),
+        "required_tag_ids": sorted(set(data.required_tag_ids)),
         "min_years": data.min_years,
         "min_tax_rating": data.min_tax_rating,
         "first_loan": bool(data.first_loan),

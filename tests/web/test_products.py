@@ -299,3 +299,38 @@ def test_the_supermarket_sorts_by_what_a_loan_costs_with_its_fees_not_the_headli
     assert cheap_looking.indicative_all_in_rate == Decimal("3.00")
     api = client.get(f"/api/v1/products?bank={bank.id}&sort=rate").get_json()["items"]
     assert [p["name"] for p in api] == ["低息高费贷", "无费用贷"]
+
+
+def test_a_bank_reserves_a_product_for_an_official_list_on_the_form_and_the_api(
+    client, login, make_user, db
+):
+    from app.programmes.tags import kinds
+    from tests.api.test_main_line import product_body, token
+
+    giant = next(k for k in kinds() if k.code == "little_giant")
+    manager = make_user(Role.BANK_MANAGER)
+    login(manager)
+    bank = manager.branch.bank
+    form = client.get("/bank/products/new").get_data(as_text=True)
+    assert "仅面向列入以下官方名单的企业" in form and "专精特新“小巨人”" in form
+    product = _create(client, db, bank, required_tag_ids=[str(giant.id)])
+    assert product.required_tag_ids == [giant.id]
+    _publish(client, product)
+    page = client.get(f"/products/{product.id}").get_data(as_text=True)
+    assert "仅面向列入名单的企业" in page and "专精特新“小巨人”" in page
+    refused = client.post(
+        "/bank/products/new", data=_product_form(name="乱填名单贷", required_tag_ids=["999999"])
+    ).get_data(as_text=True)
+    assert 'value="乱填名单贷"' in refused, re.findall(r"invalid-feedback[^>]*>([^<]*)", refused)
+    assert "请从选项中选择" in refused, re.findall(r"invalid-feedback[^>]*>([^<]*)", refused)
+    client.post("/logout")
+    headers = token(client, manager.email)
+    created = client.post(
+        "/api/v1/products", json=product_body(required_tags=[giant.id]), headers=headers
+    )
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["required_tags"] == [giant.id]
+    bad = client.post(
+        "/api/v1/products", json=product_body(required_tags=[999999]), headers=headers
+    )
+    assert bad.status_code == 422 and "required_tags" in bad.get_json()["error"]["fields"]
