@@ -26,6 +26,7 @@ from app.errors import FieldErrors, NotAllowed, ValidationFailed, WrongState
 from app.formatting import plain_wan, wan_to_yuan
 from app.models import (
     ENGAGEMENT_TRANSITIONS,
+    Agreement,
     Bank,
     Engagement,
     GuaranteeProduct,
@@ -35,7 +36,13 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.models.engagement import LIVE_ENGAGEMENT_STATUSES
-from app.models.enums import BankType, DeclineReason, EngagementStatus, EnterpriseSize
+from app.models.enums import (
+    AgreementStatus,
+    BankType,
+    DeclineReason,
+    EngagementStatus,
+    EnterpriseSize,
+)
 from app.notifications import notify
 from app.regions.branches import sees_branch, where_branch
 
@@ -288,6 +295,18 @@ def approve(
 
 
 @guard_stale(STALE)
+def guaranteed_agreement_id(engagement: Engagement) -> int | None:
+    """A live agreement on the agency engagement's need that records this agency's guarantee:
+    once the bank has signed on it, the agency can no longer withdraw."""
+    return db.session.scalar(
+        sa.select(Agreement.id).where(
+            Agreement.need_id == engagement.need_id,
+            Agreement.guarantee_agency_id == engagement.bank_id,
+            Agreement.status != AgreementStatus.CANCELLED,
+        )
+    )
+
+
 def decline(
     engagement: Engagement,
     user: User,
@@ -308,8 +327,10 @@ def decline(
         raise ValidationFailed(_l("Say what the other reason is."), field="note")
     if len(note) > 500:
         raise ValidationFailed(_l("At most 500 characters."), field="note")
-    if live_agreement_id(engagement.id):
-        raise WrongState(_l("An agreement exists on this engagement."))
+    if live_agreement_id(engagement.id) or guaranteed_agreement_id(engagement):
+        raise WrongState(
+            _l("A bank's agreement on this need names your agency's guarantee: it stands.")
+        )
     now = now or utcnow()
     transition(engagement, ENGAGEMENT_TRANSITIONS, E.DECLINED, user, note=note)
     _first_response(engagement, now)

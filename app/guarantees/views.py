@@ -52,6 +52,7 @@ def _render(engagement, user, status: int = 200, decline_form=None):
             banks=services.banks_beside(engagement),
             form=DecisionForm(version=engagement.version),
             decline_form=decline_form or GuaranteeDeclineForm(version=engagement.version),
+            guaranteed_agreement_id=services.guaranteed_agreement_id(engagement),
         ),
         status,
     )

@@ -568,3 +568,21 @@ def test_the_enterprise_sees_the_agency_beside_its_banks(client, login, scene, d
     login(scene["owner"])
     page = client.get(f"/needs/{need.id}").get_data(as_text=True)
     assert scene["agency"].short_name in page and scene["bank"].short_name in page
+
+
+def test_an_agency_cannot_withdraw_a_guarantee_a_confirmed_agreement_records(
+    client, login, scene, db
+):
+    agreement = _guaranteed_agreement(scene, db)
+    at_agency = _engagement_of(db, agreement.need, scene["agency"])
+    login(scene["g_officer"])
+    page = client.get(f"/agency/engagements/{at_agency.id}").get_data(as_text=True)
+    assert f"协议 #{agreement.id} 已载明贵机构的担保" in page and "不予担保" not in page
+    response = client.post(
+        f"/agency/engagements/{at_agency.id}/decline",
+        data={"version": str(at_agency.version), "reason": "amount", "note": ""},
+    )
+    assert response.status_code in (302, 409)
+    db.session.refresh(at_agency)
+    assert at_agency.status is not EngagementStatus.DECLINED
+    assert db.session.get(type(agreement), agreement.id).guarantee_agency_id == scene["agency"].id
