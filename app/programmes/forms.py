@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -66,8 +68,11 @@ class TagImportForm(FlaskForm):
     submit = SubmitField(_l("Import"))
 
 
+TOO_MANY_WAN = Decimal("1e12")
+
+
 class ProgrammeForm(FlaskForm):
-    name = StringField(_l("Name"))
+    name = StringField(_l("Programme name"))
     legal_basis = TextAreaField(_l("Legal basis (the policy document and its article)"))
     starts_on = DateField(_l("Agreements signed from"), validators=[Optional()])
     ends_on = DateField(_l("Agreements signed until"), validators=[Optional()])
@@ -130,7 +135,11 @@ class ProgrammeForm(FlaskForm):
 
     def to_input(self) -> ProgrammeInput:
         def yuan(v):
-            return None if v is None else wan_to_yuan(v)
+            # Past a trillion 万元 the fen no longer fits a decimal's precision; the check
+            # refuses it beside the field.
+            if v is None:
+                return None
+            return wan_to_yuan(v) if abs(v) < TOO_MANY_WAN else Decimal("Infinity")
 
         return ProgrammeInput(
             name=self.name.data or "",

@@ -38,6 +38,7 @@ from app.regions import services as regions
 
 ZERO = Decimal("0.00")
 MAX_POINTS = Decimal("10")
+MAX_YUAN = Decimal("100000000000")  # 1,000 亿元: more than any budget, within the columns
 
 
 def request_rematch() -> None:
@@ -308,8 +309,12 @@ def check(
             errors.add(
                 f"{name}_wan", _l("Leave it empty for no cap, or enter an amount above zero.")
             )
+        elif value is not None and value > MAX_YUAN:
+            errors.add(f"{name}_wan", _l("At most 10,000,000 万元 (1,000 亿元)."))
     if data.budget is None or data.budget <= 0:
         errors.add("budget_wan", _l("Enter the budget in 万元, above zero."))
+    elif data.budget > MAX_YUAN:
+        errors.add("budget_wan", _l("At most 10,000,000 万元 (1,000 亿元)."))
     elif programme is not None and data.budget < programme.committed:
         errors.add(
             "budget_wan",

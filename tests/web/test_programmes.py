@@ -553,3 +553,28 @@ def test_the_officials_workbook_has_the_subsidy_commitments(
     assert rows[0][:4] == ("贴息政策", "区域", "协议签订起始日", "协议签订截止日")
     assert [r[0] for r in rows[1:]] == [p.name]
     assert rows[1][4:8] == (30, 2.0, 28, 1)  # 万元: budget, committed (20,000.04 元), left
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [("value", "1e30"), ("budget_wan", "1e30"), ("budget_wan", "99999999999999999")]
+    + [("cap_per_loan_wan", "99999999999999"), ("cap_per_enterprise_wan", "1e308")],
+)
+def test_huge_numbers_on_the_programme_form_are_refused_beside_the_field(
+    db, client, login, county_official, field, value
+):
+    login(county_official)
+    data = {
+        "name": "巨额测试",
+        "starts_on": TODAY.isoformat(),
+        "ends_on": (TODAY + timedelta(days=30)).isoformat(),
+        "kind": "points",
+        "value": "1",
+        "budget_wan": "100",
+        field: value,
+    }
+    response = client.post("/official/programmes/new", data=data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "巨额测试" in page and ("最多" in page or "超出" in page)
+    assert db.session.scalar(sa.select(sa.func.count(SubsidyProgramme.id))) == 0
