@@ -43,6 +43,12 @@ AWAITING_BANK = frozenset({E.ROUTED, E.OVERDUE})
 LIVE_ENGAGEMENT_STATUSES = frozenset({E.ROUTED, E.OVERDUE, E.PICKED_UP, E.ACCEPTED})
 
 
+AGENCY_STATUS_LABELS = {
+    "routed": _l("Awaiting the guarantee agency"),
+    "declined": _l("Declined by the guarantee agency"),
+}
+
+
 class Engagement(db.Model):
     __tablename__ = "engagements"
     __table_args__ = (
@@ -110,6 +116,13 @@ class Engagement(db.Model):
     @property
     def is_guarantee(self) -> bool:
         return self.guarantee_product_id is not None
+
+    @property
+    def status_label(self) -> str:
+        """The status in the words of who is engaged: an agency is not a bank."""
+        if self.is_guarantee and self.status.value in AGENCY_STATUS_LABELS:
+            return AGENCY_STATUS_LABELS[self.status.value]
+        return self.status.label
 
     @property
     def identity_shared(self) -> bool:

@@ -568,6 +568,12 @@ def test_the_enterprise_sees_the_agency_beside_its_banks(client, login, scene, d
     login(scene["owner"])
     page = client.get(f"/needs/{need.id}").get_data(as_text=True)
     assert scene["agency"].short_name in page and scene["bank"].short_name in page
+    # In the words of who is engaged: the agency is not a bank.
+    assert "对接此需求的银行与担保机构" in page
+    assert "待担保机构响应" in page and "待银行响应" in page
+    client.post("/logout")
+    login(scene["g_officer"])
+    assert "待担保机构响应" in client.get("/agency").get_data(as_text=True)
 
 
 def test_an_agency_cannot_withdraw_a_guarantee_a_confirmed_agreement_records(
