@@ -658,9 +658,12 @@ def compare(ids: list[int], *, today: date | None = None) -> list[Product]:
 
 
 def filter_banks() -> list[Bank]:
+    """The lenders a visitor may narrow the supermarket to (agencies publish no loans)."""
     return list(
         db.session.scalars(
-            sa.select(Bank).where(Bank.active.is_(True)).order_by(Bank.bank_type, Bank.name)
+            sa.select(Bank)
+            .where(Bank.active.is_(True), Bank.bank_type != BankType.GUARANTEE)
+            .order_by(Bank.bank_type, Bank.name)
         )
     )
 

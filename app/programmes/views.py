@@ -10,7 +10,7 @@ from app.coordination.roster import RosterErrors
 from app.errors import DomainError
 from app.forms import EmptyForm, add_service_errors, apply_error, options
 from app.models import Bank, Product, SubsidyProgramme, db
-from app.models.enums import ProductStatus, Role
+from app.models.enums import BankType, ProductStatus, Role
 from app.programmes import bp, rules, services, tag_import, tags
 from app.programmes.forms import (
     ProgrammeForm,
@@ -154,7 +154,11 @@ def tag_upload():
 
 def _programme_form(form: ProgrammeForm | None = None) -> ProgrammeForm:
     form = form or ProgrammeForm()
-    banks = db.session.scalars(sa.select(Bank).where(Bank.active.is_(True)).order_by(Bank.id))
+    banks = db.session.scalars(
+        sa.select(Bank)
+        .where(Bank.active.is_(True), Bank.bank_type != BankType.GUARANTEE)
+        .order_by(Bank.id)
+    )
     products = db.session.scalars(
         sa.select(Product)
         .where(Product.status == ProductStatus.PUBLISHED)

@@ -172,10 +172,15 @@ class Headline:
     def _others_en(c: Count) -> str:
         text = ""
         if c.others:
-            text = f"; {c.others} other financial institutions signed for {yi(c.others_amount)} 亿元 besides"
+            institutions = "institution" if c.others == 1 else "institutions"
+            text = (
+                f"; {c.others} other financial {institutions} signed for "
+                f"{yi(c.others_amount)} 亿元 besides"
+            )
         if c.agencies:
+            agencies = "agency" if c.agencies == 1 else "agencies"
             text += (
-                f"; {c.agencies} government financing guarantee agencies guaranteed "
+                f"; {c.agencies} government financing guarantee {agencies} guaranteed "
                 f"{yi(c.guaranteed_amount)} 亿元 of these agreements"
             )
         return text

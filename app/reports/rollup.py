@@ -171,7 +171,8 @@ def add_sheet(content: bytes, roll: Rollup | None) -> bytes:
     if roll is None:
         return content
     book = load_workbook(io.BytesIO(content))
-    sheet = book.create_sheet(title=roll.level_label[:31])
+    # Not the level's name alone: the breakdown of enterprises by town is a sheet called that.
+    sheet = book.create_sheet(title=_("Roll-up %(level)s", level=roll.level_label)[:31])
     append_row(
         sheet,
         [

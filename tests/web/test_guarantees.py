@@ -488,6 +488,7 @@ def test_officials_see_the_agency_in_the_headline_and_the_league_not_as_a_bank(
     text = line.text("zh")
     assert "与 1 家商业银行签订了意向协议" in text
     assert "另有 1 家政府性融资担保机构为上述协议中的 0.03 亿元提供担保" in text
+    assert "1 government financing guarantee agency guaranteed 0.03 亿元" in line.text("en")
 
     login_as(Role.OFFICIAL)
     page = client.get("/reports/summary").get_data(as_text=True)
@@ -592,3 +593,12 @@ def test_an_agency_cannot_withdraw_a_guarantee_a_confirmed_agreement_records(
     db.session.refresh(at_agency)
     assert at_agency.status is not EngagementStatus.DECLINED
     assert db.session.get(type(agreement), agreement.id).guarantee_agency_id == scene["agency"].id
+
+
+def test_an_agency_is_not_offered_where_lenders_are_chosen(client, login_as, scene):
+    bank, agency = scene["bank"], scene["agency"]
+    supermarket = client.get("/products").get_data(as_text=True)
+    assert bank.short_name in supermarket and agency.short_name not in supermarket
+    login_as(Role.OFFICIAL)
+    form = client.get("/official/programmes/new").get_data(as_text=True)
+    assert bank.short_name in form and agency.short_name not in form
