@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import time
 from datetime import date
-from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import current_app
@@ -150,32 +149,9 @@ def run_chunk(*, rebuild: int, chunk: int, queue: bool = True) -> dict:
 
 
 def _insert(arrays) -> None:
-    from app.matches.services import write_matches
-    from app.matching.criteria import CRITERIA
+    from app.matches.services import write_match_arrays
 
-    now = utcnow()
-    centi = bulk.score_centi(arrays["score"])
-    write_matches(
-        (
-            int(n),
-            int(p),
-            int(b),
-            bool(ok),
-            0 if ok else 1,
-            Decimal(int(c)).scaleb(-2),
-            None if f < 0 else CRITERIA[f].key,
-            now,
-        )
-        for n, p, b, ok, c, f in zip(
-            arrays["need_ids"],
-            arrays["product_ids"],
-            arrays["bank_ids"],
-            arrays["eligible"],
-            centi,
-            arrays["failed"],
-            strict=True,
-        )
-    )
+    write_match_arrays(arrays)
 
 
 def _undone(rebuild_id: int) -> int:

@@ -709,6 +709,11 @@ def _insert_rows(arrays: dict[str, np.ndarray]) -> None:
         db.session.flush()
         bulk.copy_into(db.session.connection().connection.driver_connection, arrays, bulk.TABLE)
         return
+    write_match_arrays(arrays)
+
+
+def write_match_arrays(arrays: dict[str, np.ndarray]) -> None:
+    """The engine's kept arrays written as match rows, one at a time (SQLite's way)."""
     now = utcnow()
     write_matches(
         (
