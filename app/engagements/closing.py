@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from app.audit import transition
 from app.engagements.services import engagement_staff, live_agreement_id
-from app.guarantees.agreements import backs_live_agreement
+from app.guarantees.agreements import guaranteeing_agreement_id
 from app.models import ENGAGEMENT_TRANSITIONS, Engagement, Need, User, db
 from app.models.base import utcnow
 from app.models.engagement import LIVE_ENGAGEMENT_STATUSES as LIVE_STATUSES
@@ -31,7 +31,7 @@ def close_for_need(
         .order_by(Engagement.id)
         .with_for_update()
     ).all():
-        if live_agreement_id(engagement.id) or backs_live_agreement(engagement):
+        if live_agreement_id(engagement.id) or guaranteeing_agreement_id(engagement):
             continue
         transition(
             engagement,

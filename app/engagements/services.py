@@ -306,15 +306,23 @@ def pick_up(
 ) -> Engagement:
     """接单: the bank takes the need on; the first answer's time is kept."""
     _check_bank_side(engagement, officer)
+    return take_on(engagement, officer, version, now=now)
+
+
+def take_on(
+    engagement: Engagement, user: User, version: int | None = None, *, now: datetime | None = None
+) -> Engagement:
+    """Picking a need up, once the caller has checked `user` is on the engagement's side (a
+    bank's, or a guarantee agency's): locked, timed against the deadline, the enterprise told."""
     engagement = _locked(engagement)
     _check_version(engagement, version)
     _need_open(engagement)
     now = now or utcnow()
-    transition(engagement, ENGAGEMENT_TRANSITIONS, EngagementStatus.PICKED_UP, officer)
+    transition(engagement, ENGAGEMENT_TRANSITIONS, EngagementStatus.PICKED_UP, user)
     _first_response(engagement, now)
     engagement.picked_up_at = now
-    engagement.officer_id = officer.id
-    engagement.branch_id = officer.branch_id
+    engagement.officer_id = user.id
+    engagement.branch_id = user.branch_id
     for person in enterprise_users(engagement.need):
         notify(
             person,

@@ -24,6 +24,9 @@ def approved_guarantee(need_id: int, bank_id: int, amount: Decimal) -> Engagemen
             GuaranteeProduct.max_amount >= amount,
         )
         .order_by(GuaranteeProduct.fee_rate, Engagement.id)
+        # Locked while the agreement is recorded, so an agency withdrawing at the same moment
+        # waits, then finds the agreement (or the agreement finds the withdrawal).
+        .with_for_update(of=Engagement)
     )
     return next(
         (e for e in rows if any(b.id == bank_id for b in e.guarantee_product.partner_banks)),
@@ -43,18 +46,15 @@ def attach_guarantee(agreement: Agreement) -> None:
     agreement.guarantee_fee_rate = backing.guarantee_product.fee_rate
 
 
-def backs_live_agreement(engagement: Engagement) -> bool:
-    """An agency's engagement whose guarantee a live agreement on the need records: it lives
-    as long as the agreement, as the bank's own engagement does."""
+def guaranteeing_agreement_id(engagement: Engagement) -> int | None:
+    """The live agreement on the need that records this agency engagement's guarantee: while
+    it lives, so does the engagement, and the agency can no longer withdraw."""
     if not engagement.is_guarantee:
-        return False
-    return (
-        db.session.scalar(
-            sa.select(Agreement.id).where(
-                Agreement.need_id == engagement.need_id,
-                Agreement.guarantee_agency_id == engagement.bank_id,
-                Agreement.status != AgreementStatus.CANCELLED,
-            )
+        return None
+    return db.session.scalar(
+        sa.select(Agreement.id).where(
+            Agreement.need_id == engagement.need_id,
+            Agreement.guarantee_agency_id == engagement.bank_id,
+            Agreement.status != AgreementStatus.CANCELLED,
         )
-        is not None
     )

@@ -21,12 +21,13 @@ from app.engagements.services import (
     _need_open,
     enterprise_users,
     live_agreement_id,
+    take_on,
 )
 from app.errors import FieldErrors, NotAllowed, ValidationFailed, WrongState
-from app.formatting import plain_wan, wan_to_yuan
+from app.formatting import wan_to_yuan
+from app.guarantees.agreements import guaranteeing_agreement_id
 from app.models import (
     ENGAGEMENT_TRANSITIONS,
-    Agreement,
     Bank,
     Engagement,
     GuaranteeProduct,
@@ -37,7 +38,6 @@ from app.models import (
 from app.models.base import utcnow
 from app.models.engagement import LIVE_ENGAGEMENT_STATUSES
 from app.models.enums import (
-    AgreementStatus,
     BankType,
     DeclineReason,
     EngagementStatus,
@@ -254,25 +254,7 @@ def pick_up(
 ) -> Engagement:
     """The agency takes the need on; its first answer is timed against the deadline."""
     _check_agency_side(engagement, user)
-    engagement = _locked(engagement)
-    _check_version(engagement, version)
-    _need_open(engagement)
-    now = now or utcnow()
-    transition(engagement, ENGAGEMENT_TRANSITIONS, E.PICKED_UP, user)
-    _first_response(engagement, now)
-    engagement.picked_up_at = now
-    engagement.officer_id = user.id
-    engagement.branch_id = user.branch_id
-    for person in enterprise_users(engagement.need):
-        notify(
-            person,
-            "need_picked_up",
-            bank=engagement.bank.short_name,
-            amount=plain_wan(engagement.need.amount),
-            engagement=engagement.id,
-        )
-    db.session.commit()
-    return engagement
+    return take_on(engagement, user, version, now=now)
 
 
 @guard_stale(STALE)
@@ -295,18 +277,6 @@ def approve(
 
 
 @guard_stale(STALE)
-def guaranteed_agreement_id(engagement: Engagement) -> int | None:
-    """A live agreement on the agency engagement's need that records this agency's guarantee:
-    once the bank has signed on it, the agency can no longer withdraw."""
-    return db.session.scalar(
-        sa.select(Agreement.id).where(
-            Agreement.need_id == engagement.need_id,
-            Agreement.guarantee_agency_id == engagement.bank_id,
-            Agreement.status != AgreementStatus.CANCELLED,
-        )
-    )
-
-
 def decline(
     engagement: Engagement,
     user: User,
@@ -327,7 +297,7 @@ def decline(
         raise ValidationFailed(_l("Say what the other reason is."), field="note")
     if len(note) > 500:
         raise ValidationFailed(_l("At most 500 characters."), field="note")
-    if live_agreement_id(engagement.id) or guaranteed_agreement_id(engagement):
+    if live_agreement_id(engagement.id) or guaranteeing_agreement_id(engagement):
         raise WrongState(
             _l("A bank's agreement on this need names your agency's guarantee: it stands.")
         )

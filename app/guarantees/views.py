@@ -8,6 +8,7 @@ from app.engagements.services import PIPELINE_VIEWS
 from app.errors import DomainError
 from app.forms import add_service_errors, apply_error
 from app.guarantees import services
+from app.guarantees.agreements import guaranteeing_agreement_id
 from app.guarantees.forms import DecisionForm, GuaranteeDeclineForm, GuaranteeProductForm
 from app.models import db
 from app.models.enums import Role
@@ -52,7 +53,7 @@ def _render(engagement, user, status: int = 200, decline_form=None):
             banks=services.banks_beside(engagement),
             form=DecisionForm(version=engagement.version),
             decline_form=decline_form or GuaranteeDeclineForm(version=engagement.version),
-            guaranteed_agreement_id=services.guaranteed_agreement_id(engagement),
+            guaranteed_agreement_id=guaranteeing_agreement_id(engagement),
         ),
         status,
     )
