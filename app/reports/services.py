@@ -46,6 +46,63 @@ __all__ = [
     "watch_list",
 ]
 
+# A long table (banks, towns, the league) shows its first rows on the summary, the rest a
+# page at a time on its own page: the summary of a province stays under 300 KB.
+TOP_ROWS = 20
+TABLE_PAGE = 100
+TABLES = (
+    "bank",
+    "bank_type",
+    "industry",
+    "size",
+    "town",
+    "month",
+    "guarantee",
+    "product_type",
+    "event",
+    "league",
+)
+
+
+@dataclass(frozen=True)
+class Rest:
+    """The rows of a table not shown, summed (distinct enterprises and banks do not add up, so
+    they are not given)."""
+
+    rows: int
+    agreements: int
+    amount: Decimal
+    disbursed: Decimal
+
+
+def rest_of(rows: list) -> Rest | None:
+    hidden = rows[TOP_ROWS:]
+    if not hidden:
+        return None
+    return Rest(
+        len(hidden),
+        sum(r.agreements for r in hidden),
+        sum((r.amount for r in hidden), Decimal("0.00")),
+        sum((r.disbursed for r in hidden), Decimal("0.00")),
+    )
+
+
+@dataclass(frozen=True)
+class TablePage:
+    rows: list
+    total: int
+    page: int
+    pages: int
+    first: int  # the 1-based rank of the first row shown
+
+
+def table_page(rows: list, page: int) -> TablePage:
+    per_page = TABLE_PAGE
+    pages = max(1, -(-len(rows) // per_page))
+    page = min(max(page, 1), pages)
+    start = (page - 1) * per_page
+    return TablePage(rows[start : start + per_page], len(rows), page, pages, start + 1)
+
 
 @dataclass(frozen=True)
 class Figures:

@@ -78,10 +78,38 @@ def _figures_html(f, sort: str):
             sort=sort,
             rollup=rollup.rollup(f, language),
             args=f.as_args(),
+            top=services.TOP_ROWS,
+            rest_of=services.rest_of,
         )
 
     parts = (data_version(), repr(f), language, sort, clock.today())
     return versions.fragment("summary-figures", parts, render)
+
+
+@bp.route("/reports/summary/table/<table>")
+@roles(*SUMMARY_ROLES)
+def summary_table(table: str):
+    """One of the summary's tables whole, a page at a time (the summary shows its first rows)."""
+    if table not in services.TABLES:
+        abort(404)
+    _user, f, figures = _compute()
+    sort = request.args.get("sort", "amount")
+    sort = sort if sort in services.LEAGUE_SORTS else "amount"
+    if table == "league":
+        breakdown, rows = None, services.sort_league(figures.league, sort)
+    else:
+        breakdown = next(b for b in figures.breakdowns if b.key == table)
+        rows = breakdown.rows
+    return render_template(
+        "reports/table.html",
+        table=table,
+        breakdown=breakdown,
+        listing=services.table_page(rows, request.args.get("page", 1, type=int)),
+        sort=sort,
+        headline=figures.headline,
+        language=current_language(),
+        args=f.as_args(),
+    )
 
 
 REMIND_SLOT = Markup("<!--remind-form-token-->")

@@ -576,3 +576,40 @@ def test_a_start_after_the_end_is_no_window_and_the_cumulative_figures_show(
     )
     assert "期间，新增" not in page
     assert f"截至 {end.year}年{end.month}月{end.day}日，共有" in page
+
+
+def test_a_long_table_shows_its_first_rows_sums_the_rest_and_pages_the_whole(
+    client, login_as, figures, monkeypatch
+):
+    """At province scale the summary shows each long table's first rows and the rest summed in
+    one row that leads to the whole table, a page at a time; nothing an official needs is lost."""
+    monkeypatch.setattr(services, "TOP_ROWS", 1)
+    monkeypatch.setattr(services, "TABLE_PAGE", 1)
+    x, y = figures["x"].short_name, figures["y"].short_name
+    login_as(Role.OFFICIAL)
+    page = client.get("/reports/summary").get_data(as_text=True)
+    by_bank = page.split('id="breakdown-bank"')[1].split("</table>")[0]
+    # x (5,000,000) first; y (1,234,567.89) summed in the row that links on.
+    assert x in by_bank and y not in by_bank
+    assert "其余 1 行" in by_bank and "123.46" in by_bank
+    assert "/reports/summary/table/bank" in by_bank
+    league = page.split('id="league"')[1]
+    assert "其余 1 家银行" in league and "/reports/summary/table/league?sort=amount" in league
+
+    first = client.get("/reports/summary/table/bank").get_data(as_text=True)
+    second = client.get("/reports/summary/table/bank?page=2").get_data(as_text=True)
+    assert x in first and y not in first
+    assert y in second and x not in second
+    assert 'aria-current="page"' in second and "?page=1" in second
+    # The total under each page is the whole table's.
+    assert "623.46" in first and "623.46" in second
+    by_routed = client.get("/reports/summary/table/league?sort=agreements&page=1")
+    assert by_routed.status_code == 200 and 'aria-sort="descending"' in by_routed.get_data(
+        as_text=True
+    )
+    assert client.get("/reports/summary/table/nothing").status_code == 404
+
+
+def test_the_whole_tables_are_for_those_who_see_the_summary(client, login_as, figures):
+    login_as(Role.ENTERPRISE)
+    assert client.get("/reports/summary/table/bank").status_code in (302, 403)
