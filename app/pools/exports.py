@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from openpyxl import load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from app.formatting import TEN_THOUSAND
@@ -62,12 +61,11 @@ def _wan(amount: Decimal) -> float:
     return float(Decimal(amount) / TEN_THOUSAND)
 
 
-def add_sheet(content: bytes, user: User) -> bytes:
-    """The summary workbook with the pools' exposure as one more sheet, for officials."""
+def add_sheet(book: Workbook, user: User) -> None:
+    """The pools' exposure as one more sheet of the summary workbook, for officials."""
     if user.role not in OVERSIGHT_ROLES:
-        return content
+        return
     header, rows, formats = exposure_rows(user)
-    book = load_workbook(io.BytesIO(content))
     sheet = book.create_sheet(title=_("Risk-compensation pools")[:31])
     append_row(sheet, header)
     for cell in sheet[1]:
@@ -78,6 +76,3 @@ def add_sheet(content: bytes, user: User) -> bytes:
             if number_format != "@":
                 cell.number_format = number_format
     sheet.column_dimensions["A"].width = 40
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()

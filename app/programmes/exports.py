@@ -3,11 +3,9 @@ and what agreements signed under it have committed."""
 
 from __future__ import annotations
 
-import io
-
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from openpyxl import load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from app.formatting import yuan_to_wan
@@ -62,8 +60,7 @@ def rows(user: User) -> list[list]:
     ]
 
 
-def add_sheet(content: bytes, user: User) -> bytes:
-    book = load_workbook(io.BytesIO(content))
+def add_sheet(book: Workbook, user: User) -> None:
     sheet = book.create_sheet(title=_("Subsidy commitments")[:31])
     append_row(sheet, header())
     for cell in sheet[1]:
@@ -73,6 +70,3 @@ def add_sheet(content: bytes, user: User) -> bytes:
         for column in (5, 6, 7):
             sheet.cell(row=sheet.max_row, column=column).number_format = WAN
     sheet.column_dimensions["A"].width = 40
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()

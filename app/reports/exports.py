@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -194,7 +195,9 @@ def workbook(
     breakdowns: list[Breakdown],
     steps: list[FunnelStep],
     league: list[LeagueRow],
+    more_sheets: Iterable[Callable[[Workbook], None]] = (),
 ) -> bytes:
+    """The summary as a workbook; `more_sheets` add theirs to it before it is written once."""
     wb = Workbook()
     sheet = wb.active
     sheet.title = _("Summary")[:31]
@@ -229,6 +232,8 @@ def workbook(
         append_row(rules, [line])
         rules.cell(row=rules.max_row, column=1).alignment = Alignment(wrap_text=True)
     rules.column_dimensions["A"].width = 100
+    for add in more_sheets:
+        add(wb)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -7,14 +7,13 @@ exactly to the parent's totals; banks are counted distinct per row, as in every 
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from openpyxl import load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from app import clock
@@ -166,11 +165,10 @@ def _paths(codes: list[str]) -> dict[str, str]:
     return found
 
 
-def add_sheet(content: bytes, roll: Rollup | None) -> bytes:
-    """The summary workbook with the roll-up as one more sheet."""
+def add_sheet(book: Workbook, roll: Rollup | None) -> None:
+    """The roll-up as one more sheet of the summary workbook."""
     if roll is None:
-        return content
-    book = load_workbook(io.BytesIO(content))
+        return
     # Not the level's name alone: the breakdown of enterprises by town is a sheet called that.
     sheet = book.create_sheet(title=_("Roll-up %(level)s", level=roll.level_label)[:31])
     append_row(
@@ -212,6 +210,3 @@ def add_sheet(content: bytes, roll: Rollup | None) -> bytes:
     for row in sheet.iter_rows(min_row=2, min_col=5, max_col=6):
         for cell in row:
             cell.number_format = "#,##0.00"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
