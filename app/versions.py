@@ -121,11 +121,17 @@ def memo(name: str, compute: Callable[[], Any]) -> Any:
     return value
 
 
+def kept_key(name: str, parts: tuple) -> str:
+    return f"fragment:{name}:{version()}:" + ":".join(str(p) for p in parts)
+
+
 def kept(name: str, parts: tuple, compute: Callable[[], Any]) -> Any:
     """`compute()` kept in the shared cache under the catalogue version and `parts` (which
     must name everything else the value depends on: language, day, query)."""
-    key = f"fragment:{name}:{version()}:" + ":".join(str(p) for p in parts)
-    value = _cache().get(key)
+    from app.reports.cache import stored
+
+    key = kept_key(name, parts)
+    value = stored(key)
     if value is None:
         value = compute()
         _cache().set(key, value)

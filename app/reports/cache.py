@@ -124,10 +124,34 @@ def _version() -> str:
     return version
 
 
+def remembered_key(key: str) -> str:
+    """Where `remembered(key, …)` keeps its value for the current data."""
+    return f"reports:{_version()}:{key}"
+
+
+def read_ahead(*full_keys: str) -> None:
+    """Read in one round trip what this request will ask for next (`stored` answers from
+    it): a page's kept parts come in one read, not one each."""
+    if not has_request_context() or not full_keys:
+        return
+    found = cache.get_many(*full_keys)
+    ahead = g.setdefault("read_ahead", {})
+    ahead.update((k, v) for k, v in zip(full_keys, found, strict=True) if v is not None)
+
+
+def stored(full_key: str) -> Any:
+    """The value kept under `full_key` (None when there is none)."""
+    if has_request_context():
+        ahead = g.get("read_ahead")
+        if ahead and full_key in ahead:
+            return ahead.pop(full_key)
+    return cache.get(full_key)
+
+
 def remembered(key: str, compute: Callable[[], Any]) -> Any:
     """The value stored under `key` for the current data, computed once per version."""
-    full_key = f"reports:{_version()}:{key}"
-    value = cache.get(full_key)
+    full_key = remembered_key(key)
+    value = stored(full_key)
     if value is None:
         value = compute()
         cache.set(full_key, value)

@@ -252,11 +252,15 @@ def headline(
     """The sentence's figures for `f`; `facts`, when the caller has read them for the same
     filters and day, spare the counting queries."""
     as_of = f.as_of(today)
-    figures = remembered(f"headline:{f!r}:{as_of.isoformat()}", lambda: _compute(f, as_of, facts))
+    figures = remembered(headline_key(f, as_of), lambda: _compute(f, as_of, facts))
     words = [] if scope == EVENT else describe(f, language)
     return Headline(
         as_of, f.date_from, *figures, scope=scope, filters=tuple(words), place=_place(f.region)
     )
+
+
+def headline_key(f: Filters, as_of: date) -> str:
+    return f"headline:{f!r}:{as_of.isoformat()}"
 
 
 def _place(code: str) -> tuple[str, str]:

@@ -198,10 +198,18 @@ def kept_watch_list(f: Filters, *, now: datetime | None = None) -> KeptWatch:
             found.stalled_total,
         )
 
-    return remembered(f"watch:{f!r}:{clock.local_date(now).isoformat()}", compute)
+    return remembered(watch_key(f, now), compute)
+
+
+def watch_key(f: Filters, now: datetime) -> str:
+    return f"watch:{f!r}:{clock.local_date(now).isoformat()}"
+
+
+def pending_key(f: Filters) -> str:
+    return f"pending:{f!r}"
 
 
 def kept_pending_verifications(f: Filters) -> int:
     from app.reports.cache import remembered
 
-    return remembered(f"pending:{f!r}", lambda: pending_verifications(f))
+    return remembered(pending_key(f), lambda: pending_verifications(f))

@@ -4,6 +4,7 @@ exports, the league table and the watch list, and who may see what."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
@@ -613,3 +614,26 @@ def test_a_long_table_shows_its_first_rows_sums_the_rest_and_pages_the_whole(
 def test_the_whole_tables_are_for_those_who_see_the_summary(client, login_as, figures):
     login_as(Role.ENTERPRISE)
     assert client.get("/reports/summary/table/bank").status_code in (302, 403)
+
+
+def test_a_kept_summary_reads_the_shared_cache_in_few_round_trips(
+    client, login_as, figures, monkeypatch
+):
+    """Between writes the page's parts (sentence, figures, filters, watch list, pending
+    count) come in one read ahead, not one read each; and they are the same page."""
+    login_as(Role.OFFICIAL)
+    first = client.get("/reports/summary").get_data(as_text=True)
+    reads = []
+    cache = report_cache.cache
+    for name in ("get", "get_many"):
+        original = getattr(cache, name)
+
+        def counted(*keys, _original=original, _name=name):
+            reads.append((_name, keys))
+            return _original(*keys)
+
+        monkeypatch.setattr(cache, name, counted)
+    second = client.get("/reports/summary").get_data(as_text=True)
+    assert len(reads) <= 3, [(n, [k[:40] for k in keys]) for n, keys in reads] # the versions, the parts, the watch list's rendering
+    strip = re.compile(r'name="csrf_token" type="hidden" value="[^"]*"')
+    assert strip.sub("", second) == strip.sub("", first)
