@@ -107,7 +107,9 @@ def main() -> None:
                 client.get(path, headers=sent)
             profiler.disable()
             out = io.StringIO()
-            pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("PROFILE_SORT", "tottime")).print_stats(int(os.environ.get("PROFILE_LINES", "30")))
+            pstats.Stats(profiler, stream=out).sort_stats(
+                os.environ.get("PROFILE_SORT", "tottime")
+            ).print_stats(int(os.environ.get("PROFILE_LINES", "30")))
             print(out.getvalue())
 
 

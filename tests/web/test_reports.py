@@ -634,6 +634,8 @@ def test_a_kept_summary_reads_the_shared_cache_in_few_round_trips(
 
         monkeypatch.setattr(cache, name, counted)
     second = client.get("/reports/summary").get_data(as_text=True)
-    assert len(reads) <= 3, [(n, [k[:40] for k in keys]) for n, keys in reads] # the versions, the parts, the watch list's rendering
+    assert len(reads) <= 3, [
+        (n, [k[:40] for k in keys]) for n, keys in reads
+    ]  # the versions, the parts, the watch list's rendering
     strip = re.compile(r'name="csrf_token" type="hidden" value="[^"]*"')
     assert strip.sub("", second) == strip.sub("", first)
