@@ -208,9 +208,12 @@ def breakdowns(facts: Facts, language: str = "zh") -> list[Breakdown]:
         for i in db.session.scalars(sa.select(Industry).where(Industry.level == "section"))
     }
     used = [g.key for g in facts.grouped("region")]
+    # Plain columns: a province's 1,500 towns as ORM rows cost a tenth of a second a load.
     regions = {
-        r.code: r.display_name(language)
-        for r in db.session.scalars(sa.select(Region).where(Region.code.in_(used)))
+        code: name_en if en and name_en else name
+        for code, name, name_en in db.session.execute(
+            sa.select(Region.code, Region.name, Region.name_en).where(Region.code.in_(used))
+        )
     }
     events = dict(db.session.execute(sa.select(Event.id, Event.title)).all())
     return [
