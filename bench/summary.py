@@ -333,6 +333,7 @@ def measure(app, runs: int, region: str = "") -> dict:
     client.post("/login", data={"login": "official@bench.cn", "password": PASSWORD})
 
     rng = random.Random(5)
+    sizes: dict[str, int] = {}
 
     def write() -> None:
         """A real write, as a bank's: one agreement's first-loan mark, through the ORM, so
@@ -342,22 +343,32 @@ def measure(app, runs: int, region: str = "") -> dict:
             agreement.first_loan = not agreement.first_loan
             db.session.commit()
 
-    def timed(path: str, *, after_write: bool) -> float:
+    cpu: dict[str, list[float]] = {"cold": [], "warm": [], "export": []}
+
+    def timed(path: str, *, after_write: bool, kind: str = "") -> float:
         if after_write:
             write()
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         response = client.get(path)
         elapsed = time.perf_counter() - t
+        if kind:
+            # This process's CPU alone (PostgreSQL's is its own): what load distorts least.
+            cpu[kind].append(time.process_time() - c)
         if response.status_code != 200:
             raise RuntimeError(f"{path} answered {response.status_code}")
+        sizes[path] = len(response.data)
         return elapsed
 
     # A worker reads the kept facts whole once, at its first summary; then only changes.
     warm_up = timed("/reports/summary", after_write=True)
-    cold = [timed("/reports/summary", after_write=True) for _ in range(max(3, runs // 4))]
-    warm = [timed("/reports/summary", after_write=False) for _ in range(runs)]
-    export = [timed("/reports/summary.xlsx", after_write=True) for _ in range(3)]
+    cold = [
+        timed("/reports/summary", after_write=True, kind="cold") for _ in range(max(3, runs // 4))
+    ]
+    warm = [timed("/reports/summary", after_write=False, kind="warm") for _ in range(runs)]
+    export = [timed("/reports/summary.xlsx", after_write=True, kind="export") for _ in range(3)]
     return {
+        "cpu": {kind: statistics.median(values) for kind, values in cpu.items()},
+        "page_kb": sizes["/reports/summary"] / 1024,
         "cold_median": statistics.median(cold),
         "cold_p95": _p95(cold),
         "median": statistics.median(warm),
@@ -417,6 +428,13 @@ def main() -> None:
         f"p95 {r['cold_p95'] * 1000:.0f} ms"
     )
     print(f"Excel export after a write: {r['export']:.2f} s (worst of 3)")
+    print(f"summary page: {r['page_kb']:.0f} KB")
+    print(
+        "CPU of this process, median: between writes {warm:.1f} ms, after a write "
+        "{cold:.0f} ms, Excel after a write {export:.0f} ms".format(
+            **{k: v * 1000 for k, v in r["cpu"].items()}
+        )
+    )
     print(f"load average after: {_load()}")
 
 

@@ -26,7 +26,7 @@ ROLES = {
     "enterprise": (ENTERPRISE, ["#needs-detail"]),
     "officer": (OFFICER, ["#engagement-detail"]),
     "manager": (MANAGER, []),
-    "official": (OFFICIAL, ["#enterprise-detail"]),
+    "official": (OFFICIAL, ["#enterprise-detail", "/reports/summary/table/league"]),
     "admin": (ADMIN, ["/admin/weights", "/admin/jobs/"]),
 }
 # A detail page per role, reached by following the first link of a list.
