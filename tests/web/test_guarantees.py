@@ -28,8 +28,6 @@ from app.models.enums import (
 )
 from app.pricing import PriceItems, cheapest_quote
 
-TODAY = clock.today()
-
 
 def _product(db, bank, guarantees_accepted, **fields) -> Product:
     values = dict(
@@ -43,7 +41,7 @@ def _product(db, bank, guarantees_accepted, **fields) -> Product:
         min_rate=Decimal("4.00"),
         max_rate=Decimal("5.00"),
         guarantees=frozenset(guarantees_accepted),
-        valid_until=TODAY + timedelta(days=300),
+        valid_until=clock.today() + timedelta(days=300),
         status=ProductStatus.PUBLISHED,
     )
     values.update(fields)
@@ -79,7 +77,7 @@ def _post(owner, offered=(Guarantee.GUARANTEE,), amount_wan="300"):
             purpose=Purpose.WORKING_CAPITAL,
             guarantees=set(offered),
             max_rate=Decimal("6"),
-            needed_by=TODAY + timedelta(days=60),
+            needed_by=clock.today() + timedelta(days=60),
         ),
         owner,
         post=True,
@@ -168,7 +166,9 @@ def test_a_need_asking_for_a_guarantee_reaches_a_bank_and_an_agency(client, logi
     agreement = agreements.record_agreement(
         at_bank,
         scene["officer"],
-        agreements.AgreementInput(Decimal("300"), 12, Decimal("4.00"), Guarantee.GUARANTEE, TODAY),
+        agreements.AgreementInput(
+            Decimal("300"), 12, Decimal("4.00"), Guarantee.GUARANTEE, clock.today()
+        ),
     )
     assert agreement.guarantee_agency_id == scene["agency"].id
     assert agreement.guarantee_fee_rate == Decimal("0.80")
@@ -274,7 +274,9 @@ def test_an_unapproved_guarantee_is_not_recorded_on_the_agreement(scene, db):
     agreement = agreements.record_agreement(
         at_bank,
         scene["officer"],
-        agreements.AgreementInput(Decimal("300"), 12, Decimal("4.00"), Guarantee.GUARANTEE, TODAY),
+        agreements.AgreementInput(
+            Decimal("300"), 12, Decimal("4.00"), Guarantee.GUARANTEE, clock.today()
+        ),
     )
     assert agreement.guarantee_agency_id is None and agreement.guarantee_fee_rate is None
 
@@ -465,7 +467,9 @@ def _guaranteed_agreement(scene, db):
     agreement = agreements.record_agreement(
         at_bank,
         scene["officer"],
-        agreements.AgreementInput(Decimal("300"), 12, Decimal("4.00"), Guarantee.GUARANTEE, TODAY),
+        agreements.AgreementInput(
+            Decimal("300"), 12, Decimal("4.00"), Guarantee.GUARANTEE, clock.today()
+        ),
     )
     agreements.confirm(agreement, scene["owner"])
     return agreement
