@@ -587,3 +587,29 @@ def test_huge_numbers_on_the_programme_form_are_refused_beside_the_field(
     page = response.get_data(as_text=True)
     assert "巨额测试" in page and ("最多" in page or "超出" in page)
     assert db.session.scalar(sa.select(sa.func.count(SubsidyProgramme.id))) == 0
+
+
+def _ids(page: str) -> list[str]:
+    from html.parser import HTMLParser
+
+    found: list[str] = []
+
+    class Ids(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            found.extend(value for name, value in attrs if name == "id")
+
+    Ids().feed(page)
+    return found
+
+
+def test_the_lists_page_puts_the_add_form_first_and_every_id_once(
+    db, client, login, make_enterprise, county_official
+):
+    tag(db, make_enterprise())
+    login(county_official)
+    page = client.get("/official/tags").get_data(as_text=True)
+    ids = _ids(page)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    # a label names the control it belongs to
+    assert 'for="kind"' in page and 'for="search-kind"' in page
+    assert page.index('id="add-tag"') < page.index('role="search"') < page.index('id="tags"')
