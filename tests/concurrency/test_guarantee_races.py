@@ -10,9 +10,8 @@ from decimal import Decimal
 
 import pytest
 
-from app import clock
 from app.engagements import services as engagements
-from app.models import Agreement, Bank, Branch, Engagement, GuaranteeProduct, Need
+from app.models import Agreement, Bank, Branch, Engagement, GuaranteeProduct
 from app.models import db as _db
 from app.models.base import utcnow
 from app.models.enums import (
@@ -20,12 +19,10 @@ from app.models.enums import (
     EngagementOrigin,
     EngagementStatus,
     Guarantee,
-    NeedStatus,
-    Purpose,
     Role,
 )
 from tests.concurrency.conftest import ROUNDS, race
-from tests.concurrency.test_races import _token, post
+from tests.concurrency.test_races import _need, post, terms
 from tests.conftest import PASSWORD
 
 
@@ -59,17 +56,7 @@ def agency(people):
 
 def _approved_beside_an_accepted_bank(people, agency) -> tuple[Engagement, Engagement]:
     now = utcnow()
-    need = Need(
-        enterprise_id=people.enterprise.id,
-        amount=Decimal("3000000"),
-        term_months=12,
-        purpose=Purpose.WORKING_CAPITAL,
-        guarantees=frozenset({Guarantee.GUARANTEE}),
-        max_rate=Decimal("6"),
-        needed_by=clock.today() + timedelta(days=60),
-        status=NeedStatus.OPEN,
-        posted_at=now,
-    )
+    need = _need(people, amount=Decimal("3000000"), guarantees=frozenset({Guarantee.GUARANTEE}))
     at_bank = Engagement(
         need=need,
         bank_id=people.bank.id,
@@ -99,21 +86,18 @@ def _approved_beside_an_accepted_bank(people, agency) -> tuple[Engagement, Engag
 @pytest.mark.parametrize("round_", range(ROUNDS))
 def test_withdrawing_a_guarantee_against_recording_the_agreement(people, agency, tally, round_):
     at_bank, at_agency = _approved_beside_an_accepted_bank(people, agency)
-    terms = {
-        "amount_wan": "300",
-        "term_months": "12",
-        "rate": "4.5",
-        "guarantee": "guarantee",
-        "signed_on": clock.today().isoformat(),
-        "token": _token(),
-    }
+    terms_through_the_agency = terms() | {"amount_wan": "300", "guarantee": "guarantee"}
     codes = race(
         post(
             agency["client"],
             f"/agency/engagements/{at_agency.id}/decline",
             {"version": str(at_agency.version), "reason": "amount", "note": ""},
         ),
-        post(people.client(people.officers[1]), f"/engagements/{at_bank.id}/agreements", terms),
+        post(
+            people.client(people.officers[1]),
+            f"/engagements/{at_bank.id}/agreements",
+            terms_through_the_agency,
+        ),
     )
     _db.session.commit()
     _db.session.expire_all()

@@ -34,8 +34,8 @@ def _token() -> str:
     return secrets.token_hex(8)
 
 
-def _need(p) -> Need:
-    need = Need(
+def _need(p, **fields) -> Need:
+    values = dict(
         enterprise_id=p.enterprise.id,
         amount=Decimal("1000000"),
         term_months=12,
@@ -46,6 +46,8 @@ def _need(p) -> Need:
         status=NeedStatus.OPEN,
         posted_at=utcnow(),
     )
+    values.update(fields)
+    need = Need(**values)
     _db.session.add(need)
     return need
 
