@@ -20,6 +20,7 @@ from app.models.enums import Role
 PUBLIC = "public"
 ALL_ROLES = frozenset(Role)
 BANK_ROLES = frozenset({Role.BANK_OFFICER, Role.BANK_MANAGER})
+AGENCY_ROLES = frozenset({Role.GUARANTEE_OFFICER, Role.GUARANTEE_MANAGER})
 OVERSIGHT_ROLES = frozenset({Role.OFFICIAL, Role.ADMIN})
 
 

@@ -4,6 +4,11 @@ Factories commit, as the app would; in the test that only releases a SAVEPOINT i
 outer transaction, which is rolled back when the test ends.
 
 Set TEST_DATABASE_URL to run the suite on PostgreSQL; by default it runs on a SQLite file.
+
+Each test sees one platform day from start to end (`clock.today()` is pinned when it starts),
+and test modules compute their dates when they run, never when imported, so a run that
+crosses midnight in Beijing passes. TEST_CLOCK_START (an ISO moment, e.g.
+2026-11-30T23:59:59+08:00) starts the whole run's clock there, ticking, to prove it.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import itertools
 import os
 import tempfile
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -19,7 +25,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy.orm import scoped_session, sessionmaker
 
-from app import create_app, versions
+from app import clock, create_app, versions
 from app.config import normalise_database_url
 from app.extensions import limiter
 from app.models import Bank, Branch, Enterprise, User
@@ -30,6 +36,32 @@ from app.reports import resident
 
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
+
+
+def pytest_configure(config):
+    start = os.environ.get("TEST_CLOCK_START", "").strip()
+    if start:
+        import time_machine
+
+        # Before collection, so the modules are imported on the first day and run on the next.
+        config._clock_travel = time_machine.travel(datetime.fromisoformat(start), tick=True)
+        config._clock_travel.start()
+
+
+def pytest_unconfigure(config):
+    travel = getattr(config, "_clock_travel", None)
+    if travel is not None:
+        travel.stop()
+
+
+@pytest.fixture(autouse=True)
+def one_day_per_test(request, monkeypatch):
+    """The day a test starts on is its day throughout, as a page and the test must agree on it.
+
+    A test of the clock itself opts out with @pytest.mark.real_clock."""
+    if request.node.get_closest_marker("real_clock") is None:
+        day = clock.today()
+        monkeypatch.setattr(clock, "today", lambda: day)
 
 
 def _database_url(tmp_dir: Path) -> str:

@@ -8,7 +8,7 @@ from app.agreements.capitals import to_capitals
 from app.models import Event, db
 from app.models.enums import Role
 from app.regions.scope import sees
-from app.security import BANK_ROLES, OVERSIGHT_ROLES, public, request_user, roles
+from app.security import AGENCY_ROLES, BANK_ROLES, OVERSIGHT_ROLES, public, request_user, roles
 
 bp = Blueprint("agreement_print", __name__)
 
@@ -22,14 +22,14 @@ def _pdf(data: bytes, name: str) -> Response:
 
 
 def _agreement(agreement_id: int):
-    agreement = agreements.get_for(request_user(), agreement_id)
+    agreement = agreements.get_to_read(request_user(), agreement_id)
     if agreement is None:
         abort(404)
     return agreement
 
 
 @bp.route("/agreements/<int:agreement_id>/print")
-@roles(Role.ENTERPRISE, *BANK_ROLES, *OVERSIGHT_ROLES)
+@roles(Role.ENTERPRISE, *BANK_ROLES, *AGENCY_ROLES, *OVERSIGHT_ROLES)
 def page(agreement_id: int):
     agreement = _agreement(agreement_id)
     return render_template(
@@ -38,7 +38,7 @@ def page(agreement_id: int):
 
 
 @bp.route("/agreements/<int:agreement_id>/agreement.pdf")
-@roles(Role.ENTERPRISE, *BANK_ROLES, *OVERSIGHT_ROLES)
+@roles(Role.ENTERPRISE, *BANK_ROLES, *AGENCY_ROLES, *OVERSIGHT_ROLES)
 def pdf(agreement_id: int):
     agreement = _agreement(agreement_id)
     data = printing.to_pdf("agreements/print.html", **printing.agreement_context(agreement))

@@ -24,7 +24,7 @@ from app.engagements.services import (
 from app.errors import FieldErrors, NotAllowed, StaleObject, ValidationFailed, WrongState
 from app.events.attribution import attribution_problem
 from app.formatting import plain_wan, to_the_fen, wan_to_yuan
-from app.guarantees.agreements import attach_guarantee
+from app.guarantees.agreements import attach_guarantee, guaranteed_by_staff
 from app.models import (
     AGREEMENT_TRANSITIONS,
     NEED_TRANSITIONS,
@@ -415,6 +415,16 @@ def get_for(user: User, agreement_id: int) -> Agreement | None:
     if user.role is Role.ENTERPRISE and user.enterprise_id == agreement.enterprise_id:
         return agreement
     return None
+
+
+def get_to_read(user: User, agreement_id: int) -> Agreement | None:
+    """As get_for, and also for the guarantee agency the agreement records: it reads the
+    agreement (page, print, PDF) but get_for, which every action goes through, refuses it."""
+    agreement = get_for(user, agreement_id)
+    if agreement is not None:
+        return agreement
+    agreement = db.session.get(Agreement, agreement_id)
+    return agreement if agreement is not None and guaranteed_by_staff(user, agreement) else None
 
 
 def for_engagement(engagement: Engagement) -> list[Agreement]:

@@ -247,18 +247,18 @@ def _check_enterprise_side(engagement: Engagement, user: User) -> None:
         raise NotAllowed(_l("Only the enterprise can answer the bank."))
 
 
-def _check_version(engagement: Engagement, version: int | None) -> None:
+def check_version(engagement: Engagement, version: int | None) -> None:
     if version is not None and version != engagement.version:
         raise StaleObject(STALE)
 
 
-def _locked(engagement: Engagement) -> Engagement:
+def locked_for_change(engagement: Engagement) -> Engagement:
     """Need first, then the engagement (the one lock order), re-read as last committed."""
     lock(Need, engagement.need_id)
     return lock(Engagement, engagement.id)
 
 
-def _need_open(engagement: Engagement) -> None:
+def require_need_open(engagement: Engagement) -> None:
     if engagement.need.status not in ROUTABLE_NEED_STATUSES:
         raise WrongState(NEED_CLOSED)
 
@@ -281,7 +281,7 @@ def live_agreement_id(engagement_id: int) -> int | None:
     )
 
 
-def _first_response(engagement: Engagement, now: datetime) -> None:
+def note_first_response(engagement: Engagement, now: datetime) -> None:
     if engagement.first_response_at is None:
         engagement.first_response_at = now
         engagement.responded_on_time = now <= engagement.deadline_at
@@ -314,12 +314,12 @@ def take_on(
 ) -> Engagement:
     """Picking a need up, once the caller has checked `user` is on the engagement's side (a
     bank's, or a guarantee agency's): locked, timed against the deadline, the enterprise told."""
-    engagement = _locked(engagement)
-    _check_version(engagement, version)
-    _need_open(engagement)
+    engagement = locked_for_change(engagement)
+    check_version(engagement, version)
+    require_need_open(engagement)
     now = now or utcnow()
     transition(engagement, ENGAGEMENT_TRANSITIONS, EngagementStatus.PICKED_UP, user)
-    _first_response(engagement, now)
+    note_first_response(engagement, now)
     engagement.picked_up_at = now
     engagement.officer_id = user.id
     engagement.branch_id = user.branch_id
@@ -348,8 +348,8 @@ def decline(
     """The bank declines with a reason; the enterprise sees it and the need moves on to the next bank.
     Once an agreement exists the bank cancels the agreement (with a reason) instead."""
     _check_bank_side(engagement, officer)
-    engagement = _locked(engagement)
-    _check_version(engagement, version)
+    engagement = locked_for_change(engagement)
+    check_version(engagement, version)
     if live_agreement_id(engagement.id):
         raise WrongState(
             _l(
@@ -366,7 +366,7 @@ def decline(
     now = now or utcnow()
     was_accepted = engagement.status is EngagementStatus.ACCEPTED
     transition(engagement, ENGAGEMENT_TRANSITIONS, EngagementStatus.DECLINED, officer, note=note)
-    _first_response(engagement, now)
+    note_first_response(engagement, now)
     engagement.decline_reason = reason
     engagement.decline_note = note
     engagement.officer_id = engagement.officer_id or officer.id
@@ -393,10 +393,10 @@ def accept(
 ) -> Engagement:
     """The enterprise accepts this bank: its full profile and contacts are shared with it alone."""
     _check_enterprise_side(engagement, user)
-    engagement = _locked(engagement)
-    _check_version(engagement, version)
+    engagement = locked_for_change(engagement)
+    check_version(engagement, version)
     _enterprise_verified(engagement.need)
-    _need_open(engagement)
+    require_need_open(engagement)
     now = now or utcnow()
     transition(engagement, ENGAGEMENT_TRANSITIONS, EngagementStatus.ACCEPTED, user)
     engagement.accepted_at = now
@@ -416,8 +416,8 @@ def reject(
 ) -> Engagement:
     """The enterprise declines this bank's interest; the engagement closes and another bank is asked."""
     _check_enterprise_side(engagement, user)
-    engagement = _locked(engagement)
-    _check_version(engagement, version)
+    engagement = locked_for_change(engagement)
+    check_version(engagement, version)
     now = now or utcnow()
     transition(engagement, ENGAGEMENT_TRANSITIONS, EngagementStatus.REJECTED, user)
     engagement.closed_at = now

@@ -25,7 +25,7 @@ from app.idempotency import AlreadyDone, claim
 from app.models import db
 from app.models.base import utcnow
 from app.models.enums import AgreementStatus, EngagementStatus, Role
-from app.security import BANK_ROLES, OVERSIGHT_ROLES, request_user, roles
+from app.security import AGENCY_ROLES, BANK_ROLES, OVERSIGHT_ROLES, request_user, roles
 
 PIPELINE_VIEWS = services.PIPELINE_VIEWS
 
@@ -366,11 +366,15 @@ def agreement_action(agreement_id: int, action: str):
 
 
 @bp.route("/agreements/<int:agreement_id>")
-@roles(Role.ENTERPRISE, *BANK_ROLES, *OVERSIGHT_ROLES)
+@roles(Role.ENTERPRISE, *BANK_ROLES, *AGENCY_ROLES, *OVERSIGHT_ROLES)
 def agreement_detail(agreement_id: int):
-    agreement = agreements.get_for(request_user(), agreement_id)
+    user = request_user()
+    agreement = agreements.get_to_read(user, agreement_id)
     if agreement is None:
         abort(404)
+    if user.role.is_agency:
+        # The agency reads the agreement; the bank's engagement page is the bank's.
+        return redirect(url_for("agreement_print.page", agreement_id=agreement.id))
     return redirect(
         url_for("engagements.detail", engagement_id=agreement.engagement_id)
         + f"#agreement-{agreement.id}"

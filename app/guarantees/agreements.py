@@ -6,9 +6,10 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from app.models import Agreement, Engagement, GuaranteeProduct, db
+from app.models import Agreement, Engagement, GuaranteeProduct, User, db
 from app.models.engagement import LIVE_ENGAGEMENT_STATUSES
 from app.models.enums import AgreementStatus, Guarantee
+from app.regions.branches import sees_branch
 
 
 def approved_guarantee(need_id: int, bank_id: int, amount: Decimal) -> Engagement | None:
@@ -58,3 +59,17 @@ def guaranteeing_agreement_id(engagement: Engagement) -> int | None:
             Agreement.status != AgreementStatus.CANCELLED,
         )
     )
+
+
+def guaranteed_by_staff(user: User, agreement: Agreement) -> bool:
+    """The agency staff who can see the engagement that guarantees this agreement may read the
+    agreement; they act on it nowhere (the bank and the enterprise do)."""
+    if not user.role.is_agency or agreement.guarantee_agency_id != user.agency_id:
+        return False
+    branch_id = db.session.scalar(
+        sa.select(Engagement.branch_id).where(
+            Engagement.need_id == agreement.need_id,
+            Engagement.bank_id == agreement.guarantee_agency_id,
+        )
+    )
+    return branch_id is not None and sees_branch(user, branch_id)

@@ -15,12 +15,12 @@ from app.audit import record, transition
 from app.concurrency import guard_stale
 from app.engagements.services import (
     STALE,
-    _check_version,
-    _first_response,
-    _locked,
-    _need_open,
+    check_version,
     enterprise_users,
     live_agreement_id,
+    locked_for_change,
+    note_first_response,
+    require_need_open,
     take_on,
 )
 from app.errors import FieldErrors, NotAllowed, ValidationFailed, WrongState
@@ -263,9 +263,9 @@ def approve(
 ) -> Engagement:
     """The agency agrees to guarantee the loan: the bank's agreement will carry it and its fee."""
     _check_agency_side(engagement, user)
-    engagement = _locked(engagement)
-    _check_version(engagement, version)
-    _need_open(engagement)
+    engagement = locked_for_change(engagement)
+    check_version(engagement, version)
+    require_need_open(engagement)
     if engagement.status not in (E.PICKED_UP, E.ACCEPTED):
         raise WrongState(_l("Pick the need up before deciding on the guarantee."))
     if engagement.guarantee_approved_at is not None:
@@ -288,8 +288,8 @@ def decline(
 ) -> Engagement:
     """The agency will not guarantee this loan, with a reason the enterprise reads."""
     _check_agency_side(engagement, user)
-    engagement = _locked(engagement)
-    _check_version(engagement, version)
+    engagement = locked_for_change(engagement)
+    check_version(engagement, version)
     note = (note or "").strip()
     if reason is None:
         raise ValidationFailed(_l("Choose a reason."), field="reason")
@@ -303,7 +303,7 @@ def decline(
         )
     now = now or utcnow()
     transition(engagement, ENGAGEMENT_TRANSITIONS, E.DECLINED, user, note=note)
-    _first_response(engagement, now)
+    note_first_response(engagement, now)
     engagement.decline_reason = reason
     engagement.decline_note = note
     engagement.guarantee_approved_at = None

@@ -12,11 +12,9 @@ from app.guarantees.agreements import guaranteeing_agreement_id
 from app.guarantees.forms import DecisionForm, GuaranteeDeclineForm, GuaranteeProductForm
 from app.models import db
 from app.models.enums import Role
-from app.security import request_user, roles
+from app.security import AGENCY_ROLES, request_user, roles
 
 bp = Blueprint("guarantees", __name__)
-
-AGENCY_ROLES = (Role.GUARANTEE_OFFICER, Role.GUARANTEE_MANAGER)
 
 
 @bp.route("/agency")

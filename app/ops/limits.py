@@ -6,7 +6,8 @@
   `request.args.get(..., type=int)` treats an out-of-range number as absent.
 - Query values that are dates (YYYY-MM-DD) must fall in 1900–2199, and decimals (with a point
   or an exponent) below 10^15 in size: `to=9999-12-31` or `amount=1e309` would overflow
-  the arithmetic behind them.
+  the arithmetic behind them. A view whose form checks its own numbers names those fields
+  with @numbers_checked_by_form, so a person who typed 1e30 reads why beside the field.
 - Text: NUL and other control characters are refused in query, form and JSON values (400);
   bidirectional overrides, which can make a name read backwards, are stripped.
 """
@@ -72,6 +73,22 @@ class CleanRequest(Request):
     parameter_storage_class = CleanParameters
 
 
+def numbers_checked_by_form(*fields: str):
+    """The view's form bounds these query fields itself and says so beside each one; the
+    out-of-range 400, which can only name the field's identifier, leaves them to it."""
+
+    def mark(view):
+        view.numbers_checked_by_form = frozenset(fields)
+        return view
+
+    return mark
+
+
+def _fields_the_form_checks() -> frozenset[str]:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, "numbers_checked_by_form", frozenset())
+
+
 def out_of_bounds(value: str) -> bool:
     """A query value that is a date or a decimal beyond what the platform computes with."""
     date = _ISO_DATE.fullmatch(value)
@@ -123,8 +140,9 @@ def check_request():
                         field=_printable(key),
                     ),
                 )
+    checked_by_form = _fields_the_form_checks()
     for key, value in request.args.items(multi=True):
-        if out_of_bounds(value):
+        if key not in checked_by_form and out_of_bounds(value):
             return _render(400, _("The value of %(field)s is out of range.", field=_printable(key)))
     if request.is_json and request.method in ("POST", "PUT", "PATCH", "DELETE"):
         return _check_json()

@@ -95,6 +95,7 @@ class Quote:
     net_rate: Decimal  # after the subsidy, IRR method (the all-in rate when there is none)
     subsidies: tuple[Decimal, ...] = ()  # paid back with each instalment
     subsidy: SubsidyTerms | None = None
+    guarantee_fees: Decimal = ZERO  # the agency's share of the fees, named in the breakdown
 
     @property
     def total_subsidy(self) -> Decimal:
@@ -138,8 +139,11 @@ def quote(
     upfront, rows = schedule(price, amount, months, method, guaranteed)
     flows = [amount - upfront] + [-r.total for r in rows]
     rate = all_in_rate(flows)
+    guarantee = sum(guarantee_fees(price, amount, months).values(), ZERO) if guaranteed else ZERO
     if subsidy is None:
-        return Quote(amount, months, method, price.rate, upfront, rows, rate, rate)
+        return Quote(
+            amount, months, method, price.rate, upfront, rows, rate, rate, guarantee_fees=guarantee
+        )
     paid = monthly_subsidies(subsidy, price.rate, rows)
     net_flows = [flows[0]] + [f + s for f, s in zip(flows[1:], paid, strict=True)]
     net = max(all_in_rate(net_flows), ZERO) + 0 if sum(paid, ZERO) > 0 else rate
@@ -155,4 +159,5 @@ def quote(
         net,
         tuple(paid) if used else (),
         used,
+        guarantee,
     )

@@ -4,12 +4,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app import clock, versions
+from app.calculator.forms import FIELDS as CALCULATOR_FIELDS
 from app.calculator.forms import from_query
 from app.errors import DomainError
 from app.forms import add_service_errors, apply_error
 from app.i18n import current_language
 from app.matches.services import rematch_state
 from app.models.enums import BankType, EnterpriseSize, Guarantee, ProductStatus, ProductType, Role
+from app.ops.limits import numbers_checked_by_form
 from app.pools.tags import tags_for
 from app.products import bp, services
 from app.products.forms import ApplyForm, ProductForm, StatusForm
@@ -68,6 +70,7 @@ def new():
 
 
 @bp.route("/bank/products/<int:product_id>")
+@numbers_checked_by_form(*CALCULATOR_FIELDS)
 @roles(*BANK_ROLES)
 def bank_detail(product_id: int):
     user, product = _own_product(product_id)
@@ -189,6 +192,7 @@ def public_index():
 
 
 @bp.route("/products/<int:product_id>")
+@numbers_checked_by_form(*CALCULATOR_FIELDS)
 @public
 def public_detail(product_id: int):
     product = services.public_product(product_id)

@@ -8,11 +8,11 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
+from app import clock
 from app.admin import settings as platform_settings
 from app.models import AuditEntry, Setting, User
 from app.models.enums import Role
 from tests.conftest import PASSWORD
-from tests.web.test_engagements import TODAY
 
 PAGES = ["/admin/users", "/admin/settings", "/admin/audit", "/admin/audit.xlsx"]
 
@@ -156,7 +156,7 @@ def test_the_admin_finds_who_changed_an_agreement(
         f"/agreements/{agreement.id}/approve",
         data={
             prefix + "approve-amount_wan": "80",
-            prefix + "approve-on": TODAY.isoformat(),
+            prefix + "approve-on": clock.today().isoformat(),
             prefix + "approve-version": str(agreement.version),
         },
     )

@@ -7,8 +7,6 @@ from app.models.enums import Role
 from tests.api.test_refusals import error_of
 from tests.api.test_resources import _accepted_engagement
 
-TODAY = clock.today()
-
 
 def test_a_second_live_agreement_and_a_stale_version_are_409(client, make_user, make_bank):
     engagement, as_bank, as_company = _accepted_engagement(client, make_user, make_bank)
@@ -18,7 +16,7 @@ def test_a_second_live_agreement_and_a_stale_version_are_409(client, make_user, 
         "term_months": 12,
         "rate": "3.80",
         "guarantee": "credit",
-        "signed_on": TODAY.isoformat(),
+        "signed_on": clock.today().isoformat(),
     }
     first = client.post("/api/v1/agreements", json=body, headers=as_bank)
     assert first.status_code == 201
@@ -58,7 +56,7 @@ def test_a_dispute_is_corrected_and_closed_over_the_api(client, make_user, make_
         "term_months": 12,
         "rate": "3.80",
         "guarantee": "credit",
-        "signed_on": TODAY.isoformat(),
+        "signed_on": clock.today().isoformat(),
     }
     agreement = client.post(
         "/api/v1/agreements", json=terms | {"engagement_id": engagement["id"]}, headers=as_bank

@@ -10,7 +10,6 @@ from app.enterprises import credit_code
 from app.models.enums import Role
 from tests.conftest import PASSWORD
 
-TODAY = clock.today()
 CODE = credit_code.make("Y1990121MA0000991")
 
 
@@ -59,7 +58,7 @@ def product_body(**overrides) -> dict:
         "guarantees": ["credit", "guarantee"],
         "purposes": ["working_capital", "tech_upgrade"],
         "approval_days": 5,
-        "valid_until": (TODAY + timedelta(days=365)).isoformat(),
+        "valid_until": (clock.today() + timedelta(days=365)).isoformat(),
     }
     body.update(overrides)
     return body
@@ -72,7 +71,7 @@ def need_body(**overrides) -> dict:
         "purpose": "working_capital",
         "guarantees": ["credit"],
         "max_rate": "4.50",
-        "needed_by": (TODAY + timedelta(days=60)).isoformat(),
+        "needed_by": (clock.today() + timedelta(days=60)).isoformat(),
         "description": "采购原材料",
     }
     body.update(overrides)
@@ -162,7 +161,7 @@ def test_the_main_line_through_the_api_alone(client, make_user, make_bank):
             "term_months": 12,
             "rate": "3.85",
             "guarantee": "credit",
-            "signed_on": TODAY.isoformat(),
+            "signed_on": clock.today().isoformat(),
         },
         headers=as_bank,
     )
@@ -182,7 +181,9 @@ def test_the_main_line_through_the_api_alone(client, make_user, make_bank):
     from decimal import Decimal
 
     assert Decimal(after["amount"]) - Decimal(before["amount"]) == Decimal("1800000.00")
-    assert after["sentence"].startswith(f"截至 {TODAY.year}年{TODAY.month}月{TODAY.day}日，共有 ")
+    assert after["sentence"].startswith(
+        f"截至 {clock.today().year}年{clock.today().month}月{clock.today().day}日，共有 "
+    )
     assert after["sentence"].endswith(" 亿元")
     assert sum(Decimal(r["amount"]) for r in after["breakdowns"]["bank"]) == Decimal(
         after["amount"]
@@ -190,14 +191,14 @@ def test_the_main_line_through_the_api_alone(client, make_user, make_bank):
 
     approved = client.post(
         f"/api/v1/agreements/{agreement['id']}/approve",
-        json={"approved_amount": "1800000.00", "approved_on": TODAY.isoformat()},
+        json={"approved_amount": "1800000.00", "approved_on": clock.today().isoformat()},
         headers=as_bank,
     )
     assert approved.status_code == 200, approved.get_json()
     assert approved.get_json()["status"] == "approved"
     paid = client.post(
         f"/api/v1/agreements/{agreement['id']}/disbursements",
-        json={"amount": "1000000.00", "disbursed_on": TODAY.isoformat()},
+        json={"amount": "1000000.00", "disbursed_on": clock.today().isoformat()},
         headers=as_bank,
     )
     assert paid.status_code == 201, paid.get_json()

@@ -14,15 +14,13 @@ from tests.web.test_pools import world  # noqa: F401  (a fixture)
 from tests.web.test_reports import make_agreement  # noqa: F401  (a fixture)
 from tests.web.test_routing import make_product  # noqa: F401  (a fixture)
 
-TODAY = clock.today()
-
 
 def _body(world, **overrides) -> dict:  # noqa: F811
     body = {
         "name": "接口资金池",
         "region": "990121",
-        "starts_on": TODAY.isoformat(),
-        "ends_on": (TODAY + timedelta(days=30)).isoformat(),
+        "starts_on": clock.today().isoformat(),
+        "ends_on": (clock.today() + timedelta(days=30)).isoformat(),
         "budget": "1000000.00",
         "loss_share": "30",
         "banks": [world.bank.id],
@@ -74,7 +72,7 @@ def test_a_bank_files_reports_a_loss_and_the_official_pays_through_the_api(clien
     assert client.get(url, headers=other).get_json() == []
 
     loss_url = f"/api/v1/pool-filings/{filing['id']}/losses"
-    loss_body = {"amount": "1000000.01", "occurred_on": TODAY.isoformat()}
+    loss_body = {"amount": "1000000.01", "occurred_on": clock.today().isoformat()}
     error_of(client.post(loss_url, json=loss_body, headers=other), 404)
     assert "amount" in error_of(client.post(loss_url, json=loss_body, headers=bank), 422)["fields"]
     loss_body["amount"] = "100000.00"
@@ -82,7 +80,7 @@ def test_a_bank_files_reports_a_loss_and_the_official_pays_through_the_api(clien
     assert loss.status_code == 201, loss.get_json()
 
     pay_url = f"/api/v1/pool-losses/{loss.get_json()['id']}/payout"
-    pay_body = {"amount": "40000.01", "paid_on": TODAY.isoformat()}
+    pay_body = {"amount": "40000.01", "paid_on": clock.today().isoformat()}
     error_of(client.post(pay_url, json=pay_body, headers=bank), 403)
     neighbour = token(client, world.neighbour.email)
     error_of(client.post(pay_url, json=pay_body, headers=neighbour), 404)

@@ -10,7 +10,6 @@ from app import clock
 from app.models.enums import Role
 from tests.api.test_main_line import token
 
-TODAY = clock.today()
 COUNTY, NEIGHBOUR = "990121", "990122"
 
 
@@ -18,8 +17,8 @@ def body(**overrides) -> dict:
     values = {
         "name": "示范县专精特新贴息",
         "legal_basis": "示政办〔2026〕12号",
-        "starts_on": TODAY.isoformat(),
-        "ends_on": (TODAY + timedelta(days=365)).isoformat(),
+        "starts_on": clock.today().isoformat(),
+        "ends_on": (clock.today() + timedelta(days=365)).isoformat(),
         "kind": "points",
         "value": "2.00",
         "cap_per_loan": "50000.00",
@@ -51,7 +50,7 @@ def test_bad_fields_are_named(client, official):
         "/api/v1/programmes",
         json=body(
             value="11.00",
-            ends_on=TODAY.replace(year=TODAY.year - 1).isoformat(),
+            ends_on=clock.today().replace(year=clock.today().year - 1).isoformat(),
             regions=[NEIGHBOUR],
         ),
         headers=official,
@@ -95,7 +94,7 @@ def test_tags_are_kept_within_the_officials_region(client, official, make_enterp
         json={
             "credit_code": mine.credit_code,
             "kind": "high_tech",
-            "valid_from": TODAY.isoformat(),
+            "valid_from": clock.today().isoformat(),
         },
         headers=official,
     )
@@ -105,7 +104,7 @@ def test_tags_are_kept_within_the_officials_region(client, official, make_enterp
         json={
             "credit_code": theirs.credit_code,
             "kind": "high_tech",
-            "valid_from": TODAY.isoformat(),
+            "valid_from": clock.today().isoformat(),
         },
         headers=official,
     )

@@ -15,8 +15,6 @@ from app.models.enums import ProductStatus, Role
 from tests.api.test_main_line import need_body, product_body, token
 from tests.api.test_refusals import error_of
 
-TODAY = clock.today()
-
 
 def test_reference_data_is_public(client, make_bank):
     bank = make_bank(name="参考银行", branches=2)
@@ -197,7 +195,7 @@ def _accepted_engagement(client, make_user, make_bank):
             "term_months": 12,
             "rate": "3.80",
             "guarantee": "credit",
-            "signed_on": TODAY.isoformat(),
+            "signed_on": clock.today().isoformat(),
         },
         headers=as_bank,
     )
@@ -219,11 +217,11 @@ def test_a_disputed_agreement_is_revised_by_cancelling_and_a_cancelled_one_never
         "term_months": 12,
         "rate": "3.80",
         "guarantee": "credit",
-        "signed_on": TODAY.isoformat(),
+        "signed_on": clock.today().isoformat(),
     }
     future = client.post(
         "/api/v1/agreements",
-        json=body | {"signed_on": (TODAY + timedelta(days=3)).isoformat()},
+        json=body | {"signed_on": (clock.today() + timedelta(days=3)).isoformat()},
         headers=as_bank,
     )
     assert "signed_on" in error_of(future, 422)["fields"]
@@ -245,7 +243,7 @@ def test_a_disputed_agreement_is_revised_by_cancelling_and_a_cancelled_one_never
     error_of(
         client.post(
             f"/api/v1/agreements/{agreement['id']}/disbursements",
-            json={"amount": "100.00", "disbursed_on": TODAY.isoformat()},
+            json={"amount": "100.00", "disbursed_on": clock.today().isoformat()},
             headers=as_bank,
         ),
         409,
@@ -266,7 +264,7 @@ def test_a_disputed_agreement_is_revised_by_cancelling_and_a_cancelled_one_never
 def test_events_are_listed_with_what_was_signed_at_them(client, make_user, db):
     event = Event(
         title="2026年示范县政银企融资对接会",
-        held_on=TODAY - timedelta(days=10),
+        held_on=clock.today() - timedelta(days=10),
         venue="县政府会议中心",
         region_code="990121",
         organiser="县金融办",

@@ -20,8 +20,6 @@ from tests.concurrency.conftest import ROUNDS, race
 from tests.concurrency.test_races import _settle, post, tranche
 from tests.conftest import PASSWORD
 
-TODAY = clock.today()
-
 
 @pytest.fixture(scope="module")
 def second_official(people):
@@ -41,8 +39,8 @@ def test_two_payouts_against_a_budget_for_one(people, second_official, tally, ro
         PoolInput(
             name=f"竞争资金池{round_}",
             region_code="990121",
-            starts_on=TODAY - timedelta(days=1),
-            ends_on=TODAY + timedelta(days=30),
+            starts_on=clock.today() - timedelta(days=1),
+            ends_on=clock.today() + timedelta(days=30),
             budget_wan=Decimal("30"),
             loss_share=Decimal("50"),
             bank_ids=[people.bank.id],
@@ -52,13 +50,18 @@ def test_two_payouts_against_a_budget_for_one(people, second_official, tally, ro
     losses = []
     for _ in range(2):
         filing = ledger.file_under(pool, tranche(people).agreement_id, people.officers[0])
-        losses.append(ledger.report_loss(filing, people.officers[0], Decimal("600000"), TODAY, ""))
+        losses.append(
+            ledger.report_loss(filing, people.officers[0], Decimal("600000"), clock.today(), "")
+        )
     codes = race(
         *(
             post(
                 client,
                 f"/pool-losses/{loss.id}/payout",
-                {f"pay{loss.id}-amount_wan": "30", f"pay{loss.id}-paid_on": TODAY.isoformat()},
+                {
+                    f"pay{loss.id}-amount_wan": "30",
+                    f"pay{loss.id}-paid_on": clock.today().isoformat(),
+                },
             )
             for client, loss in zip(
                 (people.client(people.official), second_official), losses, strict=True

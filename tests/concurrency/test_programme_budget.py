@@ -15,9 +15,8 @@ from app.models import ProgrammeCommitment, SubsidyProgramme
 from app.models import db as _db
 from app.models.programme import CLOSED, POINTS
 from tests.concurrency.conftest import race
-from tests.concurrency.test_races import TERMS, accepted, post
+from tests.concurrency.test_races import accepted, post, terms
 
-TODAY = clock.today()
 ROUNDS = 10
 
 
@@ -27,8 +26,8 @@ def test_two_agreements_against_one_budget(people, round_):
     programme = SubsidyProgramme(
         region_code="990121",
         name=f"竞争贴息{round_}",
-        starts_on=TODAY - timedelta(days=1),
-        ends_on=TODAY + timedelta(days=30),
+        starts_on=clock.today() - timedelta(days=1),
+        ends_on=clock.today() + timedelta(days=30),
         kind=POINTS,
         value=Decimal("2.00"),
         budget=Decimal("30000.00"),
@@ -40,8 +39,8 @@ def test_two_agreements_against_one_budget(people, round_):
         one, two = accepted(people), accepted(people)
         a, b = (people.client(o) for o in people.officers)
         codes = race(
-            post(a, f"/engagements/{one.id}/agreements", TERMS),
-            post(b, f"/engagements/{two.id}/agreements", TERMS),
+            post(a, f"/engagements/{one.id}/agreements", terms()),
+            post(b, f"/engagements/{two.id}/agreements", terms()),
         )
         assert codes == [302, 302]
         _db.session.expire_all()
@@ -59,5 +58,5 @@ def test_two_agreements_against_one_budget(people, round_):
     finally:
         programme = _db.session.get(SubsidyProgramme, programme.id)
         programme.status = CLOSED
-        programme.ends_on = TODAY - timedelta(days=1)
+        programme.ends_on = clock.today() - timedelta(days=1)
         _db.session.commit()

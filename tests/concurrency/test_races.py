@@ -29,25 +29,25 @@ from app.models.enums import (
 )
 from tests.concurrency.conftest import ROUNDS, race
 
-TODAY = clock.today()
-
 
 def _token() -> str:
     return secrets.token_hex(8)
 
 
-def _need(p) -> Need:
-    need = Need(
+def _need(p, **fields) -> Need:
+    values = dict(
         enterprise_id=p.enterprise.id,
         amount=Decimal("1000000"),
         term_months=12,
         purpose=Purpose.WORKING_CAPITAL,
         guarantees=frozenset({Guarantee.CREDIT}),
         max_rate=Decimal("6"),
-        needed_by=TODAY + timedelta(days=60),
+        needed_by=clock.today() + timedelta(days=60),
         status=NeedStatus.OPEN,
         posted_at=utcnow(),
     )
+    values.update(fields)
+    need = Need(**values)
     _db.session.add(need)
     return need
 
@@ -76,20 +76,23 @@ def accepted(p) -> Engagement:
     return engagements.accept(picked(p), p.owners[0])
 
 
-TERMS = {
-    "amount_wan": "100",
-    "term_months": "12",
-    "rate": "4.5",
-    "guarantee": "credit",
-    "signed_on": TODAY.isoformat(),
-}
+def terms() -> dict:
+    return {
+        "amount_wan": "100",
+        "term_months": "12",
+        "rate": "4.5",
+        "guarantee": "credit",
+        "signed_on": clock.today().isoformat(),
+    }
 
 
 def signed(p) -> Agreement:
     return agreements.record_agreement(
         accepted(p),
         p.officers[0],
-        agreements.AgreementInput(Decimal("100"), 12, Decimal("4.5"), Guarantee.CREDIT, TODAY),
+        agreements.AgreementInput(
+            Decimal("100"), 12, Decimal("4.5"), Guarantee.CREDIT, clock.today()
+        ),
     )
 
 
@@ -98,11 +101,11 @@ def confirmed(p) -> Agreement:
 
 
 def approved(p) -> Agreement:
-    return agreements.approve(confirmed(p), p.officers[0], Decimal("100"), TODAY)
+    return agreements.approve(confirmed(p), p.officers[0], Decimal("100"), clock.today())
 
 
 def tranche(p) -> Disbursement:
-    return agreements.disburse(approved(p), p.officers[0], Decimal("60"), TODAY)
+    return agreements.disburse(approved(p), p.officers[0], Decimal("60"), clock.today())
 
 
 def post(client, url: str, data: dict):
@@ -187,7 +190,7 @@ def test_two_agreements_on_one_engagement(people, tally, round_):
     e = accepted(people)
     a, b = (people.client(o) for o in people.officers)
     url = f"/engagements/{e.id}/agreements"
-    codes = race(post(a, url, TERMS), post(b, url, TERMS))
+    codes = race(post(a, url, terms()), post(b, url, terms()))
     _settle()
     judge(tally, "two agreements on one engagement", codes)
     live = _db.session.scalar(
@@ -227,7 +230,11 @@ def test_approve_twice(people, tally, round_):
     url = f"/agreements/{ag.id}/approve"
     codes = race(
         *(
-            post(c, url, prefixed(ag, "approve", version=v, amount_wan="100", on=TODAY.isoformat()))
+            post(
+                c,
+                url,
+                prefixed(ag, "approve", version=v, amount_wan="100", on=clock.today().isoformat()),
+            )
             for c in (a, b)
         )
     )
@@ -273,7 +280,9 @@ def test_tick_against_a_pick_up(people, tally, round_):
 def test_a_double_click_acts_once(people, tally, round_):
     """The same form sent twice (one token): the second does nothing and says so."""
     ag = approved(people)
-    data = prefixed(ag, "disburse", version=str(ag.version), amount_wan="10", on=TODAY.isoformat())
+    data = prefixed(
+        ag, "disburse", version=str(ag.version), amount_wan="10", on=clock.today().isoformat()
+    )
     data[f"a{ag.id}-disburse-token"] = _token()
     a, b = people.client(people.officers[0]), people.client(people.officers[1])
     url = f"/agreements/{ag.id}/disburse"

@@ -58,13 +58,16 @@ def breakdown_rows(page, key: str) -> dict[str, tuple[int, Decimal]]:
 
 
 def shot(page, name: str, *, full_page: bool = True) -> Path:
-    """A screenshot for the README; long pages as JPEG to keep the repository small."""
+    """A screenshot for the README; long pages as JPEG to keep the repository small. The same
+    name in the other format is removed, so a page that grew past the limit does not leave its
+    old picture behind and its new one untracked (the README names the one kept)."""
     if full_page and page.evaluate("document.documentElement.scrollHeight") > 2400:
         path = SCREENSHOTS / f"{name}.jpg"
         page.screenshot(path=str(path), full_page=True, type="jpeg", quality=80)
     else:
         path = SCREENSHOTS / f"{name}.png"
         page.screenshot(path=str(path), full_page=full_page)
+    path.with_suffix(".png" if path.suffix == ".jpg" else ".jpg").unlink(missing_ok=True)
     return path
 
 

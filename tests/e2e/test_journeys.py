@@ -22,7 +22,6 @@ from tests.e2e.helpers import (
     submit,
 )
 
-TODAY = clock.today()
 _serial = itertools.count(int(time.time()) % 100_000)
 
 
@@ -108,7 +107,7 @@ def test_from_registration_to_a_confirmed_agreement_in_the_officials_totals(new_
     company.select_option("#purpose", "working_capital")
     company.check("input[name=guarantees][value=credit]")
     company.fill("#max_rate", "4.5")
-    company.fill("#needed_by", (TODAY + timedelta(days=60)).isoformat())
+    company.fill("#needed_by", (clock.today() + timedelta(days=60)).isoformat())
     company.fill("#description", "采购原材料，备货旺季")
     with company.expect_navigation():
         company.click("#submit")
@@ -150,7 +149,7 @@ def test_from_registration_to_a_confirmed_agreement_in_the_officials_totals(new_
     officer.fill("#term_months", "12")
     officer.fill("#rate", "3.85")
     officer.select_option("#guarantee", "credit")
-    officer.fill("#signed_on", TODAY.isoformat())
+    officer.fill("#signed_on", clock.today().isoformat())
     submit(officer, "form[action$='/agreements']")
     shot(officer, "bank-engagement-agreement")
 
@@ -243,7 +242,7 @@ def test_an_enterprise_on_a_phone(new_page):
     page.select_option("#purpose", "raw_materials")
     page.check("input[name=guarantees][value=credit]")
     page.fill("#max_rate", "5")
-    page.fill("#needed_by", (TODAY + timedelta(days=30)).isoformat())
+    page.fill("#needed_by", (clock.today() + timedelta(days=30)).isoformat())
     with page.expect_navigation():
         page.click("#submit")
     assert "/needs/" in page.url

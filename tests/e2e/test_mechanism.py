@@ -11,7 +11,6 @@ from tests.e2e.conftest import PHONE
 from tests.e2e.helpers import OFFICER, OFFICIAL, assert_accessible, shot, sign_in, submit
 
 COORDINATOR = "coordinator@demo.rongqiao.cn"
-TODAY = clock.today().isoformat()
 
 
 def test_a_coordinators_visit_reaches_the_bank_and_the_report(new_page):
@@ -30,7 +29,7 @@ def test_a_coordinators_visit_reaches_the_bank_and_the_report(new_page):
     phone.select_option("#guarantee", "credit")
     phone.fill("#obstacles", "缺少抵押物")
     phone.select_option("#authorised_by", "signed_form")
-    phone.fill("#authorised_on", TODAY)
+    phone.fill("#authorised_on", clock.today().isoformat())
     phone.fill("#authorisation_ref", "SQ-E2E")
     phone.fill("#name", name)
     phone.fill("#legal_representative", "陈七")

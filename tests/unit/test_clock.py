@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
 
 from app import clock
 
@@ -15,6 +17,7 @@ class _Evening(datetime):
         return datetime(2026, 11, 28, 20, 0, tzinfo=UTC).astimezone(tz)
 
 
+@pytest.mark.real_clock
 def test_today_is_the_day_in_beijing_not_on_a_utc_server(monkeypatch):
     monkeypatch.setattr(clock, "datetime", _Evening)
     assert clock.today() == date(2026, 11, 29)
@@ -32,3 +35,18 @@ def test_the_timezone_is_a_setting(app):
             assert clock.local_date(datetime(2026, 11, 28, 16, 0, tzinfo=UTC)) == date(2026, 11, 28)
         finally:
             app.config["BABEL_DEFAULT_TIMEZONE"] = "Asia/Shanghai"
+
+
+def test_a_test_keeps_the_day_it_started_on_when_midnight_passes(time_machine):
+    """What lets a test compare its own today with a page's when the run crosses midnight."""
+    started_on = clock.today()
+    time_machine.move_to(datetime.now(UTC) + timedelta(days=1))
+    assert clock.today() == started_on
+
+
+@pytest.mark.real_clock
+def test_unpinned_the_clock_follows_the_calendar(time_machine):
+    time_machine.move_to(datetime(2026, 11, 30, 15, 59, 59, tzinfo=UTC))
+    assert clock.today() == date(2026, 11, 30)
+    time_machine.shift(timedelta(seconds=2))
+    assert clock.today() == date(2026, 12, 1)

@@ -20,8 +20,6 @@ from app.reports.filters import Filters
 from app.reports.headline import headline
 from tests.api.test_main_line import token
 
-TODAY = clock.today()
-
 
 @pytest.fixture()
 def accepted(db, make_user):
@@ -43,7 +41,7 @@ def accepted(db, make_user):
             min_rate=Decimal("3.5"),
             max_rate=Decimal("4.8"),
             guarantees=frozenset({Guarantee.CREDIT}),
-            valid_until=TODAY + timedelta(days=300),
+            valid_until=clock.today() + timedelta(days=300),
             status=ProductStatus.PUBLISHED,
         )
     )
@@ -57,7 +55,7 @@ def accepted(db, make_user):
             purpose=Purpose.WORKING_CAPITAL,
             guarantees={Guarantee.CREDIT},
             max_rate=Decimal("4.5"),
-            needed_by=TODAY + timedelta(days=60),
+            needed_by=clock.today() + timedelta(days=60),
         ),
         owner,
         post=True,
@@ -68,9 +66,9 @@ def accepted(db, make_user):
     return {"engagement": engagement, "officer": officer, "owner": owner, "bank": bank}
 
 
-def data(signed_on=TODAY, **fields):
+def data(signed_on=None, **fields):
     return agreements.AgreementInput(
-        Decimal("200"), 12, Decimal("4.2"), Guarantee.CREDIT, signed_on, **fields
+        Decimal("200"), 12, Decimal("4.2"), Guarantee.CREDIT, signed_on or clock.today(), **fields
     )
 
 
@@ -82,29 +80,31 @@ def refused(call) -> dict:
 
 def test_the_signing_date_lies_within_the_look_back_and_not_in_the_future(accepted, app):
     e, officer = accepted["engagement"], accepted["officer"]
-    too_old = TODAY - timedelta(days=367)
+    too_old = clock.today() - timedelta(days=367)
     errors = refused(lambda: agreements.record_agreement(e, officer, data(too_old)))
-    earliest = (TODAY - timedelta(days=366)).isoformat()
+    earliest = (clock.today() - timedelta(days=366)).isoformat()
     assert errors == {
         "signed_on": f"签订日期不能早于 {earliest}（意向协议须在签订后 366 天内登记）。"
     }
     future = refused(
-        lambda: agreements.record_agreement(e, officer, data(TODAY + timedelta(days=1)))
+        lambda: agreements.record_agreement(e, officer, data(clock.today() + timedelta(days=1)))
     )
     assert set(future) == {"signed_on"}
     app.config["AGREEMENT_LOOKBACK_DAYS"] = 30
     try:
         assert "signed_on" in refused(
-            lambda: agreements.record_agreement(e, officer, data(TODAY - timedelta(days=31)))
+            lambda: agreements.record_agreement(
+                e, officer, data(clock.today() - timedelta(days=31))
+            )
         )
     finally:
         app.config["AGREEMENT_LOOKBACK_DAYS"] = 366
-    agreement = agreements.record_agreement(e, officer, data(TODAY - timedelta(days=366)))
-    assert agreement.signed_on == TODAY - timedelta(days=366)
+    agreement = agreements.record_agreement(e, officer, data(clock.today() - timedelta(days=366)))
+    assert agreement.signed_on == clock.today() - timedelta(days=366)
     agreements.confirm(agreement, accepted["owner"])
-    early = TODAY - timedelta(days=367)
+    early = clock.today() - timedelta(days=367)
     assert "on" in refused(
-        lambda: agreements.approve(agreement, officer, Decimal("200"), early, today=TODAY)
+        lambda: agreements.approve(agreement, officer, Decimal("200"), early, today=clock.today())
     )
 
 
@@ -121,7 +121,7 @@ def test_the_api_refuses_an_old_signing_date_with_a_422_naming_the_field(
             "term_months": 12,
             "rate": "4.20",
             "guarantee": "credit",
-            "signed_on": (TODAY - timedelta(days=400)).isoformat(),
+            "signed_on": (clock.today() - timedelta(days=400)).isoformat(),
         },
     )
     assert response.status_code == 422
@@ -182,7 +182,7 @@ def test_the_agreement_keeps_the_size_it_was_signed_in(accepted, db):
 def event(db, accepted):
     event = Event(
         title="秋季对接会",
-        held_on=TODAY - timedelta(days=5),
+        held_on=clock.today() - timedelta(days=5),
         region_code="990121",
         banks=[accepted["bank"]],
     )
@@ -201,7 +201,7 @@ def test_an_agreement_names_an_event_only_where_both_sides_took_part_in_time(
         EventParticipant(event_id=event.id, enterprise_id=accepted["owner"].enterprise_id)
     )
     db.session.commit()
-    too_early = data(TODAY - timedelta(days=6), event_id=event.id)
+    too_early = data(clock.today() - timedelta(days=6), event_id=event.id)
     assert "event_id" in refused(lambda: agreements.record_agreement(e, officer, too_early))
     event.banks = [make_bank()]
     db.session.commit()

@@ -5,7 +5,7 @@ and a past day's figure does not move when later events happen."""
 from __future__ import annotations
 
 import random
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -28,9 +28,11 @@ from app.reports.breakdowns import load_facts
 from app.reports.filters import Filters
 from app.reports.headline import count_facts, headline
 
-TODAY = clock.today()
 DAYS = 24
-FIRST = TODAY - timedelta(days=DAYS)
+
+
+def first_day() -> date:
+    return clock.today() - timedelta(days=DAYS)
 
 
 def moment(day, hour, minute=0):
@@ -43,7 +45,7 @@ def build_history(db, seed, banks, enterprises, officer):
     for _ in range(14):
         enterprise = rng.choice(enterprises)
         bank = rng.choice(banks)
-        signed = FIRST + timedelta(days=rng.randint(0, DAYS - 4))
+        signed = first_day() + timedelta(days=rng.randint(0, DAYS - 4))
         confirmed = (
             moment(signed + timedelta(days=rng.randint(0, 3)), rng.choice([0, 7, 12, 23]), 30)
             if rng.random() < 0.8
@@ -59,7 +61,7 @@ def build_history(db, seed, banks, enterprises, officer):
             for _ in range(rng.randint(0, 2)):
                 tranches.append(
                     (
-                        min(first_paid + timedelta(days=rng.randint(0, 8)), TODAY),
+                        min(first_paid + timedelta(days=rng.randint(0, 8)), clock.today()),
                         Decimal(rng.randint(1, 50)) * 10000,
                     )
                 )
@@ -76,7 +78,7 @@ def build_history(db, seed, banks, enterprises, officer):
             purpose=Purpose.OTHER,
             guarantees=frozenset({Guarantee.CREDIT}),
             max_rate=Decimal("5"),
-            needed_by=TODAY + timedelta(days=30),
+            needed_by=clock.today() + timedelta(days=30),
             status=NeedStatus.SIGNED,
             posted_at=utcnow(),
         )
@@ -158,8 +160,8 @@ def test_every_day_of_a_history_matches_a_count_by_hand(
     enterprises = [make_enterprise(size=EnterpriseSize.SMALL) for _ in range(4)]
     plan = build_history(db, seed, banks, enterprises, make_user(Role.OFFICIAL))
     for offset in range(DAYS + 1):
-        day = FIRST + timedelta(days=offset)
-        h = headline(Filters(date_to=day), today=TODAY)
+        day = first_day() + timedelta(days=offset)
+        h = headline(Filters(date_to=day), today=clock.today())
         c = h.cumulative
         got = {
             "enterprises": c.enterprises,
@@ -183,8 +185,8 @@ def test_a_past_day_does_not_move_when_an_agreement_is_cancelled_later(
 ):
     bank = make_bank()
     plan = build_history(db, 7, [bank], [make_enterprise()], make_user(Role.OFFICIAL))
-    day = FIRST + timedelta(days=DAYS - 5)
-    before = headline(Filters(date_to=day), today=TODAY)
+    day = first_day() + timedelta(days=DAYS - 5)
+    before = headline(Filters(date_to=day), today=clock.today())
     now = utcnow()
     for agreement in db.session.query(Agreement):
         if agreement.cancelled_at is not None and agreement.cancelled_at <= now:
@@ -192,9 +194,9 @@ def test_a_past_day_does_not_move_when_an_agreement_is_cancelled_later(
         agreement.status = AgreementStatus.CANCELLED
         agreement.cancelled_at = now
     db.session.commit()
-    after = headline(Filters(date_to=day), today=TODAY)
+    after = headline(Filters(date_to=day), today=clock.today())
     assert after.cumulative == before.cumulative and after.disbursed == before.disbursed
-    assert headline(Filters(), today=TODAY).cumulative.agreements == 0
+    assert headline(Filters(), today=clock.today()).cumulative.agreements == 0
     assert plan
 
 
@@ -203,7 +205,7 @@ def test_the_end_of_a_day_is_midnight_in_beijing_not_in_utc(
 ):
     bank = make_bank()
     officer = make_user(Role.OFFICIAL)
-    day = TODAY - timedelta(days=3)
+    day = clock.today() - timedelta(days=3)
     plan = build_history(db, 11, [bank], [make_enterprise()], officer)
     # One never approved, so moving its signing date breaks no date rule of the table.
     agreement = db.session.query(Agreement).filter(Agreement.approved_on.is_(None)).first()
@@ -211,9 +213,9 @@ def test_the_end_of_a_day_is_midnight_in_beijing_not_in_utc(
     agreement.cancelled_at = None
     agreement.confirmed_at = moment(day, 23, 30)  # 15:30 UTC: still the day in Beijing
     db.session.commit()
-    late_night = headline(Filters(date_to=day), today=TODAY).cumulative.agreements
+    late_night = headline(Filters(date_to=day), today=clock.today()).cumulative.agreements
     agreement.confirmed_at = moment(day + timedelta(days=1), 0, 30)  # 16:30 UTC of `day`
     db.session.commit()
-    after_midnight = headline(Filters(date_to=day), today=TODAY).cumulative.agreements
+    after_midnight = headline(Filters(date_to=day), today=clock.today()).cumulative.agreements
     assert late_night == after_midnight + 1
     assert plan

@@ -61,6 +61,11 @@ def test_the_calculator_shows_the_schedule_interest_fees_and_all_in_rate(client)
         ("amount_wan=-5", "amount_wan", "请输入 0 至 100000 万元之间的金额"),
         ("amount_wan=1e9", "amount_wan", "请输入 0 至 100000 万元之间的金额"),
         ("amount_wan=0.0000001", "amount_wan", "请输入 0 至 100000 万元之间的金额"),
+        # beyond what the platform computes with: still a message beside the field, not a 400
+        ("amount_wan=1e30", "amount_wan", "请输入 0 至 100000 万元之间的金额"),
+        ("amount_wan=-1e999999", "amount_wan", "请输入 0 至 100000 万元之间的金额"),
+        ("rate=1e30", "rate", "请输入 0% 至 36% 之间的利率"),
+        ("guarantee_fee_rate=1e30", "guarantee_fee_rate", "请输入 0 至 10（百分比）"),
         ("months=0", "months", "请输入 1 至 360 个月之间的期限"),
         ("months=99999999", "months", "请输入 1 至 360 个月之间的期限"),
         ("months=1.5", "months", "请输入整数"),
@@ -103,6 +108,28 @@ def test_a_product_page_prices_the_product_itself(client, make_product):
     assert "请选择所提供的还款方式之一" in page
     assert "请输入 4.00% 至 5.00% 之间的利率" in page
     assert "data-all-in" not in page
+
+
+def test_a_product_page_names_an_amount_beyond_reckoning_beside_the_field(client, make_product):
+    product = make_product(min_amount=Decimal("100000"), max_amount=Decimal("5000000"))
+    response = client.get(f"/products/{product.id}?amount_wan=1e30&months=12&rate=4.5")
+    assert response.status_code == 200
+    page = _text(response)
+    assert 'id="amount_wan-error"' in page and "请输入 10 至 500 万元之间的金额" in page
+
+
+def test_the_guard_still_refuses_a_number_beyond_reckoning_where_no_form_checks_it(client):
+    assert client.get("/products?amount_wan=1e30").status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("lang", "named"), [("zh", "其中担保费 24,000.00"), ("en", "of which 24,000.00 guarantee fee")]
+)
+def test_the_fee_breakdown_names_the_guarantee_fee(client, lang, named):
+    query = "amount_wan=300&months=12&method=interest_only&rate=4&upfront_fee_rate=0&fee_rate=0"
+    page = _text(client.get(f"/calculator?{query}&guarantee_fee_rate=0.8&lang={lang}"))
+    assert named in page
+    assert "data-guarantee-fees" not in _text(client.get(f"/calculator?{query}&lang={lang}"))
 
 
 def test_a_draft_product_has_no_public_calculator(client, make_product):

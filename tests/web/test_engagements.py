@@ -30,8 +30,6 @@ from app.models.enums import (
 )
 from app.needs import timeline
 
-TODAY = clock.today()
-
 
 @pytest.fixture()
 def world(db, make_user, make_bank):
@@ -59,7 +57,7 @@ def make_world(db, make_user, make_bank) -> dict:
                 min_rate=Decimal("3.5"),
                 max_rate=Decimal("4.8"),
                 guarantees=frozenset({Guarantee.CREDIT}),
-                valid_until=TODAY + timedelta(days=300),
+                valid_until=clock.today() + timedelta(days=300),
                 status=ProductStatus.PUBLISHED,
             )
         )
@@ -75,7 +73,7 @@ def make_world(db, make_user, make_bank) -> dict:
             or __import__("app.models.enums", fromlist=["Purpose"]).Purpose.WORKING_CAPITAL,
             guarantees={Guarantee.CREDIT},
             max_rate=Decimal("4.5"),
-            needed_by=TODAY + timedelta(days=60),
+            needed_by=clock.today() + timedelta(days=60),
         ),
         owner,
         post=True,
@@ -99,7 +97,10 @@ def test_the_main_line_from_pick_up_to_two_disbursements(client, login, world, d
     engagement = _engagement(db, world)
     assert engagement.status is EngagementStatus.ROUTED
     event = Event(
-        title="对接会", held_on=TODAY, region_code="990121", banks=[world["banks"][0]["bank"]]
+        title="对接会",
+        held_on=clock.today(),
+        region_code="990121",
+        banks=[world["banks"][0]["bank"]],
     )
     db.session.add(event)
     db.session.flush()
@@ -135,7 +136,7 @@ def test_the_main_line_from_pick_up_to_two_disbursements(client, login, world, d
             "term_months": "12",
             "rate": "3.85",
             "guarantee": "credit",
-            "signed_on": TODAY.isoformat(),
+            "signed_on": clock.today().isoformat(),
             "event_id": str(event.id),
             "note": "现场签约",
         },
@@ -161,7 +162,7 @@ def test_the_main_line_from_pick_up_to_two_disbursements(client, login, world, d
         f"/agreements/{agreement.id}/approve",
         data={
             prefix + "approve-amount_wan": "200",
-            prefix + "approve-on": TODAY.isoformat(),
+            prefix + "approve-on": clock.today().isoformat(),
             prefix + "approve-version": str(agreement.version),
         },
     )
@@ -172,7 +173,7 @@ def test_the_main_line_from_pick_up_to_two_disbursements(client, login, world, d
         f"/agreements/{agreement.id}/disburse",
         data={
             prefix + "disburse-amount_wan": "120",
-            prefix + "disburse-on": TODAY.isoformat(),
+            prefix + "disburse-on": clock.today().isoformat(),
             prefix + "disburse-version": str(agreement.version),
         },
     )
@@ -181,7 +182,7 @@ def test_the_main_line_from_pick_up_to_two_disbursements(client, login, world, d
         f"/agreements/{agreement.id}/disburse",
         data={
             prefix + "disburse-amount_wan": "81",
-            prefix + "disburse-on": TODAY.isoformat(),
+            prefix + "disburse-on": clock.today().isoformat(),
             prefix + "disburse-version": str(agreement.version),
         },
     )
@@ -191,7 +192,7 @@ def test_the_main_line_from_pick_up_to_two_disbursements(client, login, world, d
         f"/agreements/{agreement.id}/disburse",
         data={
             prefix + "disburse-amount_wan": "80",
-            prefix + "disburse-on": TODAY.isoformat(),
+            prefix + "disburse-on": clock.today().isoformat(),
             prefix + "disburse-version": str(agreement.version),
         },
     )
@@ -267,7 +268,7 @@ def test_a_wrong_state_is_refused_with_a_message(client, login, world, db):
             "term_months": "12",
             "rate": "4",
             "guarantee": "credit",
-            "signed_on": TODAY.isoformat(),
+            "signed_on": clock.today().isoformat(),
         },
     )
     assert response.status_code == 409
@@ -293,7 +294,7 @@ def test_decline_needs_a_reason_and_moves_the_need_on(client, login, make_user, 
             min_rate=Decimal("3.5"),
             max_rate=Decimal("4.8"),
             guarantees=frozenset({Guarantee.CREDIT}),
-            valid_until=TODAY + timedelta(days=300),
+            valid_until=clock.today() + timedelta(days=300),
             status=ProductStatus.PUBLISHED,
         )
     )
@@ -350,12 +351,14 @@ def test_two_officers_updating_one_agreement_do_not_overwrite_each_other(world, 
     agreement = agreements.record_agreement(
         engagement,
         officer,
-        agreements.AgreementInput(Decimal("100"), 12, Decimal("4.0"), Guarantee.CREDIT, TODAY),
+        agreements.AgreementInput(
+            Decimal("100"), 12, Decimal("4.0"), Guarantee.CREDIT, clock.today()
+        ),
     )
     agreements.confirm(agreement, world["owner"])
     seen = agreement.version
     colleague = world["banks"][0]["manager"]
-    agreements.approve(agreement, colleague, Decimal("100"), TODAY, seen)
+    agreements.approve(agreement, colleague, Decimal("100"), clock.today(), seen)
     with pytest.raises(StaleObject):
         agreements.cancel(agreement, officer, "重复", seen)
     assert agreement.status is AgreementStatus.APPROVED
@@ -379,14 +382,18 @@ def test_the_enterprise_disputes_and_the_bank_corrects(world, db):
     agreement = agreements.record_agreement(
         engagement,
         officer,
-        agreements.AgreementInput(Decimal("100"), 12, Decimal("4.9"), Guarantee.CREDIT, TODAY),
+        agreements.AgreementInput(
+            Decimal("100"), 12, Decimal("4.9"), Guarantee.CREDIT, clock.today()
+        ),
     )
     disputes.dispute(agreement, world["owner"], "利率与面谈不符")
     assert agreement.status is AgreementStatus.DISPUTED
     disputes.correct(
         agreement,
         officer,
-        agreements.AgreementInput(Decimal("100"), 12, Decimal("4.2"), Guarantee.CREDIT, TODAY),
+        agreements.AgreementInput(
+            Decimal("100"), 12, Decimal("4.2"), Guarantee.CREDIT, clock.today()
+        ),
     )
     assert agreement.status is AgreementStatus.SIGNED and agreement.rate == Decimal("4.20")
     steps = {step.title: step for step in timeline.for_need(world["need"])}
@@ -395,7 +402,7 @@ def test_the_enterprise_disputes_and_the_bank_corrects(world, db):
     assert steps["企业对意向协议提出异议"].on is None
     assert steps["异议已处理完毕"].detail == "银行已更正协议"
     signed = next(s for s in steps.values() if "签订意向协议" in s.title)
-    assert signed.on == TODAY
+    assert signed.on == clock.today()
     agreements.cancel(agreement, officer, "企业另选他行")
     assert agreement.status is AgreementStatus.CANCELLED
     assert world["need"].status is NeedStatus.IN_TALKS
@@ -409,14 +416,16 @@ def test_a_timeline_step_recorded_as_a_day_shows_no_time_of_day(client, login, w
     agreements.record_agreement(
         engagement,
         officer,
-        agreements.AgreementInput(Decimal("100"), 12, Decimal("4.9"), Guarantee.CREDIT, TODAY),
+        agreements.AgreementInput(
+            Decimal("100"), 12, Decimal("4.9"), Guarantee.CREDIT, clock.today()
+        ),
     )
     login(world["owner"])
     page = client.get(f"/needs/{world['need'].id}").get_data(as_text=True)
     signed_at = page.index("签订意向协议")
     signed_line = page[page.rindex("<li", 0, signed_at) : signed_at]
     # a day stored without a time used to print as noon UTC, 20:00 in Beijing
-    assert "20:00" not in signed_line and TODAY.isoformat() in signed_line
+    assert "20:00" not in signed_line and clock.today().isoformat() in signed_line
 
 
 def test_event_counting_and_sign_up(
@@ -425,7 +434,7 @@ def test_event_counting_and_sign_up(
     bank_a = world["banks"][0]
     event = Event(
         title="春季对接会",
-        held_on=TODAY + timedelta(days=10),
+        held_on=clock.today() + timedelta(days=10),
         region_code="990121",
         banks=[bank_a["bank"]],
     )
@@ -478,7 +487,7 @@ def test_event_counting_and_sign_up(
                 term_months=12,
                 rate=Decimal("4"),
                 guarantee=Guarantee.CREDIT,
-                signed_on=TODAY,
+                signed_on=clock.today(),
                 status=status,
                 confirmed_at=None if status is AgreementStatus.SIGNED else utcnow(),
                 cancelled_at=utcnow() if status is AgreementStatus.CANCELLED else None,
@@ -486,7 +495,7 @@ def test_event_counting_and_sign_up(
                 if status is AgreementStatus.DISBURSED
                 else Decimal(0),
                 approved_amount=Decimal(amount) if status is AgreementStatus.DISBURSED else None,
-                approved_on=TODAY if status is AgreementStatus.DISBURSED else None,
+                approved_on=clock.today() if status is AgreementStatus.DISBURSED else None,
             )
         )
         rows[-1].snapshot(owner.enterprise)
@@ -511,7 +520,7 @@ def test_event_counting_and_sign_up(
         "/events/new",
         data={
             "title": "秋季对接会",
-            "held_on": TODAY.isoformat(),
+            "held_on": clock.today().isoformat(),
             "region_code": "990121",
             "bank_ids": [str(bank_a["bank"].id)],
         },
@@ -580,11 +589,11 @@ def test_the_enterprise_confirms_that_the_money_arrived(client, login, login_as,
     agreement = agreements.record_agreement(
         engagement,
         officer,
-        AgreementInput(Decimal("200"), 12, Decimal("3.9"), G.CREDIT, TODAY),
+        AgreementInput(Decimal("200"), 12, Decimal("3.9"), G.CREDIT, clock.today()),
     )
     agreements.confirm(agreement, owner)
-    agreements.approve(agreement, officer, Decimal("200"), TODAY)
-    tranche = agreements.disburse(agreement, officer, Decimal("120"), TODAY)
+    agreements.approve(agreement, officer, Decimal("200"), clock.today())
+    tranche = agreements.disburse(agreement, officer, Decimal("120"), clock.today())
 
     login(officer)
     page = client.get(f"/engagements/{engagement.id}").get_data(as_text=True)

@@ -17,6 +17,7 @@ from app.guarantees import services as guarantees
 from app.guarantees.routing import need_quote
 from app.models import Engagement, GuaranteeProduct, Notification, Product
 from app.models.enums import (
+    AgreementStatus,
     DeclineReason,
     EngagementStatus,
     EnterpriseSize,
@@ -27,8 +28,6 @@ from app.models.enums import (
     Role,
 )
 from app.pricing import PriceItems, cheapest_quote
-
-TODAY = clock.today()
 
 
 def _product(db, bank, guarantees_accepted, **fields) -> Product:
@@ -43,7 +42,7 @@ def _product(db, bank, guarantees_accepted, **fields) -> Product:
         min_rate=Decimal("4.00"),
         max_rate=Decimal("5.00"),
         guarantees=frozenset(guarantees_accepted),
-        valid_until=TODAY + timedelta(days=300),
+        valid_until=clock.today() + timedelta(days=300),
         status=ProductStatus.PUBLISHED,
     )
     values.update(fields)
@@ -79,7 +78,7 @@ def _post(owner, offered=(Guarantee.GUARANTEE,), amount_wan="300"):
             purpose=Purpose.WORKING_CAPITAL,
             guarantees=set(offered),
             max_rate=Decimal("6"),
-            needed_by=TODAY + timedelta(days=60),
+            needed_by=clock.today() + timedelta(days=60),
         ),
         owner,
         post=True,
@@ -168,7 +167,9 @@ def test_a_need_asking_for_a_guarantee_reaches_a_bank_and_an_agency(client, logi
     agreement = agreements.record_agreement(
         at_bank,
         scene["officer"],
-        agreements.AgreementInput(Decimal("300"), 12, Decimal("4.00"), Guarantee.GUARANTEE, TODAY),
+        agreements.AgreementInput(
+            Decimal("300"), 12, Decimal("4.00"), Guarantee.GUARANTEE, clock.today()
+        ),
     )
     assert agreement.guarantee_agency_id == scene["agency"].id
     assert agreement.guarantee_fee_rate == Decimal("0.80")
@@ -274,7 +275,9 @@ def test_an_unapproved_guarantee_is_not_recorded_on_the_agreement(scene, db):
     agreement = agreements.record_agreement(
         at_bank,
         scene["officer"],
-        agreements.AgreementInput(Decimal("300"), 12, Decimal("4.00"), Guarantee.GUARANTEE, TODAY),
+        agreements.AgreementInput(
+            Decimal("300"), 12, Decimal("4.00"), Guarantee.GUARANTEE, clock.today()
+        ),
     )
     assert agreement.guarantee_agency_id is None and agreement.guarantee_fee_rate is None
 
@@ -465,7 +468,9 @@ def _guaranteed_agreement(scene, db):
     agreement = agreements.record_agreement(
         at_bank,
         scene["officer"],
-        agreements.AgreementInput(Decimal("300"), 12, Decimal("4.00"), Guarantee.GUARANTEE, TODAY),
+        agreements.AgreementInput(
+            Decimal("300"), 12, Decimal("4.00"), Guarantee.GUARANTEE, clock.today()
+        ),
     )
     agreements.confirm(agreement, scene["owner"])
     return agreement
@@ -602,3 +607,61 @@ def test_an_agency_is_not_offered_where_lenders_are_chosen(client, login_as, sce
     login_as(Role.OFFICIAL)
     form = client.get("/official/programmes/new").get_data(as_text=True)
     assert bank.short_name in form and agency.short_name not in form
+
+
+def test_the_agency_reads_the_agreement_that_records_its_guarantee_and_acts_on_it_nowhere(
+    client, login, scene, db
+):
+    agreement = _guaranteed_agreement(scene, db)
+    at_agency = _engagement_of(db, agreement.need, scene["agency"])
+    for staff in (scene["g_officer"], scene["g_manager"]):
+        client.post("/logout")
+        login(staff)
+        page = client.get(f"/agency/engagements/{at_agency.id}").get_data(as_text=True)
+        assert f'href="/agreements/{agreement.id}/print"' in page
+        opened = client.get(f"/agreements/{agreement.id}")
+        assert opened.status_code == 302
+        assert opened.headers["Location"].endswith(f"/agreements/{agreement.id}/print")
+        printed = client.get(f"/agreements/{agreement.id}/print")
+        assert printed.status_code == 200
+        shown = printed.get_data(as_text=True)
+        assert "<th>担保机构</th><td>示范融资担保有限公司</td>" in shown
+        assert "<th>年担保费率</th><td>0.80%</td>" in shown
+        pdf = client.get(f"/agreements/{agreement.id}/agreement.pdf")
+        assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+        for action in ("confirm", "dispute", "cancel", "approve", "disburse", "correct"):
+            response = client.post(
+                f"/agreements/{agreement.id}/{action}", data={"version": agreement.version}
+            )
+            assert response.status_code == 403, action
+    db.session.refresh(agreement)
+    assert agreement.status is AgreementStatus.CONFIRMED
+
+
+def test_the_agreements_pdf_names_the_agency_and_its_fee(client, login, scene, db):
+    from tests.web.test_agreement_print import pdf_text
+
+    agreement = _guaranteed_agreement(scene, db)
+    login(scene["owner"])
+    text = pdf_text(client.get(f"/agreements/{agreement.id}/agreement.pdf").data)
+    if "CJK fonts are not installed" in text:
+        pytest.skip("the CJK fonts are needed to read the PDF's Chinese")
+    assert "示范融资担保有限公司" in text and "0.80%" in text
+
+
+@pytest.mark.parametrize("who", ["other_agency", "agency_not_recorded", "other_bank"])
+def test_no_one_else_reads_the_agreement_through_an_agency(
+    client, login, login_as, scene, db, make_agency, make_bank, who
+):
+    agreement = _guaranteed_agreement(scene, db)
+    if who == "other_agency":
+        login_as(Role.GUARANTEE_OFFICER, bank=make_agency())
+    elif who == "agency_not_recorded":
+        # the same agency's staff, for an agreement taken on credit: no guarantee recorded
+        agreement.guarantee_agency_id = None
+        db.session.commit()
+        login(scene["g_officer"])
+    else:
+        login_as(Role.BANK_MANAGER, bank=make_bank())
+    for url in ("", "/print", "/agreement.pdf"):
+        assert client.get(f"/agreements/{agreement.id}{url}").status_code == 404, url

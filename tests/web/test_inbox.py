@@ -24,8 +24,6 @@ from tests.coordination.conftest import make_coordinator, recommended  # noqa: F
 from tests.web.test_engagements import make_world
 from tests.web.test_page_costs import statements  # noqa: F401
 
-TODAY = clock.today()
-
 
 @pytest.fixture()
 def world(db, make_user, make_bank):
@@ -42,7 +40,9 @@ def _engagement(db, world, index: int) -> Engagement:
 
 
 def _terms(amount: str = "100", rate: str = "4.2") -> agreements.AgreementInput:
-    return agreements.AgreementInput(Decimal(amount), 12, Decimal(rate), Guarantee.CREDIT, TODAY)
+    return agreements.AgreementInput(
+        Decimal(amount), 12, Decimal(rate), Guarantee.CREDIT, clock.today()
+    )
 
 
 def _switch(client, login, user: User) -> None:
@@ -86,8 +86,8 @@ def test_the_main_line_s_notifications_lead_each_reader_to_the_page_to_act(
     disputes.dispute(agreement, owner, "利率与面谈不符")
     disputes.correct(agreement, first, _terms(rate="3.9"))
     agreements.confirm(agreement, owner)
-    agreements.approve(agreement, first, Decimal("100"), TODAY)
-    tranche = agreements.disburse(agreement, first, Decimal("100"), TODAY)
+    agreements.approve(agreement, first, Decimal("100"), clock.today())
+    tranche = agreements.disburse(agreement, first, Decimal("100"), clock.today())
     agreements.confirm_received(tranche, owner)
 
     notes = list(db.session.scalars(sa.select(Notification).order_by(Notification.id)))

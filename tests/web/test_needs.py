@@ -21,7 +21,9 @@ from app.models.enums import (
 )
 from app.needs import services
 
-SOON = (clock.today() + timedelta(days=60)).isoformat()
+
+def soon() -> str:
+    return (clock.today() + timedelta(days=60)).isoformat()
 
 
 def _form(**overrides) -> dict:
@@ -32,7 +34,7 @@ def _form(**overrides) -> dict:
         "guarantees": ["credit", "mortgage"],
         "collateral": ["property"],
         "max_rate": "4.5",
-        "needed_by": SOON,
+        "needed_by": soon(),
         "description": "扩大生产线",
         "submit": "post",
     }

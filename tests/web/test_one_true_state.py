@@ -39,8 +39,11 @@ from app.models.enums import (
 from app.reports import services as reports
 from tests.web.test_engagements import _engagement, make_world
 
-TODAY = clock.today()
-TERMS = agreements.AgreementInput(Decimal("100"), 12, Decimal("4.2"), Guarantee.CREDIT, TODAY)
+
+def terms() -> agreements.AgreementInput:
+    return agreements.AgreementInput(
+        Decimal("100"), 12, Decimal("4.2"), Guarantee.CREDIT, clock.today()
+    )
 
 
 @pytest.fixture()
@@ -55,7 +58,7 @@ def _signed(world, index: int = 0) -> Agreement:
     officer = world["banks"][index]["officer"]
     engagements.pick_up(engagement, officer)
     engagements.accept(engagement, world["owner"])
-    return agreements.record_agreement(engagement, officer, TERMS)
+    return agreements.record_agreement(engagement, officer, terms())
 
 
 def _kinds(user) -> list[str]:
@@ -105,13 +108,13 @@ def test_a_lost_race_on_the_web_is_a_409_with_the_page_as_it_stands(client, logi
 def test_a_double_submit_acts_once(client, login, world, db):
     agreement = _signed(world)
     agreements.confirm(agreement, world["owner"])
-    agreements.approve(agreement, world["banks"][0]["officer"], Decimal("100"), TODAY)
+    agreements.approve(agreement, world["banks"][0]["officer"], Decimal("100"), clock.today())
     login(world["banks"][0]["officer"])
     prefix = f"a{agreement.id}-disburse-"
     form = {
         prefix + "version": str(agreement.version),
         prefix + "amount_wan": "30",
-        prefix + "on": TODAY.isoformat(),
+        prefix + "on": clock.today().isoformat(),
         prefix + "token": "one-click",
     }
     first = client.post(f"/agreements/{agreement.id}/disburse", data=form)
@@ -148,11 +151,11 @@ def test_the_tick_expires_needs_and_drops_ended_products(world, db):
         sa.select(Product).where(Product.bank_id == world["banks"][0]["bank"].id)
     )
     assert db.session.scalar(sa.select(sa.func.count()).where(Match.product_id == product.id))
-    product.valid_until = TODAY - timedelta(days=1)
+    product.valid_until = clock.today() - timedelta(days=1)
     db.session.commit()
     assert scheduled.tick().products_ended == 1
     assert not db.session.scalar(sa.select(sa.func.count()).where(Match.product_id == product.id))
-    need.needed_by = TODAY - timedelta(days=1)
+    need.needed_by = clock.today() - timedelta(days=1)
     db.session.commit()
     assert scheduled.tick().needs_expired == 1
     assert need.status is NeedStatus.EXPIRED
@@ -234,7 +237,7 @@ def test_withdrawing_verification_stops_reach_and_hides_identity(world, make_use
     second = _engagement(db, world, 1)
     assert second.status is EngagementStatus.CLOSED
     with pytest.raises(WrongState, match="未通过认证"):
-        agreements.record_agreement(engagement, world["banks"][0]["officer"], TERMS)
+        agreements.record_agreement(engagement, world["banks"][0]["officer"], terms())
 
 
 # 6. disputes -------------------------------------------------------------------------------
@@ -283,7 +286,7 @@ def test_the_bank_corrects_a_disputed_agreement_on_the_web(client, login, world,
             prefix + "term_months": "12",
             prefix + "rate": "4.2",
             prefix + "guarantee": "credit",
-            prefix + "signed_on": TODAY.isoformat(),
+            prefix + "signed_on": clock.today().isoformat(),
         },
     )
     assert response.status_code == 302
@@ -333,8 +336,8 @@ def test_the_integrity_check_reports_broken_rows_and_exits_non_zero(app, world, 
     assert check() == []
     agreement = _signed(world)
     agreements.confirm(agreement, world["owner"])
-    agreements.approve(agreement, world["banks"][0]["officer"], Decimal("100"), TODAY)
-    agreements.disburse(agreement, world["banks"][0]["officer"], Decimal("40"), TODAY)
+    agreements.approve(agreement, world["banks"][0]["officer"], Decimal("100"), clock.today())
+    agreements.disburse(agreement, world["banks"][0]["officer"], Decimal("40"), clock.today())
     table = Agreement.__table__
     db.session.execute(
         sa.update(table).where(table.c.id == agreement.id).values(disbursed_amount=Decimal("1"))

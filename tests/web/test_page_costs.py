@@ -23,8 +23,6 @@ from app.models.enums import (
     Role,
 )
 
-TODAY = clock.today()
-
 
 def _product(bank, name: str, **fields) -> Product:
     values = {
@@ -38,7 +36,7 @@ def _product(bank, name: str, **fields) -> Product:
         "min_rate": Decimal("3.5"),
         "max_rate": Decimal("4.8"),
         "guarantees": frozenset({Guarantee.CREDIT}),
-        "valid_until": TODAY + timedelta(days=300),
+        "valid_until": clock.today() + timedelta(days=300),
         "status": ProductStatus.PUBLISHED,
     }
     values.update(fields)
@@ -59,7 +57,7 @@ def post_need(make_user):
                 purpose=Purpose.WORKING_CAPITAL,
                 guarantees={Guarantee.CREDIT},
                 max_rate=Decimal("4.5"),
-                needed_by=TODAY + timedelta(days=days),
+                needed_by=clock.today() + timedelta(days=days),
             ),
             owner,
             post=True,
@@ -326,7 +324,7 @@ def test_a_product_change_loads_only_the_needs_it_may_reach_and_agrees_with_a_re
         db.session.scalars(
             sa.select(Need.id)
             .join(Need.enterprise)
-            .where(matches.reach_clause(product, matches.vocabulary(), TODAY))
+            .where(matches.reach_clause(product, matches.vocabulary(), clock.today()))
         )
     )
     assert 0 < len(reachable) < 12

@@ -21,7 +21,6 @@ from app.pools.services import PoolInput
 from tests.web.test_reports import make_agreement  # noqa: F401  (a fixture)
 from tests.web.test_routing import make_product  # noqa: F401  (a fixture)
 
-TODAY = clock.today()
 COUNTY = "990121"
 NEIGHBOUR = "990122"
 
@@ -48,8 +47,8 @@ def world(db, make_bank, make_enterprise, make_user, make_product, make_agreemen
         PoolInput(
             name="示范县风险补偿资金池",
             region_code=COUNTY,
-            starts_on=TODAY - timedelta(days=100),
-            ends_on=TODAY + timedelta(days=100),
+            starts_on=clock.today() - timedelta(days=100),
+            ends_on=clock.today() + timedelta(days=100),
             budget_wan=Decimal("50"),
             loss_share=Decimal("40"),
             bank_ids=[w.bank.id],
@@ -93,7 +92,7 @@ def test_each_eligibility_rule_refuses_with_its_reason(world, make_enterprise):
     assert "规模" in why_not(world.pool, medium)
     neighbour = world.loan(make_enterprise(region_code=NEIGHBOUR))
     assert "地区" in why_not(world.pool, neighbour)
-    early = world.loan(signed_on=TODAY - timedelta(days=200))
+    early = world.loan(signed_on=clock.today() - timedelta(days=200))
     assert "期限" in why_not(world.pool, early)
     unconfirmed = world.loan(status=AgreementStatus.SIGNED, disbursed="0")
     assert "确认" in why_not(world.pool, unconfirmed)
@@ -134,11 +133,11 @@ def test_a_cancelled_loan_leaves_the_exposure(world, db):
 
 def test_a_loss_is_at_most_the_outstanding_disbursed_principal(world):
     filing = ledger.file_under(world.pool, world.agreement.id, world.officer)
-    ledger.report_loss(filing, world.officer, Decimal("600000"), TODAY, "")
+    ledger.report_loss(filing, world.officer, Decimal("600000"), clock.today(), "")
     with pytest.raises(ValidationFailed) as refused:
-        ledger.report_loss(filing, world.officer, Decimal("400000.01"), TODAY, "")
+        ledger.report_loss(filing, world.officer, Decimal("400000.01"), clock.today(), "")
     assert "40" in str(refused.value.fields["amount"])
-    ledger.report_loss(filing, world.officer, Decimal("400000"), TODAY, "")
+    ledger.report_loss(filing, world.officer, Decimal("400000"), clock.today(), "")
     figures = ledger.figures_of([world.pool])[world.pool.id]
     assert figures.exposure == 0 and figures.losses == Decimal("1000000.00")
 
@@ -146,10 +145,14 @@ def test_a_loss_is_at_most_the_outstanding_disbursed_principal(world):
 def test_a_loss_needs_a_past_date_after_disbursement(world):
     filing = ledger.file_under(world.pool, world.agreement.id, world.officer)
     with pytest.raises(ValidationFailed) as refused:
-        ledger.report_loss(filing, world.officer, Decimal("1000"), TODAY + timedelta(days=1), "")
+        ledger.report_loss(
+            filing, world.officer, Decimal("1000"), clock.today() + timedelta(days=1), ""
+        )
     assert "occurred_on" in refused.value.fields
     with pytest.raises(ValidationFailed) as refused:
-        ledger.report_loss(filing, world.officer, Decimal("1000"), TODAY - timedelta(days=5), "")
+        ledger.report_loss(
+            filing, world.officer, Decimal("1000"), clock.today() - timedelta(days=5), ""
+        )
     assert "occurred_on" in refused.value.fields
 
 
@@ -157,7 +160,7 @@ def test_no_loss_on_a_loan_not_yet_disbursed(world):
     approved = world.loan(status=AgreementStatus.APPROVED, disbursed="0")
     filing = ledger.file_under(world.pool, approved.id, world.officer)
     with pytest.raises(ValidationFailed) as refused:
-        ledger.report_loss(filing, world.officer, Decimal("1000"), TODAY, "")
+        ledger.report_loss(filing, world.officer, Decimal("1000"), clock.today(), "")
     assert "amount" in refused.value.fields
 
 
@@ -167,28 +170,28 @@ def test_no_loss_on_a_loan_not_yet_disbursed(world):
 def _loss(world, amount: str) -> PoolLoss:
     agreement = world.loan()
     filing = ledger.file_under(world.pool, agreement.id, world.officer)
-    return ledger.report_loss(filing, world.officer, Decimal(amount), TODAY, "")
+    return ledger.report_loss(filing, world.officer, Decimal(amount), clock.today(), "")
 
 
 def test_a_payout_is_at_most_the_pools_share_of_the_loss(world):
     loss = _loss(world, "100000")
     with pytest.raises(ValidationFailed) as refused:
-        ledger.pay(loss, world.official, Decimal("40000.01"), TODAY, "")
+        ledger.pay(loss, world.official, Decimal("40000.01"), clock.today(), "")
     assert "40" in str(refused.value.fields["amount"])
-    paid = ledger.pay(loss, world.official, Decimal("40000"), TODAY, "")
+    paid = ledger.pay(loss, world.official, Decimal("40000"), clock.today(), "")
     assert paid.amount == Decimal("40000")
     with pytest.raises(WrongState):
-        ledger.pay(loss, world.official, Decimal("1"), TODAY, "")
+        ledger.pay(loss, world.official, Decimal("1"), clock.today(), "")
 
 
 def test_a_payout_is_at_most_the_budget_left(world):
     first = _loss(world, "1000000")  # share 40 万 of a budget of 50 万
     second = _loss(world, "1000000")
-    ledger.pay(first, world.official, Decimal("400000"), TODAY, "")
+    ledger.pay(first, world.official, Decimal("400000"), clock.today(), "")
     with pytest.raises(ValidationFailed) as refused:
-        ledger.pay(second, world.official, Decimal("100000.01"), TODAY, "")
+        ledger.pay(second, world.official, Decimal("100000.01"), clock.today(), "")
     assert "10" in str(refused.value.fields["amount"])
-    ledger.pay(second, world.official, Decimal("100000"), TODAY, "")
+    ledger.pay(second, world.official, Decimal("100000"), clock.today(), "")
     assert ledger.figures_of([world.pool])[world.pool.id].budget_left == 0
 
 
@@ -199,8 +202,8 @@ def test_a_pool_needs_a_bank_or_product_and_a_sane_share(world):
     data = PoolInput(
         name="空池",
         region_code=COUNTY,
-        starts_on=TODAY,
-        ends_on=TODAY - timedelta(days=1),
+        starts_on=clock.today(),
+        ends_on=clock.today() - timedelta(days=1),
         budget_wan=Decimal("0"),
         loss_share=Decimal("120"),
     )
@@ -211,7 +214,7 @@ def test_a_pool_needs_a_bank_or_product_and_a_sane_share(world):
 
 def test_a_budget_cannot_be_cut_below_what_the_pool_has_paid(world):
     loss = _loss(world, "1000000")
-    ledger.pay(loss, world.official, Decimal("400000"), TODAY, "")
+    ledger.pay(loss, world.official, Decimal("400000"), clock.today(), "")
     data = PoolInput.from_pool(world.pool)
     data.budget_wan = Decimal("39.99")
     with pytest.raises(ValidationFailed) as refused:
@@ -236,8 +239,8 @@ def _form(**overrides) -> dict:
         "name": "东岗镇首贷风险补偿资金池",
         "legal_basis": "县政府常务会议纪要",
         "region_code": COUNTY,
-        "starts_on": TODAY.isoformat(),
-        "ends_on": (TODAY + timedelta(days=365)).isoformat(),
+        "starts_on": clock.today().isoformat(),
+        "ends_on": (clock.today() + timedelta(days=365)).isoformat(),
         "budget_wan": "300",
         "loss_share": "50",
         "bank_ids": [],
@@ -345,11 +348,11 @@ def test_loss_and_payout_forms_answer_beside_the_field_and_by_role(client, world
     switch(client, login, world.official)
     assert client.post(url, data={}).status_code == 403
     switch(client, login, world.officer)
-    too_much = {f"loss{filing.id}-amount_wan": "101", f"loss{filing.id}-occurred_on": TODAY}
+    too_much = {f"loss{filing.id}-amount_wan": "101", f"loss{filing.id}-occurred_on": clock.today()}
     refused = client.post(url, data=too_much)
     assert refused.status_code == 422
     assert f'id="loss{filing.id}-amount_wan-error"' in refused.get_data(as_text=True)
-    ok = {f"loss{filing.id}-amount_wan": "50", f"loss{filing.id}-occurred_on": TODAY}
+    ok = {f"loss{filing.id}-amount_wan": "50", f"loss{filing.id}-occurred_on": clock.today()}
     assert client.post(url, data=ok).status_code == 302
     loss = PoolLoss.query.one()
     pay_url = f"/pool-losses/{loss.id}/payout"
@@ -357,11 +360,11 @@ def test_loss_and_payout_forms_answer_beside_the_field_and_by_role(client, world
     switch(client, login, world.neighbour)
     assert client.post(pay_url, data={}).status_code == 404
     switch(client, login, world.official)
-    over = {f"pay{loss.id}-amount_wan": "20.01", f"pay{loss.id}-paid_on": TODAY}
+    over = {f"pay{loss.id}-amount_wan": "20.01", f"pay{loss.id}-paid_on": clock.today()}
     refused = client.post(pay_url, data=over)
     assert refused.status_code == 422
     assert f'id="pay{loss.id}-amount_wan-error"' in refused.get_data(as_text=True)
-    fine = {f"pay{loss.id}-amount_wan": "20", f"pay{loss.id}-paid_on": TODAY}
+    fine = {f"pay{loss.id}-amount_wan": "20", f"pay{loss.id}-paid_on": clock.today()}
     assert client.post(pay_url, data=fine).status_code == 302
     assert PoolPayout.query.one().amount == Decimal("200000.00")
 

@@ -13,7 +13,9 @@ from app.models import AuditEntry, Engagement, Need, Product
 from app.models.enums import EngagementOrigin, Guarantee, NeedStatus, ProductStatus, Purpose, Role
 from tests.web.test_routing import make_product as make_product  # noqa: F401 - a fixture
 
-NEXT_YEAR = (clock.today() + timedelta(days=365)).isoformat()
+
+def next_year() -> str:
+    return (clock.today() + timedelta(days=365)).isoformat()
 
 
 def _product_form(**overrides) -> dict:
@@ -37,7 +39,7 @@ def _product_form(**overrides) -> dict:
         "min_years": "2",
         "min_tax_rating": "B",
         "approval_days": "5",
-        "valid_until": NEXT_YEAR,
+        "valid_until": next_year(),
         "requirements": "经营满两年",
     }
     data.update(overrides)

@@ -22,7 +22,6 @@ from app.programmes import services as programmes
 from tests.web.test_reports import make_agreement  # noqa: F401  (a fixture)
 from tests.web.test_routing import make_product  # noqa: F401  (a fixture)
 
-TODAY = clock.today()
 COUNTY, NEIGHBOUR = "990121", "990122"
 D = Decimal
 
@@ -35,7 +34,7 @@ def tag(db, enterprise, code="specialised_sme", **fields) -> EnterpriseTag:
     row = EnterpriseTag(
         enterprise_id=enterprise.id,
         tag_kind_id=kind(code).id,
-        valid_from=fields.pop("valid_from", TODAY - timedelta(days=30)),
+        valid_from=fields.pop("valid_from", clock.today() - timedelta(days=30)),
         source="2026年第一批",
         **fields,
     )
@@ -48,8 +47,8 @@ def programme(official, **fields) -> SubsidyProgramme:
     data = programmes.ProgrammeInput(
         name=fields.pop("name", "示范县专精特新贴息"),
         legal_basis="示政办〔2026〕12号 第三条",
-        starts_on=TODAY - timedelta(days=10),
-        ends_on=TODAY + timedelta(days=300),
+        starts_on=clock.today() - timedelta(days=10),
+        ends_on=clock.today() + timedelta(days=300),
         kind=fields.pop("kind", "points"),
         value=fields.pop("value", D("2")),
         budget=fields.pop("budget", D("1000000")),
@@ -66,7 +65,7 @@ def need_of(db, enterprise, amount="3000000", months=12, max_rate="4.5") -> Need
         purpose=Purpose.WORKING_CAPITAL,
         guarantees=frozenset({Guarantee.CREDIT}),
         max_rate=D(max_rate),
-        needed_by=TODAY + timedelta(days=60),
+        needed_by=clock.today() + timedelta(days=60),
         status=NeedStatus.OPEN,
         posted_at=utcnow(),
     )
@@ -144,11 +143,18 @@ def test_each_condition_of_a_programme_is_checked(db, county_official):
 
 def test_a_tag_counts_only_within_its_validity(db, make_enterprise):
     e = make_enterprise()
-    tag(db, e, valid_from=TODAY - timedelta(days=400), valid_to=TODAY - timedelta(days=1))
+    tag(
+        db,
+        e,
+        valid_from=clock.today() - timedelta(days=400),
+        valid_to=clock.today() - timedelta(days=1),
+    )
     assert tags.tags_on([e.id]) == {}
-    tag(db, e, "high_tech", valid_from=TODAY)
+    tag(db, e, "high_tech", valid_from=clock.today())
     assert tags.tags_on([e.id]) == {e.id: {kind("high_tech").id}}
-    assert tags.tags_on([e.id], TODAY - timedelta(days=10)) == {e.id: {kind("specialised_sme").id}}
+    assert tags.tags_on([e.id], clock.today() - timedelta(days=10)) == {
+        e.id: {kind("specialised_sme").id}
+    }
 
 
 # Ranking and the subsidised cost -------------------------------------------------------------
@@ -311,7 +317,7 @@ def test_an_official_adds_a_tag_by_hand_and_the_profile_shows_it_verified(
         data={
             "credit_code": enterprise.credit_code,
             "kind": "tech_sme",
-            "valid_from": TODAY.isoformat(),
+            "valid_from": clock.today().isoformat(),
             "source": "科技型中小企业入库编号 2026-001",
         },
     )
@@ -333,7 +339,7 @@ def test_an_official_cannot_tag_or_see_another_regions_enterprise(
         data={
             "credit_code": enterprise.credit_code,
             "kind": "tech_sme",
-            "valid_from": TODAY.isoformat(),
+            "valid_from": clock.today().isoformat(),
         },
     )
     assert response.status_code == 422
@@ -399,7 +405,10 @@ def test_a_good_import_lists_every_row(db, client, login, make_enterprise, count
         content_type="multipart/form-data",
     )
     assert response.status_code == 302
-    assert tags.tags_on([a.id, b.id], TODAY) == {a.id: {kind().id}, b.id: {kind("high_tech").id}}
+    assert tags.tags_on([a.id, b.id], clock.today()) == {
+        a.id: {kind().id},
+        b.id: {kind("high_tech").id},
+    }
     assert client.get("/official/tags/template.xlsx").data[:2] == b"PK"
 
 
@@ -409,8 +418,8 @@ def test_a_programme_form_names_each_bad_field(db, client, login, county_officia
         "/official/programmes/new",
         data={
             "name": "",
-            "starts_on": TODAY.isoformat(),
-            "ends_on": (TODAY - timedelta(days=1)).isoformat(),
+            "starts_on": clock.today().isoformat(),
+            "ends_on": (clock.today() - timedelta(days=1)).isoformat(),
             "kind": "points",
             "value": "12",
             "budget_wan": "0",
@@ -437,8 +446,8 @@ def test_an_official_defines_a_programme_through_the_form(db, client, login, cou
         data={
             "name": "首贷贴息",
             "legal_basis": "示政办〔2026〕3号",
-            "starts_on": TODAY.isoformat(),
-            "ends_on": (TODAY + timedelta(days=365)).isoformat(),
+            "starts_on": clock.today().isoformat(),
+            "ends_on": (clock.today() + timedelta(days=365)).isoformat(),
             "sizes": ["small", "micro"],
             "first_loan_only": "y",
             "kind": "share",
@@ -566,8 +575,8 @@ def test_huge_numbers_on_the_programme_form_are_refused_beside_the_field(
     login(county_official)
     data = {
         "name": "巨额测试",
-        "starts_on": TODAY.isoformat(),
-        "ends_on": (TODAY + timedelta(days=30)).isoformat(),
+        "starts_on": clock.today().isoformat(),
+        "ends_on": (clock.today() + timedelta(days=30)).isoformat(),
         "kind": "points",
         "value": "1",
         "budget_wan": "100",
@@ -578,3 +587,29 @@ def test_huge_numbers_on_the_programme_form_are_refused_beside_the_field(
     page = response.get_data(as_text=True)
     assert "巨额测试" in page and ("最多" in page or "超出" in page)
     assert db.session.scalar(sa.select(sa.func.count(SubsidyProgramme.id))) == 0
+
+
+def _ids(page: str) -> list[str]:
+    from html.parser import HTMLParser
+
+    found: list[str] = []
+
+    class Ids(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            found.extend(value for name, value in attrs if name == "id")
+
+    Ids().feed(page)
+    return found
+
+
+def test_the_lists_page_puts_the_add_form_first_and_every_id_once(
+    db, client, login, make_enterprise, county_official
+):
+    tag(db, make_enterprise())
+    login(county_official)
+    page = client.get("/official/tags").get_data(as_text=True)
+    ids = _ids(page)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    # a label names the control it belongs to
+    assert 'for="kind"' in page and 'for="search-kind"' in page
+    assert page.index('id="add-tag"') < page.index('role="search"') < page.index('id="tags"')

@@ -33,8 +33,6 @@ from app.reports.funnel import funnel
 from app.reports.headline import headline
 from tests.api.test_main_line import token
 
-TODAY = clock.today()
-
 
 @pytest.fixture()
 def make_agreement(db):
@@ -59,7 +57,7 @@ def make_agreement(db):
             purpose=Purpose.OTHER,
             guarantees=frozenset({Guarantee.CREDIT}),
             max_rate=Decimal("5"),
-            needed_by=TODAY + timedelta(days=30),
+            needed_by=clock.today() + timedelta(days=30),
             status=NeedStatus.SIGNED,
             posted_at=utcnow(),
         )
@@ -90,21 +88,21 @@ def make_agreement(db):
             term_months=12,
             rate=Decimal("4"),
             guarantee=Guarantee.CREDIT,
-            signed_on=signed_on or TODAY,
+            signed_on=signed_on or clock.today(),
             status=status,
             disbursed_amount=Decimal(disbursed),
             event=event,
             first_loan=first_loan,
-            confirmed_at=at(signed_on or TODAY)
+            confirmed_at=at(signed_on or clock.today())
             if status not in (AgreementStatus.SIGNED, AgreementStatus.DISPUTED)
             else None,
-            cancelled_at=at(signed_on or TODAY, 11)
+            cancelled_at=at(signed_on or clock.today(), 11)
             if status is AgreementStatus.CANCELLED
             else None,
             approved_amount=Decimal(amount)
             if status in (AgreementStatus.APPROVED, AgreementStatus.DISBURSED)
             else None,
-            approved_on=(signed_on or TODAY)
+            approved_on=(signed_on or clock.today())
             if status in (AgreementStatus.APPROVED, AgreementStatus.DISBURSED)
             else None,
         )
@@ -113,7 +111,7 @@ def make_agreement(db):
             agreement.disbursements.append(
                 Disbursement(
                     amount=Decimal(disbursed),
-                    disbursed_on=signed_on or TODAY,
+                    disbursed_on=signed_on or clock.today(),
                     recorded_by_id=officer.id,
                 )
             )
@@ -149,7 +147,7 @@ def figures(db, make_bank, make_enterprise, make_user, make_agreement):
             officer=officer,
             status=AgreementStatus.DISBURSED,
             disbursed="1500000",
-            signed_on=TODAY - timedelta(days=40),
+            signed_on=clock.today() - timedelta(days=40),
             first_loan=True,
         ),
         make_agreement(
@@ -176,7 +174,7 @@ def test_the_sentence_matches_a_count_made_by_hand(client, login_as, figures):
     assert (enterprises, banks, amount) == (2, 2, Decimal("6234567.89"))
     login_as(Role.OFFICIAL)
     page = client.get("/reports/summary").get_data(as_text=True)
-    sentence = f"截至 {TODAY.year}年{TODAY.month}月{TODAY.day}日，共有 2 户企业与 2 家商业银行签订了意向协议，协议金额 0.06 亿元"
+    sentence = f"截至 {clock.today().year}年{clock.today().month}月{clock.today().day}日，共有 2 户企业与 2 家商业银行签订了意向协议，协议金额 0.06 亿元"
     assert sentence in page
     assert "1 份协议等待企业确认" in page
 
@@ -203,15 +201,20 @@ def test_every_breakdown_sums_exactly_to_the_total(app, figures, db):
     by_bank = next(b for b in breakdowns if b.key == "bank")
     x = next(r for r in by_bank.rows if r.key == str(figures["x"].id))
     assert len(x.children) == 2 and sum(c.amount for c in x.children) == x.amount
-    disbursed = sum((a for _m, a in disbursed_by_month(f, TODAY)), Decimal(0))
+    disbursed = sum((a for _m, a in disbursed_by_month(f, clock.today())), Decimal(0))
     assert disbursed == headline(f).disbursed == Decimal("1500000.00")
+
+
+# A stand-in resolved when the test runs: a date computed here, at import, would be
+# yesterday's for a run that crosses midnight in Beijing.
+TEN_DAYS_AGO = object()
 
 
 @pytest.mark.parametrize(
     ("args", "expected_amount"),
     [
-        ({"from": (TODAY - timedelta(days=10)).isoformat()}, Decimal("4234567.89")),
-        ({"to": (TODAY - timedelta(days=10)).isoformat()}, Decimal("2000000.00")),
+        ({"from": TEN_DAYS_AGO}, Decimal("4234567.89")),
+        ({"to": TEN_DAYS_AGO}, Decimal("2000000.00")),
         ({"region": "990121002"}, Decimal("5000000.00")),
         ({"region": "990100"}, Decimal("6234567.89")),  # the city includes its counties and towns
         ({"industry": "C"}, Decimal("5000000.00")),
@@ -222,6 +225,8 @@ def test_every_breakdown_sums_exactly_to_the_total(app, figures, db):
 )
 def test_filters(figures, make_user, args, expected_amount):
     official = make_user(Role.OFFICIAL)
+    ten_days_ago = (clock.today() - timedelta(days=10)).isoformat()
+    args = {k: ten_days_ago if v is TEN_DAYS_AGO else v for k, v in args.items()}
     f = services.filters_from(args, official)
     assert headline(f).counted.total_amount == expected_amount
 
@@ -262,7 +267,10 @@ def test_the_workbook_holds_exact_values_and_its_rates_recompute_from_its_cells(
     login_as(Role.OFFICIAL)
     response = client.get("/reports/summary.xlsx")
     assert response.status_code == 200
-    assert f"filename=summary-{TODAY.isoformat()}.xlsx" in response.headers["Content-Disposition"]
+    assert (
+        f"filename=summary-{clock.today().isoformat()}.xlsx"
+        in response.headers["Content-Disposition"]
+    )
     workbook = load_workbook(io.BytesIO(response.data))
     summary = workbook.worksheets[0]
     assert summary["A1"].value.startswith("截至")
@@ -311,26 +319,32 @@ def test_the_workbook_holds_exact_values_and_its_rates_recompute_from_its_cells(
         csv_text.startswith("\ufeff")
         and figures["x"].short_name in csv_text.split("\n")[1] + csv_text.split("\n")[2]
     )
-    assert f"filename=bank-{TODAY.isoformat()}.csv" in csv_response.headers["Content-Disposition"]
+    assert (
+        f"filename=bank-{clock.today().isoformat()}.csv"
+        in csv_response.headers["Content-Disposition"]
+    )
     assert client.get("/reports/summary.csv?table=nope").status_code == 404
 
 
 def test_a_filtered_window_says_so_in_the_sentence_and_the_workbook(client, login_as, figures):
     login_as(Role.OFFICIAL)
-    start = TODAY - timedelta(days=10)
+    start = clock.today() - timedelta(days=10)
     args = f"from={start.isoformat()}&bank={figures['y'].id}&size=micro"
     page = client.get(f"/reports/summary?{args}").get_data(as_text=True)
     window = (
-        f"{start.year}年{start.month}月{start.day}日 至 {TODAY.year}年{TODAY.month}月{TODAY.day}日"
+        f"{start.year}年{start.month}月{start.day}日 至 {clock.today().year}年{clock.today().month}月{clock.today().day}日"
         "期间，新增 1 户企业与 1 家商业银行签订意向协议，协议金额 0.01 亿元"
     ).replace("日期间", "日 期间")
     assert window in page
-    assert f"截至 {TODAY.year}年{TODAY.month}月{TODAY.day}日，共有 1 户企业" in page
+    assert (
+        f"截至 {clock.today().year}年{clock.today().month}月{clock.today().day}日，共有 1 户企业"
+        in page
+    )
     assert f"口径：{figures['y'].short_name}；小型".replace("小型", "微型") in page
     response = client.get(f"/reports/summary.xlsx?{args}")
     disposition = response.headers["Content-Disposition"]
     assert (
-        f"summary-{start.isoformat()}_to-{TODAY.isoformat()}-bank{figures['y'].id}-sizemicro"
+        f"summary-{start.isoformat()}_to-{clock.today().isoformat()}-bank{figures['y'].id}-sizemicro"
         in (disposition)
     )
     sheet = load_workbook(io.BytesIO(response.data)).worksheets[0]
@@ -377,7 +391,7 @@ def test_a_write_shows_on_the_next_load_at_once(
     client, login_as, figures, make_agreement, make_user
 ):
     login_as(Role.OFFICIAL)
-    day = f"截至 {TODAY.year}年{TODAY.month}月{TODAY.day}日，"
+    day = f"截至 {clock.today().year}年{clock.today().month}月{clock.today().day}日，"
     before = client.get("/reports/summary").get_data(as_text=True)
     assert f"{day}共有 2 户企业与 2 家商业银行签订了意向协议，协议金额 0.06 亿元" in before
     make_agreement(figures["c"], figures["x"], amount="5000000", officer=make_user(Role.OFFICIAL))
@@ -388,7 +402,7 @@ def test_a_write_shows_on_the_next_load_at_once(
 def test_the_watch_list_and_a_reminder(client, login_as, make_user, figures, make_agreement, db):
     manager = make_user(Role.BANK_MANAGER, bank=figures["y"])
     stalled = make_agreement(
-        figures["b"], figures["y"], officer=manager, signed_on=TODAY - timedelta(days=61)
+        figures["b"], figures["y"], officer=manager, signed_on=clock.today() - timedelta(days=61)
     )
     late = db.session.scalar(
         sa.select(Engagement).where(Engagement.id == figures["rows"][0].engagement_id)
@@ -427,7 +441,7 @@ def test_the_kept_watch_list_counts_days_late_at_reading(
 
     manager = make_user(Role.BANK_MANAGER, bank=figures["y"])
     make_agreement(
-        figures["b"], figures["y"], officer=manager, signed_on=TODAY - timedelta(days=61)
+        figures["b"], figures["y"], officer=manager, signed_on=clock.today() - timedelta(days=61)
     )
     late = db.session.scalar(
         sa.select(Engagement).where(Engagement.id == figures["rows"][0].engagement_id)
@@ -457,7 +471,7 @@ def test_the_kept_watch_list_counts_days_late_at_reading(
 
 
 def test_the_funnel_narrows_step_by_step(figures):
-    steps = funnel(services.Filters(), TODAY)
+    steps = funnel(services.Filters(), clock.today())
     counts = [s.needs for s in steps]
     assert counts == sorted(counts, reverse=True)
     assert steps[0].key == "posted" and steps[-1].key == "received"
@@ -466,14 +480,14 @@ def test_the_funnel_narrows_step_by_step(figures):
     tranche = Disbursement(
         agreement=figures["rows"][1],
         amount=Decimal("1500000"),
-        disbursed_on=TODAY,
+        disbursed_on=clock.today(),
         recorded_by_id=figures["rows"][1].officer_id,
         received_confirmed_at=utcnow(),
         received_confirmed_by_id=figures["rows"][1].officer_id,
     )
     _db.session.add(tranche)
     _db.session.commit()
-    assert funnel(services.Filters(), TODAY)[7].needs == 1
+    assert funnel(services.Filters(), clock.today())[7].needs == 1
     assert Branch
 
 
@@ -487,7 +501,7 @@ def test_the_same_sentence_on_every_page_the_api_and_the_workbook(
     db.session.commit()
     make_agreement(figures["c"], cooperative, amount="700000", officer=make_user(Role.OFFICIAL))
     sentence = (
-        f"截至 {TODAY.year}年{TODAY.month}月{TODAY.day}日，共有 2 户企业与 2 家商业银行签订了意向协议，"
+        f"截至 {clock.today().year}年{clock.today().month}月{clock.today().day}日，共有 2 户企业与 2 家商业银行签订了意向协议，"
         "协议金额 0.06 亿元；另有 1 家其他金融机构，协议金额 0.01 亿元"
     )
     official = login_as(Role.OFFICIAL)
@@ -510,7 +524,9 @@ def test_the_same_sentence_on_every_page_the_api_and_the_workbook(
 def test_an_event_page_uses_the_headline(client, login_as, figures, make_agreement, make_user, db):
     from app.models import Event
 
-    event = Event(title="秋季对接会", held_on=TODAY, region_code="990121", banks=[figures["x"]])
+    event = Event(
+        title="秋季对接会", held_on=clock.today(), region_code="990121", banks=[figures["x"]]
+    )
     db.session.add(event)
     db.session.commit()
     make_agreement(
@@ -560,7 +576,7 @@ def test_the_league_honours_the_region_filter_like_the_money_beside_it(figures, 
 
 
 def test_the_funnel_says_which_amount_each_row_shows(figures):
-    steps = {s.key: s for s in funnel(services.Filters(), TODAY)}
+    steps = {s.key: s for s in funnel(services.Filters(), clock.today())}
     assert steps["posted"].amount_kind == "requested"
     assert steps["confirmed"].amount_kind == "agreed"
     assert steps["disbursed"].amount_kind == "disbursed"
@@ -571,10 +587,10 @@ def test_a_start_after_the_end_is_no_window_and_the_cumulative_figures_show(
     client, login_as, figures
 ):
     login_as(Role.OFFICIAL)
-    end = TODAY - timedelta(days=1)
-    page = client.get(f"/reports/summary?from={TODAY.isoformat()}&to={end.isoformat()}").get_data(
-        as_text=True
-    )
+    end = clock.today() - timedelta(days=1)
+    page = client.get(
+        f"/reports/summary?from={clock.today().isoformat()}&to={end.isoformat()}"
+    ).get_data(as_text=True)
     assert "期间，新增" not in page
     assert f"截至 {end.year}年{end.month}月{end.day}日，共有" in page
 

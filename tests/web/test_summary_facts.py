@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from app import integrity
+from app import clock, integrity
 from app.models import Agreement, Disbursement, Dispute, SummaryFact, db
 from app.models.base import utcnow
 from app.models.enums import AgreementStatus, BankType, DisputeOutcome, EnterpriseSize, Role
@@ -28,7 +28,7 @@ from app.reports.filters import Filters
 from app.reports.funnel import funnel, funnel_raw
 from app.reports.headline import _compute, compute_raw
 
-from .test_asof import DAYS, FIRST, TODAY, build_history, moment
+from .test_asof import DAYS, build_history, first_day, moment
 
 FACTS_RULE = "summary facts differ from their agreements"
 
@@ -53,7 +53,7 @@ def _write(db, rng, officer, agreements, banks) -> None:
         agreement.status = AgreementStatus.CONFIRMED
     elif choice == 1 and agreement.cancelled_at is None:
         agreement.cancelled_at = moment(
-            min(FIRST + timedelta(days=rng.randint(0, DAYS)), TODAY), 23
+            min(first_day() + timedelta(days=rng.randint(0, DAYS)), clock.today()), 23
         )
         agreement.status = AgreementStatus.CANCELLED
     elif choice == 2 and not db.session.scalar(
@@ -84,7 +84,7 @@ def _write(db, rng, officer, agreements, banks) -> None:
         if paid > 0:
             agreement.approved_amount = agreement.approved_amount or agreement.amount
             agreement.approved_on = agreement.approved_on or agreement.signed_on
-            on = min(agreement.approved_on + timedelta(days=rng.randint(0, 9)), TODAY)
+            on = min(agreement.approved_on + timedelta(days=rng.randint(0, 9)), clock.today())
             agreement.disbursements.append(
                 Disbursement(amount=paid, disbursed_on=on, recorded_by_id=officer.id)
             )
@@ -127,7 +127,7 @@ def test_the_kept_facts_count_as_the_agreements_after_random_writes(
     agreements = list(db.session.scalars(sa.select(Agreement)))
     filters = [
         Filters(),
-        Filters(date_from=FIRST + timedelta(days=6)),
+        Filters(date_from=first_day() + timedelta(days=6)),
         Filters(bank_id=banks[0].id),
         Filters(bank_type=BankType.CREDIT_COOPERATIVE),
         Filters(industry="C"),
@@ -141,7 +141,7 @@ def test_the_kept_facts_count_as_the_agreements_after_random_writes(
             _write(db, rng, officer, agreements, banks)
 
         for f in filters:
-            for day in (FIRST + timedelta(days=rng.randint(0, DAYS)), TODAY):
+            for day in (first_day() + timedelta(days=rng.randint(0, DAYS)), clock.today()):
                 _same(f, day)
         if round_ == 2:
             # A worker that starts now reads everything; the one before read only changes.
@@ -155,7 +155,7 @@ def test_a_write_not_yet_committed_is_counted_from_the_agreements(
 ):
     bank = make_bank()
     build_history(db, 8, [bank], [make_enterprise()], make_user(Role.OFFICIAL))
-    before = counted_facts(Filters(), TODAY).totals()
+    before = counted_facts(Filters(), clock.today()).totals()
     agreement = db.session.scalars(
         sa.select(Agreement).where(
             Agreement.confirmed_at.is_not(None), Agreement.cancelled_at.is_(None)
@@ -164,10 +164,10 @@ def test_a_write_not_yet_committed_is_counted_from_the_agreements(
     agreement.cancelled_at = utcnow()
     db.session.flush()
     assert keeping.pending(db.session())
-    during = counted_facts(Filters(), TODAY).totals()
+    during = counted_facts(Filters(), clock.today()).totals()
     assert during.agreements == before.agreements - 1
     db.session.commit()
-    assert counted_facts(Filters(), TODAY).totals() == during
+    assert counted_facts(Filters(), clock.today()).totals() == during
 
 
 def test_the_integrity_check_finds_facts_out_of_step(db, make_bank, make_enterprise, make_user):

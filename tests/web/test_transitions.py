@@ -29,7 +29,6 @@ from app.models.enums import (
     Role,
 )
 
-TODAY = clock.today()
 E, A = EngagementStatus, AgreementStatus
 OK, MINE_NOT, STATE = "done", 403, 409
 
@@ -50,7 +49,12 @@ AGREEMENT_RULES = {
     ("close_dispute", "official"): {A.DISPUTED},
 }
 ROLES = ("bank", "enterprise", "official")
-TERMS = agreements.AgreementInput(Decimal("100"), 12, Decimal("4.2"), Guarantee.CREDIT, TODAY)
+
+
+def terms() -> agreements.AgreementInput:
+    return agreements.AgreementInput(
+        Decimal("100"), 12, Decimal("4.2"), Guarantee.CREDIT, clock.today()
+    )
 
 
 def expected(rules, action, role, state):
@@ -83,7 +87,7 @@ def _need(db, owner, status=NeedStatus.IN_TALKS) -> Need:
         purpose=Purpose.WORKING_CAPITAL,
         guarantees=frozenset({Guarantee.CREDIT}),
         max_rate=Decimal("6"),
-        needed_by=TODAY + timedelta(days=60),
+        needed_by=clock.today() + timedelta(days=60),
         status=status,
         posted_at=utcnow(),
     )
@@ -141,24 +145,24 @@ def _agreement(db, cast, status) -> Agreement:
         term_months=12,
         rate=Decimal("4.2"),
         guarantee=Guarantee.CREDIT,
-        signed_on=TODAY,
+        signed_on=clock.today(),
         status=status,
     )
     if status in (A.CONFIRMED, A.APPROVED, A.DISBURSED):
         a.confirmed_at = utcnow()
         e.need.status = NeedStatus.SIGNED
     if status in (A.APPROVED, A.DISBURSED):
-        a.approved_amount, a.approved_on = amount, TODAY
+        a.approved_amount, a.approved_on = amount, clock.today()
     db.session.add(a)
     db.session.flush()
     if status is A.DISBURSED:
         half = amount / 2
         db.session.add(
             Disbursement(
-                agreement=a, amount=half, disbursed_on=TODAY, recorded_by_id=cast["bank"].id
+                agreement=a, amount=half, disbursed_on=clock.today(), recorded_by_id=cast["bank"].id
             )
         )
-        a.disbursed_amount, a.last_disbursed_on = half, TODAY
+        a.disbursed_amount, a.last_disbursed_on = half, clock.today()
         e.need.status = NeedStatus.FUNDED
     if status is A.DISPUTED:
         db.session.add(Dispute(agreement=a, reason="金额不对", raised_at=utcnow()))
@@ -173,9 +177,9 @@ def test_every_agreement_action_in_every_state_for_every_role(db, make_user, mak
     calls = {
         "confirm": lambda a, u: agreements.confirm(a, u),
         "dispute": lambda a, u: disputes.dispute(a, u, "利率不对"),
-        "correct": lambda a, u: disputes.correct(a, u, TERMS),
-        "approve": lambda a, u: agreements.approve(a, u, Decimal("100"), TODAY),
-        "disburse": lambda a, u: agreements.disburse(a, u, Decimal("10"), TODAY),
+        "correct": lambda a, u: disputes.correct(a, u, terms()),
+        "approve": lambda a, u: agreements.approve(a, u, Decimal("100"), clock.today()),
+        "disburse": lambda a, u: agreements.disburse(a, u, Decimal("10"), clock.today()),
         "cancel": lambda a, u: agreements.cancel(a, u, "企业另选他行"),
         "close_dispute": lambda a, u: disputes.close_by_official(
             a, u, DisputeOutcome.STANDS, "经核实，维持原协议"
@@ -221,7 +225,7 @@ def test_an_enterprise_that_is_not_verified_cannot_accept_apply_or_confirm(
         max_term_months=36,
         min_rate=Decimal("3.5"),
         max_rate=Decimal("4.8"),
-        valid_until=TODAY + timedelta(days=30),
+        valid_until=clock.today() + timedelta(days=30),
         status=ProductStatus.PUBLISHED,
     )
     db.session.add(product)
