@@ -1039,32 +1039,65 @@ class FullRow:
     score: Decimal | None
 
 
-def full_table(need: Need, *, today: date | None = None) -> list[FullRow]:
-    """For officials: every product with pass or fail on each criterion for this need."""
+FULL_TABLE_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class FullTable:
+    items: list[FullRow]
+    total: int
+    page: int
+    pages: int
+
+
+def full_table(
+    need: Need,
+    page: int = 1,
+    *,
+    per_page: int = FULL_TABLE_PAGE_SIZE,
+    today: date | None = None,
+) -> FullTable:
+    """For officials: every product with pass or fail on each criterion for this need, the
+    eligible first, then by fewest failures, best score, product; a page at a time, so a
+    province's thousands of products are one evaluation and `per_page` rows loaded."""
     t = load([need.id], open_only=False, today=today)
-    if len(t.products) == 0:
-        return []
-    jj = np.arange(len(t.products))
-    v = evaluate_pairs(t.needs, t.products, np.zeros(len(jj), dtype=np.int64), jj, weights())
-    products = {p.id: p for p in db.session.scalars(sa.select(Product))}
+    total = len(t.products)
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    if total == 0:
+        return FullTable([], 0, page, pages)
+    jj = np.arange(total)
+    v = evaluate_pairs(t.needs, t.products, np.zeros(total, dtype=np.int64), jj, weights())
+    failures = sum((~np.asarray(v.passed[k], dtype=bool)).astype(np.int64) for k in v.passed)
+    # In cents as shown (two decimals), so equal shown scores fall back to the product id.
+    cents = np.array(
+        [
+            round(float(f"{s:.2f}") * 100) if ok else 0
+            for s, ok in zip(v.score, v.eligible, strict=True)
+        ],
+        dtype=np.int64,
+    )
+    ids = t.products.ids.astype(np.int64)
+    order = np.lexsort((ids, -cents, failures, ~np.asarray(v.eligible, dtype=bool)))
+    shown = order[(page - 1) * per_page : page * per_page]
+    products = {
+        p.id: p
+        for p in db.session.scalars(
+            sa.select(Product)
+            .where(Product.id.in_([int(ids[j]) for j in shown]))
+            .options(sa.orm.joinedload(Product.bank))
+        )
+    }
     rows = [
         FullRow(
-            products[int(t.products.ids[j])],
+            products[int(ids[j])],
             {k: bool(v.passed[k][j]) for k in v.passed},
             bool(v.eligible[j]),
             Decimal(f"{v.score[j]:.2f}") if v.eligible[j] else None,
         )
-        for j in jj
+        for j in shown
     ]
-    rows.sort(
-        key=lambda r: (
-            not r.eligible,
-            sum(not x for x in r.passed.values()),
-            -(r.score or 0),
-            r.product.id,
-        )
-    )
-    return rows
+    return FullTable(rows, total, page, pages)
 
 
 CRITERION_KEYS = [c.key for c in CRITERIA]
