@@ -255,7 +255,11 @@ def main() -> None:
     finally:
         for process in servers:
             os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
 
 
 def load_env() -> dict:
@@ -329,10 +333,6 @@ def run(binary: str, args, env: dict) -> None:
             )
 
 
-if __name__ == "__main__":
-    main()
-
-
 def run_province(binary: str, args, province: str) -> None:
     """Each page at demo scale, then at province scale, one after the other, every round:
     the province's p50 over the demo's (target at most 1.5) and the page's size (at most
@@ -381,3 +381,7 @@ def run_province(binary: str, args, province: str) -> None:
                 + ("  OVER" if over else "")
                 + (f"  ({errors} errors)" if errors else "")
             )
+
+
+if __name__ == "__main__":
+    main()

@@ -189,11 +189,19 @@ def _plain_need_records(stmt) -> list[dict]:
 def bank_records(bank_ids: list[int] | None = None) -> dict[int, float]:
     """Each bank's on-time response rate as a share (the league table's definition, as of
     today, over every need routed to it); banks with nothing decided yet have no record."""
-    figures = responses(Filters(), clock.today())
+    from app.reports.cache import remembered
+
+    today = clock.today()
+    # A grouped count over every engagement: kept per counted-data version and day.
+    rates = remembered(f"matching.bank-records:{today}", lambda: _on_time_rates(today))
+    return {b: rate for b, rate in rates.items() if bank_ids is None or b in bank_ids}
+
+
+def _on_time_rates(today: date) -> dict[int, float]:
     return {
         bank_id: float(r.on_time_rate) / 100
-        for bank_id, r in figures.items()
-        if r.on_time_rate is not None and (bank_ids is None or bank_id in bank_ids)
+        for bank_id, r in responses(Filters(), today).items()
+        if r.on_time_rate is not None
     }
 
 
@@ -223,6 +231,15 @@ def _bank_rows(bank_ids: set[int] | None = None) -> list[dict]:
 
 
 def _product_records(product_ids: list[int] | None = None) -> list[dict]:
+    """The engine's records of the products `product_ids`, or of every product: those are
+    kept per catalogue version (a province's 8,000 took ~0.5 s to read as ORM objects on
+    every official's product table and every need posted). Never changed by readers."""
+    if product_ids is None:
+        return versions.memo("matching.products", _read_product_records)
+    return _read_product_records(product_ids)
+
+
+def _read_product_records(product_ids: list[int] | None = None) -> list[dict]:
     stmt = sa.select(Product).order_by(Product.id)
     if product_ids is not None:
         stmt = stmt.where(Product.id.in_(product_ids))
@@ -231,18 +248,15 @@ def _product_records(product_ids: list[int] | None = None) -> list[dict]:
     industries: dict[int, list[str]] = {}
     regions: dict[int, list[str]] = {}
     if ids:
-        for pid, code in db.session.execute(
-            sa.select(product_industries.c.product_id, product_industries.c.industry_code).where(
-                product_industries.c.product_id.in_(ids)
-            )
+        for table, code, found in (
+            (product_industries, product_industries.c.industry_code, industries),
+            (product_regions, product_regions.c.region_code, regions),
         ):
-            industries.setdefault(pid, []).append(code)
-        for pid, code in db.session.execute(
-            sa.select(product_regions.c.product_id, product_regions.c.region_code).where(
-                product_regions.c.product_id.in_(ids)
-            )
-        ):
-            regions.setdefault(pid, []).append(code)
+            query = sa.select(table.c.product_id, code)
+            if product_ids is not None:  # else every row: no list of thousands of ids
+                query = query.where(table.c.product_id.in_(ids))
+            for pid, value in db.session.execute(query.order_by(table.c.product_id, code)):
+                found.setdefault(pid, []).append(value)
     return [
         {
             "id": p.id,

@@ -423,3 +423,20 @@ def test_the_officials_product_table_shows_fifty_and_costs_the_same_with_more_pr
     first = client.get(path).get_data(as_text=True)
     assert first.count("表中贷") == 50 and "page=2" in first
     assert client.get(f"{path}?page=2").get_data(as_text=True).count("表中贷") == 11
+
+
+def test_the_officials_product_table_follows_a_product_change_at_once(
+    client, login_as, make_bank, post_need, db
+):
+    """The engine's product records are kept per catalogue version: a product edited after
+    the table was shown is shown as it is now."""
+    product = _product(make_bank(), "改动贷")
+    db.session.add(product)
+    db.session.commit()
+    need = post_need()
+    login_as(Role.OFFICIAL)
+    path = f"/needs/{need.id}/products"
+    assert 'class="table-success"' in client.get(path).get_data(as_text=True)
+    product.guarantees = frozenset({Guarantee.MORTGAGE})
+    db.session.commit()
+    assert 'class="table-success"' not in client.get(path).get_data(as_text=True)
