@@ -3,13 +3,19 @@
     python -m bench.load [--database-url postgresql://postgres@127.0.0.1/rongqiao_load]
                          [--redis-url redis://127.0.0.1:6379/15] [--keep]
                          [--duration 10] [--connections 8] [--workers 4] [--rounds 1]
+                         [--scale province [--province-database-url …]]
 
 Fills a scratch PostgreSQL database with the demo county (`flask db upgrade`, `flask
-seed-demo`; `--keep` reuses it as it is, e.g. after `python -m bench.province`), then serves
+seed-demo`; `--keep` reuses it as it is), then serves
 the app (`wsgi:app`) and the bare baseline (`bench/bare.py`: 20 products joined to banks, a
 small Jinja template) under gunicorn with the same settings, and drives both with wrk, one
 page after the other: bare, app, bare, app… Each page's ratio is its req/s over the bare
 page's req/s measured just before it, so both see the same load on the machine.
+
+`--scale province` also fills a second database with the demo county inside the generated
+province (bench/province.py) and serves the app on both (the province's on --port + 2):
+each page at demo scale then at province scale, every round, with its p50 at each, the
+province's over the demo's (target at most 1.5) and its size (at most 300 KB).
 """
 
 from __future__ import annotations
@@ -212,54 +218,94 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers, each app")
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--port", type=int, default=52200, help="the app; the bare page on +1")
+    parser.add_argument(
+        "--scale",
+        choices=("demo", "province"),
+        default="demo",
+        help="province: each page at demo and at province scale side by side (p50, size)",
+    )
+    parser.add_argument(
+        "--province-database-url",
+        default="",
+        help="with --scale province (default: the demo database's name + _province)",
+    )
     args = parser.parse_args()
     binary = ensure_wrk()
-    env = {
+    env = {**load_env(), "DATABASE_URL": args.database_url, "REDIS_URL": args.redis_url}
+    province = args.province_database_url or args.database_url + "_province"
+    if not args.keep:
+        fill_demo(args.database_url, env)
+        if args.scale == "province":
+            started = time.perf_counter()
+            command = [str(BIN / "python"), "-m", "bench.province", province]
+            subprocess.run(["nice", "-n", "5", *command], env=env, cwd=ROOT, check=True)
+            print(f"province filled in {time.perf_counter() - started:.0f} s", flush=True)
+    subprocess.run([str(BIN / "python"), "-c", _FLUSH_REDIS, args.redis_url], check=True)
+    servers = []
+    try:
+        servers.append(gunicorn("wsgi:app", args.port, args.workers, env))
+        if args.scale == "province":
+            servers.append(
+                gunicorn("wsgi:app", args.port + 2, args.workers, {**env, "DATABASE_URL": province})
+            )
+            run_province(binary, args, province)
+        else:
+            servers.append(gunicorn("bench.bare:app", args.port + 1, args.workers, env))
+            run(binary, args, env)
+    finally:
+        for process in servers:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def load_env() -> dict:
+    return {
         **os.environ,
         "FLASK_APP": "wsgi.py",
         "APP_ENV": "production",
         "SECRET_KEY": "bench-load-" + "0" * 40,
         "SESSION_COOKIE_SECURE": "false",
-        "DATABASE_URL": args.database_url,
-        "REDIS_URL": args.redis_url,
         # The bench signs in a handful of times from one address; nothing else changes.
         "LOGIN_RATE_LIMIT": "1000 per minute",
     }
-    if not args.keep:
-        fresh_database(args.database_url)
-        flask(env, "db", "upgrade")
-        flask(env, "seed-demo", "--i-know")
-        with psycopg.connect(plain_url(args.database_url), autocommit=True) as conn:
-            conn.execute("ANALYZE")
-    subprocess.run([str(BIN / "python"), "-c", _FLUSH_REDIS, args.redis_url], check=True)
-    servers = []
-    try:
-        servers.append(gunicorn("wsgi:app", args.port, args.workers, env))
-        servers.append(gunicorn("bench.bare:app", args.port + 1, args.workers, env))
-        run(binary, args, env)
-    finally:
-        for process in servers:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
+
+
+def fill_demo(url: str, env: dict) -> None:
+    fresh_database(url)
+    flask(env, "db", "upgrade")
+    flask(env, "seed-demo", "--i-know")
+    with psycopg.connect(plain_url(url), autocommit=True) as conn:
+        conn.execute("ANALYZE")
 
 
 _FLUSH_REDIS = "import redis, sys; redis.Redis.from_url(sys.argv[1]).flushdb()"
 
 
+def pages_of(base: str, database_url: str, summary_official: str = OFFICIAL) -> list[tuple]:
+    """The benchmark's pages on one server: (label, path, header to send)."""
+    need_id, enterprise = need_with_most_matches(database_url)
+    officer, official = Session(base, OFFICER), Session(base, OFFICIAL)
+    owner = Session(base, enterprise)
+    reader = official if summary_official == OFFICIAL else Session(base, summary_official)
+    token = api_token(base, OFFICIAL)
+    return [
+        ("public /products", "/products", None),
+        ("need with matches", f"/needs/{need_id}", owner.header),
+        ("bank officer's pipeline", "/bank/pipeline", officer.header),
+        ("officials' summary (cached)", "/reports/summary", reader.header),
+        ("/api/v1/products, token", "/api/v1/products", f"Authorization: Bearer {token}"),
+        ("official's products for need", f"/needs/{need_id}/products", official.header),
+    ]
+
+
 def run(binary: str, args, env: dict) -> None:
     base = f"http://127.0.0.1:{args.port}"
     bare = f"http://127.0.0.1:{args.port + 1}/products"
-    need_id, enterprise = need_with_most_matches(args.database_url)
-    officer, official = Session(base, OFFICER), Session(base, OFFICIAL)
-    owner = Session(base, enterprise)
-    token = api_token(base, OFFICIAL)
-    pages = [
-        ("public /products", "/products", None),
-        (f"need {need_id} with matches", f"/needs/{need_id}", owner.header),
-        ("bank officer's pipeline", "/bank/pipeline", officer.header),
-        ("officials' summary (cached)", "/reports/summary", official.header),
-        ("/api/v1/products, token", "/api/v1/products", f"Authorization: Bearer {token}"),
-    ]
+    pages = pages_of(base, args.database_url)
     sizes = {path: page_size(args.port, path, header) for _label, path, header in pages}
     results: dict[str, list[tuple[Result, Result]]] = {path: [] for _l, path, _h in pages}
     for _round in range(args.rounds):
@@ -284,6 +330,56 @@ def run(binary: str, args, env: dict) -> None:
                 f" {app_result.p50_ms:7.1f} {app_result.p99_ms:7.1f}"
                 f" {bare_result.rps:10.1f} {bare_result.p50_ms:8.1f}"
                 f" {app_result.rps / bare_result.rps:6.2f}{flag}"
+            )
+
+
+def run_province(binary: str, args, province: str) -> None:
+    """Each page at demo scale, then at province scale, one after the other, every round:
+    the province's p50 over the demo's (target at most 1.5) and the page's size (at most
+    300 KB). The province's summary is its official's: the whole province."""
+    from bench.province import PROVINCE_OFFICIAL
+
+    scales = {
+        "demo": (args.port, pages_of(f"http://127.0.0.1:{args.port}", args.database_url)),
+        "province": (
+            args.port + 2,
+            pages_of(f"http://127.0.0.1:{args.port + 2}", province, PROVINCE_OFFICIAL),
+        ),
+    }
+    sizes, first = {}, {}
+    for scale, (port, pages) in scales.items():
+        for label, path, header in pages:
+            started = time.perf_counter()
+            sizes[scale, label] = page_size(port, path, header)
+            first[scale, label] = (time.perf_counter() - started) * 1000
+    results: dict[tuple, list[Result]] = {key: [] for key in sizes}
+    for _round in range(args.rounds):
+        for index in range(len(scales["demo"][1])):
+            for scale, (port, pages) in scales.items():
+                label, path, header = pages[index]
+                url = f"http://127.0.0.1:{port}{path}"
+                results[scale, label].append(wrk(binary, url, header, args))
+    print(
+        f"\n{args.duration} s per run, {args.connections} connections, gunicorn "
+        f"{args.workers} sync workers each, {args.rounds} round(s); demo "
+        f"{args.database_url.rsplit('/', 1)[1]}, province {province.rsplit('/', 1)[1]}; "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
+    print(
+        f"{'page':28} {'KB demo':>7} {'KB prov':>7} {'first ms':>15} {'req/s':>13}"
+        f" {'p50 ms demo':>11} {'p50 ms prov':>11} {'ratio':>5}"
+    )
+    for label, _path, _header in scales["demo"][1]:
+        for demo, prov in zip(results["demo", label], results["province", label], strict=True):
+            over = sizes["province", label] > 300 * 1024 or prov.p50_ms > 1.5 * demo.p50_ms
+            errors = demo.errors + prov.errors
+            print(
+                f"{label:28} {sizes['demo', label] / 1024:7.0f} {sizes['province', label] / 1024:7.0f}"
+                f" {first['demo', label]:7.0f} {first['province', label]:7.0f}"
+                f" {demo.rps:6.1f} {prov.rps:6.1f} {demo.p50_ms:11.1f} {prov.p50_ms:11.1f}"
+                f" {prov.p50_ms / demo.p50_ms:5.2f}"
+                + ("  OVER" if over else "")
+                + (f"  ({errors} errors)" if errors else "")
             )
 
 

@@ -32,6 +32,11 @@ def main() -> None:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/15")
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--profile", default="")
+    parser.add_argument(
+        "--official",
+        default=OFFICIAL,
+        help="who reads the summary (the province bench's: official@province.bench.rongqiao.cn)",
+    )
     args = parser.parse_args()
     os.environ.update(
         {
@@ -68,8 +73,9 @@ def main() -> None:
         "products": (app.test_client(), "/products", headers),
         "need": (signed_in(enterprise), f"/needs/{need_id}", headers),
         "pipeline": (signed_in(OFFICER), "/bank/pipeline", headers),
-        "summary": (signed_in(OFFICIAL), "/reports/summary", headers),
+        "summary": (signed_in(args.official), "/reports/summary", headers),
         "api": (api, "/api/v1/products", {**headers, "Authorization": f"Bearer {token}"}),
+        "table": (signed_in(OFFICIAL), f"/needs/{need_id}/products", headers),
     }
     with app.app_context():
         engine = db.engine
@@ -84,14 +90,14 @@ def main() -> None:
     from bench.bare import app as bare_app
 
     pages["bare"] = (bare_app.test_client(), "/products", headers)
-    print(f"{'page':10} {'CPU ms':>8} {'wall ms':>8} {'statements':>11}")
+    print(f"{'page':10} {'CPU ms':>8} {'wall ms':>8} {'statements':>11} {'KB':>6}")
     for name, (client, path, sent) in pages.items():
         for _ in range(5):
             response = client.get(path, headers=sent)
             if response.status_code != 200:
                 raise SystemExit(f"{path} answered {response.status_code}")
         statements.clear()
-        client.get(path, headers=sent)
+        size = len(client.get(path, headers=sent).data) / 1024
         warm = len(statements)
         wall, cpu = time.perf_counter(), time.process_time()
         for _ in range(args.requests):
@@ -99,7 +105,7 @@ def main() -> None:
         cpu = (time.process_time() - cpu) / args.requests * 1000
         wall = (time.perf_counter() - wall) / args.requests * 1000
         shown = "-" if name == "bare" else str(warm)  # the bare page has its own engine
-        print(f"{name:10} {cpu:8.2f} {wall:8.2f} {shown:>11}")
+        print(f"{name:10} {cpu:8.2f} {wall:8.2f} {shown:>11} {size:6.0f}")
         if name == args.profile:
             profiler = cProfile.Profile(time.process_time)  # CPU, not waits
             profiler.enable()

@@ -183,13 +183,53 @@ def fill(agreement_count: int) -> None:
         for i in range(enterprise_count)
     ]
     _insert(Enterprise, enterprises)
+    branch_rows = [(b["id"], b["bank_id"], b["id"]) for b in branches]
+    needs, engagements, agreements, disbursements = signed_agreements(
+        rng, agreement_count, enterprises, branch_rows
+    )
+    _insert(Need, needs)
+    _insert(Engagement, engagements)
+    _insert(Agreement, agreements)
+    _insert(Disbursement, disbursements)
+    # Rows were given their ids; move the sequences past them for the rows the app adds.
+    for table in (
+        "banks",
+        "branches",
+        "users",
+        "enterprises",
+        "needs",
+        "engagements",
+        "agreements",
+    ):
+        statement = (
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"  # noqa: S608 - fixed names
+        )
+        db.session.execute(sa.text(statement))
+    db.session.commit()
+    # A bulk load leaves the planner without statistics until autovacuum catches up; a
+    # running platform has them, so gather them now rather than time a blind planner.
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(sa.text("ANALYZE"))
+
+
+def signed_agreements(
+    rng: random.Random,
+    count: int,
+    enterprises: list[dict],
+    branches: list[tuple[int, int, int]],
+    first_id: int = 1,
+) -> tuple[list[dict], list[dict], list[dict], list[dict]]:
+    """`count` signed needs with their engagement, agreement and any disbursement, as rows
+    with ids from `first_id`: each at a branch of `branches` (branch, bank, officer ids) for
+    an enterprise of `enterprises` (dicts with id, first_loan, size, industry_code,
+    region_code), signed within the year before TODAY in every agreement status."""
     needs, engagements, agreements, disbursements = [], [], [], []
-    for i in range(agreement_count):
+    for i in range(first_id - 1, first_id - 1 + count):
         signed = TODAY - timedelta(days=rng.randint(0, 365))
         amount = Decimal(rng.choice([10, 20, 50, 100, 200, 500])) * 10_000
-        branch = rng.randint(1, 1200)
-        bank = (branch - 1) % 400 + 1
-        enterprise = rng.randint(1, enterprise_count)
+        branch, bank, officer = rng.choice(branches)
+        owner = rng.choice(enterprises)
+        enterprise = owner["id"]
         routed = datetime.combine(signed - timedelta(days=20), datetime.min.time(), tzinfo=UTC)
         status = rng.choices(list(AgreementStatus), weights=[5, 25, 5, 25, 35, 5])[0]
         needs.append(
@@ -217,7 +257,7 @@ def fill(agreement_count: int) -> None:
                 "need_id": i + 1,
                 "bank_id": bank,
                 "branch_id": branch,
-                "officer_id": branch,
+                "officer_id": officer,
                 "origin": EngagementOrigin.ROUTED,
                 "status": EngagementStatus.ACCEPTED,
                 "score": Decimal("70"),
@@ -235,7 +275,6 @@ def fill(agreement_count: int) -> None:
         disbursed = amount if status is AgreementStatus.DISBURSED else Decimal(0)
         signed_at = datetime.combine(signed, datetime.min.time(), tzinfo=UTC)
         confirmed = status not in (AgreementStatus.SIGNED, AgreementStatus.DISPUTED)
-        owner = enterprises[enterprise - 1]
         agreements.append(
             {
                 "id": i + 1,
@@ -244,7 +283,7 @@ def fill(agreement_count: int) -> None:
                 "enterprise_id": enterprise,
                 "bank_id": bank,
                 "branch_id": branch,
-                "officer_id": branch,
+                "officer_id": officer,
                 "amount": amount,
                 "term_months": 12,
                 "rate": Decimal("4.1"),
@@ -280,33 +319,11 @@ def fill(agreement_count: int) -> None:
                     "agreement_id": i + 1,
                     "amount": disbursed,
                     "disbursed_on": signed + timedelta(days=10),
-                    "recorded_by_id": branch,
+                    "recorded_by_id": officer,
                     "created_at": routed,
                 }
             )
-    _insert(Need, needs)
-    _insert(Engagement, engagements)
-    _insert(Agreement, agreements)
-    _insert(Disbursement, disbursements)
-    # Rows were given their ids; move the sequences past them for the rows the app adds.
-    for table in (
-        "banks",
-        "branches",
-        "users",
-        "enterprises",
-        "needs",
-        "engagements",
-        "agreements",
-    ):
-        statement = (
-            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"  # noqa: S608 - fixed names
-        )
-        db.session.execute(sa.text(statement))
-    db.session.commit()
-    # A bulk load leaves the planner without statistics until autovacuum catches up; a
-    # running platform has them, so gather them now rather than time a blind planner.
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(sa.text("ANALYZE"))
+    return needs, engagements, agreements, disbursements
 
 
 def _p95(samples: list[float]) -> float:

@@ -189,11 +189,19 @@ def _plain_need_records(stmt) -> list[dict]:
 def bank_records(bank_ids: list[int] | None = None) -> dict[int, float]:
     """Each bank's on-time response rate as a share (the league table's definition, as of
     today, over every need routed to it); banks with nothing decided yet have no record."""
-    figures = responses(Filters(), clock.today())
+    from app.reports.cache import remembered
+
+    today = clock.today()
+    # A grouped count over every engagement: kept per counted-data version and day.
+    rates = remembered(f"matching.bank-records:{today}", lambda: _on_time_rates(today))
+    return {b: rate for b, rate in rates.items() if bank_ids is None or b in bank_ids}
+
+
+def _on_time_rates(today: date) -> dict[int, float]:
     return {
         bank_id: float(r.on_time_rate) / 100
-        for bank_id, r in figures.items()
-        if r.on_time_rate is not None and (bank_ids is None or bank_id in bank_ids)
+        for bank_id, r in responses(Filters(), today).items()
+        if r.on_time_rate is not None
     }
 
 
@@ -223,6 +231,15 @@ def _bank_rows(bank_ids: set[int] | None = None) -> list[dict]:
 
 
 def _product_records(product_ids: list[int] | None = None) -> list[dict]:
+    """The engine's records of the products `product_ids`, or of every product: those are
+    kept per catalogue version (a province's 8,000 took ~0.5 s to read as ORM objects on
+    every official's product table and every need posted). Never changed by readers."""
+    if product_ids is None:
+        return versions.memo("matching.products", _read_product_records)
+    return _read_product_records(product_ids)
+
+
+def _read_product_records(product_ids: list[int] | None = None) -> list[dict]:
     stmt = sa.select(Product).order_by(Product.id)
     if product_ids is not None:
         stmt = stmt.where(Product.id.in_(product_ids))
@@ -231,18 +248,15 @@ def _product_records(product_ids: list[int] | None = None) -> list[dict]:
     industries: dict[int, list[str]] = {}
     regions: dict[int, list[str]] = {}
     if ids:
-        for pid, code in db.session.execute(
-            sa.select(product_industries.c.product_id, product_industries.c.industry_code).where(
-                product_industries.c.product_id.in_(ids)
-            )
+        for table, code, found in (
+            (product_industries, product_industries.c.industry_code, industries),
+            (product_regions, product_regions.c.region_code, regions),
         ):
-            industries.setdefault(pid, []).append(code)
-        for pid, code in db.session.execute(
-            sa.select(product_regions.c.product_id, product_regions.c.region_code).where(
-                product_regions.c.product_id.in_(ids)
-            )
-        ):
-            regions.setdefault(pid, []).append(code)
+            query = sa.select(table.c.product_id, code)
+            if product_ids is not None:  # else every row: no list of thousands of ids
+                query = query.where(table.c.product_id.in_(ids))
+            for pid, value in db.session.execute(query.order_by(table.c.product_id, code)):
+                found.setdefault(pid, []).append(value)
     return [
         {
             "id": p.id,
@@ -1039,32 +1053,65 @@ class FullRow:
     score: Decimal | None
 
 
-def full_table(need: Need, *, today: date | None = None) -> list[FullRow]:
-    """For officials: every product with pass or fail on each criterion for this need."""
+FULL_TABLE_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class FullTable:
+    items: list[FullRow]
+    total: int
+    page: int
+    pages: int
+
+
+def full_table(
+    need: Need,
+    page: int = 1,
+    *,
+    per_page: int = FULL_TABLE_PAGE_SIZE,
+    today: date | None = None,
+) -> FullTable:
+    """For officials: every product with pass or fail on each criterion for this need, the
+    eligible first, then by fewest failures, best score, product; a page at a time, so a
+    province's thousands of products are one evaluation and `per_page` rows loaded."""
     t = load([need.id], open_only=False, today=today)
-    if len(t.products) == 0:
-        return []
-    jj = np.arange(len(t.products))
-    v = evaluate_pairs(t.needs, t.products, np.zeros(len(jj), dtype=np.int64), jj, weights())
-    products = {p.id: p for p in db.session.scalars(sa.select(Product))}
+    total = len(t.products)
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    if total == 0:
+        return FullTable([], 0, page, pages)
+    jj = np.arange(total)
+    v = evaluate_pairs(t.needs, t.products, np.zeros(total, dtype=np.int64), jj, weights())
+    failures = sum((~np.asarray(v.passed[k], dtype=bool)).astype(np.int64) for k in v.passed)
+    # In cents as shown (two decimals), so equal shown scores fall back to the product id.
+    cents = np.array(
+        [
+            round(float(f"{s:.2f}") * 100) if ok else 0
+            for s, ok in zip(v.score, v.eligible, strict=True)
+        ],
+        dtype=np.int64,
+    )
+    ids = t.products.ids.astype(np.int64)
+    order = np.lexsort((ids, -cents, failures, ~np.asarray(v.eligible, dtype=bool)))
+    shown = order[(page - 1) * per_page : page * per_page]
+    products = {
+        p.id: p
+        for p in db.session.scalars(
+            sa.select(Product)
+            .where(Product.id.in_([int(ids[j]) for j in shown]))
+            .options(sa.orm.joinedload(Product.bank))
+        )
+    }
     rows = [
         FullRow(
-            products[int(t.products.ids[j])],
+            products[int(ids[j])],
             {k: bool(v.passed[k][j]) for k in v.passed},
             bool(v.eligible[j]),
             Decimal(f"{v.score[j]:.2f}") if v.eligible[j] else None,
         )
-        for j in jj
+        for j in shown
     ]
-    rows.sort(
-        key=lambda r: (
-            not r.eligible,
-            sum(not x for x in r.passed.values()),
-            -(r.score or 0),
-            r.product.id,
-        )
-    )
-    return rows
+    return FullTable(rows, total, page, pages)
 
 
 CRITERION_KEYS = [c.key for c in CRITERIA]

@@ -1,4 +1,4 @@
-from flask import abort, render_template
+from flask import abort, render_template, request
 from flask_babel import lazy_gettext as _l
 
 from app.matches import bp, services
@@ -32,7 +32,7 @@ def full_table(need_id: int):
     return render_template(
         "matches/full_table.html",
         need=need,
-        rows=services.full_table(need),
+        listing=services.full_table(need, request.args.get("page", 1, type=int)),
         criteria=services.CRITERION_KEYS,
         criterion_labels=CRITERION_LABELS,
     )

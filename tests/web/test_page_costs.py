@@ -337,3 +337,104 @@ def test_a_product_change_loads_only_the_needs_it_may_reach_and_agrees_with_a_re
     assert not any(p == product.id for _n, p, *_rest in after_retire)
     matches.rebuild_all()
     assert _kept_rows() == after_retire
+
+
+def _plain_full_table(need) -> list[tuple[int, bool, int, Decimal | None]]:
+    """Every product against the need, sorted as the table was before it paged: the rows
+    (product, eligible, failures, score) of one evaluation, in Python."""
+    import numpy as np
+
+    from app.matches import services
+    from app.matching.engine import evaluate_pairs
+
+    t = services.load([need.id], open_only=False)
+    jj = np.arange(len(t.products))
+    v = evaluate_pairs(
+        t.needs, t.products, np.zeros(len(jj), dtype=np.int64), jj, services.weights()
+    )
+    rows = [
+        (
+            int(t.products.ids[j]),
+            bool(v.eligible[j]),
+            sum(not v.passed[k][j] for k in v.passed),
+            Decimal(f"{v.score[j]:.2f}") if v.eligible[j] else None,
+        )
+        for j in jj
+    ]
+    return sorted(rows, key=lambda r: (not r[1], r[2], -(r[3] or 0), r[0]))
+
+
+def test_the_officials_product_table_pages_the_plain_order(app, db, make_bank, post_need):
+    """Random products, pages of 7: the pages laid end to end are the whole table sorted in
+    Python, and each page loads only its own products."""
+    import random
+
+    from app.matches.services import full_table
+
+    rng = random.Random(22)
+    banks = [make_bank() for _ in range(3)]
+    for n in range(40):
+        low = rng.choice([5, 10, 50, 100, 500])
+        rate = Decimal(rng.randint(300, 520)) / 100
+        db.session.add(
+            _product(
+                rng.choice(banks),
+                f"随机贷{n}",
+                min_amount=Decimal(low * 10_000),
+                max_amount=Decimal(low * rng.choice([2, 10, 40]) * 10_000),
+                min_term_months=rng.choice([1, 6, 12, 24]),
+                min_rate=rate,
+                max_rate=rate + Decimal(rng.randint(0, 150)) / 100,
+                guarantees=frozenset(rng.sample(list(Guarantee), k=rng.randint(1, 2))),
+            )
+        )
+    db.session.commit()
+    need = post_need(amount_wan="300")
+    plain = _plain_full_table(need)
+    assert any(r[1] for r in plain) and not all(r[1] for r in plain)
+    shown = []
+    for page in range(1, 8):
+        listing = full_table(need, page, per_page=7)
+        assert listing.total == len(plain) and listing.pages == 6 and len(listing.items) <= 7
+        shown += [
+            (r.product.id, r.eligible, list(r.passed.values()).count(False), r.score)
+            for r in listing.items
+        ]
+    # The page past the end shows the last one again.
+    assert shown[: -len(listing.items)] == plain
+
+
+def test_the_officials_product_table_shows_fifty_and_costs_the_same_with_more_products(
+    client, login_as, make_bank, post_need, statements, db
+):
+    need = post_need()
+    db.session.add(_product(make_bank(), "表中贷"))
+    db.session.commit()
+    login_as(Role.OFFICIAL)
+    path = f"/needs/{need.id}/products"
+    few = _cost(client, statements, path)
+    for n in range(3):
+        bank = make_bank()
+        db.session.add_all(_product(bank, f"表中贷{n}-{k}") for k in range(20))
+    db.session.commit()
+    assert _cost(client, statements, path) == few
+    first = client.get(path).get_data(as_text=True)
+    assert first.count("表中贷") == 50 and "page=2" in first
+    assert client.get(f"{path}?page=2").get_data(as_text=True).count("表中贷") == 11
+
+
+def test_the_officials_product_table_follows_a_product_change_at_once(
+    client, login_as, make_bank, post_need, db
+):
+    """The engine's product records are kept per catalogue version: a product edited after
+    the table was shown is shown as it is now."""
+    product = _product(make_bank(), "改动贷")
+    db.session.add(product)
+    db.session.commit()
+    need = post_need()
+    login_as(Role.OFFICIAL)
+    path = f"/needs/{need.id}/products"
+    assert 'class="table-success"' in client.get(path).get_data(as_text=True)
+    product.guarantees = frozenset({Guarantee.MORTGAGE})
+    db.session.commit()
+    assert 'class="table-success"' not in client.get(path).get_data(as_text=True)

@@ -265,6 +265,18 @@ def test_an_agreement_commits_its_estimated_subsidy_and_the_cap_per_enterprise(
     assert programmes.commit(signed(enterprise)) is None  # the cap per enterprise is used up
 
 
+def test_what_enterprises_drew_is_read_for_a_provinces_worth_of_them(
+    db, make_enterprise, signed, county_official
+):
+    """A province's rebuild reads the programmes' commitments of 200,000 enterprises: more
+    than one statement may carry (65,535 parameters on PostgreSQL, 32,766 on SQLite)."""
+    enterprise = make_enterprise()
+    p = programme(county_official, budget=D("500000"))
+    programmes.commit(signed(enterprise))
+    many = [*range(10**6, 10**6 + 70_000), enterprise.id]
+    assert programmes.committed_by(many, [p.id]) == {(enterprise.id, p.id): D("20000.04")}
+
+
 def test_the_programme_closes_when_its_budget_is_committed_and_reopens_on_a_cancel(
     db, make_enterprise, signed, county_official
 ):
