@@ -27,6 +27,9 @@ DEAR = [(k, c) for k, c in enumerate(CRITERIA) if not c.cheap]
 # the ceiling, the dearest, runs last on the pairs left.
 SIDED = [(k, c) for k, c in DEAR if c.need_fields]
 CEILING = next(k for k, c in enumerate(CRITERIA) if c.key == "ceiling")
+# Finding the distinct values costs a sort of the needs: it pays against many products, not
+# against one (a product's change runs it on the pairs instead).
+DISTINCT_FROM = 32
 
 
 @dataclass
@@ -135,7 +138,7 @@ def prepare(N: NeedTable, P: ProductTable, need_rows, product_rows) -> Prepared:
     id_rank = np.empty(len(P), dtype=np.int64)
     id_rank[np.argsort(P.ids, kind="stable")] = np.arange(len(P))
     tables, value_of = {}, {}
-    for k, criterion in SIDED:
+    for k, criterion in SIDED if len(product_rows) >= DISTINCT_FROM else ():
         fields = [getattr(N, name) for name in criterion.need_fields]
         if any(f is None for f in fields) or len(need_rows) == 0:
             continue

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from app.matching.criteria import CRITERIA, subsidised
-from app.matching.engine import evaluate_pairs, match_all, match_block, prepare
+from app.matching.engine import evaluate_pairs, match_all, match_block, match_product, prepare
 from app.matching.tables import (
     GUARANTEES,
     PURPOSES,
@@ -196,3 +196,26 @@ def test_a_block_prepared_for_more_needs_than_it_holds_agrees():
     assert as_set(match_block(N, P, block, products, prepared=everyone)) == as_set(
         match_block(N, P, block, products)
     )
+
+
+def test_one_product_against_every_need_agrees_with_the_plain_evaluation():
+    N, P = random_tables(5)
+    keys = [c.key for c in CRITERIA]
+    found = 0
+    for row in np.flatnonzero(P.available)[:8]:
+        v = evaluate_pairs(N, P, np.arange(len(N)), np.full(len(N), row))
+        expected = set()
+        for m in np.flatnonzero(v.failed_count <= 1):
+            failed = [n for n, key in enumerate(keys) if not v.passed[key][m]]
+            expected.add(
+                (
+                    int(m),
+                    int(row),
+                    bool(v.eligible[m]),
+                    float(v.score[m]),
+                    failed[0] if failed else -1,
+                )
+            )
+        assert as_set(match_product(N, P, int(row))) == expected
+        found += len(expected)
+    assert found > 50
