@@ -162,11 +162,13 @@ def match_block(
     prepared: Prepared | None = None,
 ) -> Matches:
     """Matches of a block of needs against a block of products, best top_k / near_k per need.
-    `prepared`: `prepare` over (at least) these needs and exactly these products."""
+    `prepared`: `prepare` over (at least) these needs and these products (made afresh for
+    other products)."""
     weights = weights or DEFAULT_WEIGHTS
     if len(need_rows) == 0 or len(product_rows) == 0:
         return Matches.empty()
-    prepared = prepared or prepare(N, P, need_rows, product_rows)
+    if prepared is None or not np.array_equal(prepared.product_rows, product_rows):
+        prepared = prepare(N, P, need_rows, product_rows)
     sided = prepared.tables
     ni = need_rows[:, None]
     pj = product_rows[None, :]
@@ -185,7 +187,7 @@ def match_block(
         if k in sided:
             return sided[k][prepared.value_of[k][need_rows[li[at]]], lj[at]]
         ii, jj = need_rows[li[at]], product_rows[lj[at]]
-        if CRITERIA[k].key == "ceiling":
+        if k == CEILING:
             return ceiling(N, P, ii, jj, net_rate(N, P, ii, jj) if net is None else net)
         return np.asarray(CRITERIA[k].test(N, P, ii, jj), dtype=bool)
 
@@ -206,14 +208,8 @@ def match_block(
         best = _keep_best(ii[positions], score[positions], prepared.id_rank[jj[positions]], k)
         chosen.append(positions[best])
     sel = np.concatenate(chosen)
-    at, ii, jj, net, eligible, score = (
-        at[sel],
-        ii[sel],
-        jj[sel],
-        net[sel],
-        eligible[sel],
-        score[sel],
-    )
+    at, ii, jj, net = at[sel], ii[sel], jj[sel], net[sel]
+    eligible, score = eligible[sel], score[sel]
     failed_index = np.full(len(sel), -1, dtype=np.int8)
     near = np.flatnonzero(~eligible)
     for k in range(len(CRITERIA)):
