@@ -140,10 +140,10 @@ def net_rate(N, P, ni, pj):
     return subsidised(N, P, ni, pj)[0]
 
 
-def ceiling(N, P, ni, pj):
+def ceiling(N, P, ni, pj, net=None):
     """The SME's highest acceptable rate is a limit on what it pays, all in, net of any
-    subsidy, not a preference."""
-    return net_rate(N, P, ni, pj) <= N.max_rate[ni]
+    subsidy, not a preference. `net`: the pairs' net_rate, when the caller has it already."""
+    return (net_rate(N, P, ni, pj) if net is None else net) <= N.max_rate[ni]
 
 
 def tags(N, P, ni, pj):
@@ -173,21 +173,24 @@ class Criterion:
     key: str
     test: Callable
     cheap: bool  # cheap ones run over the whole grid; the rest only on pairs still in play
+    # The need's fields the test reads, when no others: a batch runs it once per distinct
+    # value among its needs (a few hundred places, a few dozen trades) over the whole grid.
+    need_fields: tuple[str, ...] = ()
 
 
 CRITERIA: tuple[Criterion, ...] = (
     Criterion("amount", amount, True),
     Criterion("term", term, True),
     Criterion("guarantee", guarantee, True),
-    Criterion("industry", industry, False),
+    Criterion("industry", industry, False, ("section", "division", "industry")),
     Criterion("size", size, True),
-    Criterion("region", region, False),
+    Criterion("region", region, False, ("path",)),
     Criterion("years", years, True),
     Criterion("tax_rating", tax_rating, True),
     Criterion("purpose", purpose, True),
     Criterion("availability", availability, True),
     Criterion("verified", verified, True),
-    Criterion("tags", tags, False),
+    Criterion("tags", tags, False, ("tags",)),
     Criterion("ceiling", ceiling, False),
 )
 CRITERION_KEYS = tuple(c.key for c in CRITERIA)
@@ -209,8 +212,9 @@ FAST_DAYS, SLOW_DAYS = 3, 30
 NEW_BANK_SHARE = 0.5  # a bank without history on the platform scores as if half on time
 
 
-def rate_fit(N, P, ni, pj):
-    headroom = (N.max_rate[ni] - net_rate(N, P, ni, pj)).astype(np.float64)
+def rate_fit(N, P, ni, pj, net=None):
+    net = net_rate(N, P, ni, pj) if net is None else net
+    headroom = (N.max_rate[ni] - net).astype(np.float64)
     return np.clip(headroom / FULL_RATE_HEADROOM_BP, 0.0, 1.0)
 
 
@@ -269,9 +273,17 @@ SCORE_PARTS: tuple[tuple[str, Callable], ...] = (
 SCORE_KEYS = tuple(k for k, _ in SCORE_PARTS)
 
 
-def points(N, P, ni, pj, weights: dict[str, float]) -> dict[str, np.ndarray]:
-    """Each part's points, rounded to cents of a point so that the parts add up to the score."""
-    return {key: np.round(part(N, P, ni, pj) * weights[key], 2) for key, part in SCORE_PARTS}
+def points(N, P, ni, pj, weights: dict[str, float], net=None) -> dict[str, np.ndarray]:
+    """Each part's points, rounded to cents of a point so that the parts add up to the score.
+    `net`: the pairs' net_rate, when the caller has it already."""
+    return {
+        key: np.round(
+            (rate_fit(N, P, ni, pj, net) if part is rate_fit else part(N, P, ni, pj))
+            * weights[key],
+            2,
+        )
+        for key, part in SCORE_PARTS
+    }
 
 
 def total(parts: dict[str, np.ndarray]) -> np.ndarray:

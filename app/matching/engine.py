@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.matching.criteria import CRITERIA, DEFAULT_WEIGHTS, points, total
+from app.matching.criteria import CRITERIA, DEFAULT_WEIGHTS, ceiling, net_rate, points, total
 from app.matching.tables import NeedTable, ProductTable
 
 # Criteria that depend on both sides run over the whole grid of a block; the one-sided
@@ -23,6 +23,13 @@ GRID = [
     (k, c) for k, c in enumerate(CRITERIA) if c.cheap and c.key not in ("availability", "verified")
 ]
 DEAR = [(k, c) for k, c in enumerate(CRITERIA) if not c.cheap]
+# Of the dear ones, those reading few of the need's fields join the grid (see `prepare`);
+# the ceiling, the dearest, runs last on the pairs left.
+SIDED = [(k, c) for k, c in DEAR if c.need_fields]
+CEILING = next(k for k, c in enumerate(CRITERIA) if c.key == "ceiling")
+# Finding the distinct values costs a sort of the needs: it pays against many products, not
+# against one (a product's change runs it on the pairs instead).
+DISTINCT_FROM = 32
 
 
 @dataclass
@@ -87,19 +94,61 @@ def _keep_best(group: np.ndarray, score: np.ndarray, tiebreak: np.ndarray, k: in
     """Positions of the k best (score desc, tiebreak asc) inside each group.
 
     One integer sort key instead of a three-key lexsort: group, then the score in hundredths
-    (scores lie in 0..100), then the tiebreak (ids below 2**24 within a block)."""
+    (scores lie in 0..100), then the tiebreak (non-negative, below 2**24: a rank)."""
     if len(group) == 0 or k <= 0:
         return np.empty(0, dtype=np.int64)
-    _, dense = np.unique(group, return_inverse=True)
+    if np.all(group[1:] >= group[:-1]):  # the grid's pairs come need by need
+        dense = np.cumsum(np.r_[False, group[1:] != group[:-1]])
+    else:
+        _, dense = np.unique(group, return_inverse=True)
     inverted = 10_000 - np.rint(score * 100).astype(np.int64)
-    _, tie = np.unique(tiebreak, return_inverse=True)
-    key = (dense.astype(np.int64) << 40) | (inverted << 24) | tie.astype(np.int64)
-    order = np.argsort(key, kind="stable")
+    key = (dense.astype(np.int64) << 40) | (inverted << 24) | tiebreak.astype(np.int64)
+    order = np.argsort(key)
     sorted_group = dense[order]
     starts = np.flatnonzero(np.r_[True, sorted_group[1:] != sorted_group[:-1]])
     run = np.repeat(starts, np.diff(np.r_[starts, len(order)]))
     rank = np.arange(len(order)) - run
     return order[rank < k]
+
+
+@dataclass
+class Prepared:
+    """What the blocks of one batch share, worked out once: the product ids' ranks (the
+    tiebreak), and each criterion that reads only a few of the need's fields run once per
+    distinct value among the batch's needs against the batch's products -- `tables[k]` is
+    (distinct values x products), `value_of[k]` the row of each need (by need row)."""
+
+    product_rows: np.ndarray
+    id_rank: np.ndarray
+    tables: dict[int, np.ndarray]
+    value_of: dict[int, np.ndarray]
+
+
+def _distinct_rows(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first row of each distinct value and each row's distinct value."""
+    if key.shape[1] == 0:
+        return np.zeros(min(len(key), 1), dtype=np.int64), np.zeros(len(key), dtype=np.int64)
+    _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    return first, inverse.ravel()
+
+
+def prepare(N: NeedTable, P: ProductTable, need_rows, product_rows) -> Prepared:
+    need_rows = np.asarray(need_rows, dtype=np.int64)
+    product_rows = np.asarray(product_rows, dtype=np.int64)
+    id_rank = np.empty(len(P), dtype=np.int64)
+    id_rank[np.argsort(P.ids, kind="stable")] = np.arange(len(P))
+    tables, value_of = {}, {}
+    for k, criterion in SIDED if len(product_rows) >= DISTINCT_FROM else ():
+        fields = [getattr(N, name) for name in criterion.need_fields]
+        if any(f is None for f in fields) or len(need_rows) == 0:
+            continue
+        key = np.column_stack([f[need_rows].reshape(len(need_rows), -1) for f in fields])
+        first, inverse = _distinct_rows(key)
+        test = criterion.test(N, P, need_rows[first][:, None], product_rows[None, :])
+        tables[k] = np.broadcast_to(test, (len(first), len(product_rows)))
+        value_of[k] = np.full(len(N), -1, dtype=np.int64)
+        value_of[k][need_rows] = inverse
+    return Prepared(product_rows, id_rank, tables, value_of)
 
 
 def match_block(
@@ -110,39 +159,61 @@ def match_block(
     weights=None,
     top_k: int = 20,
     near_k: int = 20,
+    prepared: Prepared | None = None,
 ) -> Matches:
-    """Matches of a block of needs against a block of products, best top_k / near_k per need."""
+    """Matches of a block of needs against a block of products, best top_k / near_k per need.
+    `prepared`: `prepare` over (at least) these needs and these products (made afresh for
+    other products)."""
     weights = weights or DEFAULT_WEIGHTS
     if len(need_rows) == 0 or len(product_rows) == 0:
         return Matches.empty()
+    if prepared is None or not np.array_equal(prepared.product_rows, product_rows):
+        prepared = prepare(N, P, need_rows, product_rows)
+    sided = prepared.tables
     ni = need_rows[:, None]
     pj = product_rows[None, :]
     failed = np.zeros((len(need_rows), len(product_rows)), dtype=np.int8)
     for _k, criterion in GRID:
         failed += ~criterion.test(N, P, ni, pj)
+    for k, table in sided.items():
+        failed += ~table[prepared.value_of[k][need_rows]]
     failed += ~N.verified[ni]
     failed += ~P.available[pj]
     li, lj = np.nonzero(failed <= 1)
-    ii, jj = need_rows[li], product_rows[lj]
     count = failed[li, lj]
-    for _k, criterion in DEAR:
-        count = count + ~criterion.test(N, P, ii, jj)
+
+    def passes(k: int, at, net=None) -> np.ndarray:
+        """Criterion k on the candidate pairs at positions `at` (of li, lj)."""
+        if k in sided:
+            return sided[k][prepared.value_of[k][need_rows[li[at]]], lj[at]]
+        ii, jj = need_rows[li[at]], product_rows[lj[at]]
+        if k == CEILING:
+            return ceiling(N, P, ii, jj, net_rate(N, P, ii, jj) if net is None else net)
+        return np.asarray(CRITERIA[k].test(N, P, ii, jj), dtype=bool)
+
+    at = np.arange(len(li))
+    for k, _criterion in DEAR:
+        if k not in sided and k != CEILING:
+            count = count + ~passes(k, at)
+    at = np.flatnonzero(count <= 1)
+    ii, jj = need_rows[li[at]], product_rows[lj[at]]
+    net = net_rate(N, P, ii, jj)
+    count = count[at] + ~passes(CEILING, at, net)
     keep = count <= 1
-    ii, jj, count = ii[keep], jj[keep], count[keep]
-    score = total(points(N, P, ii, jj, weights))
-    eligible = count == 0
+    at, ii, jj, net, eligible = at[keep], ii[keep], jj[keep], net[keep], count[keep] == 0
+    score = total(points(N, P, ii, jj, weights, net))
     chosen = []
     for mask_, k in ((eligible, top_k), (~eligible, near_k)):
         positions = np.flatnonzero(mask_)
-        best = _keep_best(ii[positions], score[positions], P.ids[jj[positions]], k)
+        best = _keep_best(ii[positions], score[positions], prepared.id_rank[jj[positions]], k)
         chosen.append(positions[best])
     sel = np.concatenate(chosen)
-    ii, jj, eligible, score = ii[sel], jj[sel], eligible[sel], score[sel]
+    at, ii, jj, net = at[sel], ii[sel], jj[sel], net[sel]
+    eligible, score = eligible[sel], score[sel]
     failed_index = np.full(len(sel), -1, dtype=np.int8)
     near = np.flatnonzero(~eligible)
-    for k, criterion in enumerate(CRITERIA):
-        miss = ~np.asarray(criterion.test(N, P, ii[near], jj[near]), dtype=bool)
-        failed_index[near[miss]] = k
+    for k in range(len(CRITERIA)):
+        failed_index[near[~passes(k, at[near], net[near])]] = k
     return Matches(ii, jj, eligible, score, failed_index)
 
 
@@ -164,8 +235,9 @@ def match_all(
     rows = np.arange(len(N)) if need_rows is None else np.asarray(need_rows, dtype=np.int64)
     blocks = [rows[start : start + chunk] for start in range(0, len(rows), chunk)]
     if workers <= 1 or len(blocks) < 2:
+        prepared = prepare(N, P, rows, products)
         return Matches.concat(
-            [match_block(N, P, b, products, weights, top_k, near_k) for b in blocks]
+            [match_block(N, P, b, products, weights, top_k, near_k, prepared) for b in blocks]
         )
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
@@ -186,7 +258,11 @@ def _worker_init(N, P, products, weights, top_k, near_k) -> None:
 
 def _worker_block(block: np.ndarray) -> Matches:
     w = _WORKER
-    return match_block(w["N"], w["P"], block, w["products"], w["weights"], w["top_k"], w["near_k"])
+    if "prepared" not in w:
+        w["prepared"] = prepare(w["N"], w["P"], np.arange(len(w["N"])), w["products"])
+    return match_block(
+        w["N"], w["P"], block, w["products"], w["weights"], w["top_k"], w["near_k"], w["prepared"]
+    )
 
 
 def match_product(
