@@ -29,7 +29,16 @@ from app.matching.engine import (
     plan_product_change,
 )
 from app.matching.explain import Reason, explain_batch
-from app.matching.tables import NeedTable, ProductTable, Vocabulary, build_needs, build_products
+from app.matching.tables import (
+    GUARANTEES,
+    NeedColumns,
+    NeedTable,
+    ProductTable,
+    Vocabulary,
+    build_products,
+    mask,
+    need_table,
+)
 from app.models import (
     Bank,
     Branch,
@@ -47,7 +56,7 @@ from app.models import (
     product_regions,
 )
 from app.models.base import utcnow
-from app.models.enums import EngagementStatus, EnterpriseStatus, NeedStatus
+from app.models.enums import EngagementStatus, EnterpriseStatus, Guarantee, NeedStatus
 from app.pricing import Quote
 from app.reports.filters import Filters
 from app.reports.rates import responses
@@ -119,71 +128,107 @@ def _vocabulary() -> Vocabulary:
     )
 
 
-def _need_records(stmt, today: date | None = None) -> list[dict]:
-    """The engine's records of the needs `stmt` (a select of Need) picks, read as plain
-    columns: a province's product change reads a hundred thousand of them. With the lists
-    each enterprise is on and the subsidy programmes it qualifies for."""
+def _need_columns(stmt, today: date | None = None) -> NeedColumns:
+    """The needs `stmt` (a select of Need) picks, with their enterprises, as plain columns:
+    a province's product change reads two hundred thousand of them, so no ORM objects,
+    no Decimal and no enum per row (money and rates come scaled to integers by SQL). With
+    the lists each enterprise is on and the subsidy programmes it qualifies for, worked
+    out once per enterprise."""
     from app.programmes.services import need_programmes
 
-    records = _plain_need_records(stmt)
-    need_programmes(records, today or clock.today())
-    return records
-
-
-def _plain_need_records(stmt) -> list[dict]:
     rows = db.session.execute(
         stmt.with_only_columns(
             Need.id,
             Need.enterprise_id,
-            Need.amount,
+            _hundredths_sql(Need.amount),
             Need.term_months,
-            Need.guarantees,
-            Need.purpose,
-            Need.max_rate,
+            sa.type_coerce(Need.guarantees, sa.Integer),
+            _plain_sql(Need.purpose),
+            _hundredths_sql(Need.max_rate),
             Enterprise.industry_code,
-            Enterprise.size,
+            _plain_sql(Enterprise.size),
             Enterprise.region_code,
-            Enterprise.founded_on,
-            Enterprise.tax_rating,
+            _plain_sql(Enterprise.founded_on),
+            _plain_sql(Enterprise.tax_rating),
             Enterprise.first_loan,
-            Enterprise.status,
+            _plain_sql(Enterprise.status),
             maintain_column_froms=True,
         ).join(Enterprise, Enterprise.id == Need.enterprise_id)
     ).all()
-    return [
+    (
+        ids,
+        enterprise_ids,
+        amount,
+        term,
+        guarantees,
+        purpose,
+        max_rate,
+        industry,
+        size,
+        region,
+        founded,
+        tax,
+        first_loan,
+        status,
+    ) = list(zip(*rows, strict=True)) or [()] * 14
+    holders: dict[int, int] = {}
+    holder = np.fromiter(
+        (holders.setdefault(e, len(holders)) for e in enterprise_ids), np.int64, len(rows)
+    )
+    first_row = np.unique(holder, return_index=True)[1]
+    enterprises = [
         {
-            "id": need_id,
-            "enterprise_id": enterprise_id,
-            "amount": amount,
-            "term_months": term,
-            "guarantees": [g.value for g in guarantees],
-            "purpose": purpose.value,
-            "max_rate": max_rate,
-            "industry_code": industry,
-            "size": size.value,
-            "region_code": region,
-            "founded_on": founded,
-            "tax_rating": tax.value if tax else None,
-            "first_loan": first,
-            "verified": status is EnterpriseStatus.VERIFIED,
+            "enterprise_id": enterprise_ids[k],
+            "region_code": region[k],
+            "industry_code": industry[k],
+            "size": size[k],
+            "first_loan": first_loan[k],
         }
-        for (
-            need_id,
-            enterprise_id,
-            amount,
-            term,
-            guarantees,
-            purpose,
-            max_rate,
-            industry,
-            size,
-            region,
-            founded,
-            tax,
-            first,
-            status,
-        ) in rows
+        for k in first_row.tolist()
     ]
+    need_programmes(enterprises, today or clock.today())
+    return NeedColumns(
+        ids=np.array(ids, dtype=np.int64),
+        enterprise_ids=np.array(enterprise_ids, dtype=np.int64),
+        amount=np.array(amount, dtype=np.int64),
+        term=np.array(term, dtype=np.int32),
+        guarantees=_GUARANTEE_MASKS[np.array(guarantees, dtype=np.int64)],
+        purpose=purpose,
+        max_rate=np.array(max_rate, dtype=np.int32),
+        industry_code=industry,
+        size=size,
+        region_code=region,
+        founded_on=founded,
+        tax_rating=tax,
+        first_loan=np.array(first_loan, dtype=bool),
+        verified=np.array(status, dtype=object) == EnterpriseStatus.VERIFIED.value,
+        holder=holder,
+        tag_ids=[e["tag_ids"] for e in enterprises],
+        programmes=[e.get("programmes", {}) for e in enterprises],
+    )
+
+
+# The stored guarantee mask (bits in Guarantee's order) as the engine's (GUARANTEES' order).
+_GUARANTEE_MASKS = np.array(
+    [
+        mask([g.value for bit, g in enumerate(Guarantee) if stored >> bit & 1], GUARANTEES)
+        for stored in range(1 << len(Guarantee))
+    ],
+    dtype=np.int32,
+)
+
+
+def _hundredths_sql(column):
+    """A money or rate column (two decimals) as an integer in hundredths: SQLite keeps it so
+    already, PostgreSQL rounds the NUMERIC."""
+    if db.engine.dialect.name == "sqlite":
+        return sa.type_coerce(column, sa.BigInteger)
+    return sa.cast(sa.func.round(column * 100), sa.BigInteger)
+
+
+def _plain_sql(column):
+    """A column as the database hands it back, without the ORM's conversion per row."""
+    return sa.type_coerce(column, sa.String)
 
 
 def bank_records(bank_ids: list[int] | None = None) -> dict[int, float]:
@@ -303,7 +348,7 @@ def load(
         stmt = stmt.where(Need.status.in_(MATCHED_NEED_STATUSES))
     if need_filter is not None:
         stmt = stmt.where(need_filter)
-    needs = build_needs(_need_records(stmt, today), vocab, today)
+    needs = need_table(_need_columns(stmt, today), vocab, today)
     records = _product_records(product_ids)
     banks = _bank_rows(None if product_ids is None else {r["bank_id"] for r in records})
     from app.programmes.services import product_programmes
