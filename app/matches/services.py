@@ -272,22 +272,17 @@ def _product_records(product_ids: list[int] | None = None) -> list[dict]:
     if product_ids is not None:
         stmt = stmt.where(Product.id.in_(product_ids))
     products = list(db.session.scalars(stmt))
-    ids = [p.id for p in products]
     industries: dict[int, list[str]] = {}
     regions: dict[int, list[str]] = {}
-    if ids:
-        for pid, code in db.session.execute(
-            sa.select(product_industries.c.product_id, product_industries.c.industry_code).where(
-                product_industries.c.product_id.in_(ids)
-            )
-        ):
-            industries.setdefault(pid, []).append(code)
-        for pid, code in db.session.execute(
-            sa.select(product_regions.c.product_id, product_regions.c.region_code).where(
-                product_regions.c.product_id.in_(ids)
-            )
-        ):
-            regions.setdefault(pid, []).append(code)
+    for table, column, found in (
+        (product_industries, product_industries.c.industry_code, industries),
+        (product_regions, product_regions.c.region_code, regions),
+    ):
+        query = sa.select(table.c.product_id, column)
+        if product_ids is not None:  # else every product's, without binding 8,000 ids
+            query = query.where(table.c.product_id.in_(product_ids))
+        for pid, code in db.session.execute(query) if products else ():
+            found.setdefault(pid, []).append(code)
     return [
         {
             "id": p.id,
@@ -825,9 +820,10 @@ def recompute_product(
             Match.need_id,
             sa.cast(Match.eligible, sa.Integer),
             _centi_sql(),
+            _failed_index_sql(),
         ).where(Match.product_id == product.id)
     ).all()
-    had = np.array(had, dtype=np.int64).reshape(-1, 3)
+    had = np.array(had, dtype=np.int64).reshape(-1, 4)
     today = today or clock.today()
     vocab = vocabulary()
     t = load(
@@ -841,6 +837,7 @@ def recompute_product(
     hits = match_product(t.needs, t.products, j, weights())
     had_rows = _rows_of(t.needs.ids, had[:, 0])
     had_kept = had_rows >= 0
+    had_failed = had[had_kept, 3]
     had = (had_rows[had_kept], had[had_kept, 1].astype(bool), had[had_kept, 2])
     involved = floors_needed(t.products, j, hits, had)
     lap("engine")
@@ -870,13 +867,28 @@ def recompute_product(
     product_id = np.full(len(change.delete), product.id, dtype=np.int64)
     _delete_pairs(t.needs.ids[change.delete], product_id)
     _delete_pairs(t.needs.ids[change.displaced_needs], change.displaced_products)
-    _update_rows(_product_rows(t, change.verdicts(change.update)))
+    _update_rows(_product_rows(t, _changed(change.verdicts(change.update), had, had_failed)))
     _insert_rows(_product_rows(t, change.verdicts(change.insert)))
     refill_ids = t.needs.ids[change.refill]
     if len(refill_ids):
         _write_changes(t, refilled, refill_ids, _stored_arrays(refill_ids))
     lap("write")
     return len(change.touched)
+
+
+def _changed(verdicts: Matches, had: tuple, had_failed: np.ndarray) -> Matches:
+    """The product's verdicts that differ from its stored rows (`had`: need rows, eligible,
+    score in hundredths; `had_failed`: the failed criterion's index): a row left as it is
+    is not rewritten, which would add an entry to every index of matches."""
+    rows, eligible, centi = had
+    at = _rows_of(rows, verdicts.need_rows)
+    same = (
+        (at >= 0)
+        & (eligible[at] == verdicts.eligible)
+        & (centi[at] == bulk.score_centi(verdicts.score))
+        & (had_failed[at] == verdicts.failed)
+    )
+    return Matches(*(getattr(verdicts, f)[~same] for f in Matches.__dataclass_fields__))
 
 
 def rematch_product(product_id: int) -> dict:

@@ -246,11 +246,18 @@ class NeedColumns:
         )
 
 
-def per_value(values: list, convert, dtype) -> np.ndarray:
-    """`convert` of each value, called once per distinct value: a province's needs share a
-    few thousand places, industries and founding dates."""
-    distinct: dict = {}
-    at = np.fromiter((distinct.setdefault(v, len(distinct)) for v in values), np.int64, len(values))
+def factorize(values: list) -> tuple[list, np.ndarray]:
+    """The distinct values in order of first appearance, and each value's position among
+    them: a province's needs share a few thousand places, industries and founding dates."""
+    distinct = dict.fromkeys(values)
+    for k, value in enumerate(distinct):
+        distinct[value] = k
+    return list(distinct), np.fromiter(map(distinct.__getitem__, values), np.int64, len(values))
+
+
+def per_value(factors: tuple[list, np.ndarray], convert, dtype) -> np.ndarray:
+    """`convert` of each value of a factorized column, called once per distinct value."""
+    distinct, at = factors
     return np.array([convert(v) for v in distinct], dtype=dtype)[at]
 
 
@@ -275,28 +282,31 @@ def need_table(c: NeedColumns, vocab: Vocabulary, today: date) -> NeedTable:
             if room is not None:
                 programme_room[row, programme_col[pid]] = cents(room)
     holder = np.asarray(c.holder, dtype=np.int64)
+    industry, region = factorize(c.industry_code), factorize(c.region_code)
     return NeedTable(
         ids=np.asarray(c.ids, dtype=np.int64),
         enterprise_ids=np.asarray(c.enterprise_ids, dtype=np.int64),
         amount=np.asarray(c.amount, dtype=np.int64),
         term=np.asarray(c.term, dtype=np.int32),
         guarantees=np.asarray(c.guarantees, dtype=np.int32),
-        purpose=per_value(c.purpose, lambda v: mask([v], PURPOSES), np.int32),
+        purpose=per_value(factorize(c.purpose), lambda v: mask([v], PURPOSES), np.int32),
         max_rate=np.asarray(c.max_rate, dtype=np.int32),
         section=per_value(
-            c.industry_code,
+            industry,
             lambda v: vocab.industry_index[vocab.industry_section[v]],
             np.int32,
         ),
-        division=per_value(c.industry_code, vocab.division_of, np.int32),
+        division=per_value(industry, vocab.division_of, np.int32),
         industry=per_value(
-            c.industry_code, lambda v: vocab.industry_index.get(v, vocab.no_industry), np.int32
+            industry, lambda v: vocab.industry_index.get(v, vocab.no_industry), np.int32
         ),
-        size=per_value(c.size, lambda v: mask([v], SIZES), np.int32),
-        path=per_value(c.region_code, vocab.path, np.int32).reshape(-1, PATH_DEPTH),
-        county=per_value(c.region_code, vocab.county_of, np.int32),
-        years=per_value(c.founded_on, lambda v: years_between(_date(v), today), np.int32),
-        tax_rank=per_value(c.tax_rating, TAX_RANK.__getitem__, np.int8),
+        size=per_value(factorize(c.size), lambda v: mask([v], SIZES), np.int32),
+        path=per_value(region, vocab.path, np.int32).reshape(-1, PATH_DEPTH),
+        county=per_value(region, vocab.county_of, np.int32),
+        years=per_value(
+            factorize(c.founded_on), lambda v: years_between(_date(v), today), np.int32
+        ),
+        tax_rank=per_value(factorize(c.tax_rating), TAX_RANK.__getitem__, np.int8),
         first_loan=np.asarray(c.first_loan, dtype=bool),
         verified=np.asarray(c.verified, dtype=bool),
         tags=tag_matrix(list(c.tag_ids))[holder],

@@ -131,22 +131,26 @@ def facts_of(enterprises: list[Enterprise], day: date | None = None) -> dict[int
 
 def committed_by(enterprise_ids, programme_ids) -> dict[tuple[int, int], Decimal]:
     """What each enterprise has drawn from each programme (live commitments)."""
+    from app.programmes.tags import MANY_ENTERPRISES
+
     if not enterprise_ids or not programme_ids:
         return {}
-    rows = db.session.execute(
+    wanted = set(enterprise_ids)
+    query = (
         sa.select(
             ProgrammeCommitment.enterprise_id,
             ProgrammeCommitment.programme_id,
             sa.func.sum(ProgrammeCommitment.amount),
         )
         .where(
-            ProgrammeCommitment.enterprise_id.in_(sorted(set(enterprise_ids))),
             ProgrammeCommitment.programme_id.in_(sorted(set(programme_ids))),
             ProgrammeCommitment.released.is_(False),
         )
         .group_by(ProgrammeCommitment.enterprise_id, ProgrammeCommitment.programme_id)
     )
-    return {(e, p): Decimal(total or 0) for e, p, total in rows}
+    if len(wanted) <= MANY_ENTERPRISES:  # else every enterprise's, kept where wanted
+        query = query.where(ProgrammeCommitment.enterprise_id.in_(sorted(wanted)))
+    return {(e, p): Decimal(total or 0) for e, p, total in db.session.execute(query) if e in wanted}
 
 
 def _room(programme: SubsidyProgramme, drawn: Decimal) -> Decimal | None:

@@ -379,17 +379,22 @@ def _tags_and_programmes(rng) -> None:
     _db.session.flush()
 
 
-@pytest.mark.parametrize("seed", [3, 4])
-def test_the_columnar_need_load_equals_the_table_built_record_by_record(app, sample, seed):
+@pytest.mark.parametrize(("seed", "many"), [(3, 5000), (4, 10)])
+def test_the_columnar_need_load_equals_the_table_built_record_by_record(
+    app, sample, seed, many, monkeypatch
+):
     """Every column of the engine's need table, read as plain columns, equals the table
     built from ORM objects one record at a time: with lists held and subsidy programmes,
     enterprises unverified, needs closed, and a subset of needs as a product change
-    reads them."""
+    reads them. With `many` 10, the lists and programmes of a province's worth of
+    enterprises are read in one pass rather than by id."""
     import random
 
     from app import clock
     from app.models.enums import EnterpriseStatus, NeedStatus
+    from app.programmes import tags
 
+    monkeypatch.setattr(tags, "MANY_ENTERPRISES", many)
     rng = random.Random(seed)
     _tags_and_programmes(rng)
     ids = sorted(_db.session.scalars(sa.select(Need.id)))
