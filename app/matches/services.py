@@ -36,6 +36,7 @@ from app.matching.tables import (
     ProductTable,
     Vocabulary,
     build_products,
+    factorize,
     mask,
     need_table,
 )
@@ -136,76 +137,81 @@ def _need_columns(stmt, today: date | None = None) -> NeedColumns:
     out once per enterprise."""
     from app.programmes.services import need_programmes
 
-    rows = db.session.execute(
-        stmt.with_only_columns(
-            Need.id,
-            Need.enterprise_id,
-            _hundredths_sql(Need.amount),
-            Need.term_months,
-            sa.type_coerce(Need.guarantees, sa.Integer),
-            _plain_sql(Need.purpose),
-            _hundredths_sql(Need.max_rate),
-            Enterprise.industry_code,
-            _plain_sql(Enterprise.size),
-            Enterprise.region_code,
-            _plain_sql(Enterprise.founded_on),
-            _plain_sql(Enterprise.tax_rating),
-            Enterprise.first_loan,
-            _plain_sql(Enterprise.status),
-            maintain_column_froms=True,
-        ).join(Enterprise, Enterprise.id == Need.enterprise_id)
-    ).all()
-    (
-        ids,
-        enterprise_ids,
-        amount,
-        term,
-        guarantees,
-        purpose,
-        max_rate,
-        industry,
-        size,
-        region,
-        founded,
-        tax,
-        first_loan,
-        status,
-    ) = list(zip(*rows, strict=True)) or [()] * 14
-    holders: dict[int, int] = {}
-    holder = np.fromiter(
-        (holders.setdefault(e, len(holders)) for e in enterprise_ids), np.int64, len(rows)
-    )
-    first_row = np.unique(holder, return_index=True)[1]
+    query = stmt.with_only_columns(
+        Need.id,
+        Need.enterprise_id,
+        _hundredths_sql(Need.amount),
+        Need.term_months,
+        sa.type_coerce(Need.guarantees, sa.Integer),
+        _hundredths_sql(Need.max_rate),
+        Enterprise.first_loan,
+        _plain_sql(Need.purpose),
+        Enterprise.industry_code,
+        _plain_sql(Enterprise.size),
+        Enterprise.region_code,
+        _plain_sql(Enterprise.founded_on),
+        _plain_sql(Enterprise.tax_rating),
+        _plain_sql(Enterprise.status),
+        maintain_column_froms=True,
+    ).join(Enterprise, Enterprise.id == Need.enterprise_id)
+    numbers, codes = _read_columns(query, 7)
+    ids, enterprise_ids, amount, term, guarantees, max_rate, first_loan = numbers
+    purpose, industry, size, region, founded, tax, status = codes
+    enterprise_rows, holder = factorize(enterprise_ids.tolist())
+    first_row = np.unique(holder, return_index=True)[1].tolist()
     enterprises = [
         {
-            "enterprise_id": enterprise_ids[k],
-            "region_code": region[k],
-            "industry_code": industry[k],
-            "size": size[k],
-            "first_loan": first_loan[k],
+            "enterprise_id": enterprise_rows[k],
+            "region_code": region[row],
+            "industry_code": industry[row],
+            "size": size[row],
+            "first_loan": bool(first_loan[row]),
         }
-        for k in first_row.tolist()
+        for k, row in enumerate(first_row)
     ]
     need_programmes(enterprises, today or clock.today())
     return NeedColumns(
-        ids=np.array(ids, dtype=np.int64),
-        enterprise_ids=np.array(enterprise_ids, dtype=np.int64),
-        amount=np.array(amount, dtype=np.int64),
-        term=np.array(term, dtype=np.int32),
-        guarantees=_GUARANTEE_MASKS[np.array(guarantees, dtype=np.int64)],
+        ids=ids,
+        enterprise_ids=enterprise_ids,
+        amount=amount,
+        term=term.astype(np.int32),
+        guarantees=_GUARANTEE_MASKS[guarantees],
         purpose=purpose,
-        max_rate=np.array(max_rate, dtype=np.int32),
+        max_rate=max_rate.astype(np.int32),
         industry_code=industry,
         size=size,
         region_code=region,
         founded_on=founded,
         tax_rating=tax,
-        first_loan=np.array(first_loan, dtype=bool),
+        first_loan=first_loan.astype(bool),
         verified=np.array(status, dtype=object) == EnterpriseStatus.VERIFIED.value,
         holder=holder,
         tag_ids=[e["tag_ids"] for e in enterprises],
         programmes=[e.get("programmes", {}) for e in enterprises],
     )
+
+
+READ_BATCH = 20_000
+
+
+def _read_columns(query, numbers: int) -> tuple[list[np.ndarray], list[list]]:
+    """The rows of `query` read in batches as columns: its first `numbers` columns (integers,
+    never null) as int64 arrays, the others as lists holding each distinct value once (a
+    province's needs repeat a few thousand places and codes), so neither the rows nor
+    their repeated strings are all held at once."""
+    width = len(query.selected_columns)
+    parts: list[list[np.ndarray]] = [[] for _ in range(numbers)]
+    codes: list[list] = [[] for _ in range(width - numbers)]
+    seen: list[dict] = [{} for _ in codes]
+    result = db.session.execute(query.execution_options(yield_per=READ_BATCH))
+    for rows in result.partitions():
+        columns = list(zip(*rows, strict=True))
+        for part, values in zip(parts, columns[:numbers], strict=True):
+            part.append(np.array(values, dtype=np.int64))
+        for column, known, values in zip(codes, seen, columns[numbers:], strict=True):
+            column.extend(map(known.setdefault, values, values))
+    empty = np.empty(0, dtype=np.int64)
+    return [np.concatenate(p) if p else empty for p in parts], codes
 
 
 # The stored guarantee mask (bits in Guarantee's order) as the engine's (GUARANTEES' order).
