@@ -806,7 +806,7 @@ def recompute_product(
     `plan_product_change` needs to place the product; only the needs whose full list it
     leaves or falls in are recomputed in full (their best left out is not stored). The job
     queue runs this for a product's change; it commits nothing itself. `timings` receives
-    the seconds spent reading, in the engine and writing."""
+    the seconds spent reading, reading the floors, in the engine and writing."""
     clock_at = [time.perf_counter()]
 
     def lap(name: str) -> None:
@@ -829,7 +829,7 @@ def recompute_product(
             _failed_index_sql(),
         ).where(Match.product_id == product.id)
     ).all()
-    had = np.array(had, dtype=np.int64).reshape(-1, 4)
+    had = np.array([tuple(row) for row in had], dtype=np.int64).reshape(-1, 4)
     today = today or clock.today()
     vocab = vocabulary()
     t = load(
@@ -848,7 +848,7 @@ def recompute_product(
     involved = floors_needed(t.products, j, hits, had)
     lap("engine")
     floors = _floors(t.needs.ids[involved])
-    lap("read")
+    lap("floors")
     change = plan_product_change(
         t.needs,
         t.products,

@@ -218,7 +218,7 @@ def need_programmes(records: list[dict], day: date) -> None:
     held = tags_on(enterprise_ids, day)
     if not programmes:
         for r in records:
-            r["tag_ids"] = sorted(held.get(r["enterprise_id"], ()))
+            r["tag_ids"] = sorted(held[r["enterprise_id"]]) if r["enterprise_id"] in held else []
         return
     paths = _paths({r["region_code"] for r in records})
     sections = _sections({r["industry_code"] for r in records})
