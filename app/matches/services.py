@@ -903,7 +903,9 @@ def rematch_product(product_id: int) -> dict:
     if product is None:  # deleted meanwhile: its matches went with it
         return {"skipped": "gone"}
     seconds: dict = {}
+    cpu = time.process_time()
     touched = recompute_product(product, timings=seconds)
+    seconds["cpu"] = round(time.process_time() - cpu, 3)
     row = db.session.get(ProductRematch, product_id)
     if row is None:
         row = ProductRematch(product_id=product_id, requested_at=utcnow())
