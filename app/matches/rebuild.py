@@ -95,7 +95,7 @@ def compute_chunk(first: int, last: int, *, rebuild_id: int = 0, today: date | N
     """The kept matches of the open needs with ids in [first, last], as arrays of ids."""
     from app.matches import services
     from app.matching.engine import match_all
-    from app.matching.tables import build_needs
+    from app.matching.tables import need_table
 
     today = today or clock.today()
     vocab, products, weights = _product_tables(rebuild_id, today)
@@ -104,7 +104,7 @@ def compute_chunk(first: int, last: int, *, rebuild_id: int = 0, today: date | N
         .where(Need.status.in_(services.MATCHED_NEED_STATUSES), Need.id.between(first, last))
         .order_by(Need.id)
     )
-    needs = build_needs(services._need_records(stmt), vocab, today)
+    needs = need_table(services._need_columns(stmt, today), vocab, today)
     m = match_all(needs, products, weights, services.TOP_K, services.NEAR_K)
     return {
         "need_ids": needs.ids[m.need_rows],

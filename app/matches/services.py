@@ -29,7 +29,17 @@ from app.matching.engine import (
     plan_product_change,
 )
 from app.matching.explain import Reason, explain_batch
-from app.matching.tables import NeedTable, ProductTable, Vocabulary, build_needs, build_products
+from app.matching.tables import (
+    GUARANTEES,
+    NeedColumns,
+    NeedTable,
+    ProductTable,
+    Vocabulary,
+    build_products,
+    factorize,
+    mask,
+    need_table,
+)
 from app.models import (
     Bank,
     Branch,
@@ -47,7 +57,7 @@ from app.models import (
     product_regions,
 )
 from app.models.base import utcnow
-from app.models.enums import EngagementStatus, EnterpriseStatus, NeedStatus
+from app.models.enums import EngagementStatus, EnterpriseStatus, Guarantee, NeedStatus
 from app.pricing import Quote
 from app.reports.filters import Filters
 from app.reports.rates import responses
@@ -119,71 +129,112 @@ def _vocabulary() -> Vocabulary:
     )
 
 
-def _need_records(stmt, today: date | None = None) -> list[dict]:
-    """The engine's records of the needs `stmt` (a select of Need) picks, read as plain
-    columns: a province's product change reads a hundred thousand of them. With the lists
-    each enterprise is on and the subsidy programmes it qualifies for."""
+def _need_columns(stmt, today: date | None = None) -> NeedColumns:
+    """The needs `stmt` (a select of Need) picks, with their enterprises, as plain columns:
+    a province's product change reads two hundred thousand of them, so no ORM objects,
+    no Decimal and no enum per row (money and rates come scaled to integers by SQL). With
+    the lists each enterprise is on and the subsidy programmes it qualifies for, worked
+    out once per enterprise."""
     from app.programmes.services import need_programmes
 
-    records = _plain_need_records(stmt)
-    need_programmes(records, today or clock.today())
-    return records
-
-
-def _plain_need_records(stmt) -> list[dict]:
-    rows = db.session.execute(
-        stmt.with_only_columns(
-            Need.id,
-            Need.enterprise_id,
-            Need.amount,
-            Need.term_months,
-            Need.guarantees,
-            Need.purpose,
-            Need.max_rate,
-            Enterprise.industry_code,
-            Enterprise.size,
-            Enterprise.region_code,
-            Enterprise.founded_on,
-            Enterprise.tax_rating,
-            Enterprise.first_loan,
-            Enterprise.status,
-            maintain_column_froms=True,
-        ).join(Enterprise, Enterprise.id == Need.enterprise_id)
-    ).all()
-    return [
+    query = stmt.with_only_columns(
+        Need.id,
+        Need.enterprise_id,
+        _hundredths_sql(Need.amount),
+        Need.term_months,
+        sa.type_coerce(Need.guarantees, sa.Integer),
+        _hundredths_sql(Need.max_rate),
+        Enterprise.first_loan,
+        _plain_sql(Need.purpose),
+        Enterprise.industry_code,
+        _plain_sql(Enterprise.size),
+        Enterprise.region_code,
+        _plain_sql(Enterprise.founded_on),
+        _plain_sql(Enterprise.tax_rating),
+        _plain_sql(Enterprise.status),
+        maintain_column_froms=True,
+    ).join(Enterprise, Enterprise.id == Need.enterprise_id)
+    numbers, codes = _read_columns(query, 7)
+    ids, enterprise_ids, amount, term, guarantees, max_rate, first_loan = numbers
+    purpose, industry, size, region, founded, tax, status = codes
+    enterprise_rows, holder = factorize(enterprise_ids.tolist())
+    first_row = np.unique(holder, return_index=True)[1].tolist()
+    enterprises = [
         {
-            "id": need_id,
-            "enterprise_id": enterprise_id,
-            "amount": amount,
-            "term_months": term,
-            "guarantees": [g.value for g in guarantees],
-            "purpose": purpose.value,
-            "max_rate": max_rate,
-            "industry_code": industry,
-            "size": size.value,
-            "region_code": region,
-            "founded_on": founded,
-            "tax_rating": tax.value if tax else None,
-            "first_loan": first,
-            "verified": status is EnterpriseStatus.VERIFIED,
+            "enterprise_id": enterprise_rows[k],
+            "region_code": region[row],
+            "industry_code": industry[row],
+            "size": size[row],
+            "first_loan": bool(first_loan[row]),
         }
-        for (
-            need_id,
-            enterprise_id,
-            amount,
-            term,
-            guarantees,
-            purpose,
-            max_rate,
-            industry,
-            size,
-            region,
-            founded,
-            tax,
-            first,
-            status,
-        ) in rows
+        for k, row in enumerate(first_row)
     ]
+    need_programmes(enterprises, today or clock.today())
+    return NeedColumns(
+        ids=ids,
+        enterprise_ids=enterprise_ids,
+        amount=amount,
+        term=term.astype(np.int32),
+        guarantees=_GUARANTEE_MASKS[guarantees],
+        purpose=purpose,
+        max_rate=max_rate.astype(np.int32),
+        industry_code=industry,
+        size=size,
+        region_code=region,
+        founded_on=founded,
+        tax_rating=tax,
+        first_loan=first_loan.astype(bool),
+        verified=np.array(status, dtype=object) == EnterpriseStatus.VERIFIED.value,
+        holder=holder,
+        tag_ids=[e["tag_ids"] for e in enterprises],
+        programmes=[e.get("programmes", {}) for e in enterprises],
+    )
+
+
+READ_BATCH = 20_000
+
+
+def _read_columns(query, numbers: int) -> tuple[list[np.ndarray], list[list]]:
+    """The rows of `query` read in batches as columns: its first `numbers` columns (integers,
+    never null) as int64 arrays, the others as lists holding each distinct value once (a
+    province's needs repeat a few thousand places and codes), so neither the rows nor
+    their repeated strings are all held at once."""
+    width = len(query.selected_columns)
+    parts: list[list[np.ndarray]] = [[] for _ in range(numbers)]
+    codes: list[list] = [[] for _ in range(width - numbers)]
+    seen: list[dict] = [{} for _ in codes]
+    result = db.session.execute(query.execution_options(yield_per=READ_BATCH))
+    for rows in result.partitions():
+        columns = list(zip(*rows, strict=True))
+        for part, values in zip(parts, columns[:numbers], strict=True):
+            part.append(np.array(values, dtype=np.int64))
+        for column, known, values in zip(codes, seen, columns[numbers:], strict=True):
+            column.extend(map(known.setdefault, values, values))
+    empty = np.empty(0, dtype=np.int64)
+    return [np.concatenate(p) if p else empty for p in parts], codes
+
+
+# The stored guarantee mask (bits in Guarantee's order) as the engine's (GUARANTEES' order).
+_GUARANTEE_MASKS = np.array(
+    [
+        mask([g.value for bit, g in enumerate(Guarantee) if stored >> bit & 1], GUARANTEES)
+        for stored in range(1 << len(Guarantee))
+    ],
+    dtype=np.int32,
+)
+
+
+def _hundredths_sql(column):
+    """A money or rate column (two decimals) as an integer in hundredths: SQLite keeps it so
+    already, PostgreSQL rounds the NUMERIC."""
+    if db.engine.dialect.name == "sqlite":
+        return sa.type_coerce(column, sa.BigInteger)
+    return sa.cast(sa.func.round(column * 100), sa.BigInteger)
+
+
+def _plain_sql(column):
+    """A column as the database hands it back, without the ORM's conversion per row."""
+    return sa.type_coerce(column, sa.String)
 
 
 def bank_records(bank_ids: list[int] | None = None) -> dict[int, float]:
@@ -317,7 +368,7 @@ def load(
         stmt = stmt.where(Need.status.in_(MATCHED_NEED_STATUSES))
     if need_filter is not None:
         stmt = stmt.where(need_filter)
-    needs = build_needs(_need_records(stmt, today), vocab, today)
+    needs = need_table(_need_columns(stmt, today), vocab, today)
     records = _product_records(product_ids)
     banks = _bank_rows(None if product_ids is None else {r["bank_id"] for r in records})
     from app.programmes.services import product_programmes
@@ -774,7 +825,7 @@ def recompute_product(
     `plan_product_change` needs to place the product; only the needs whose full list it
     leaves or falls in are recomputed in full (their best left out is not stored). The job
     queue runs this for a product's change; it commits nothing itself. `timings` receives
-    the seconds spent reading, in the engine and writing."""
+    the seconds spent reading, reading the floors, in the engine and writing."""
     clock_at = [time.perf_counter()]
 
     def lap(name: str) -> None:
@@ -794,9 +845,10 @@ def recompute_product(
             Match.need_id,
             sa.cast(Match.eligible, sa.Integer),
             _centi_sql(),
+            _failed_index_sql(),
         ).where(Match.product_id == product.id)
     ).all()
-    had = np.array(had, dtype=np.int64).reshape(-1, 3)
+    had = np.array([tuple(row) for row in had], dtype=np.int64).reshape(-1, 4)
     today = today or clock.today()
     vocab = vocabulary()
     t = load(
@@ -810,11 +862,12 @@ def recompute_product(
     hits = match_product(t.needs, t.products, j, weights())
     had_rows = _rows_of(t.needs.ids, had[:, 0])
     had_kept = had_rows >= 0
+    had_failed = had[had_kept, 3]
     had = (had_rows[had_kept], had[had_kept, 1].astype(bool), had[had_kept, 2])
     involved = floors_needed(t.products, j, hits, had)
     lap("engine")
     floors = _floors(t.needs.ids[involved])
-    lap("read")
+    lap("floors")
     change = plan_product_change(
         t.needs,
         t.products,
@@ -839,7 +892,7 @@ def recompute_product(
     product_id = np.full(len(change.delete), product.id, dtype=np.int64)
     _delete_pairs(t.needs.ids[change.delete], product_id)
     _delete_pairs(t.needs.ids[change.displaced_needs], change.displaced_products)
-    _update_rows(_product_rows(t, change.verdicts(change.update)))
+    _update_rows(_product_rows(t, _changed(change.verdicts(change.update), had, had_failed)))
     _insert_rows(_product_rows(t, change.verdicts(change.insert)))
     refill_ids = t.needs.ids[change.refill]
     if len(refill_ids):
@@ -848,13 +901,30 @@ def recompute_product(
     return len(change.touched)
 
 
+def _changed(verdicts: Matches, had: tuple, had_failed: np.ndarray) -> Matches:
+    """The product's verdicts that differ from its stored rows (`had`: need rows, eligible,
+    score in hundredths; `had_failed`: the failed criterion's index): a row left as it is
+    is not rewritten, which would add an entry to every index of matches."""
+    rows, eligible, centi = had
+    at = _rows_of(rows, verdicts.need_rows)
+    same = (
+        (at >= 0)
+        & (eligible[at] == verdicts.eligible)
+        & (centi[at] == bulk.score_centi(verdicts.score))
+        & (had_failed[at] == verdicts.failed)
+    )
+    return Matches(*(getattr(verdicts, f)[~same] for f in Matches.__dataclass_fields__))
+
+
 def rematch_product(product_id: int) -> dict:
     """The job after a product's change: its needs updated, the time noted for its page."""
     product = db.session.get(Product, product_id)
     if product is None:  # deleted meanwhile: its matches went with it
         return {"skipped": "gone"}
     seconds: dict = {}
+    cpu = time.process_time()
     touched = recompute_product(product, timings=seconds)
+    seconds["cpu"] = round(time.process_time() - cpu, 3)
     row = db.session.get(ProductRematch, product_id)
     if row is None:
         row = ProductRematch(product_id=product_id, requested_at=utcnow())

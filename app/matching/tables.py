@@ -101,7 +101,8 @@ def tag_matrix(tag_lists: list) -> np.ndarray:
     width = max((max(t) for t in tag_lists if t), default=0) + 1
     matrix = np.zeros((len(tag_lists), width), dtype=bool)
     for row, ids in enumerate(tag_lists):
-        matrix[row, list(ids or ())] = True
+        if ids:
+            matrix[row, list(ids)] = True
     return matrix
 
 
@@ -182,9 +183,82 @@ def _bp_of(records: list[dict], key: str) -> np.ndarray:
     return np.array([basis_points(r.get(key, 0)) for r in records], dtype=np.int32)
 
 
+def _date(value: date | str) -> date:
+    """A date column's value: SQLite hands back ISO strings when read as plain columns."""
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
 def years_between(founded: date, on: date) -> int:
     years = on.year - founded.year - ((on.month, on.day) < (founded.month, founded.day))
     return max(years, 0)
+
+
+@dataclass
+class NeedColumns:
+    """Needs as plain columns, one entry per need, before the engine indexes them: money in
+    cents, rates in basis points, guarantees as a mask over GUARANTEES, codes as strings,
+    founding dates as dates or ISO strings.
+    What belongs to the enterprise (the lists it is on today, the subsidy programmes it
+    qualifies for: programme id -> what is left of its cap per enterprise in yuan, None: no
+    cap) is given once per holder, `holder` saying which is each need's."""
+
+    ids: np.ndarray
+    enterprise_ids: np.ndarray
+    amount: np.ndarray
+    term: np.ndarray
+    guarantees: np.ndarray
+    purpose: list[str]
+    max_rate: np.ndarray
+    industry_code: list[str]
+    size: list[str]
+    region_code: list[str]
+    founded_on: list[date]
+    tax_rating: list[str | None]
+    first_loan: np.ndarray
+    verified: np.ndarray
+    holder: np.ndarray
+    tag_ids: list
+    programmes: list[dict]
+
+    @classmethod
+    def of_records(cls, records: list[dict]) -> NeedColumns:
+        """From records (see build_needs), each its own holder."""
+        return cls(
+            ids=np.array([r["id"] for r in records], dtype=np.int64),
+            enterprise_ids=np.array([r["enterprise_id"] for r in records], dtype=np.int64),
+            amount=np.array([cents(r["amount"]) for r in records], dtype=np.int64),
+            term=np.array([r["term_months"] for r in records], dtype=np.int32),
+            guarantees=np.array(
+                [mask(r["guarantees"], GUARANTEES) for r in records], dtype=np.int32
+            ),
+            purpose=[r["purpose"] for r in records],
+            max_rate=np.array([basis_points(r["max_rate"]) for r in records], dtype=np.int32),
+            industry_code=[r["industry_code"] for r in records],
+            size=[r["size"] for r in records],
+            region_code=[r["region_code"] for r in records],
+            founded_on=[r["founded_on"] for r in records],
+            tax_rating=[r["tax_rating"] for r in records],
+            first_loan=np.array([bool(r["first_loan"]) for r in records], dtype=bool),
+            verified=np.array([bool(r["verified"]) for r in records], dtype=bool),
+            holder=np.arange(len(records), dtype=np.int64),
+            tag_ids=[r.get("tag_ids") or () for r in records],
+            programmes=[r.get("programmes", {}) for r in records],
+        )
+
+
+def factorize(values: list) -> tuple[list, np.ndarray]:
+    """The distinct values in order of first appearance, and each value's position among
+    them: a province's needs share a few thousand places, industries and founding dates."""
+    distinct = dict.fromkeys(values)
+    for k, value in enumerate(distinct):
+        distinct[value] = k
+    return list(distinct), np.fromiter(map(distinct.__getitem__, values), np.int64, len(values))
+
+
+def per_value(factors: tuple[list, np.ndarray], convert, dtype) -> np.ndarray:
+    """`convert` of each value of a factorized column, called once per distinct value."""
+    distinct, at = factors
+    return np.array([convert(v) for v in distinct], dtype=dtype)[at]
 
 
 def build_needs(records: list[dict], vocab: Vocabulary, today: date) -> NeedTable:
@@ -192,47 +266,53 @@ def build_needs(records: list[dict], vocab: Vocabulary, today: date) -> NeedTabl
     and the enterprise's industry_code, size, region_code, founded_on, tax_rating,
     first_loan, verified; optionally tag_ids (the lists it is on today) and programmes
     (programme id -> what is left of its cap per enterprise in yuan, None: no cap)."""
-    n = len(records)
-    programme_ids = sorted({p for r in records for p in r.get("programmes", {})})
+    return need_table(NeedColumns.of_records(records), vocab, today)
+
+
+def need_table(c: NeedColumns, vocab: Vocabulary, today: date) -> NeedTable:
+    """The engine's need table from plain columns, converting each distinct code once."""
+    programme_ids = sorted({p for held in c.programmes for p in held})
     programme_col = {p: k for k, p in enumerate(programme_ids)}
-    programme_ok = np.zeros((n, len(programme_ids)), dtype=bool)
-    programme_room = np.full((n, len(programme_ids)), -1, dtype=np.int64)
-    for row, r in enumerate(records):
-        for pid, room in r.get("programmes", {}).items():
+    holders = len(c.programmes)
+    programme_ok = np.zeros((holders, len(programme_ids)), dtype=bool)
+    programme_room = np.full((holders, len(programme_ids)), -1, dtype=np.int64)
+    for row, held in enumerate(c.programmes):
+        for pid, room in held.items():
             programme_ok[row, programme_col[pid]] = True
             if room is not None:
                 programme_room[row, programme_col[pid]] = cents(room)
-    path = np.full((n, PATH_DEPTH), vocab.no_region, dtype=np.int32)
-    for row, r in enumerate(records):
-        path[row] = vocab.path(r["region_code"])
+    holder = np.asarray(c.holder, dtype=np.int64)
+    industry, region = factorize(c.industry_code), factorize(c.region_code)
     return NeedTable(
-        ids=np.array([r["id"] for r in records], dtype=np.int64),
-        enterprise_ids=np.array([r["enterprise_id"] for r in records], dtype=np.int64),
-        amount=np.array([cents(r["amount"]) for r in records], dtype=np.int64),
-        term=np.array([r["term_months"] for r in records], dtype=np.int32),
-        guarantees=np.array([mask(r["guarantees"], GUARANTEES) for r in records], dtype=np.int32),
-        purpose=np.array([mask([r["purpose"]], PURPOSES) for r in records], dtype=np.int32),
-        max_rate=np.array([basis_points(r["max_rate"]) for r in records], dtype=np.int32),
-        section=np.array(
-            [vocab.industry_index[vocab.industry_section[r["industry_code"]]] for r in records],
-            dtype=np.int32,
+        ids=np.asarray(c.ids, dtype=np.int64),
+        enterprise_ids=np.asarray(c.enterprise_ids, dtype=np.int64),
+        amount=np.asarray(c.amount, dtype=np.int64),
+        term=np.asarray(c.term, dtype=np.int32),
+        guarantees=np.asarray(c.guarantees, dtype=np.int32),
+        purpose=per_value(factorize(c.purpose), lambda v: mask([v], PURPOSES), np.int32),
+        max_rate=np.asarray(c.max_rate, dtype=np.int32),
+        section=per_value(
+            industry,
+            lambda v: vocab.industry_index[vocab.industry_section[v]],
+            np.int32,
         ),
-        division=np.array([vocab.division_of(r["industry_code"]) for r in records], dtype=np.int32),
-        industry=np.array(
-            [vocab.industry_index.get(r["industry_code"], vocab.no_industry) for r in records],
-            dtype=np.int32,
+        division=per_value(industry, vocab.division_of, np.int32),
+        industry=per_value(
+            industry, lambda v: vocab.industry_index.get(v, vocab.no_industry), np.int32
         ),
-        size=np.array([mask([r["size"]], SIZES) for r in records], dtype=np.int32),
-        path=path,
-        county=np.array([vocab.county_of(r["region_code"]) for r in records], dtype=np.int32),
-        years=np.array([years_between(r["founded_on"], today) for r in records], dtype=np.int32),
-        tax_rank=np.array([TAX_RANK[r["tax_rating"]] for r in records], dtype=np.int8),
-        first_loan=np.array([bool(r["first_loan"]) for r in records], dtype=bool),
-        verified=np.array([bool(r["verified"]) for r in records], dtype=bool),
-        tags=tag_matrix([r.get("tag_ids") or () for r in records]),
+        size=per_value(factorize(c.size), lambda v: mask([v], SIZES), np.int32),
+        path=per_value(region, vocab.path, np.int32).reshape(-1, PATH_DEPTH),
+        county=per_value(region, vocab.county_of, np.int32),
+        years=per_value(
+            factorize(c.founded_on), lambda v: years_between(_date(v), today), np.int32
+        ),
+        tax_rank=per_value(factorize(c.tax_rating), TAX_RANK.__getitem__, np.int8),
+        first_loan=np.asarray(c.first_loan, dtype=bool),
+        verified=np.asarray(c.verified, dtype=bool),
+        tags=tag_matrix(list(c.tag_ids))[holder],
         programme_col=programme_col,
-        programme_ok=programme_ok,
-        programme_room=programme_room,
+        programme_ok=programme_ok[holder],
+        programme_room=programme_room[holder],
     )
 
 

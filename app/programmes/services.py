@@ -130,29 +130,27 @@ def facts_of(enterprises: list[Enterprise], day: date | None = None) -> dict[int
 
 
 def committed_by(enterprise_ids, programme_ids) -> dict[tuple[int, int], Decimal]:
-    """What each enterprise has drawn from each programme (live commitments). In chunks of
-    enterprises, as tags_on: a province's rebuild asks for 200,000 at once, past the
-    65,535 parameters PostgreSQL takes in one statement."""
+    """What each enterprise has drawn from each programme (live commitments)."""
+    from app.programmes.tags import MANY_ENTERPRISES
+
     if not enterprise_ids or not programme_ids:
         return {}
-    ids = sorted(set(enterprise_ids))
-    drawn = {}
-    for start in range(0, len(ids), 5000):
-        rows = db.session.execute(
-            sa.select(
-                ProgrammeCommitment.enterprise_id,
-                ProgrammeCommitment.programme_id,
-                sa.func.sum(ProgrammeCommitment.amount),
-            )
-            .where(
-                ProgrammeCommitment.enterprise_id.in_(ids[start : start + 5000]),
-                ProgrammeCommitment.programme_id.in_(sorted(set(programme_ids))),
-                ProgrammeCommitment.released.is_(False),
-            )
-            .group_by(ProgrammeCommitment.enterprise_id, ProgrammeCommitment.programme_id)
+    wanted = set(enterprise_ids)
+    query = (
+        sa.select(
+            ProgrammeCommitment.enterprise_id,
+            ProgrammeCommitment.programme_id,
+            sa.func.sum(ProgrammeCommitment.amount),
         )
-        drawn.update({(e, p): Decimal(total or 0) for e, p, total in rows})
-    return drawn
+        .where(
+            ProgrammeCommitment.programme_id.in_(sorted(set(programme_ids))),
+            ProgrammeCommitment.released.is_(False),
+        )
+        .group_by(ProgrammeCommitment.enterprise_id, ProgrammeCommitment.programme_id)
+    )
+    if len(wanted) <= MANY_ENTERPRISES:  # else every enterprise's, kept where wanted
+        query = query.where(ProgrammeCommitment.enterprise_id.in_(sorted(wanted)))
+    return {(e, p): Decimal(total or 0) for e, p, total in db.session.execute(query) if e in wanted}
 
 
 def _room(programme: SubsidyProgramme, drawn: Decimal) -> Decimal | None:
@@ -220,7 +218,7 @@ def need_programmes(records: list[dict], day: date) -> None:
     held = tags_on(enterprise_ids, day)
     if not programmes:
         for r in records:
-            r["tag_ids"] = sorted(held.get(r["enterprise_id"], ()))
+            r["tag_ids"] = sorted(held[r["enterprise_id"]]) if r["enterprise_id"] in held else []
         return
     paths = _paths({r["region_code"] for r in records})
     sections = _sections({r["industry_code"] for r in records})

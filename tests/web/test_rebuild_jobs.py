@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import numpy as np
 import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
@@ -13,7 +14,16 @@ from hypothesis import strategies as st
 
 from app.matches import rebuild, services
 from app.matching.engine import match_product
-from app.models import JobRun, JobStatus, Match, MatchRebuild, MatchRebuildChunk, Need, Product
+from app.models import (
+    Enterprise,
+    JobRun,
+    JobStatus,
+    Match,
+    MatchRebuild,
+    MatchRebuildChunk,
+    Need,
+    Product,
+)
 from app.models import db as _db
 from bench.generate import generate
 
@@ -281,3 +291,138 @@ def test_a_need_and_a_product_deleted_while_a_rebuild_runs_leave_no_rows(app, sa
     assert finished["kept"] > 0
     left = _stored()
     assert left and not any(n == need_id or p == product_id for n, p, *_rest in left)
+
+
+def _plain_need_table(need_ids: list[int], today):
+    """The reference for the engine's need table: each need read as ORM objects and built
+    record by record, as the engine took them before the columnar load."""
+    from app.matching.tables import build_needs
+    from app.programmes.services import need_programmes
+
+    needs = _db.session.scalars(sa.select(Need).where(Need.id.in_(need_ids)).order_by(Need.id))
+    records = [
+        {
+            "id": n.id,
+            "enterprise_id": n.enterprise_id,
+            "amount": n.amount,
+            "term_months": n.term_months,
+            "guarantees": [g.value for g in n.guarantees],
+            "purpose": n.purpose.value,
+            "max_rate": n.max_rate,
+            "industry_code": n.enterprise.industry_code,
+            "size": n.enterprise.size.value,
+            "region_code": n.enterprise.region_code,
+            "founded_on": n.enterprise.founded_on,
+            "tax_rating": n.enterprise.tax_rating.value if n.enterprise.tax_rating else None,
+            "first_loan": n.enterprise.first_loan,
+            "verified": n.enterprise.is_verified,
+        }
+        for n in needs
+    ]
+    need_programmes(records, today)
+    return build_needs(records, services.vocabulary(), today)
+
+
+def _tags_and_programmes(rng) -> None:
+    """Random lists held (some expired), and two open programmes: one for holders of a
+    list with a cap per enterprise, one for small enterprises without a cap."""
+    from datetime import timedelta
+
+    from app import clock
+    from app.models import EnterpriseTag, SubsidyProgramme, TagKind
+    from app.models.enums import EnterpriseSize
+
+    today = clock.today()
+    kinds = _db.session.scalars(sa.select(TagKind.id).order_by(TagKind.id)).all()[:3]
+    enterprise_ids = _db.session.scalars(sa.select(Need.enterprise_id).distinct()).all()
+    for enterprise_id in rng.sample(sorted(enterprise_ids), len(enterprise_ids) // 3):
+        for kind_id in rng.sample(kinds, rng.randint(1, len(kinds))):
+            expired = rng.random() < 0.2
+            _db.session.add(
+                EnterpriseTag(
+                    enterprise_id=enterprise_id,
+                    tag_kind_id=kind_id,
+                    valid_from=today - timedelta(days=60),
+                    valid_to=today - timedelta(days=1) if expired else None,
+                    source="随机",
+                )
+            )
+    region = _db.session.scalar(
+        sa.select(sa.func.min(Enterprise.region_code)).where(Enterprise.id > OFFSET)
+    )
+    root = services.vocabulary().path(region)[0]
+    common = {
+        "region_code": services.vocabulary().regions[root],
+        "starts_on": today - timedelta(days=10),
+        "ends_on": today + timedelta(days=100),
+        "region_codes": [],
+        "industry_codes": [],
+        "budget": Decimal("10000000"),
+    }
+    listed = SubsidyProgramme(
+        name="名单贴息",
+        tag_ids=[kinds[0]],
+        kind="points",
+        value=Decimal("1.00"),
+        cap_per_enterprise=Decimal("50000"),
+        **common,
+    )
+    small = SubsidyProgramme(
+        name="小微贴息",
+        sizes=frozenset({EnterpriseSize.SMALL}),
+        kind="share",
+        value=Decimal("30"),
+        **common,
+    )
+    _db.session.add_all([listed, small])
+    _db.session.flush()
+    _db.session.flush()
+
+
+@pytest.mark.parametrize(("seed", "many"), [(3, 5000), (4, 10)])
+def test_the_columnar_need_load_equals_the_table_built_record_by_record(
+    app, sample, seed, many, monkeypatch
+):
+    """Every column of the engine's need table, read as plain columns, equals the table
+    built from ORM objects one record at a time: with lists held and subsidy programmes,
+    enterprises unverified, needs closed, and a subset of needs as a product change
+    reads them. With `many` 10, the lists and programmes of a province's worth of
+    enterprises are read in one pass rather than by id."""
+    import random
+
+    from app import clock
+    from app.models.enums import EnterpriseStatus, NeedStatus
+    from app.programmes import tags
+
+    monkeypatch.setattr(tags, "MANY_ENTERPRISES", many)
+    rng = random.Random(seed)
+    _tags_and_programmes(rng)
+    ids = sorted(_db.session.scalars(sa.select(Need.id)))
+    for need_id in rng.sample(ids, len(ids) // 10):
+        _db.session.get(Need, need_id).status = NeedStatus.WITHDRAWN
+    for need_id in rng.sample(ids, len(ids) // 10):
+        _db.session.get(Need, need_id).enterprise.status = EnterpriseStatus.PENDING
+    _db.session.flush()
+    today = clock.today()
+    open_ids = sorted(
+        _db.session.scalars(
+            sa.select(Need.id).where(Need.status.in_(services.MATCHED_NEED_STATUSES))
+        )
+    )
+    some = sorted(rng.sample(ids, 40))
+
+    for loaded, expected_ids in (
+        (services.load([], today=today).needs, []),
+        (services.load(today=today).needs, open_ids),
+        (services.load(some, today=today, open_only=False).needs, some),
+    ):
+        expected = _plain_need_table(expected_ids, today)
+        assert loaded.programme_col == expected.programme_col
+        for name in expected.__dataclass_fields__:
+            if name == "programme_col":
+                continue
+            got, want = getattr(loaded, name), getattr(expected, name)
+            assert got.dtype == want.dtype and got.shape == want.shape, name
+            assert np.array_equal(got, want), name
+    assert expected.tags.any() and expected.programme_ok.any()
+    assert (expected.programme_room >= 0).any() and not expected.verified.all()
