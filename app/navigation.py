@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, has_request_context, render_template, request
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from markupsafe import Markup
 
 from app.models.enums import Role
@@ -93,7 +94,8 @@ def navbar() -> Markup:
     from app.i18n import current_language
     from app.main.services import unread_notifications
 
-    user = request_user()
+    # The reader as the template sees them (the cookie's user, on every path).
+    user = current_user._get_current_object() if current_user.is_authenticated else None
     reader = (
         None if user is None else (user.role, user.name, user.email, unread_notifications(user))
     )
