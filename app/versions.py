@@ -10,7 +10,10 @@ afresh, as a second worker could not see the first one's writes.
 
 from __future__ import annotations
 
+import dataclasses
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -121,24 +124,110 @@ def memo(name: str, compute: Callable[[], Any]) -> Any:
     return value
 
 
-def kept_key(name: str, parts: tuple) -> str:
+def key(name: str, parts: tuple) -> str:
+    """The shared cache's key of a value kept under the catalogue version and `parts`."""
     return f"fragment:{name}:{version()}:" + ":".join(str(p) for p in parts)
 
 
 def kept(name: str, parts: tuple, compute: Callable[[], Any]) -> Any:
     """`compute()` kept in the shared cache under the catalogue version and `parts` (which
     must name everything else the value depends on: language, day, query)."""
-    from app.reports.cache import stored
-
-    key = kept_key(name, parts)
-    value = stored(key)
+    key_ = key(name, parts)
+    (value,) = read(key_)
     if value is None:
         value = compute()
-        _cache().set(key, value)
+        keep(key_, value)
     return value
+
+
+def read(*keys: str) -> list[Any]:
+    """The values kept under `keys` (None where there is none), in one round trip to the
+    shared cache for those the worker has no copy of."""
+    copies = _worker_copies()
+    found = [copies.get(k) if copies is not None else None for k in keys]
+    missing = [k for k, value in zip(keys, found, strict=True) if value is None]
+    if missing:
+        fetched = _read_ahead(missing)
+        rest = [k for k in missing if k not in fetched]
+        if rest:
+            fetched.update(zip(rest, _cache().get_many(*rest), strict=True))
+        found = [
+            fetched[k] if value is None else value for k, value in zip(keys, found, strict=True)
+        ]
+        for k in missing:
+            _copy(copies, k, fetched[k])
+    return found
+
+
+def _read_ahead(keys: list[str]) -> dict[str, Any]:
+    """Those of `keys` this request already read ahead with others (`reports.cache.read_ahead`)."""
+    ahead = g.get("read_ahead") if has_request_context() else None
+    if not ahead:
+        return {}
+    return {k: ahead.pop(k) for k in keys if k in ahead}
+
+
+def keep(key_: str, value: Any) -> None:
+    _cache().set(key_, value)
+    _copy(_worker_copies(), key_, value)
+
+
+def _copy(copies: WorkerCopies | None, key_: str, value: Any) -> None:
+    """Values nobody changes (text such as rendered HTML or dumped JSON, tuples, frozen
+    dataclasses) are also kept in the worker under the same key, which names the versions
+    they were made from: no round trip to the shared cache for them after that. Other
+    values may be changed by their readers, so each gets its own copy from the cache."""
+    frozen = dataclasses.is_dataclass(value) and type(value).__dataclass_params__.frozen
+    if copies is not None and (isinstance(value, str | tuple) or frozen):
+        copies.put(key_, value)
+
+
+class WorkerCopies:
+    """Values kept in this worker by a key naming everything they were made from, the
+    least recently used dropped first."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._values: OrderedDict[Any, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key_: Any) -> Any:
+        with self._lock:
+            value = self._values.get(key_)
+            if value is not None:
+                self._values.move_to_end(key_)
+            return value
+
+    def put(self, key_: Any, value: Any) -> None:
+        with self._lock:
+            self._values[key_] = value
+            if len(self._values) > self.size:
+                self._values.popitem(last=False)
+
+
+def _worker_copies() -> WorkerCopies | None:
+    """This app's copies of kept texts (~2-70 KB each), with a shared cache only (without
+    one the versions are not kept either, and a copy would never be asked for again)."""
+    if not has_app_context() or current_app.config.get("CACHE_TYPE") == "NullCache":
+        return None
+    return current_app.extensions.setdefault("kept_text", WorkerCopies(512))
 
 
 def fragment(name: str, parts: tuple, render: Callable[[], str]) -> Markup:
     """Rendered HTML kept like `kept`."""
     # Rendered by our own autoescaped templates.
     return Markup(kept(name, parts, render))  # noqa: S704  # nosec B704
+
+
+READER_SLOT = "<!--reader-form-token-->"
+
+
+def fragment_for_reader(name: str, parts: tuple, render: Callable[[], str]) -> Markup:
+    """Rendered HTML kept like `fragment`, holding forms: this request's CSRF token is kept
+    as a slot and each reader's own token is put in when the fragment is served."""
+    from flask_wtf.csrf import generate_csrf
+
+    token = generate_csrf()  # the one the forms of this request print
+    kept_html = kept(name, parts, lambda: render().replace(token, READER_SLOT))
+    # Rendered by our own autoescaped templates; the token is URL-safe base64 and dots.
+    return Markup(kept_html.replace(READER_SLOT, token))  # noqa: S704  # nosec B704

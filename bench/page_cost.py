@@ -37,6 +37,7 @@ def main() -> None:
         default=OFFICIAL,
         help="who reads the summary (the province bench's: official@province.bench.rongqiao.cn)",
     )
+    parser.add_argument("--sort", default="tottime", help="cProfile order: tottime, cumulative")
     args = parser.parse_args()
     os.environ.update(
         {
@@ -113,9 +114,7 @@ def main() -> None:
                 client.get(path, headers=sent)
             profiler.disable()
             out = io.StringIO()
-            pstats.Stats(profiler, stream=out).sort_stats(
-                os.environ.get("PROFILE_SORT", "tottime")
-            ).print_stats(int(os.environ.get("PROFILE_LINES", "30")))
+            pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(40)
             print(out.getvalue())
 
 

@@ -3,8 +3,9 @@
 Twenty cards cost a few hundred translations and links; they change only when the data
 does (every write to engagements, needs, enterprises or products moves the counted data's
 version) or when a shown figure moves with the clock (the hours left). So the outline of a
-page (which engagements, their deadlines) is kept per data version, and the cards' HTML per
-data version, query, language and the hours shown.
+page (which engagements, their deadlines) is kept per data version, and the page's content
+(with its search form, all from the query string) per data version, query and language,
+for the hours it shows.
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ from markupsafe import Markup
 
 from app import clock, versions
 from app.engagements import services
+from app.engagements.services import PIPELINE_VIEWS
 from app.enterprises import anonymity
 from app.i18n import current_language
 from app.models import Engagement, User, db
 from app.models.enums import EngagementStatus
 from app.regions.branches import visible_branch_ids
-from app.reports.cache import cache, data_version, remembered
+from app.reports.cache import cache, data_version
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,7 @@ class Entry:
 
 @dataclass(frozen=True)
 class Outline:
-    entries: list[Entry]
+    entries: tuple[Entry, ...]
     total: int
 
 
@@ -46,22 +48,24 @@ def _query() -> str:
     return repr(sorted(request.args.items(multi=True)))
 
 
-def items_html(user: User, statuses, search, page: int, now: datetime) -> Markup:
-    """The cards, the count and the pager of one pipeline page; logs what identities the
-    reader saw (once a day)."""
+def content_html(user: User, view: str, search, page: int, now: datetime) -> Markup:
+    """The page's content (tabs, search form, cards, count and pager); logs what identities
+    the reader saw (once a day). The outline and the content are read in one round trip."""
     listing: list = []
 
     def load():
         if not listing:
             listing.append(
-                services.pipeline(user.bank_id, statuses, search, page, now=now, viewer=user)
+                services.pipeline(
+                    user.bank_id, PIPELINE_VIEWS[view], search, page, now=now, viewer=user
+                )
             )
         return listing[0]
 
     def outline() -> Outline:
         found = load()
         return Outline(
-            [
+            tuple(
                 Entry(
                     i.engagement.id,
                     i.engagement.bank_id,
@@ -70,29 +74,39 @@ def items_html(user: User, statuses, search, page: int, now: datetime) -> Markup
                     i.engagement.identity_shared,
                 )
                 for i in found.items
-            ],
+            ),
             found.total,
         )
-
-    # Officers see their branch, managers the branches below theirs: the scope is in every key.
-    scope = visible_branch_ids(user)
-    kept = remembered(f"pipeline:{user.bank_id}:{scope}:{_query()}", outline)
-    shown_hours = _hours_shown(kept, now)
 
     def render() -> str:
         found = load()
         return render_template(
-            "engagements/_pipeline_items.html",
+            "engagements/_pipeline.html",
             listing=found,
             items=found.items,
+            search=search,
+            view=view,
+            views=PIPELINE_VIEWS,
             **anonymity.for_bank_view([(i.engagement, i.need.enterprise) for i in found.items]),
         )
 
-    digest = hashlib.sha256(repr(shown_hours).encode()).hexdigest()[:16]
-    parts = (data_version(), user.bank_id, scope, _query(), current_language(), digest)
-    html = versions.fragment("pipeline-items", parts, render)
+    # Officers see their branch, managers the branches below theirs: the scope is in every
+    # key; the query string holds the view, the search, the sort and the page.
+    parts = (data_version(), user.bank_id, visible_branch_ids(user), _query())
+    outline_key = versions.key("pipeline-outline", parts)
+    content_key = versions.key("pipeline-content", (*parts, current_language()))
+    kept, content = versions.read(outline_key, content_key)
+    if kept is None:
+        kept = outline()
+        versions.keep(outline_key, kept)
+    # Kept for the hours left the cards print; a later hour renders and replaces it.
+    shown = hashlib.sha256(repr(_hours_shown(kept, now)).encode()).hexdigest()[:16]
+    if content is None or content[0] != shown:
+        content = (shown, render())
+        versions.keep(content_key, content)
     _log_identity_views(user, kept, now)
-    return html
+    # Rendered by our own autoescaped templates.
+    return Markup(content[1])  # noqa: S704  # nosec B704
 
 
 def _hours_shown(kept: Outline, now: datetime) -> list:

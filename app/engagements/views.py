@@ -68,10 +68,7 @@ def pipeline():
     page = request.args.get("page", 1, type=int)
     return render_template(
         "engagements/pipeline.html",
-        items_html=pipeline_page.items_html(user, PIPELINE_VIEWS[view], search, page, utcnow()),
-        search=search,
-        view=view,
-        views=PIPELINE_VIEWS,
+        content=pipeline_page.content_html(user, view, search, page, utcnow()),
     )
 
 

@@ -8,8 +8,9 @@ import json
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
@@ -1102,6 +1103,20 @@ def match_fingerprint(need: Need) -> str:
             Match.need_id == need.id
         )
     ).one()
+    return fingerprint(count, latest)
+
+
+def fingerprint_columns(need_id: Any) -> tuple[Any, Any]:
+    """`match_fingerprint`'s count and latest time as scalar subqueries, to read them with
+    the need itself."""
+    where = Match.need_id == need_id
+    return (
+        sa.select(sa.func.count(Match.id)).where(where).scalar_subquery(),
+        sa.select(sa.func.max(Match.computed_at)).where(where).scalar_subquery(),
+    )
+
+
+def fingerprint(count: int, latest: datetime | None) -> str:
     return f"{count}:{latest}"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -281,6 +282,25 @@ def get_for(user: User, need_id: int) -> Need | None:
     if user.role is Role.ENTERPRISE and need.enterprise_id == user.enterprise_id:
         return need
     return None
+
+
+@functools.cache
+def _need_with_matches() -> sa.Select:
+    """Built once: a statement keeps its cache key (working it out costs as much as the read)."""
+    from app.matches.services import fingerprint_columns
+
+    return sa.select(Need, *fingerprint_columns(Need.id)).where(Need.id == sa.bindparam("need_id"))
+
+
+def get_with_matches_for(user: User, need_id: int) -> tuple[Need, str] | None:
+    """`get_for`, with the fingerprint of the need's stored matches read in the same round
+    trip (the need page keys what it keeps by it)."""
+    from app.matches.services import fingerprint
+
+    found = db.session.execute(_need_with_matches(), {"need_id": need_id}).first()
+    if found is None or get_for(user, need_id) is None:  # the need is in the session now
+        return None
+    return found[0], fingerprint(found[1], found[2])
 
 
 @dataclass(frozen=True)

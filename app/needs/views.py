@@ -1,17 +1,12 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app import clock, versions
-from app.engagements import services as engagement_services
+from app import clock
 from app.errors import DomainError
 from app.forms import add_service_errors, apply_error
-from app.i18n import current_language
-from app.matches.services import MATCHED_NEED_STATUSES, match_fingerprint, matches_for
 from app.models.enums import NeedStatus, Role
-from app.needs import bp, services, timeline
+from app.needs import bp, page, services
 from app.needs.forms import NeedForm, VersionedActionForm
-from app.pools.tags import tags_for
-from app.reports.cache import remembered
 from app.security import OVERSIGHT_ROLES, request_user, roles
 
 
@@ -65,49 +60,17 @@ def new():
 @bp.route("/needs/<int:need_id>")
 @roles(Role.ENTERPRISE, *OVERSIGHT_ROLES)
 def detail(need_id: int):
-    user, need = _load(need_id)
-    action = VersionedActionForm(version=str(need.version))
-    engagements = engagement_services.for_need(need)
+    user = request_user()
+    found = services.get_with_matches_for(user, need_id)
+    if found is None:
+        abort(404)
+    need, match_fingerprint = found
+    is_owner = user.role is Role.ENTERPRISE
     return render_template(
         "needs/detail.html",
-        engagements=engagements,
-        matches=_matches_fragment(need) if need.status in MATCHED_NEED_STATUSES else None,
         need=need,
-        # Built from engagements, agreements, tranches and edits: all move the data version.
-        steps=remembered(
-            f"timeline:{need.id}:{current_language()}",
-            lambda: timeline.for_need(need, engagements=engagements),
-        ),
-        action_form=action,
-        why_not_editable=services.why_not_editable(need),
-        why_waiting=services.why_waiting(need),
-        is_owner=user.role is Role.ENTERPRISE,
+        content=page.content(need, match_fingerprint, is_owner=is_owner),
     )
-
-
-def _matches_fragment(need):
-    """The need's matched products, rendered once for what they depend on: the need and its
-    enterprise as they are, the stored matches, the catalogue, the language and the day."""
-
-    def render() -> str:
-        eligible, near = matches_for(need, eligible_reasons=False)
-        return render_template(
-            "matches/_for_need.html",
-            need=need,
-            eligible=eligible,
-            near=near,
-            pool_tags=tags_for(item.product.id for item in [*eligible, *near]),
-        )
-
-    key = (
-        need.id,
-        need.version,
-        need.enterprise.updated_at.isoformat(),
-        match_fingerprint(need),
-        current_language(),
-        clock.today(),
-    )
-    return versions.fragment("need-matches", key, render)
 
 
 @bp.route("/needs/<int:need_id>/edit", methods=["GET", "POST"])

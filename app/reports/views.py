@@ -77,8 +77,8 @@ def _read_ahead(user, f, sort: str, now) -> None:
     keys = [
         remembered_key(headline_key(f, f.as_of())),
         remembered_key(watch.watch_key(f, now)),
-        versions.kept_key("summary-figures", _figures_parts(f, sort)),
-        versions.kept_key("summary-filters", _filters_parts(user, f)),
+        versions.key("summary-figures", _figures_parts(f, sort)),
+        versions.key("summary-filters", _filters_parts(user, f)),
     ]
     if user.role in OVERSIGHT_ROLES:
         keys.append(remembered_key(watch.pending_key(f)))

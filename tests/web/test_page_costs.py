@@ -118,6 +118,9 @@ def test_the_need_page_costs_the_same_with_more_banks_products_and_needs(
     need = post_need(owner)
     login(owner)
     few = _cost(client, statements, f"/needs/{need.id}")
+    # From what it keeps: the session with its user, the need with its matches'
+    # fingerprint, and the platform settings (read on every request under TESTING).
+    assert few[1] <= 3
     _more_banks(db, make_bank)
     for _ in range(5):
         post_need()
@@ -140,6 +143,7 @@ def test_the_pipeline_costs_the_same_with_more_needs(
     post_need()
     login(officer)
     few = _cost(client, statements, "/bank/pipeline")
+    assert few[1] <= 2  # from what it keeps: the session with its user, and the settings
     _more_banks(db, make_bank, 2)
     for n in range(25):
         enterprise = make_enterprise(industry_code=f"{13 + n % 5}", region_code="990121002")
