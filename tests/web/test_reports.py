@@ -639,3 +639,40 @@ def test_a_kept_summary_reads_the_shared_cache_in_few_round_trips(
     ]  # the versions, the parts, the watch list's rendering
     strip = re.compile(r'name="csrf_token" type="hidden" value="[^"]*"')
     assert strip.sub("", second) == strip.sub("", first)
+
+
+def test_the_filter_form_is_rendered_again_only_when_what_it_lists_changes(
+    app, client, login_as, figures, make_bank, make_agreement, make_user, db
+):
+    """A write to agreements leaves the kept form (banks, events, regions) as it was; a new
+    bank or a new event renders it again, with the new option."""
+    from flask import template_rendered
+
+    from app.models import Event
+
+    rendered = []
+
+    def record(_sender, template, **_extra):
+        rendered.append(template.name)
+
+    login_as(Role.OFFICIAL)
+    with template_rendered.connected_to(record, app):
+        client.get("/reports/summary")
+        assert rendered.count("reports/_filters.html") == 1
+        make_agreement(
+            figures["c"], figures["x"], amount="5000000", officer=make_user(Role.OFFICIAL)
+        )
+        page = client.get("/reports/summary").get_data(as_text=True)
+        assert "0.11 亿元" in page  # the write shows
+        assert rendered.count("reports/_filters.html") == 1
+
+        bank = make_bank(name="丙银行")
+        page = client.get("/reports/summary").get_data(as_text=True)
+        assert rendered.count("reports/_filters.html") == 2
+        assert f'<option value="{bank.id}">{bank.short_name}</option>' in page
+
+        db.session.add(Event(title="冬季对接会", held_on=TODAY, region_code="990121"))
+        db.session.commit()
+        page = client.get("/reports/summary").get_data(as_text=True)
+        assert rendered.count("reports/_filters.html") == 3
+        assert "冬季对接会" in page
