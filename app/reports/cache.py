@@ -41,6 +41,7 @@ NEEDS_VERSION_KEY = "reports:needs-version"  # the funnel's needs (app/reports/f
 # to events, so a write to agreements leaves the form as it was rendered.
 EVENTS_VERSION_KEY = "reports:events-version"
 _FLAG = "reports_changed"
+TOKENS: list[WriteToken] = []  # every WriteToken, moved by `data_changed`
 _EVENTS_FLAG = "reports_events_changed"
 
 
@@ -91,6 +92,8 @@ def data_changed() -> None:
         # Written by other means, anything may have changed: the funnel's needs too.
         cache.delete(NEEDS_VERSION_KEY)
         _token_moved(EVENTS_VERSION_KEY, "events_version")
+        for token in TOKENS:
+            token.moved()
 
 
 def _moved() -> None:
@@ -182,3 +185,44 @@ def remembered(key: str, compute: Callable[[], Any]) -> Any:
         value = compute()
         cache.set(full_key, value)
     return value
+
+
+class WriteToken:
+    """A version token in the shared cache moved by every flush that touches `models` and
+    every bulk statement on `tables`, at the flush and again at commit or rollback: figures
+    that read only those are kept under it and survive writes elsewhere."""
+
+    def __init__(self, key: str, models: tuple, tables: frozenset[str]) -> None:
+        self.key, self.models, self.tables = key, models, tables
+        self._flag = f"moved:{key}"
+
+    def listen(self) -> None:
+        session = sa.orm.Session
+        if not sa.event.contains(session, "after_flush", self._after_flush):
+            sa.event.listen(session, "after_flush", self._after_flush)
+            sa.event.listen(session, "do_orm_execute", self._after_statement)
+            sa.event.listen(session, "after_commit", self._after_end)
+            sa.event.listen(session, "after_rollback", self._after_end)
+
+    def _after_flush(self, session: sa.orm.Session, _context: Any) -> None:
+        changed = (*session.new, *session.dirty, *session.deleted)
+        if any(isinstance(obj, self.models) for obj in changed):
+            session.info[self._flag] = True
+            self.moved()
+
+    def _after_statement(self, state: sa.orm.ORMExecuteState) -> None:
+        written = state.is_insert or state.is_update or state.is_delete
+        table = getattr(getattr(state.statement, "table", None), "name", None)
+        if written and table in self.tables:
+            state.session.info[self._flag] = True
+            self.moved()
+
+    def _after_end(self, session: sa.orm.Session) -> None:
+        if session.info.pop(self._flag, False):
+            self.moved()
+
+    def moved(self) -> None:
+        _token_moved(self.key, self.key)
+
+    def value(self) -> str:
+        return _token(self.key, self.key)
