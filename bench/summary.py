@@ -345,14 +345,19 @@ def measure(app, runs: int, region: str = "") -> dict:
 
     cpu: dict[str, list[float]] = {"cold": [], "warm": [], "export": []}
     statements: dict[str, list[int]] = {"cold": [], "warm": [], "export": []}
-    seen: list[str] = []
+    sql_ms: dict[str, list[float]] = {"cold": [], "warm": [], "export": []}
+    seen: list[float] = []  # each statement's time from sending it to its answer
 
-    def count(_conn, _cursor, statement, *_args) -> None:
-        seen.append(statement)
+    def started(_conn, _cursor, _statement, _params, context, _many) -> None:
+        context.bench_started = time.perf_counter()
+
+    def answered(_conn, _cursor, _statement, _params, context, _many) -> None:
+        seen.append(time.perf_counter() - context.bench_started)
 
     with app.app_context():
         engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", count)
+    sa.event.listen(engine, "before_cursor_execute", started)
+    sa.event.listen(engine, "after_cursor_execute", answered)
 
     def timed(path: str, *, after_write: bool, kind: str = "") -> float:
         if after_write:
@@ -365,6 +370,7 @@ def measure(app, runs: int, region: str = "") -> dict:
             # This process's CPU alone (PostgreSQL's is its own): what load distorts least.
             cpu[kind].append(time.process_time() - c)
             statements[kind].append(len(seen))
+            sql_ms[kind].append(sum(seen) * 1000)
         if response.status_code != 200:
             raise RuntimeError(f"{path} answered {response.status_code}")
         sizes[path] = len(response.data)
@@ -380,6 +386,7 @@ def measure(app, runs: int, region: str = "") -> dict:
     return {
         "cpu": {kind: statistics.median(values) for kind, values in cpu.items()},
         "statements": {kind: statistics.median(v) for kind, v in statements.items()},
+        "sql_ms": {kind: statistics.median(v) for kind, v in sql_ms.items()},
         "page_kb": sizes["/reports/summary"] / 1024,
         "cold_median": statistics.median(cold),
         "cold_p95": _p95(cold),
@@ -450,6 +457,10 @@ def main() -> None:
     print(
         "SQL statements of a load, median: between writes {warm:.0f}, after a write "
         "{cold:.0f}, Excel after a write {export:.0f}".format(**r["statements"])
+    )
+    print(
+        "their time waiting for PostgreSQL, median: between writes {warm:.0f} ms, after a "
+        "write {cold:.0f} ms, Excel after a write {export:.0f} ms".format(**r["sql_ms"])
     )
     print(f"load average after: {_load()}")
 
