@@ -65,6 +65,9 @@ def register_extensions(app: Flask) -> None:
     from app.reports import funnel
 
     funnel.init_app(app)
+    from app.reports import league
+
+    league.init_app(app)
     from app import ops
 
     ops.init_app(app)

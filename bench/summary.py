@@ -361,16 +361,33 @@ def measure(app, runs: int, region: str = "") -> dict:
             db.session.commit()
 
     cpu: dict[str, list[float]] = {"cold": [], "warm": [], "export": []}
+    statements: dict[str, list[int]] = {"cold": [], "warm": [], "export": []}
+    sql_ms: dict[str, list[float]] = {"cold": [], "warm": [], "export": []}
+    seen: list[float] = []  # each statement's time from sending it to its answer
+
+    def started(_conn, _cursor, _statement, _params, context, _many) -> None:
+        context.bench_started = time.perf_counter()
+
+    def answered(_conn, _cursor, _statement, _params, context, _many) -> None:
+        seen.append(time.perf_counter() - context.bench_started)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", started)
+    sa.event.listen(engine, "after_cursor_execute", answered)
 
     def timed(path: str, *, after_write: bool, kind: str = "") -> float:
         if after_write:
             write()
+        seen.clear()
         t, c = time.perf_counter(), time.process_time()
         response = client.get(path)
         elapsed = time.perf_counter() - t
         if kind:
             # This process's CPU alone (PostgreSQL's is its own): what load distorts least.
             cpu[kind].append(time.process_time() - c)
+            statements[kind].append(len(seen))
+            sql_ms[kind].append(sum(seen) * 1000)
         if response.status_code != 200:
             raise RuntimeError(f"{path} answered {response.status_code}")
         sizes[path] = len(response.data)
@@ -385,6 +402,8 @@ def measure(app, runs: int, region: str = "") -> dict:
     export = [timed("/reports/summary.xlsx", after_write=True, kind="export") for _ in range(3)]
     return {
         "cpu": {kind: statistics.median(values) for kind, values in cpu.items()},
+        "statements": {kind: statistics.median(v) for kind, v in statements.items()},
+        "sql_ms": {kind: statistics.median(v) for kind, v in sql_ms.items()},
         "page_kb": sizes["/reports/summary"] / 1024,
         "cold_median": statistics.median(cold),
         "cold_p95": _p95(cold),
@@ -451,6 +470,14 @@ def main() -> None:
         "{cold:.0f} ms, Excel after a write {export:.0f} ms".format(
             **{k: v * 1000 for k, v in r["cpu"].items()}
         )
+    )
+    print(
+        "SQL statements of a load, median: between writes {warm:.0f}, after a write "
+        "{cold:.0f}, Excel after a write {export:.0f}".format(**r["statements"])
+    )
+    print(
+        "their time waiting for PostgreSQL, median: between writes {warm:.0f} ms, after a "
+        "write {cold:.0f} ms, Excel after a write {export:.0f} ms".format(**r["sql_ms"])
     )
     print(f"load average after: {_load()}")
 

@@ -41,10 +41,21 @@ AGREEMENT_TRANSITIONS = Transitions(
 COUNTED_AGREEMENT_STATUSES = frozenset({A.CONFIRMED, A.APPROVED, A.DISBURSED})
 
 
+_AWAITING_MONEY = sa.text("status IN ('confirmed', 'approved') AND disbursed_amount = 0")
+
+
 class Agreement(db.Model):
     __tablename__ = "agreements"
     __table_args__ = (
         sa.Index("ix_agreements_status_signed_on", "status", "signed_on"),
+        # The watch list's stalled agreements: confirmed or approved, nothing paid out.
+        sa.Index(
+            "ix_agreements_awaiting_money",
+            "signed_on",
+            "id",
+            postgresql_where=_AWAITING_MONEY,
+            sqlite_where=_AWAITING_MONEY,
+        ),
         sa.CheckConstraint("amount > 0", name="amount_positive"),
         # One live agreement per engagement: the database, not a check-then-insert, holds it.
         sa.Index(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -11,6 +12,48 @@ from app.models.enums import RegionLevel
 
 LEVELS = [RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWN]
 MAX_PER_PAGE = 100
+
+
+@dataclass(frozen=True)
+class Place:
+    """A region as plain values, for pages that name or roll up many at once."""
+
+    code: str
+    path: str
+    successor_code: str | None
+    level: RegionLevel
+    name: str
+    name_en: str | None
+    has_children: bool
+
+    def display_name(self, locale: str = "zh") -> str:
+        return self.name_en if locale == "en" and self.name_en else self.name
+
+
+def places(codes: Iterable[str]) -> dict[str, Place]:
+    """The regions of `codes`, kept in this worker until the catalogue changes: the summary
+    names and rolls up the same 1,500 towns after every write, and regions are catalogue."""
+    from app import versions
+
+    known: dict[str, Place] = versions.memo("region-places", dict)
+    wanted = set(codes)
+    missing = sorted(wanted - known.keys())
+    child = sa.orm.aliased(Region)
+    has_children = sa.exists().where(child.parent_code == Region.code)
+    for start in range(0, len(missing), 5000):
+        for row in db.session.execute(
+            sa.select(
+                Region.code,
+                Region.path,
+                Region.successor_code,
+                Region.level,
+                Region.name,
+                Region.name_en,
+                has_children,
+            ).where(Region.code.in_(missing[start : start + 5000]))
+        ):
+            known[row[0]] = Place(*row)
+    return {code: known[code] for code in wanted if code in known}
 
 
 def get(code: str | None) -> Region | None:

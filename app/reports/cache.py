@@ -37,7 +37,12 @@ COUNTED_MODELS = (
 )
 VERSION_KEY = "reports:version"
 NEEDS_VERSION_KEY = "reports:needs-version"  # the funnel's needs (app/reports/funnel.py)
+# What the filter form lists besides the catalogue's banks and regions: moved only by writes
+# to events, so a write to agreements leaves the form as it was rendered.
+EVENTS_VERSION_KEY = "reports:events-version"
 _FLAG = "reports_changed"
+TOKENS: list[WriteToken] = []  # every WriteToken, moved by `data_changed`
+_EVENTS_FLAG = "reports_events_changed"
 
 
 def init_app(app: Flask) -> None:
@@ -66,6 +71,9 @@ def _after_flush(session: sa.orm.Session, _context: Any) -> None:
     if any(isinstance(obj, COUNTED_MODELS) for obj in changed):
         session.info[_FLAG] = True
         _moved()
+    if any(isinstance(obj, models.Event) for obj in changed):
+        session.info[_EVENTS_FLAG] = True
+        _token_moved(EVENTS_VERSION_KEY, "events_version")
 
 
 def _after_commit(session: sa.orm.Session) -> None:
@@ -73,6 +81,8 @@ def _after_commit(session: sa.orm.Session) -> None:
     # have stored them under the version the flush made.
     if session.info.pop(_FLAG, False):
         _moved()
+    if session.info.pop(_EVENTS_FLAG, False):
+        _token_moved(EVENTS_VERSION_KEY, "events_version")
 
 
 def data_changed() -> None:
@@ -81,18 +91,30 @@ def data_changed() -> None:
     if has_app_context() and "cache" in current_app.extensions:
         # Written by other means, anything may have changed: the funnel's needs too.
         cache.delete(NEEDS_VERSION_KEY)
+        _token_moved(EVENTS_VERSION_KEY, "events_version")
+        for token in TOKENS:
+            token.moved()
 
 
 def _moved() -> None:
+    _token_moved(VERSION_KEY, "reports_version")
+
+
+def _token_moved(key: str, held_as: str) -> None:
     if has_request_context():
-        g.pop("reports_version", None)
+        g.pop(held_as, None)
     if has_app_context() and "cache" in current_app.extensions:
-        cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=0)
+        cache.set(key, uuid.uuid4().hex, timeout=0)
 
 
 def data_version() -> str:
     """The token of the counted data as it is now (moved by every write to it)."""
     return _version()
+
+
+def events_version() -> str:
+    """The token of the matchmaking events (moved by every write to one)."""
+    return _token(EVENTS_VERSION_KEY, "events_version")
 
 
 def prefetch_versions() -> None:
@@ -103,24 +125,31 @@ def prefetch_versions() -> None:
     g.versions_prefetched = True
     from app import versions
 
-    catalogue, counted = cache.get_many(versions.VERSION_KEY, VERSION_KEY)
-    if catalogue is not None:
-        g.setdefault("catalogue_version", catalogue)
-    if counted is not None:
-        g.setdefault("reports_version", counted)
+    held = {
+        versions.VERSION_KEY: "catalogue_version",
+        VERSION_KEY: "reports_version",
+        EVENTS_VERSION_KEY: "events_version",
+    }
+    for (_key, name), token in zip(held.items(), cache.get_many(*held), strict=True):
+        if token is not None:
+            g.setdefault(name, token)
 
 
 def _version() -> str:
+    return _token(VERSION_KEY, "reports_version")
+
+
+def _token(key: str, held_as: str) -> str:
     """Read once per request (a write in it moves it on)."""
     prefetch_versions()
-    if has_request_context() and "reports_version" in g:
-        return g.reports_version
-    version = cache.get(VERSION_KEY)
+    if has_request_context() and held_as in g:
+        return g.get(held_as)
+    version = cache.get(key)
     if version is None:
         version = uuid.uuid4().hex
-        cache.set(VERSION_KEY, version, timeout=0)
+        cache.set(key, version, timeout=0)
     if has_request_context():
-        g.reports_version = version
+        setattr(g, held_as, version)
     return version
 
 
@@ -156,3 +185,44 @@ def remembered(key: str, compute: Callable[[], Any]) -> Any:
         value = compute()
         cache.set(full_key, value)
     return value
+
+
+class WriteToken:
+    """A version token in the shared cache moved by every flush that touches `models` and
+    every bulk statement on `tables`, at the flush and again at commit or rollback: figures
+    that read only those are kept under it and survive writes elsewhere."""
+
+    def __init__(self, key: str, models: tuple, tables: frozenset[str]) -> None:
+        self.key, self.models, self.tables = key, models, tables
+        self._flag = f"moved:{key}"
+
+    def listen(self) -> None:
+        session = sa.orm.Session
+        if not sa.event.contains(session, "after_flush", self._after_flush):
+            sa.event.listen(session, "after_flush", self._after_flush)
+            sa.event.listen(session, "do_orm_execute", self._after_statement)
+            sa.event.listen(session, "after_commit", self._after_end)
+            sa.event.listen(session, "after_rollback", self._after_end)
+
+    def _after_flush(self, session: sa.orm.Session, _context: Any) -> None:
+        changed = (*session.new, *session.dirty, *session.deleted)
+        if any(isinstance(obj, self.models) for obj in changed):
+            session.info[self._flag] = True
+            self.moved()
+
+    def _after_statement(self, state: sa.orm.ORMExecuteState) -> None:
+        written = state.is_insert or state.is_update or state.is_delete
+        table = getattr(getattr(state.statement, "table", None), "name", None)
+        if written and table in self.tables:
+            state.session.info[self._flag] = True
+            self.moved()
+
+    def _after_end(self, session: sa.orm.Session) -> None:
+        if session.info.pop(self._flag, False):
+            self.moved()
+
+    def moved(self) -> None:
+        _token_moved(self.key, self.key)
+
+    def value(self) -> str:
+        return _token(self.key, self.key)

@@ -11,14 +11,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from app import clock
 from app.formatting import yuan_to_wan
-from app.models import Region, db
 from app.models.enums import RegionLevel
 from app.regions import services as region_services
 from app.reports.breakdowns import load_facts
@@ -87,32 +85,30 @@ def _rollup(f: Filters, facts: Facts, language: str) -> Rollup | None:
         return None
     depth = len(parent.ancestor_codes) if parent is not None else 0
     region_codes, regions_used = facts.column("region")
-    codes = sorted({c for c in regions_used if c})
-    paths = _paths(codes)
+    codes = {c for c in regions_used if c}
+    places = region_services.places(codes)
+    successors = region_services.places(
+        p.successor_code for p in places.values() if p.successor_code
+    )
     child_of = {}
     for code in codes:
-        path = paths.get(code, "")
-        if parent is not None and not path.startswith(parent.path):
-            path = paths.get(f"successor:{code}", path)
+        place = places.get(code)
+        path = place.path if place else ""
+        if (
+            parent is not None
+            and place
+            and place.successor_code
+            and not path.startswith(parent.path)
+        ):
+            successor = successors.get(place.successor_code)
+            path = successor.path if successor else path
         parts = [p for p in path.split("/") if p]
         child_of[code] = parts[depth] if len(parts) > depth else (parent.code if parent else code)
     child_codes, children = categorical([child_of.get(c, c) for c in regions_used])
     groups = facts.with_column(
         "child", child_codes[region_codes] if len(region_codes) else region_codes, children
     ).grouped("child")
-    regions = {
-        r.code: r
-        for r in db.session.scalars(
-            sa.select(Region).where(Region.code.in_([g.key for g in groups] or [""]))
-        )
-    }
-    with_children = set(
-        db.session.scalars(
-            sa.select(Region.parent_code).where(
-                Region.parent_code.in_([g.key for g in groups] or [""])
-            )
-        )
-    )
+    regions = region_services.places(g.key for g in groups)
     rows = []
     for g in groups:
         region = regions.get(g.key)
@@ -128,7 +124,9 @@ def _rollup(f: Filters, facts: Facts, language: str) -> Rollup | None:
                 g.agreements,
                 g.amount,
                 g.disbursed,
-                g.key in with_children and (parent is None or g.key != parent.code),
+                g.key in regions
+                and regions[g.key].has_children
+                and (parent is None or g.key != parent.code),
             )
         )
     rows.sort(key=lambda r: (-r.amount, r.code))
@@ -140,29 +138,6 @@ def _rollup(f: Filters, facts: Facts, language: str) -> Rollup | None:
         _level_label(child_level),
         rows,
     )
-
-
-def _paths(codes: list[str]) -> dict[str, str]:
-    """Each code's path, and for retired codes their successor's as "successor:CODE"."""
-    found: dict[str, str] = {}
-    successors: dict[str, str] = {}
-    for start in range(0, len(codes), 5000):
-        for code, path, successor in db.session.execute(
-            sa.select(Region.code, Region.path, Region.successor_code).where(
-                Region.code.in_(codes[start : start + 5000])
-            )
-        ):
-            found[code] = path
-            if successor:
-                successors[code] = successor
-    if successors:
-        for code, path in db.session.execute(
-            sa.select(Region.code, Region.path).where(Region.code.in_(set(successors.values())))
-        ):
-            for retired, successor in successors.items():
-                if successor == code:
-                    found[f"successor:{retired}"] = path
-    return found
 
 
 def add_sheet(book: Workbook, roll: Rollup | None) -> None:

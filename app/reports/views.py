@@ -14,7 +14,7 @@ from app.pools import exports as pool_exports
 from app.reference.industries import SECTIONS
 from app.regions import services as region_services
 from app.reports import bp, exports, rollup, services, watch
-from app.reports.cache import data_version, read_ahead, remembered_key
+from app.reports.cache import data_version, events_version, read_ahead, remembered_key
 from app.reports.headline import headline_key
 from app.security import OVERSIGHT_ROLES, request_user, roles
 
@@ -90,8 +90,10 @@ def _figures_parts(f, sort: str) -> tuple:
 
 
 def _filters_parts(user, f) -> tuple:
+    # Banks and regions are the catalogue's (in the key already); events have their own
+    # version, so a write to agreements does not render the form again.
     is_bank = user.role is Role.BANK_MANAGER
-    return (data_version(), repr(f), current_language(), is_bank, user.region_code or "")
+    return (events_version(), repr(f), current_language(), is_bank, user.region_code or "")
 
 
 def _figures_html(f, sort: str):
@@ -177,7 +179,7 @@ def _watch_html(user, f, now):
 
 def _filters_form(user, f):
     """The filter form: a few hundred options (banks, events, towns), rendered once per
-    data version for each filter set, language and home region."""
+    catalogue and events version for each filter set, language and home region."""
     is_bank = user.role is Role.BANK_MANAGER
     language = current_language()
 

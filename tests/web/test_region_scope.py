@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from app import clock
-from app.models import Event, User
+from app.models import Event, Region, User
 from app.models.enums import AgreementStatus, EnterpriseStatus, Role
 from tests.api.test_main_line import token
 from tests.conftest import PASSWORD
@@ -284,3 +284,14 @@ def test_the_sentence_names_the_officials_region_on_the_page_the_export_and_the_
     assert "，虎丘区共有 1 户企业与 1 家商业银行签订了意向协议，协议金额 0.03 亿元" in sentence
     english = client.get("/api/v1/summary?lang=en", headers=headers).get_json()["sentence"]
     assert english.startswith("As of") and ", in 虎丘区, 1 enterprises" in english
+
+
+def test_a_renamed_county_shows_at_once_in_the_roll_up(client, login, two_counties, db):
+    """The roll-up's regions are kept per catalogue version: a rename moves it."""
+    login(two_counties["officials"][CITY])
+    assert "虎丘区" in client.get("/reports/summary").get_data(as_text=True)
+    db.session.get(Region, COUNTY_A).name = "新虎丘区"
+    db.session.commit()
+    page = client.get("/reports/summary").get_data(as_text=True)
+    rollup = page[page.index('id="rollup"') :]
+    assert "新虎丘区" in rollup[: rollup.index("</section>")]

@@ -655,3 +655,87 @@ def test_a_kept_summary_reads_the_shared_cache_in_few_round_trips(
     ]  # the versions, the parts, the watch list's rendering
     strip = re.compile(r'name="csrf_token" type="hidden" value="[^"]*"')
     assert strip.sub("", second) == strip.sub("", first)
+
+
+def test_the_filter_form_is_rendered_again_only_when_what_it_lists_changes(
+    app, client, login_as, figures, make_bank, make_agreement, make_user, db
+):
+    """A write to agreements leaves the kept form (banks, events, regions) as it was; a new
+    bank or a new event renders it again, with the new option."""
+    from flask import template_rendered
+
+    from app.models import Event
+
+    rendered = []
+
+    def record(_sender, template, **_extra):
+        rendered.append(template.name)
+
+    login_as(Role.OFFICIAL)
+    with template_rendered.connected_to(record, app):
+        client.get("/reports/summary")
+        assert rendered.count("reports/_filters.html") == 1
+        make_agreement(
+            figures["c"], figures["x"], amount="5000000", officer=make_user(Role.OFFICIAL)
+        )
+        page = client.get("/reports/summary").get_data(as_text=True)
+        assert "0.11 亿元" in page  # the write shows
+        assert rendered.count("reports/_filters.html") == 1
+
+        bank = make_bank(name="丙银行")
+        page = client.get("/reports/summary").get_data(as_text=True)
+        assert rendered.count("reports/_filters.html") == 2
+        assert f'<option value="{bank.id}">{bank.short_name}</option>' in page
+
+        db.session.add(Event(title="冬季对接会", held_on=TODAY, region_code="990121"))
+        db.session.commit()
+        page = client.get("/reports/summary").get_data(as_text=True)
+        assert rendered.count("reports/_filters.html") == 3
+        assert "冬季对接会" in page
+
+
+def test_the_league_s_response_figures_are_kept_until_an_engagement_changes(app, figures, db):
+    """A write to agreements leaves the kept response figures (no pass over engagements);
+    a bank's answer, a bulk change to engagements or an enterprise's move shows at once, and
+    the kept figures are always the ones counted afresh."""
+    from app.reports.league import kept_responses
+    from app.reports.rates import responses
+
+    f, x = services.Filters(), figures["x"]
+    passes = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if "first_response_at" in statement:
+            passes.append(statement)
+
+    def check():
+        passes.clear()
+        kept = kept_responses(f, TODAY)
+        made = len(passes)
+        assert kept == responses(f, TODAY)
+        return made
+
+    sa.event.listen(_db.engine, "before_cursor_execute", count)
+    try:
+        assert check() == 1
+        signed = figures["rows"][0]
+        signed.first_loan = not signed.first_loan
+        db.session.commit()
+        assert check() == 0  # kept
+        late = db.session.scalars(sa.select(Engagement).where(Engagement.bank_id == x.id)).first()
+        late.routed_at = utcnow() - timedelta(days=5)
+        late.deadline_at = utcnow() - timedelta(days=2)
+        late.first_response_at = utcnow() - timedelta(days=1)
+        db.session.commit()
+        assert check() == 1
+        db.session.execute(sa.update(Engagement).values(first_response_at=None))
+        db.session.commit()
+        assert check() == 1
+        figures["a"].region_code = "990121003"
+        db.session.commit()
+        assert check() == 1
+        assert kept_responses(services.Filters(region="990121003"), TODAY) == responses(
+            services.Filters(region="990121003"), TODAY
+        )
+    finally:
+        sa.event.remove(_db.engine, "before_cursor_execute", count)
