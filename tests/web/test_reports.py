@@ -687,7 +687,7 @@ def test_the_filter_form_is_rendered_again_only_when_what_it_lists_changes(
         assert rendered.count("reports/_filters.html") == 2
         assert f'<option value="{bank.id}">{bank.short_name}</option>' in page
 
-        db.session.add(Event(title="冬季对接会", held_on=TODAY, region_code="990121"))
+        db.session.add(Event(title="冬季对接会", held_on=clock.today(), region_code="990121"))
         db.session.commit()
         page = client.get("/reports/summary").get_data(as_text=True)
         assert rendered.count("reports/_filters.html") == 3
@@ -710,9 +710,9 @@ def test_the_league_s_response_figures_are_kept_until_an_engagement_changes(app,
 
     def check():
         passes.clear()
-        kept = kept_responses(f, TODAY)
+        kept = kept_responses(f, clock.today())
         made = len(passes)
-        assert kept == responses(f, TODAY)
+        assert kept == responses(f, clock.today())
         return made
 
     sa.event.listen(_db.engine, "before_cursor_execute", count)
@@ -734,8 +734,8 @@ def test_the_league_s_response_figures_are_kept_until_an_engagement_changes(app,
         figures["a"].region_code = "990121003"
         db.session.commit()
         assert check() == 1
-        assert kept_responses(services.Filters(region="990121003"), TODAY) == responses(
-            services.Filters(region="990121003"), TODAY
+        assert kept_responses(services.Filters(region="990121003"), clock.today()) == responses(
+            services.Filters(region="990121003"), clock.today()
         )
     finally:
         sa.event.remove(_db.engine, "before_cursor_execute", count)
