@@ -167,6 +167,12 @@ def _read_ahead(keys: list[str]) -> dict[str, Any]:
     return {k: ahead.pop(k) for k in keys if k in ahead}
 
 
+def copied(key_: str) -> bool:
+    """Whether this worker holds its own copy of what is kept under `key_`."""
+    copies = _worker_copies()
+    return copies is not None and copies.get(key_) is not None
+
+
 def keep(key_: str, value: Any) -> None:
     _cache().set(key_, value)
     _copy(_worker_copies(), key_, value)

@@ -161,7 +161,13 @@ def remembered_key(key: str) -> str:
 def read_ahead(*full_keys: str) -> None:
     """Read in one round trip what this request will ask for next (`stored` answers from
     it): a page's kept parts come in one read, not one each."""
-    if not has_request_context() or not full_keys:
+    if not has_request_context():
+        return
+    from app import versions
+
+    # Kept texts the worker already holds a copy of are not fetched again (tens of KB each).
+    full_keys = tuple(k for k in full_keys if not versions.copied(k))
+    if not full_keys:
         return
     found = cache.get_many(*full_keys)
     ahead = g.setdefault("read_ahead", {})
