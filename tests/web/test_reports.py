@@ -612,6 +612,9 @@ def test_a_long_table_shows_its_first_rows_sums_the_rest_and_pages_the_whole(
     assert "/reports/summary/table/bank" in by_bank
     league = page.split('id="league"')[1]
     assert "其余 1 家银行" in league and "/reports/summary/table/league?sort=amount" in league
+    english = client.get("/reports/summary?lang=en").get_data(as_text=True)
+    assert "The other row" in english and "The other bank" in english
+    assert "The other 1 rows" not in english
 
     first = client.get("/reports/summary/table/bank").get_data(as_text=True)
     second = client.get("/reports/summary/table/bank?page=2").get_data(as_text=True)
