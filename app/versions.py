@@ -112,10 +112,10 @@ def version() -> str:
     return found
 
 
-def memo(name: str, compute: Callable[[], Any]) -> Any:
-    """`compute()`, kept in this worker until the catalogue changes. Keep only values that
-    are never changed by their readers."""
-    current = version()
+def memo(name: str, compute: Callable[[], Any], parts: tuple = ()) -> Any:
+    """`compute()`, kept in this worker until the catalogue or `parts` (whatever else it is
+    made from) change. Keep only values that are never changed by their readers."""
+    current = (version(), *parts)
     kept = _memo.get(name)
     if kept is not None and kept[0] == current:
         return kept[1]

@@ -368,16 +368,9 @@ def _plain_full_table(need) -> list[tuple[int, bool, int, Decimal | None]]:
     return sorted(rows, key=lambda r: (not r[1], r[2], -(r[3] or 0), r[0]))
 
 
-def test_the_officials_product_table_pages_the_plain_order(app, db, make_bank, post_need):
-    """Random products, pages of 7: the pages laid end to end are the whole table sorted in
-    Python, and each page loads only its own products."""
-    import random
-
-    from app.matches.services import full_table
-
-    rng = random.Random(22)
-    banks = [make_bank() for _ in range(3)]
-    for n in range(40):
+def _random_products(db, banks, rng, count: int) -> None:
+    """`count` products of `banks` with random amounts, terms, rates and guarantees."""
+    for n in range(count):
         low = rng.choice([5, 10, 50, 100, 500])
         rate = Decimal(rng.randint(300, 520)) / 100
         db.session.add(
@@ -393,6 +386,16 @@ def test_the_officials_product_table_pages_the_plain_order(app, db, make_bank, p
             )
         )
     db.session.commit()
+
+
+def test_the_officials_product_table_pages_the_plain_order(app, db, make_bank, post_need):
+    """Random products, pages of 7: the pages laid end to end are the whole table sorted in
+    Python, and each page loads only its own products."""
+    import random
+
+    from app.matches.services import full_table
+
+    _random_products(db, [make_bank() for _ in range(3)], random.Random(22), 40)
     need = post_need(amount_wan="300")
     plain = _plain_full_table(need)
     assert any(r[1] for r in plain) and not all(r[1] for r in plain)
