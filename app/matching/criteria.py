@@ -83,9 +83,10 @@ def guaranteed(N, P, ni, pj):
     return route == GUARANTEE_BIT
 
 
-def all_in_rate(N, P, ni, pj):
-    """The product's lowest all-in annual rate (bp) for the need's amount and term."""
-    return lowest_all_in_bp(
+def _loan(N, P, ni, pj) -> tuple:
+    """What the all-in rate of a pair is worked out from: the need's amount and term, the
+    product's rate, methods and fees, and whether a guarantee company is involved."""
+    return (
         N.amount[ni],
         N.term[ni],
         P.min_rate[pj],
@@ -99,10 +100,16 @@ def all_in_rate(N, P, ni, pj):
     )
 
 
+def all_in_rate(N, P, ni, pj):
+    """The product's lowest all-in annual rate (bp) for the need's amount and term."""
+    return lowest_all_in_bp(*_loan(N, P, ni, pj))
+
+
 def subsidised(N, P, ni, pj):
     """The lowest all-in rate (bp) net of the best subsidy programme the pair qualifies for,
     and that programme's index in P.programmes (-1: none helps)."""
-    best = np.asarray(all_in_rate(N, P, ni, pj))
+    loan = _loan(N, P, ni, pj)
+    best = np.asarray(lowest_all_in_bp(*loan))
     which = np.full(best.shape, -1, dtype=np.int32)
     for k, programme in enumerate(P.programmes):
         col = N.programme_col.get(programme.id)
@@ -115,16 +122,7 @@ def subsidised(N, P, ni, pj):
         cap = programme.cap_per_loan
         cap = room if cap < 0 else np.where(room < 0, cap, np.minimum(room, cap))
         rate = lowest_all_in_bp(
-            N.amount[ni],
-            N.term[ni],
-            P.min_rate[pj],
-            P.methods[pj],
-            P.upfront_fee_rate[pj],
-            P.upfront_fee_amount[pj],
-            P.periodic_fee_rate[pj],
-            P.monthly_fee_amount[pj],
-            P.guarantee_fee_rate[pj],
-            guaranteed(N, P, ni, pj),
+            *loan,
             np.where(ok, programme.kind, 0),
             programme.value_bp,
             cap,
