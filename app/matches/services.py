@@ -698,27 +698,20 @@ def _write_changes(t: Tables, m: Matches, need_ids: np.ndarray, stored: Stored) 
     for start in range(0, len(gone), INSERT_CHUNK):
         part = [int(x) for x in gone[start : start + INSERT_CHUNK]]
         db.session.execute(sa.delete(Match).where(Match.id.in_(part)))
-    _update_rows(
-        {
-            "need_ids": after_needs[changed],
-            "product_ids": after_products[changed],
-            "bank_ids": t.products.bank_ids[m.product_rows[changed]],
-            "eligible": m.eligible[changed],
-            "score": m.score[changed],
-            "failed": m.failed[changed],
+
+    def rows(at_positions):
+        return {
+            "need_ids": after_needs[at_positions],
+            "product_ids": after_products[at_positions],
+            "bank_ids": t.products.bank_ids[m.product_rows[at_positions]],
+            "eligible": m.eligible[at_positions],
+            "score": m.score[at_positions],
+            "failed": m.failed[at_positions],
         }
-    )
+
+    _update_rows(rows(changed))
     new = np.flatnonzero(arriving)
-    _insert_rows(
-        {
-            "need_ids": after_needs[new],
-            "product_ids": after_products[new],
-            "bank_ids": t.products.bank_ids[m.product_rows[new]],
-            "eligible": m.eligible[new],
-            "score": m.score[new],
-            "failed": m.failed[new],
-        }
-    )
+    _insert_rows(rows(new))
     return len(gone) + len(changed) + len(new)
 
 
