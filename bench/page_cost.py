@@ -38,6 +38,9 @@ def main() -> None:
         help="who reads the summary (the province bench's: official@province.bench.rongqiao.cn)",
     )
     parser.add_argument("--sort", default="tottime", help="cProfile order: tottime, cumulative")
+    parser.add_argument(
+        "--callers", default="", help="with --profile: who calls functions matching this"
+    )
     args = parser.parse_args()
     os.environ.update(
         {
@@ -114,7 +117,10 @@ def main() -> None:
                 client.get(path, headers=sent)
             profiler.disable()
             out = io.StringIO()
-            pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(40)
+            stats = pstats.Stats(profiler, stream=out).sort_stats(args.sort)
+            stats.print_stats(40)
+            if args.callers:
+                stats.print_callers(args.callers)
             print(out.getvalue())
 
 

@@ -130,7 +130,9 @@ def _strings(value):
 def check_request():
     from app.error_pages import _render
 
-    for source in (request.args, request.form):
+    # Only a form body has a form: reading request.form on every page view parsed nothing.
+    has_form = request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data")
+    for source in (request.args, request.form) if has_form else (request.args,):
         for key, value in source.items(multi=True):
             if has_control(key) or has_control(value):
                 return _render(
@@ -140,7 +142,7 @@ def check_request():
                         field=_printable(key),
                     ),
                 )
-    checked_by_form = _fields_the_form_checks()
+    checked_by_form = _fields_the_form_checks() if request.args else frozenset()
     for key, value in request.args.items(multi=True):
         if key not in checked_by_form and out_of_bounds(value):
             return _render(400, _("The value of %(field)s is out of range.", field=_printable(key)))

@@ -7,9 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import Flask, current_app, session
+from flask import Flask, current_app, g, has_request_context, session
+from sqlalchemy.orm.util import identity_key
 
-from app.models import Region, User, db
+from app.models import Enterprise, Region, User, db
 from app.models.enums import Role
 from app.regions import services
 
@@ -52,11 +53,21 @@ def region_of(user: User | None) -> str | None:
         return None
     if user.role is Role.OFFICIAL:
         return user.region_code
-    if user.role is Role.ENTERPRISE and user.enterprise is not None:
-        return user.enterprise.region_code
+    if user.role is Role.ENTERPRISE and user.enterprise_id is not None:
+        return _company_place(user)
     if user.role.has_branch and user.branch_id is not None:
         return _branch_regions().get(user.branch_id)
     return None
+
+
+def _company_place(user: User) -> str | None:
+    """As read with the sign-in session (app.auth.sessions.load), unless this request has
+    loaded the company since, which may have moved it."""
+    kept = g.get("company_place") if has_request_context() else None
+    loaded = db.session.identity_map.get(identity_key(Enterprise, user.enterprise_id))
+    if kept is not None and kept[0] == user.id and loaded is None:
+        return kept[1]
+    return user.enterprise.region_code if user.enterprise is not None else None
 
 
 def _branch_regions() -> dict[int, str]:

@@ -4,7 +4,7 @@ reminders to the bank's managers. Read fresh on every load; it moves with the cl
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -170,6 +170,21 @@ class KeptWatch:
     rows: list[WatchRow]
     overdue_total: int
     stalled_total: int
+
+
+FOREVER = datetime.max.replace(tzinfo=UTC)
+
+
+def next_change(kept: KeptWatch, now: datetime) -> datetime:
+    """The first moment after `now` at which a row's days late moves on within the day
+    (rows due at a moment turn a day later at that time of day; rows due on a date turn at
+    midnight, when the day changes anyway)."""
+    moments = [
+        _aware(row.due) + timedelta(days=max((now - _aware(row.due)).days, 0) + 1)
+        for row in kept.rows
+        if isinstance(row.due, datetime)
+    ]
+    return min(moments, default=FOREVER)
 
 
 def kept_watch_list(f: Filters, *, now: datetime | None = None) -> KeptWatch:

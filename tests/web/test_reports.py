@@ -470,6 +470,99 @@ def test_the_kept_watch_list_counts_days_late_at_reading(
     assert f"#{late.need_id} " not in page.split('id="watch-list"')[1].split("counting-rules")[0]
 
 
+def _days_late_of(page: str, need_id: int) -> int:
+    watch_part = page.split('id="watch-list"')[1]
+    row = watch_part.split(f"需求 #{need_id} 未按时响应")[1].split("</tr>")[0]
+    return int(re.findall(r'<td class="num">(\d+)</td>', row)[0])
+
+
+def test_the_kept_summary_turns_a_day_later_at_the_moment_a_row_does(
+    app, client, login_as, figures, db, time_machine
+):
+    """The page is kept whole between writes, yet a watch-list row due at a moment reads a
+    day later from that moment on, the same day, with nothing written in between."""
+    from flask import template_rendered
+
+    time_machine.move_to(utcnow(), tick=False)
+    late = db.session.scalar(
+        sa.select(Engagement).where(Engagement.id == figures["rows"][0].engagement_id)
+    )
+    late.status = EngagementStatus.OVERDUE
+    late.routed_at = utcnow() - timedelta(days=8)
+    late.deadline_at = utcnow() - timedelta(days=3) + timedelta(minutes=1)
+    db.session.commit()
+    rendered = []
+
+    def record(_sender, template, **_extra):
+        rendered.append(template.name)
+
+    login_as(Role.OFFICIAL)
+    with template_rendered.connected_to(record, app):
+        assert (
+            _days_late_of(client.get("/reports/summary").get_data(as_text=True), late.need_id) == 2
+        )
+        assert rendered.count("reports/_content.html") == 1
+        kept = client.get("/reports/summary").get_data(as_text=True)
+        assert rendered.count("reports/_content.html") == 1  # served as kept
+        assert _days_late_of(kept, late.need_id) == 2
+        time_machine.shift(timedelta(minutes=2))
+        assert (
+            _days_late_of(client.get("/reports/summary").get_data(as_text=True), late.need_id) == 3
+        )
+        assert rendered.count("reports/_content.html") == 2
+
+
+def test_the_watch_list_says_when_it_next_turns(figures):
+    from app.reports import watch
+
+    now = utcnow()
+    row = watch.WatchRow("overdue", 1, "甲", None, 1, 1, now - timedelta(days=2, hours=5))
+    stalled = watch.WatchRow("stalled", 1, "甲", None, 2, None, clock.today())
+    assert watch.next_change(watch.KeptWatch([row, stalled], 1, 1), now) == now + timedelta(
+        hours=19
+    )
+    soon = watch.WatchRow("overdue", 1, "甲", None, 3, 1, now + timedelta(hours=3))
+    assert watch.next_change(watch.KeptWatch([soon, stalled], 1, 1), now) == now + timedelta(
+        days=1, hours=3
+    )
+    assert watch.next_change(watch.KeptWatch([stalled], 0, 1), now) == watch.FOREVER
+
+
+def test_each_reader_of_the_kept_summary_posts_reminders_with_their_own_token(
+    app, figures, make_user, db, csrf_on
+):
+    """The kept page holds a slot, not the first reader's form token: each official's
+    reminder form carries their own, and another's is refused."""
+    late = db.session.scalar(
+        sa.select(Engagement).where(Engagement.id == figures["rows"][0].engagement_id)
+    )
+    late.status = EngagementStatus.OVERDUE
+    late.routed_at = utcnow() - timedelta(days=8)
+    late.deadline_at = utcnow() - timedelta(days=3)
+    db.session.commit()
+    token = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+    readers = []
+    for _ in range(2):
+        official = make_user(Role.OFFICIAL)
+        client = app.test_client()
+        form = client.get("/login").get_data(as_text=True)
+        data = {
+            "csrf_token": token.search(form)[1],
+            "login": official.email,
+            "password": "correct horse battery",
+        }
+        assert client.post("/login", data=data).status_code == 302
+        page = client.get("/reports/summary").get_data(as_text=True)
+        remind = page.split('id="watch-list"')[1]
+        assert "督办" in page and "reader-form-token" not in page
+        readers.append((client, token.search(remind)[1]))
+    (_first, first_token), (second, second_token) = readers
+    assert first_token != second_token
+    url = f"/reports/remind/{figures['x'].id}"
+    assert second.post(url, data={"csrf_token": first_token}).status_code == 400
+    assert second.post(url, data={"csrf_token": second_token}).status_code == 302
+
+
 def test_the_funnel_narrows_step_by_step(figures):
     steps = funnel(services.Filters(), clock.today())
     counts = [s.needs for s in steps]
@@ -662,7 +755,7 @@ def test_a_kept_summary_reads_the_shared_cache_in_few_round_trips(
     assert fetched and not [
         k for k in fetched if k.startswith(("fragment:summary-figures", "fragment:summary-filters"))
     ]
-    strip = re.compile(r'name="csrf_token" type="hidden" value="[^"]*"')
+    strip = re.compile(r'(name="csrf_token"[^>]*value=")[^"]*"')  # tokens are signed each second
     assert strip.sub("", second) == strip.sub("", first)
 
 
