@@ -30,7 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from app import formatting, i18n, navigation, notifications, security
+    from app import formatting, i18n, navigation, notifications, page_frame, security
     from app.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
     from app.models.base import install_sqlite_pragmas
     from app.ops import configure as configure_operations
@@ -55,6 +55,7 @@ def register_extensions(app: Flask) -> None:
     security.init_proxy(app)
     formatting.init_app(app)
     navigation.init_app(app)
+    page_frame.init_app(app)
     notifications.init_app(app)
     from app.reports import cache as report_cache
 

@@ -18,6 +18,22 @@ def test_a_translated_string_renders_in_each_language(client):
     assert "登录" not in english.replace("中文", "")
 
 
+def test_the_page_frame_is_each_languages_and_each_address_prefixs_own(client):
+    """The frame's fixed parts are kept between requests: per language, and per prefix the
+    app is served under (its styles and scripts are addressed below it)."""
+    for _ in range(2):
+        chinese = client.get("/login?lang=zh").get_data(as_text=True)
+        assert "· 融桥</title>" in chinese and "跳到正文" in chinese
+        english = client.get("/login?lang=en").get_data(as_text=True)
+        assert "· Rongqiao</title>" in english and "Skip to content" in english
+        assert "融桥" not in english.split("<footer")[1]
+    assert 'href="/static/css/app.css"' in english
+    prefixed = client.get("/login", base_url="http://localhost/county").get_data(as_text=True)
+    assert 'href="/county/static/css/app.css"' in prefixed
+    assert 'src="/county/static/js/app.js"' in prefixed
+    assert 'href="/static/css/app.css"' in client.get("/login").get_data(as_text=True)
+
+
 def test_the_language_choice_sticks_for_the_session(client):
     client.get("/login?lang=en")
     assert "Sign in" in client.get("/login").get_data(as_text=True)
