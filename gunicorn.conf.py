@@ -21,10 +21,25 @@ limit_request_line = 8190
 limit_request_fields = 100
 limit_request_field_size = 8190
 # A worker is replaced after this many requests, so a slow leak cannot grow without end.
-max_requests = 2000
+max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "2000"))
 max_requests_jitter = 200
+# The app is imported once, by the master, and every worker is a fork of it: a replaced
+# worker starts in milliseconds instead of importing the app again (2-4 s of CPU each time,
+# taken from the workers still serving).
+preload_app = True
 accesslog = None  # the app writes one JSON line per request itself (REQUEST_LOG)
 errorlog = "-"
+
+
+def post_fork(server, worker):
+    """Whatever connections the master opened while importing the app are its own: each
+    worker opens its own (a connection shared across processes mixes their conversations)."""
+    application = worker.app.wsgi()  # the master's, already imported
+    sqlalchemy = getattr(application, "extensions", {}).get("sqlalchemy")
+    if sqlalchemy is not None:
+        with application.app_context():
+            for engine in sqlalchemy.engines.values():
+                engine.dispose(close=False)
 
 
 def child_exit(server, worker):
