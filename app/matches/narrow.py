@@ -16,12 +16,13 @@ every request waiting when it starts, so a burst of edits is one pass.
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
 from app import clock
-from app.models import JobRun, JobStatus, MatchRematch, Need, db
+from app.models import JobRun, JobStatus, MatchRebuild, MatchRematch, Need, db
 from app.models.base import utcnow
 
 # Enterprises per pass: their needs are picked by a list of ids.
@@ -45,13 +46,13 @@ def request_programme(programme_id: int, before: dict | None, after: dict | None
     did not exist). Nothing to do when no term the engine reads changed."""
     if before == after:
         return
-    _request({"programme": programme_id, "before": before, "after": after})
+    _request({"programme": programme_id, "before": before, "after": after}, programme_id)
 
 
-def _request(scope: dict) -> None:
+def _request(scope: dict, programme_id: int | None = None) -> None:
     from app.jobs.runner import enqueue
 
-    db.session.add(MatchRematch(scope=scope, requested_at=utcnow()))
+    db.session.add(MatchRematch(scope=scope, programme_id=programme_id, requested_at=utcnow()))
     db.session.commit()
     # Committed first: a run still queued reads the waiting requests only once it starts.
     waiting = db.session.scalar(
@@ -113,12 +114,15 @@ def run_pending(*, today=None) -> dict:
         if every_product and _share(clause, MATCHED_NEED_STATUSES) > REBUILD_SHARE:
             enqueue("matches.rebuild")
             result["rebuild"] = True
+            for r in requests:
+                if "programme" in r.scope:
+                    r.needs_touched = -1
         else:
             add(recompute_needs(clause, None if every_product else sorted(products), today=today))
     now = utcnow()
     for r in requests:
         r.done_at = now
-        r.needs_touched = result["needs"]
+        r.needs_touched = result["needs"] if r.needs_touched >= 0 else -1
     result["cpu"] = round(time.process_time() - cpu, 3)
     db.session.commit()
     return result
@@ -156,3 +160,34 @@ def redo_since(since) -> int:
     if redone:
         run_pending()
     return len(redone)
+
+
+@dataclass(frozen=True)
+class State:
+    """A programme page's "matching updated at": when its last change reached the needs
+    (None: not yet) and how many needs it read (None: all, by a full rebuild)."""
+
+    matched_at: datetime | None
+    needs: int | None
+
+
+def programme_state(programme_id: int) -> State | None:
+    """Where the matching stands after the programme's last change (None: never changed)."""
+    last = db.session.scalars(
+        sa.select(MatchRematch)
+        .where(MatchRematch.programme_id == programme_id)
+        .order_by(MatchRematch.id.desc())
+        .limit(1)
+    ).first()
+    if last is None:
+        return None
+    if last.done_at is None:
+        return State(None, 0)
+    if last.needs_touched >= 0:
+        return State(last.done_at, last.needs_touched)
+    finished = db.session.scalar(
+        sa.select(sa.func.min(MatchRebuild.finished_at)).where(
+            MatchRebuild.started_at >= last.requested_at, MatchRebuild.status == "finished"
+        )
+    )
+    return State(finished, None)

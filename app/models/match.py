@@ -100,6 +100,9 @@ class MatchRematch(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # {"enterprises": [ids]} or {"programme": id, "before": terms | None, "after": terms | None}
     scope: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # The programme changed, for its page's "matching updated at" (None: lists changed).
+    programme_id: Mapped[int | None] = mapped_column(default=None, index=True)
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None, index=True)
+    # -1: handed to a full rebuild (the programme reaches most needs on every product).
     needs_touched: Mapped[int] = mapped_column(default=0)

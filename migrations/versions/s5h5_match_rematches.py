@@ -20,6 +20,7 @@ def upgrade():
         "match_rematches",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("scope", sa.JSON(), nullable=False),
+        sa.Column("programme_id", sa.Integer(), nullable=True),
         sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("done_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("needs_touched", sa.Integer(), nullable=False),
@@ -27,9 +28,13 @@ def upgrade():
     )
     with op.batch_alter_table("match_rematches", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_match_rematches_done_at"), ["done_at"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_match_rematches_programme_id"), ["programme_id"], unique=False
+        )
 
 
 def downgrade():
     with op.batch_alter_table("match_rematches", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_match_rematches_programme_id"))
         batch_op.drop_index(batch_op.f("ix_match_rematches_done_at"))
     op.drop_table("match_rematches")
