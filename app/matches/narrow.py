@@ -102,8 +102,10 @@ def run_pending(*, today=None) -> dict:
     for r in requests:
         if "programme" not in r.scope:
             continue
+        # Open or not, dated or not: the kept matches may still count a programme that has
+        # closed meanwhile (its budget spent, its last day passed) -- its reach is redone.
         for terms in (r.scope["before"], r.scope["after"]):
-            if terms is None or not _open(terms, today):
+            if terms is None:
                 continue
             served.append(serves_clause(terms, today))
             covered = covered_products(terms)
@@ -126,11 +128,6 @@ def run_pending(*, today=None) -> dict:
     result["cpu"] = round(time.process_time() - cpu, 3)
     db.session.commit()
     return result
-
-
-def _open(terms: dict, today) -> bool:
-    """Whether the programme with these terms takes agreements (and so counts) today."""
-    return terms["open"] and terms["starts_on"] <= today.isoformat() <= terms["ends_on"]
 
 
 def _share(clause, statuses) -> float:
