@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import time
 from datetime import timedelta
 from decimal import Decimal
@@ -90,6 +91,8 @@ def measure(before: bool) -> None:
     from app.programmes.services import programme_terms
 
     today = clock.today()
+    # Tags of a rerun on the same database start on other days (one entry per day and list).
+    days = iter(random.Random().sample(range(1, 3000), 10))
     open_needs = db.session.scalar(sa.select(sa.func.count(Need.id)))
     kept = db.session.scalar(sa.select(sa.func.count(Match.id)))
     print(f"{open_needs:,} needs, {kept:,} matches kept", flush=True)
@@ -104,7 +107,10 @@ def measure(before: bool) -> None:
     def tag_one() -> None:
         db.session.add(
             EnterpriseTag(
-                enterprise_id=busiest[0], tag_kind_id=kind, valid_from=today, source="bench"
+                enterprise_id=busiest[0],
+                tag_kind_id=kind,
+                valid_from=today - timedelta(days=next(days)),
+                source="bench",
             )
         )
         db.session.commit()
@@ -120,8 +126,9 @@ def measure(before: bool) -> None:
     )[::97][:1000]
 
     def tag_import() -> None:
+        day = today - timedelta(days=next(days))
         db.session.add_all(
-            EnterpriseTag(enterprise_id=e, tag_kind_id=kind, valid_from=today, source="bench")
+            EnterpriseTag(enterprise_id=e, tag_kind_id=kind, valid_from=day, source="bench")
             for e in thousand
         )
         db.session.commit()
