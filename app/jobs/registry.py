@@ -53,6 +53,14 @@ def product_rematch(product_id: int) -> dict:
     return rematch_product(product_id)
 
 
+def needs_rematch() -> dict:
+    """Lists and subsidy programmes changed: the needs they reach, on the products they
+    cover, every waiting request in one pass."""
+    from app.matches.narrow import run_pending
+
+    return run_pending()
+
+
 def deliver_notifications() -> dict:
     from app.jobs.delivery import deliver_pending
 
@@ -105,6 +113,10 @@ JOBS: dict[str, Job] = {
     # One product's change at a time: two of them may touch the same needs' rows.
     "matches.product": Job(
         product_rematch, _l("Rematch a changed product"), lock="matches.product"
+    ),
+    # The same lock: both rewrite the rows of needs the other may be rewriting.
+    "matches.needs": Job(
+        needs_rematch, _l("Rematch needs after a list or programme change"), lock="matches.product"
     ),
     "notifications.deliver": Job(
         deliver_notifications,

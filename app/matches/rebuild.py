@@ -197,6 +197,7 @@ def finish(*, rebuild: int) -> dict:
 def catch_up(since) -> int:
     """Needs and products changed after the rebuild began were matched on the old table,
     which the swap replaced: match them again."""
+    from app.matches.narrow import redo_since
     from app.matches.services import recompute_need, recompute_product
 
     needs = list(db.session.scalars(sa.select(Need).where(Need.updated_at >= since)))
@@ -206,7 +207,7 @@ def catch_up(since) -> int:
     for product in products:
         recompute_product(product)
     db.session.commit()
-    return len(needs) + len(products)
+    return len(needs) + len(products) + redo_since(since)
 
 
 def wait(rebuild_id: int, *, timeout: float, poll: float = 0.5) -> MatchRebuild:

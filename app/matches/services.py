@@ -31,6 +31,7 @@ from app.matching.engine import (
     match_block,
     match_product,
     plan_product_change,
+    update_for_products,
 )
 from app.matching.explain import Reason, explain_batch
 from app.matching.tables import (
@@ -972,6 +973,46 @@ def request_rematch(product: Product) -> None:
 
 def rematch_state(product: Product) -> ProductRematch | None:
     return db.session.get(ProductRematch, product.id)
+
+
+def recompute_needs(
+    need_filter, product_ids: list[int] | None = None, *, today: date | None = None
+) -> dict:
+    """Bring the kept matches of the open needs `need_filter` (SQL over needs and their
+    enterprises) to what a full rebuild would give, when nothing but those needs' own facts
+    (their enterprises' lists, the programmes they qualify for) changed -- or, with
+    `product_ids`, nothing but those products' verdicts on them (a programme covering those
+    products). Other needs are not read; of these, only the rows that differ are written.
+    Commits nothing itself. Returns the needs considered, recomputed in full and rows
+    written."""
+    db.session.flush()
+    today = today or clock.today()
+    t = load(today=today, need_filter=need_filter)
+    if not len(t.needs):
+        return {"needs": 0, "recomputed": 0, "rows": 0}
+    ids = t.needs.ids
+    stored = _stored_arrays(ids)
+    if product_ids is None:
+        m = match_all(t.needs, t.products, weights(), TOP_K, NEAR_K)
+        recomputed = len(ids)
+    else:
+        need_rows = _rows_of(ids, stored.need_ids.astype(np.int64))
+        product_rows = _rows_of(t.products.ids, stored.product_ids.astype(np.int64))
+        known = (need_rows >= 0) & (product_rows >= 0)
+        kept = Matches(
+            need_rows[known],
+            product_rows[known],
+            stored.eligible[known],
+            stored.centi[known] / 100,
+            stored.failed[known],
+        )
+        changed = _rows_of(t.products.ids, np.asarray(sorted(product_ids), dtype=np.int64))
+        m, refill = update_for_products(
+            t.needs, t.products, kept, changed[changed >= 0], weights(), TOP_K, NEAR_K
+        )
+        recomputed = len(refill)
+    rows = _write_changes(t, m, ids, stored)
+    return {"needs": len(ids), "recomputed": recomputed, "rows": rows}
 
 
 def rebuild_all(*, workers: int = 1, today: date | None = None) -> int:

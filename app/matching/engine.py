@@ -226,12 +226,16 @@ def match_all(
     chunk: int = 512,
     need_rows: np.ndarray | None = None,
     workers: int = 1,
+    product_rows: np.ndarray | None = None,
 ) -> Matches:
-    """Every (given) need against every available product, in chunks of needs.
+    """Every (given) need against every available product (of `product_rows`, when given),
+    in chunks of needs.
 
     With workers > 1 the chunks are shared out to that many processes (spawned, so they
     inherit no database connection); each receives the tables once."""
     products = np.flatnonzero(P.available)
+    if product_rows is not None:
+        products = np.intersect1d(products, np.asarray(product_rows, dtype=np.int64))
     rows = np.arange(len(N)) if need_rows is None else np.asarray(need_rows, dtype=np.int64)
     blocks = [rows[start : start + chunk] for start in range(0, len(rows), chunk)]
     if workers <= 1 or len(blocks) < 2:
@@ -458,3 +462,62 @@ def update_for_product(
     )
     mine = change.verdicts(np.concatenate([change.update, change.insert]))
     return Matches.concat([_subset(kept, others), mine, refilled]), touched
+
+
+def update_for_products(
+    N: NeedTable,
+    P: ProductTable,
+    kept: Matches,
+    product_rows: np.ndarray,
+    weights=None,
+    top_k: int = 20,
+    near_k: int = 20,
+) -> tuple[Matches, np.ndarray]:
+    """Re-match every need of N after the verdicts of `product_rows` (only those) may have
+    changed for them -- a subsidy programme covering those products changed -- from the
+    needs' current kept matches `kept` (every kept match of every need of N).
+
+    Each list is the kept matches of the other products, which stand, merged with the
+    changed products' new best. Where a list was full and the merge leaves it short, or its
+    last below the old last, a product never kept might now belong: the best left out is
+    not stored, so only those needs are recomputed in full (their rows are returned)."""
+    changed = np.zeros(len(P), dtype=bool)
+    changed[np.asarray(product_rows, dtype=np.int64)] = True
+    hits = match_all(N, P, weights, top_k, near_k, product_rows=product_rows)
+    merged = Matches.concat([_subset(kept, ~changed[kept.product_rows]), hits])
+    id_rank = np.empty(len(P), dtype=np.int64)
+    id_rank[np.argsort(P.ids, kind="stable")] = np.arange(len(P))
+    chosen = []
+    for kind, k in ((merged.eligible, top_k), (~merged.eligible, near_k)):
+        positions = np.flatnonzero(kind)
+        best = _keep_best(
+            merged.need_rows[positions],
+            merged.score[positions],
+            id_rank[merged.product_rows[positions]],
+            k,
+        )
+        chosen.append(positions[best])
+    new = _subset(merged, np.concatenate(chosen))
+    old_rows, old_eligible, old_count, old_last = floors_of(kept, P)
+    limit = np.where(old_eligible, top_k, near_k)
+    full = old_count >= limit
+    new_rows, new_eligible, new_count, new_last = floors_of(new, P)
+    old_groups = old_rows[full].astype(np.int64) * 2 + old_eligible[full]
+    at = _positions(new_rows.astype(np.int64) * 2 + new_eligible, old_groups)
+    short = at < 0
+    short[~short] = (new_count[at[~short]] < limit[full][~short]) | (
+        new_last[at[~short]] < old_last[full][~short]
+    )
+    refill = np.unique(old_rows[full][short]).astype(np.int64)
+    if not len(refill):
+        return new, refill
+    refilled = match_all(N, P, weights, top_k, near_k, need_rows=refill)
+    return Matches.concat([_subset(new, ~np.isin(new.need_rows, refill)), refilled]), refill
+
+
+def _positions(values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Where each of `wanted` is in the sorted distinct `values` (-1 where absent)."""
+    at = np.searchsorted(values, wanted)
+    found = at < len(values)
+    found[found] = values[at[found]] == wanted[found]
+    return np.where(found, at, -1)

@@ -30,7 +30,13 @@ from app.models.event import Event, EventParticipant, event_banks, event_needs
 from app.models.guarantee import GuaranteeProduct, guarantee_product_banks
 from app.models.idempotency import IdempotencyKey
 from app.models.job import JobRun, JobStatus
-from app.models.match import Match, MatchRebuild, MatchRebuildChunk, ProductRematch
+from app.models.match import (
+    Match,
+    MatchRebuild,
+    MatchRebuildChunk,
+    MatchRematch,
+    ProductRematch,
+)
 from app.models.message import Message
 from app.models.need import NEED_TRANSITIONS, Need
 from app.models.notification import Notification
@@ -121,6 +127,7 @@ __all__ = [
     "Message",
     "MatchRebuild",
     "MatchRebuildChunk",
+    "MatchRematch",
     "ProductRematch",
     "Need",
     "Notification",

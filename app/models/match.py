@@ -87,3 +87,22 @@ class ProductRematch(db.Model):
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     matched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     needs_touched: Mapped[int] = mapped_column(default=0)
+
+
+class MatchRematch(db.Model):
+    """A change to official lists or to a subsidy programme that some open needs' matches
+    are to follow: the enterprises whose lists changed, or the programme before and after.
+    Requests pile up while the `matches.needs` job is queued; the run that takes them does
+    them all at once (`app.matches.narrow`), so a burst of edits costs one pass."""
+
+    __tablename__ = "match_rematches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # {"enterprises": [ids]} or {"programme": id, "before": terms | None, "after": terms | None}
+    scope: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # The programme changed, for its page's "matching updated at" (None: lists changed).
+    programme_id: Mapped[int | None] = mapped_column(default=None, index=True)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None, index=True)
+    # -1: handed to a full rebuild (the programme reaches most needs on every product).
+    needs_touched: Mapped[int] = mapped_column(default=0)

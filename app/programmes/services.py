@@ -41,12 +41,96 @@ MAX_POINTS = Decimal("10")
 MAX_YUAN = Decimal("100000000000")  # 1,000 亿元: more than any budget, within the columns
 
 
-def request_rematch() -> None:
-    """Programmes and tags change eligibility and the net rate: every open need is matched
-    again by the job queue."""
-    from app.jobs.runner import enqueue
+def programme_terms(programme: SubsidyProgramme) -> dict:
+    """Everything about a programme the engine reads (who it serves, which loans, how much),
+    as plain values: what a change is compared by and what its rematch is scoped by. Its
+    name and legal basis are not among them."""
 
-    enqueue("matches.rebuild")
+    def text(value) -> str | None:
+        return None if value is None else str(value)
+
+    return {
+        "open": programme.status == OPEN,
+        "starts_on": programme.starts_on.isoformat(),
+        "ends_on": programme.ends_on.isoformat(),
+        "regions": sorted(rules.regions_of(programme)),
+        "sizes": sorted(s.value for s in programme.sizes),
+        "industry_codes": sorted(programme.industry_codes or []),
+        "tag_ids": sorted(programme.tag_ids or []),
+        "first_loan_only": bool(programme.first_loan_only),
+        "bank_ids": sorted(programme.bank_ids or []),
+        "product_ids": sorted(programme.product_ids or []),
+        "kind": programme.kind,
+        "value": text(programme.value),
+        "cap_per_loan": text(programme.cap_per_loan),
+        "cap_per_enterprise": text(programme.cap_per_enterprise),
+        "remaining": text(programme.remaining),
+    }
+
+
+def serves_clause(terms: dict, day: date):
+    """SQL over enterprises: those the programme with `terms` serves on `day` -- exactly
+    `rules.unmet` (region, size, industry, lists held that day, first loan)."""
+    from app.matches.services import vocabulary
+    from app.models import EnterpriseTag
+
+    regions = terms["regions"]
+    within = sa.or_(
+        *(Region.path.like(f"{code}/%") for code in regions),
+        *(Region.path.like(f"%/{code}/%") for code in regions),
+    )
+    conditions = [
+        sa.or_(
+            Enterprise.region_code.in_(regions),
+            Enterprise.region_code.in_(sa.select(Region.code).where(within)),
+        )
+    ]
+    if terms["sizes"]:
+        conditions.append(Enterprise.size.in_([EnterpriseSize(s) for s in terms["sizes"]]))
+    codes = terms["industry_codes"]
+    if codes:
+        sections = sorted(
+            c for c, section in vocabulary().industry_section.items() if section in codes
+        )
+        conditions.append(
+            sa.or_(
+                Enterprise.industry_code.in_(sections),
+                *(Enterprise.industry_code.startswith(c, autoescape=True) for c in codes),
+            )
+        )
+    if terms["tag_ids"]:
+        conditions.append(
+            sa.exists().where(
+                EnterpriseTag.enterprise_id == Enterprise.id,
+                EnterpriseTag.tag_kind_id.in_(terms["tag_ids"]),
+                EnterpriseTag.valid_from <= day,
+                sa.or_(EnterpriseTag.valid_to.is_(None), EnterpriseTag.valid_to >= day),
+            )
+        )
+    if terms["first_loan_only"]:
+        conditions.append(Enterprise.first_loan.is_(True))
+    return sa.and_(*conditions)
+
+
+def covered_products(terms: dict) -> set[int] | None:
+    """The products whose loans the programme with `terms` subsidises (None: every one)."""
+    if not terms["bank_ids"] and not terms["product_ids"]:
+        return None
+    return set(
+        db.session.scalars(
+            sa.select(Product.id).where(
+                sa.or_(Product.id.in_(terms["product_ids"]), Product.bank_id.in_(terms["bank_ids"]))
+            )
+        )
+    )
+
+
+def request_rematch(programme: SubsidyProgramme, before: dict | None) -> None:
+    """A programme changes the net rate of the pairs it covers, before and after the
+    change: the job queue rematches those needs on those products (`app.matches.narrow`)."""
+    from app.matches.narrow import request_programme
+
+    request_programme(programme.id, before, programme_terms(programme))
 
 
 # Reading ---------------------------------------------------------------------------------
@@ -385,7 +469,7 @@ def create(user: User, data: ProgrammeInput) -> SubsidyProgramme:
     db.session.flush()
     record(user, "programme_created", programme, changes={"name": programme.name})
     db.session.commit()
-    request_rematch()
+    request_rematch(programme, None)
     return programme
 
 
@@ -401,10 +485,11 @@ def update(
             )
         )
     check(user, data, programme).raise_if_any()
+    before = programme_terms(programme)
     _apply(programme, data)
     record(user, "programme_changed", programme, changes={"name": programme.name})
     db.session.commit()
-    request_rematch()
+    request_rematch(programme, before)
     return programme
 
 

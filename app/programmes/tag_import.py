@@ -138,5 +138,5 @@ def import_tags(stream, official: User) -> int:
     )
     record(official, "tags_imported", official, changes={"tags": len(valid)})
     db.session.commit()
-    tags._rematch()
+    tags._rematch({found["enterprise"].id for _data, found in valid})
     return len(valid)

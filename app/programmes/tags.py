@@ -185,7 +185,7 @@ def add(user: User, data: TagInput) -> EnterpriseTag:
     db.session.flush()
     record(user, "tag_added", tag, changes={"kind": found["kind"].code})
     db.session.commit()
-    _rematch()
+    _rematch([tag.enterprise_id])
     return tag
 
 
@@ -199,17 +199,18 @@ def update(user: User, tag: EnterpriseTag, valid_to: date | None, source: str) -
     tag.source = (source or "").strip() or tag.kind.name
     record(user, "tag_changed", tag, changes={"before": before})
     db.session.commit()
-    _rematch()
+    _rematch([tag.enterprise_id])
     return tag
 
 
 def remove(user: User, tag: EnterpriseTag) -> None:
     if not scope.sees_enterprise(user, tag.enterprise):
         raise NotAllowed(_("This enterprise is outside your region."))
-    record(user, "tag_removed", tag, changes={"enterprise": tag.enterprise_id})
+    enterprise_id = tag.enterprise_id
+    record(user, "tag_removed", tag, changes={"enterprise": enterprise_id})
     db.session.delete(tag)
     db.session.commit()
-    _rematch()
+    _rematch([enterprise_id])
 
 
 def add_kind(user: User, name: str, name_en: str = "") -> TagKind:
@@ -233,8 +234,10 @@ def add_kind(user: User, name: str, name_en: str = "") -> TagKind:
     return kind
 
 
-def _rematch() -> None:
-    """Tags decide eligibility: the stored matches are redone by the job queue."""
-    from app.programmes.services import request_rematch
+def _rematch(enterprise_ids) -> None:
+    """Tags decide the enterprises' own eligibility (products naming a list, programmes for
+    its holders) and nothing else: the job queue rematches their needs only. A new list
+    (`add_kind`) has no holders and no product or programme names it yet: nothing to do."""
+    from app.matches.narrow import request_enterprises
 
-    request_rematch()
+    request_enterprises(enterprise_ids)

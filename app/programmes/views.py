@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from app.coordination.roster import RosterErrors
 from app.errors import DomainError
 from app.forms import EmptyForm, add_service_errors, apply_error, options
+from app.matches.narrow import programme_state
 from app.models import Bank, Product, SubsidyProgramme, db
 from app.models.enums import BankType, ProductStatus, Role
 from app.programmes import bp, rules, services, tag_import, tags
@@ -230,6 +231,7 @@ def official_detail(programme_id: int):
     return render_template(
         "programmes/official_detail.html",
         programme=programme,
+        rematch=programme_state(programme.id),
         commitments=services.commitments(programme),
         words=_words([programme])[programme.id],
         subsidy=rules.subsidy_words(programme),

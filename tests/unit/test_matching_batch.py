@@ -12,7 +12,14 @@ import numpy as np
 import pytest
 
 from app.matching.criteria import CRITERIA, subsidised
-from app.matching.engine import evaluate_pairs, match_all, match_block, match_product, prepare
+from app.matching.engine import (
+    evaluate_pairs,
+    match_all,
+    match_block,
+    match_product,
+    prepare,
+    update_for_products,
+)
 from app.matching.tables import (
     GUARANTEES,
     PURPOSES,
@@ -219,3 +226,28 @@ def test_one_product_against_every_need_agrees_with_the_plain_evaluation():
         assert as_set(match_product(N, P, int(row))) == expected
         found += len(expected)
     assert found > 50
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5, 6])
+def test_products_changed_for_many_needs_merge_into_the_kept_lists_as_the_plain_evaluation(
+    seed,
+):
+    """A programme's change moves only its products' verdicts (cheaper, dearer, on offer or
+    not): merged into the lists kept before, they keep what every pair evaluated afresh
+    keeps, full lists left short recomputed."""
+    import copy
+
+    N, P = random_tables(seed)
+    kept = match_all(N, P, top_k=TOP_K, near_k=NEAR_K)
+    rng = np.random.default_rng(seed)
+    changed = np.sort(rng.choice(len(P), 15, replace=False))
+    after = copy.deepcopy(P)
+    after.min_rate[changed] += rng.choice([-150, -60, 40, 120, 300], len(changed)).astype(
+        after.min_rate.dtype
+    )
+    after.available[changed[:2]] = ~after.available[changed[:2]]
+
+    merged, refill = update_for_products(N, after, kept, changed, None, TOP_K, NEAR_K)
+
+    assert as_set(merged) == plain(N, after, TOP_K, NEAR_K)
+    assert 0 < len(refill) < len(N)

@@ -625,3 +625,68 @@ def test_the_lists_page_puts_the_add_form_first_and_every_id_once(
     # a label names the control it belongs to
     assert 'for="kind"' in page and 'for="search-kind"' in page
     assert page.index('id="add-tag"') < page.index('role="search"') < page.index('id="tags"')
+
+
+def test_a_list_added_by_an_official_reaches_the_enterprises_need_without_a_rebuild(
+    db,
+    client,
+    login,
+    make_enterprise,
+    make_product,  # noqa: F811
+    county_official,
+):
+    """The need of the enterprise put on 专精特新“小巨人” now has the product asking for that
+    list; the job that did it read that enterprise's needs only, and no rebuild ran."""
+    from app.models import JobRun
+
+    enterprise, other = make_enterprise(), make_enterprise()
+    product = make_product(name="小巨人贷", required_tag_ids=[kind("little_giant").id])
+    need, untouched = need_of(db, enterprise), need_of(db, other)
+    login(county_official)
+
+    response = client.post(
+        "/official/tags",
+        data={
+            "credit_code": enterprise.credit_code,
+            "kind": "little_giant",
+            "valid_from": clock.today().isoformat(),
+            "source": "2026年第二批",
+        },
+    )
+
+    assert response.status_code == 302
+    eligible, _near = matches.matches_for(need)
+    assert [m.product.id for m in eligible] == [product.id]
+    _eligible, near = matches.matches_for(untouched)
+    assert [m.product.id for m in near] == [product.id]
+    runs = db.session.scalars(sa.select(JobRun).order_by(JobRun.id)).all()
+    assert [r.name for r in runs] == ["matches.needs"]
+    assert runs[0].result["needs"] == 1
+
+
+def test_the_programme_page_says_when_its_change_reached_the_matches(
+    db,
+    client,
+    login,
+    make_enterprise,
+    make_product,  # noqa: F811
+    county_official,
+):
+    """On some products: the needs it serves are rematched on those; on every product for
+    every need of the deployment: the full rebuild, and the page says so."""
+    from app.models import MatchRematch
+
+    need_of(db, make_enterprise())
+    p = programme(county_official, product_ids=[make_product().id])
+    login(county_official)
+    page = client.get(f"/official/programmes/{p.id}").get_data(as_text=True)
+    assert "匹配更新于" in page and "涉及 1 项需求" in page
+
+    everyone = programme(county_official, name="普惠贴息")
+    page = client.get(f"/official/programmes/{everyone.id}").get_data(as_text=True)
+    assert "匹配更新于" in page and "全部在办需求" in page
+
+    db.session.add(MatchRematch(scope={"programme": p.id}, programme_id=p.id))
+    db.session.commit()
+    page = client.get(f"/official/programmes/{p.id}").get_data(as_text=True)
+    assert "匹配正在更新" in page and "匹配更新于" not in page
