@@ -53,6 +53,17 @@ def product_rematch(product_id: int) -> dict:
     return rematch_product(product_id)
 
 
+def rollup_rebuild() -> dict:
+    """The mechanism's roll-up recomputed from the facts, after regions moved or merged."""
+    import time
+
+    from app.coordination.rollup import rebuild
+
+    cpu = time.process_time()
+    rebuild()
+    return {"cpu_seconds": round(time.process_time() - cpu, 3)}
+
+
 def deliver_notifications() -> dict:
     from app.jobs.delivery import deliver_pending
 
@@ -105,6 +116,9 @@ JOBS: dict[str, Job] = {
     # One product's change at a time: two of them may touch the same needs' rows.
     "matches.product": Job(
         product_rematch, _l("Rematch a changed product"), lock="matches.product"
+    ),
+    "coordination.rollup": Job(
+        rollup_rebuild, _l("Rebuild the mechanism's roll-up"), lock="coordination.rollup"
     ),
     "notifications.deliver": Job(
         deliver_notifications,
