@@ -15,8 +15,9 @@ the change is committed:
   products' regions: after a move (`matches.rebuild`).
 The branches' tree (`branches.arrange`) is put right in the import's own transaction.
 
-Until a roll-up job has run, the mechanism's report counts from the facts (`rollup_pending`),
-so no figure is read from rows made for the old tree.
+Until a roll-up job has run (one that failed included, until it is retried), the
+mechanism's report counts from the facts (`rollup_pending`), so no figure is read from rows
+made for the old tree.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from app.models import JobRun, JobStatus, MatchRebuild, db
 ROLLUP_JOB = "coordination.rollup"
 MATCH_JOB = "matches.rebuild"
 WAITING = (JobStatus.QUEUED, JobStatus.RUNNING)
+UNDONE = (*WAITING, JobStatus.FAILED)
 # A rebuild of the matches is its first job, then its chunks' and its finish's.
 JOBS = (ROLLUP_JOB, MATCH_JOB, "matches.rebuild_chunk", "matches.rebuild_finish")
 
@@ -62,39 +64,52 @@ def _queue_once(name: str) -> JobRun:
     return waiting if waiting is not None else enqueue(name)
 
 
-def rollup_pending() -> bool:
-    """Whether the roll-up is being rebuilt (queued or running)."""
-    return (
-        db.session.scalar(
-            sa.select(JobRun.id)
-            .where(JobRun.status.in_(WAITING), JobRun.name == ROLLUP_JOB)
-            .limit(1)
+def _unfinished(names: tuple[str, ...]) -> JobStatus | None:
+    """The status of the latest run of `names` that is queued, running or failed, unless one
+    succeeded after it (None: every run asked for has been done)."""
+    latest = db.session.execute(
+        sa.select(JobRun.id, JobRun.status)
+        .where(JobRun.status.in_(UNDONE), JobRun.name.in_(names))
+        .order_by(JobRun.id.desc())
+        .limit(1)
+    ).first()
+    if latest is None:
+        return None
+    later = db.session.scalar(
+        sa.select(JobRun.id)
+        .where(
+            JobRun.id > latest.id,
+            JobRun.name.in_(names),
+            JobRun.status == JobStatus.SUCCEEDED,
         )
-        is not None
+        .limit(1)
     )
+    return latest.status if later is None else None
+
+
+def rollup_pending() -> bool:
+    """Whether the roll-up may have been made for an older tree: its rebuild is queued,
+    running, or failed with none done since (an admin retries it at /admin/jobs/)."""
+    return _unfinished((ROLLUP_JOB,)) is not None
 
 
 @dataclass(frozen=True)
 class Recomputation:
     pending: bool
+    failed: bool
     done_at: datetime | None  # when the last one finished
 
 
 def recomputation() -> Recomputation | None:
     """What the admin's regions page says of the figures worked out from the tree (None:
     nothing was ever recomputed)."""
-    pending = (
-        db.session.scalar(
-            sa.select(JobRun.id).where(JobRun.status.in_(WAITING), JobRun.name.in_(JOBS)).limit(1)
-        )
-        is not None
-    )
+    states = {_unfinished((name,)) for name in JOBS}
     done = db.session.scalar(
         sa.select(sa.func.max(JobRun.finished_at)).where(
             JobRun.name == ROLLUP_JOB, JobRun.status == JobStatus.SUCCEEDED
         )
     )
-    if done is None and not pending:
+    if done is None and states == {None}:
         return None
     from app.matches.rebuild import FINISHED
 
@@ -103,4 +118,4 @@ def recomputation() -> Recomputation | None:
     )
     if done is not None and rebuilt is not None:
         done = max(done, rebuilt)
-    return Recomputation(pending, done)
+    return Recomputation(any(s in WAITING for s in states), JobStatus.FAILED in states, done)

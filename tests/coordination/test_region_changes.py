@@ -106,6 +106,8 @@ def test_a_town_merged_into_another_city_counts_there_by_bank(
     suzhou = db.session.get(Region, "320500")
     before = report.bank_report(official, None, clock.today(), region=suzhou)
     assert before.total.recommended == 0
+    past = clock.today() - timedelta(days=10)
+    everywhere = report.bank_report(official, None, past)
 
     login_as(Role.ADMIN)
     response = _upload(client, HEADER + f"retire,{OTHER_TOWN},,,,320505001,\n")
@@ -119,6 +121,9 @@ def test_a_town_merged_into_another_city_counts_there_by_bank(
         official, None, clock.today(), region=db.session.get(Region, OTHER_TOWN), raw=True
     )
     assert _figures(merged.total) == _figures(own.total) and merged.total.recommended > 0
+    # The merged town's history counts where it went as well as where it was; the whole
+    # platform's figures for a past date stay as they were.
+    assert report.bank_report(official, None, past).rows == everywhere.rows
 
 
 def test_while_the_roll_up_is_rebuilt_the_report_counts_from_the_facts(
@@ -177,3 +182,37 @@ def test_a_moved_county_s_branches_hang_under_the_bank_s_branch_of_its_new_city(
     suzhou = db.session.scalar(sa.select(Branch).where(Branch.region_code == "320500"))
     assert db.session.get(Branch, county.id).parent_id == suzhou.id
     assert db.session.get(Region, TOWN).path == f"320000/320500/{COUNTY}/{TOWN}/"
+
+
+def test_a_failed_rebuild_keeps_the_report_on_the_facts_until_it_is_retried(
+    client, db, login_as, monkeypatch, make_bank, make_user, make_enterprise, make_coordinator
+):
+    from app.jobs import registry
+
+    rng = random.Random(4)
+    official = _random_writes(rng, db, make_bank, make_user, make_enterprise, make_coordinator)
+
+    def broken() -> dict:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setitem(
+        registry.JOBS, "coordination.rollup", registry.Job(broken, "x", lock="coordination.rollup")
+    )
+    login_as(Role.ADMIN)
+    _upload(client, HEADER + f"move,{OTHER_TOWN},,,{NEIGHBOUR},,\n")
+    run = db.session.scalar(sa.select(JobRun).where(JobRun.name == "coordination.rollup"))
+    assert run.status is JobStatus.FAILED
+    assert derived.rollup_pending()
+    page = client.get("/admin/regions").get_data(as_text=True)
+    assert "重新计算数字失败" in page
+    places = _places(db, CITY, COUNTY, NEIGHBOUR)
+    for place in places:
+        rolled = report.region_report(official, place, None, clock.today())
+        raw = report.region_report(official, place, None, clock.today(), raw=True)
+        assert rolled.rows == raw.rows
+
+    monkeypatch.undo()
+    assert client.post(f"/admin/jobs/{run.id}/retry").status_code == 302
+    assert db.session.get(JobRun, run.id).status is JobStatus.SUCCEEDED
+    assert not derived.rollup_pending()
+    _same_reports(db, official, places)
