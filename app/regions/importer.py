@@ -109,8 +109,6 @@ def import_file(content: bytes, filename: str, *, user) -> ImportResult:
         if code in planned:
             return planned[code]
         region = known.get(code)
-        if region is None and code and code.isdigit() and len(code) <= 12:
-            region = db.session.get(Region, code)  # an ancestor the file does not name
         if region is None:
             return None
         return {
