@@ -91,7 +91,8 @@ def reference_load_command(without_demo_region: bool) -> None:
 @reference_group.command("import-regions")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def reference_import_regions_command(path: str) -> None:
-    """Add, rename and retire regions from a CSV or Excel file (all rows or none)."""
+    """Add, rename, move and retire regions from a CSV or Excel file (all rows or none); the
+    figures worked out from the regions are then recomputed by the job queue."""
     from app.regions.importer import ImportFailed, import_file
 
     try:
@@ -103,8 +104,11 @@ def reference_import_regions_command(path: str) -> None:
             click.echo(f"line {line}: {message}", err=True)
         raise click.ClickException("Nothing was imported.") from None
     click.echo(
-        f"Regions added: {result.added}, renamed: {result.renamed}, retired: {result.retired}."
+        f"Regions added: {result.added}, renamed: {result.renamed}, moved: {result.moved}, "
+        f"retired: {result.retired}."
     )
+    for run in result.jobs:
+        click.echo(f"Queued {run.name} (run {run.id}).")
 
 
 @click.group("match")

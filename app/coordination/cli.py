@@ -20,8 +20,8 @@ def remind_command() -> None:
 
 @coordination_group.command("rollup")
 def rollup_command() -> None:
-    """Recompute the report's roll-up from the facts (after a bulk load in SQL, or after
-    regions were moved or merged)."""
+    """Recompute the report's roll-up from the facts (after a bulk load in SQL; a change of
+    regions through the import queues the same rebuild itself)."""
     from app.coordination.rollup import rebuild
 
     rebuild()

@@ -28,6 +28,7 @@ from app.models.coordination import (
     Visit,
 )
 from app.regions import services as region_services
+from app.regions.derived import rollup_pending
 
 R = RecommendationStatus
 ZERO = Decimal("0.00")
@@ -314,8 +315,10 @@ def children_of(region: Region) -> list[Region]:
 
 def region_report(user, region: Region, start: date | None, end: date, *, raw=False) -> Report:
     """One row per child region (its whole subtree summed), and the region's total. `raw`
-    counts from the facts instead of the roll-up (the tests compare the two)."""
+    counts from the facts instead of the roll-up (the tests compare the two), as does a
+    report asked for while the roll-up is rebuilt after a change of regions."""
     scope.check_region(user, region.code)  # so the region's whole subtree is the user's
+    raw = raw or rollup_pending()
     rows = []
     own = Row(region.code, region.name)
     children = children_of(region)
@@ -362,6 +365,7 @@ def bank_report(
 
     root = region.code if region is not None else scope.official_region(user)
     top = db.session.get(Region, root) if root else None
+    raw = raw or rollup_pending()
     if not raw and root is None:
         facts = rolled("b", [EVERYWHERE], start, end)
     elif not raw and top is not None and top.level in BANK_LEVELS:

@@ -25,8 +25,9 @@ The roll-up is kept by the session: before a flush touches a business's visits,
 declarations, recommendations, tranches or renewals, its contribution is computed from the
 facts (the business's row locked first, so two writers of one business take turns); at
 commit the contribution is computed again and the difference applied. Core bulk inserts
-(the roster import) call `track` themselves. `rebuild()` recomputes everything (after a
-bulk load, or after regions were moved or merged).
+(the roster import) call `track` themselves. `rebuild()` recomputes everything: after a
+bulk load in SQL by hand, after regions moved or merged through the job queue
+(`app/regions/derived.py`).
 """
 
 from __future__ import annotations
@@ -462,6 +463,14 @@ def _after_rollback(session: Session, previous) -> None:
 
 def rebuild(*, commit: bool = True) -> None:
     """Everything recomputed from the facts (in SQL on PostgreSQL, by batches elsewhere)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        # A writer applies its difference at commit: one that has applied it waits to commit
+        # before the rebuild reads the facts; one that has not waits for the rebuild, then
+        # adds its difference to the rebuilt rows. Either way it is counted once. Readers
+        # are not held up.
+        db.session.execute(
+            sa.text("LOCK TABLE mechanism_rollup, mechanism_rollup_repeats IN EXCLUSIVE MODE")
+        )
     db.session.execute(sa.delete(MechanismRollupRepeat))
     db.session.execute(sa.delete(MechanismRollup))
     if db.session.get_bind().dialect.name == "postgresql":

@@ -61,6 +61,17 @@ def needs_rematch() -> dict:
     return run_pending()
 
 
+def rollup_rebuild() -> dict:
+    """The mechanism's roll-up recomputed from the facts, after regions moved or merged."""
+    import time
+
+    from app.coordination.rollup import rebuild
+
+    cpu = time.process_time()
+    rebuild()
+    return {"cpu_seconds": round(time.process_time() - cpu, 3)}
+
+
 def deliver_notifications() -> dict:
     from app.jobs.delivery import deliver_pending
 
@@ -117,6 +128,9 @@ JOBS: dict[str, Job] = {
     # The same lock: both rewrite the rows of needs the other may be rewriting.
     "matches.needs": Job(
         needs_rematch, _l("Rematch needs after a list or programme change"), lock="matches.product"
+    ),
+    "coordination.rollup": Job(
+        rollup_rebuild, _l("Rebuild the mechanism's roll-up"), lock="coordination.rollup"
     ),
     "notifications.deliver": Job(
         deliver_notifications,

@@ -1,18 +1,21 @@
-"""区划调整 from a CSV or Excel file: add, rename and retire regions, all rows or none.
+"""区划调整 from a CSV or Excel file: add, rename, move and retire regions, all rows or none.
 
 Columns (first row): action, code, name, level, parent_code, successor_code, date.
 - add: a new code with its name, level (province, city, county, town) and parent.
 - rename: a new name for an existing code.
+- move: an existing code (and everything under it) to a new parent, `parent_code`.
 - retire: the code stays (enterprises, agreements and figures keep it) but can no longer be
   chosen; `successor_code` optionally says where its statistics now count; `date` defaults
   to today. A region with live regions under it cannot be retired before them.
+
+Once the file is in, what is worked out from the tree follows (`app/regions/derived.py`).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
@@ -20,8 +23,9 @@ from flask_babel import lazy_gettext as _l
 
 from app import clock
 from app.audit import record
-from app.models import Region, db
+from app.models import Branch, Region, db
 from app.models.enums import RegionLevel
+from app.regions.branches import arrange
 from app.regions.services import LEVELS
 
 COLUMNS = ("action", "code", "name", "level", "parent_code", "successor_code", "date")
@@ -40,7 +44,10 @@ class ImportFailed(Exception):
 class ImportResult:
     added: int = 0
     renamed: int = 0
+    moved: int = 0
     retired: int = 0
+    merged: int = 0  # retired with a successor
+    jobs: list = field(default_factory=list)  # the recomputations queued after the commit
 
 
 def read_rows(content: bytes, filename: str) -> list[tuple[int, dict]]:
@@ -83,7 +90,8 @@ def read_rows(content: bytes, filename: str) -> list[tuple[int, dict]]:
 
 def import_file(content: bytes, filename: str, *, user) -> ImportResult:
     """Check every row against the tree as it will be after the rows before it, then apply
-    them all in one transaction; any bad row refuses the whole file."""
+    them all in one transaction and commit; any bad row refuses the whole file. After the
+    commit, the recomputations the change calls for are queued."""
     rows = read_rows(content, filename)
     named = {row[c] for _n, row in rows for c in ("code", "parent_code", "successor_code")}
     named.discard("")
@@ -135,6 +143,12 @@ def import_file(content: bytes, filename: str, *, user) -> ImportResult:
                 "parent_code": row["parent_code"],
             }
             live_children[row["parent_code"]] = live_children.get(row["parent_code"], 0) + 1
+        elif action == "move":
+            old = state(code)["parent_code"]
+            planned[code] = {**state(code), "parent_code": row["parent_code"]}
+            if old:
+                live_children[old] = live_children.get(old, 1) - 1
+            live_children[row["parent_code"]] = live_children.get(row["parent_code"], 0) + 1
         elif action == "retire":
             planned[code] = {**state(code), "retired": True}
             parent = planned[code]["parent_code"]
@@ -142,12 +156,17 @@ def import_file(content: bytes, filename: str, *, user) -> ImportResult:
                 live_children[parent] = live_children.get(parent, 1) - 1
     if problems:
         raise ImportFailed(problems)
-    return _apply(rows, known, user)
+    result = _apply(rows, known, user)
+    db.session.commit()
+    from app.regions import derived
+
+    result.jobs = derived.after_change(moved=result.moved > 0, merged=result.merged > 0)
+    return result
 
 
 def _check(action, code, row, state, live_children):
-    if action not in ("add", "rename", "retire"):
-        return _l("The action must be add, rename or retire.")
+    if action not in ("add", "rename", "move", "retire"):
+        return _l("The action must be add, rename, move or retire.")
     if not code.isdigit() or not 2 <= len(code) <= 12:
         return _l("The code must be 2 to 12 digits.")
     current = state(code)
@@ -174,6 +193,8 @@ def _check(action, code, row, state, live_children):
         if not row["name"] or len(row["name"]) > 64:
             return _l("Give the name (at most 64 characters).")
         return None
+    if action == "move":
+        return _check_move(code, row["parent_code"], current, state)
     if live_children.get(code, 0):
         return _l("Retire or move the regions under %(code)s first.", code=code)
     if row["successor_code"]:
@@ -185,6 +206,18 @@ def _check(action, code, row, state, live_children):
             date.fromisoformat(row["date"])
         except ValueError:
             return _l("Write the date as YYYY-MM-DD.")
+    return None
+
+
+def _check_move(code, parent_code, current, state):
+    parent = state(parent_code) if parent_code else None
+    if parent is None or parent["retired"]:
+        return _l("The parent code must be a region in use.")
+    if parent_code == current["parent_code"]:
+        return _l("The region %(code)s is under %(parent)s already.", code=code, parent=parent_code)
+    # Levels fall strictly down the tree, so a region can never land under itself.
+    if LEVELS.index(parent["level"]) >= LEVELS.index(current["level"]):
+        return _l("The parent must be above the moved region's level.")
     return None
 
 
@@ -205,6 +238,7 @@ def _log(user, action: str, code: str, **changes) -> None:
 
 def _apply(rows, known: dict[str, Region], user) -> ImportResult:
     result = ImportResult()
+    moved_banks: set[int] = set()
     for _number, row in rows:
         action, code = row["action"].lower(), row["code"]
         if action == "add":
@@ -226,11 +260,40 @@ def _apply(rows, known: dict[str, Region], user) -> ImportResult:
             _log(user, "region_renamed", code, old_name=region.name, name=row["name"])
             region.name = row["name"]
             result.renamed += 1
+        elif action == "move":
+            region = known[code]
+            _log(
+                user, "region_moved", code, old_parent=region.parent_code, parent=row["parent_code"]
+            )
+            moved_banks |= _move(region, known[row["parent_code"]])
+            result.moved += 1
         else:
             region = known[code]
             region.retired_on = date.fromisoformat(row["date"]) if row["date"] else clock.today()
             region.successor_code = row["successor_code"] or None
             result.retired += 1
+            result.merged += region.successor_code is not None
             _log(user, "region_retired", code, successor=region.successor_code or "")
         db.session.flush()
+    for bank_id in sorted(moved_banks):
+        arrange(bank_id)
     return result
+
+
+def _move(region: Region, parent: Region) -> set[int]:
+    """Hang the region under `parent`, its subtree's paths rewritten (through the session,
+    so every cache kept per catalogue or data version drops). The banks with a branch in
+    the subtree are returned: their branches' tree follows the regions'."""
+    old = region.path
+    new = parent.path + region.code + "/"
+    below = list(db.session.scalars(sa.select(Region).where(Region.path.startswith(old))))
+    region.parent_code = parent.code
+    for each in below:
+        each.path = new + each.path.removeprefix(old)
+    return set(
+        db.session.scalars(
+            sa.select(Branch.bank_id)
+            .where(Branch.region_code.in_([r.code for r in below]))
+            .distinct()
+        )
+    )

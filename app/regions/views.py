@@ -5,7 +5,7 @@ from app.errors import DomainError
 from app.forms import apply_error
 from app.models import User, db
 from app.models.enums import Role
-from app.regions import bp, importer, platform, services
+from app.regions import bp, derived, importer, platform, services
 from app.regions.forms import HomeRegionForm, ImportForm, SubPlatformForm
 from app.security import public, request_user, roles
 
@@ -13,7 +13,7 @@ from app.security import public, request_user, roles
 @bp.route("/admin/regions", methods=["GET", "POST"])
 @roles(Role.ADMIN)
 def import_regions():
-    """区划调整: add, rename and retire regions from a file (all rows or none)."""
+    """区划调整: add, rename, move and retire regions from a file (all rows or none)."""
     form = ImportForm()
     problems: list[tuple[int, str]] = []
     if form.validate_on_submit():
@@ -24,12 +24,12 @@ def import_regions():
             db.session.rollback()
             problems = failed.problems
         else:
-            db.session.commit()
             flash(
                 _(
-                    "Regions added: %(a)s, renamed: %(r)s, retired: %(t)s.",
+                    "Regions added: %(a)s, renamed: %(r)s, moved: %(m)s, retired: %(t)s.",
                     a=result.added,
                     r=result.renamed,
+                    m=result.moved,
                     t=result.retired,
                 ),
                 "success",
@@ -42,6 +42,7 @@ def import_regions():
         columns=importer.COLUMNS,
         platform_form=SubPlatformForm(prefix="platform"),
         platforms=services.named_platforms(),
+        recomputation=derived.recomputation(),
     )
 
 
@@ -64,6 +65,7 @@ def name_platform():
         columns=importer.COLUMNS,
         platform_form=form,
         platforms=services.named_platforms(),
+        recomputation=derived.recomputation(),
     )
 
 
