@@ -11,6 +11,7 @@ from app.errors import DomainError
 from app.forms import EmptyForm, add_service_errors, apply_error, options
 from app.models import Bank, Product, SubsidyProgramme, db
 from app.models.enums import BankType, ProductStatus, Role
+from app.paging import page_of
 from app.programmes import bp, rules, services, tag_import, tags
 from app.programmes.forms import (
     ProgrammeForm,
@@ -36,10 +37,10 @@ def _tag_form(form: TagForm | None = None) -> TagForm:
 def _tag_page(form=None, kind_form=None, status=200):
     user = request_user()
     kind_id = request.args.get("kind", type=int)
-    listing = db.paginate(
+    listing = page_of(
         tags.listing(user, kind_id, request.args.get("q", "")),
-        page=request.args.get("page", 1, type=int),
-        per_page=current_app.config["PER_PAGE"],
+        request.args.get("page", 1, type=int),
+        current_app.config["PER_PAGE"],
     )
     return render_template(
         "programmes/tags.html",
