@@ -93,3 +93,16 @@ def test_a_list_that_answered_404_past_the_end_now_shows_its_last_page(
     page = response.get_data(as_text=True)
     assert "没有第 7 页，现显示第 2 页（共 2 页）。" in page
     assert "第 2 页，共 2 页" in _nav(page)
+
+
+def test_the_notice_stands_above_the_list_where_the_reader_starts(client, product_table):
+    page = client.get(f"{product_table}?page=99").get_data(as_text=True)
+    assert page.index("data-page-notice") < page.index("<table") < page.index("data-page-of")
+
+
+def test_the_public_supermarket_names_a_page_past_its_end_too(client, make_bank, db):
+    db.session.add(_product(make_bank(), "超市贷"))
+    db.session.commit()
+    page = client.get("/products?page=5").get_data(as_text=True)
+    assert "没有第 5 页，现显示第 1 页（共 1 页）。" in page and "超市贷" in page
+    assert "data-page-notice" not in client.get("/products").get_data(as_text=True)
