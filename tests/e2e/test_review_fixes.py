@@ -124,6 +124,7 @@ def test_the_roll_up_and_the_watch_list_are_cut_and_lead_to_their_whole_tables(
     assert watch.locator("tbody tr").count() == 3  # the demo's watch list is longer than two
     assert words["rest"] in watch.locator("tbody tr.table-light").inner_text()
     _fits(page)
+    assert_accessible(page)  # the rest rows' links and notes on their grey
     _keep(page, f"summary-{size}-{lang}")
     with page.expect_navigation():
         rest.click()
