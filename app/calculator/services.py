@@ -12,7 +12,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 
 from app.errors import FieldErrors
-from app.formatting import wan_to_yuan, yuan_to_wan
+from app.formatting import exact_wan, to_the_fen, wan_to_yuan, yuan_to_wan
 from app.models import Product
 from app.pricing import METHODS, PriceItems, Quote, SubsidyTerms, quote
 from app.pricing.choice import REFERENCE_AMOUNT, REFERENCE_MONTHS, reference_loan
@@ -69,6 +69,18 @@ def _between(errors, name, value, low, high, message) -> None:
         errors.add(name, message)
 
 
+def _to_the_hundredth(errors, name, value) -> None:
+    """Rates are kept to two decimals, as products state them (a rate already refused for
+    its range keeps that message)."""
+    if value is not None and name not in errors and value != Decimal(value).quantize(CENT):
+        errors.add(name, _l("Use at most two decimals."))
+
+
+def _plain(wan: Decimal) -> str:
+    text = f"{wan:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def programme_choices(product: Product | None = None) -> list:
     """The open subsidy programmes a calculation may apply (on a product's page, those
     covering the product)."""
@@ -112,21 +124,16 @@ def calculate(data: LoanInput, product: Product | None = None, enterprise=None) 
         low_rate, high_rate = product.min_rate, product.max_rate
         methods = product.price_items().methods
     amount = data.amount_wan
-    within = (
-        amount is not None
-        and amount.is_finite()
-        and yuan_to_wan(low_yuan) <= amount <= yuan_to_wan(high_yuan)
-        and wan_to_yuan(amount) >= low_yuan
-    )
-    if not within:
-        errors.add(
-            "amount_wan",
-            _l(
-                "Enter an amount from %(low)s to %(high)s 万元.",
-                low=f"{yuan_to_wan(low_yuan):f}".rstrip("0").rstrip("."),
-                high=f"{yuan_to_wan(high_yuan):f}".rstrip("0").rstrip("."),
-            ),
-        )
+    low_wan, high_wan = exact_wan(low_yuan), exact_wan(high_yuan)
+    if amount is None:
+        errors.add("amount_wan", _l("Enter the amount in 万元."))
+    elif not amount.is_finite() or amount > high_wan:
+        errors.add("amount_wan", _l("The largest amount is %(high)s 万元.", high=_plain(high_wan)))
+    elif amount > 0 and not to_the_fen(amount):
+        # Inside the range but finer than a fen (1e-30, 0.0000001): the digits are the problem.
+        errors.add("amount_wan", _l("Amounts go to the fen at most (six decimals in 万元)."))
+    elif amount < low_wan:
+        errors.add("amount_wan", _l("The smallest amount is %(low)s 万元.", low=_plain(low_wan)))
     _between(
         errors,
         "months",
@@ -145,6 +152,7 @@ def calculate(data: LoanInput, product: Product | None = None, enterprise=None) 
         high_rate,
         _l("Enter a rate from %(low)s%% to %(high)s%%.", low=low_rate, high=high_rate),
     )
+    _to_the_hundredth(errors, "rate", data.rate)
     if product is None:
         for name in ("upfront_fee_rate", "fee_rate"):
             _between(
@@ -155,6 +163,7 @@ def calculate(data: LoanInput, product: Product | None = None, enterprise=None) 
                 MAX_FEE_RATE,
                 _l("Enter 0 to 10 (percent); 0 if there is none."),
             )
+            _to_the_hundredth(errors, name, getattr(data, name))
     if data.guarantee_fee_rate is not None:
         _between(
             errors,
@@ -164,6 +173,7 @@ def calculate(data: LoanInput, product: Product | None = None, enterprise=None) 
             MAX_FEE_RATE,
             _l("Enter 0 to 10 (percent); 0 if there is none."),
         )
+        _to_the_hundredth(errors, "guarantee_fee_rate", data.guarantee_fee_rate)
     subsidy = _subsidy(data, product, enterprise, errors)
     errors.raise_if_any()
     agency_fee = data.guarantee_fee_rate or Decimal(0)

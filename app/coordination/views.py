@@ -42,6 +42,7 @@ from app.models.coordination import (
     Standard,
 )
 from app.models.enums import Role
+from app.paging import page_of
 from app.security import request_user, roles
 
 FIELD = (Role.COORDINATOR, Role.OFFICIAL, Role.ADMIN)
@@ -90,9 +91,7 @@ def visit_list():
     stmt = visits.visits_query(user, query)
     if request.args.get("format") == "xlsx":
         return exports.visits_download(stmt)
-    listing = db.paginate(
-        stmt, page=request.args.get("page", 1, type=int), per_page=current_app.config["PER_PAGE"]
-    )
+    listing = page_of(stmt, request.args.get("page", 1, type=int), current_app.config["PER_PAGE"])
     return render_template(
         "coordination/visits.html",
         listing=listing,
@@ -227,9 +226,7 @@ def declaration_list():
     stmt = screening.declarations_query(user, status, filters.q.data or "")
     if request.args.get("format") == "xlsx":
         return exports.declarations_download(stmt)
-    listing = db.paginate(
-        stmt, page=request.args.get("page", 1, type=int), per_page=current_app.config["PER_PAGE"]
-    )
+    listing = page_of(stmt, request.args.get("page", 1, type=int), current_app.config["PER_PAGE"])
     return render_template("coordination/declarations.html", listing=listing, filters=filters)
 
 

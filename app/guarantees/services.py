@@ -24,7 +24,7 @@ from app.engagements.services import (
     take_on,
 )
 from app.errors import FieldErrors, NotAllowed, ValidationFailed, WrongState
-from app.formatting import wan_to_yuan
+from app.formatting import to_the_fen, wan_to_yuan
 from app.guarantees.agreements import guaranteeing_agreement_id
 from app.models import (
     ENGAGEMENT_TRANSITIONS,
@@ -134,9 +134,13 @@ def check_product(
         errors.add(
             "max_amount_wan", _l("Enter the largest amount guaranteed, 0.01 to 100000 万元.")
         )
+    elif not to_the_fen(amount):
+        errors.add("max_amount_wan", _l("Amounts go to the fen at most (six decimals in 万元)."))
     rate = data.fee_rate
     if rate is None or not rate.is_finite() or not Decimal(0) <= rate <= MAX_FEE_RATE:
         errors.add("fee_rate", _l("Enter the yearly guarantee fee, 0 to 10 (percent)."))
+    elif rate != rate.quantize(Decimal("0.01")):
+        errors.add("fee_rate", _l("Use at most two decimals."))
     banks = []
     if data.partner_bank_ids:
         banks = list(

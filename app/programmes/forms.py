@@ -17,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import Optional
 
-from app.formatting import wan_to_yuan, yuan_to_wan
+from app.formatting import TEN_THOUSAND, to_the_fen, wan_to_yuan, yuan_to_wan
 from app.forms import MultiCheckboxField, NumberField, options
 from app.models.enums import EnterpriseSize
 from app.models.programme import POINTS, SHARE
@@ -139,7 +139,10 @@ class ProgrammeForm(FlaskForm):
             # refuses it beside the field.
             if v is None:
                 return None
-            return wan_to_yuan(v) if abs(v) < TOO_MANY_WAN else Decimal("Infinity")
+            if abs(v) >= TOO_MANY_WAN:
+                return Decimal("Infinity")
+            # Not rounded to the fen here: a finer amount is named beside the field.
+            return wan_to_yuan(v) if to_the_fen(v) else v * TEN_THOUSAND
 
         return ProgrammeInput(
             name=self.name.data or "",

@@ -38,6 +38,7 @@ from app.regions import services as regions
 
 ZERO = Decimal("0.00")
 MAX_POINTS = Decimal("10")
+CENT = Decimal("0.01")
 MAX_YUAN = Decimal("100000000000")  # 1,000 亿元: more than any budget, within the columns
 
 
@@ -391,6 +392,8 @@ def check(
         errors.add("value", _l("At most 10 percentage points."))
     elif data.kind == SHARE and data.value > 100:
         errors.add("value", _l("A share of the interest is at most 100 %."))
+    elif data.value != data.value.quantize(CENT):
+        errors.add("value", _l("Use at most two decimals."))
     for name in ("cap_per_loan", "cap_per_enterprise"):
         value = getattr(data, name)
         if value is not None and value <= 0:
@@ -399,10 +402,14 @@ def check(
             )
         elif value is not None and value > MAX_YUAN:
             errors.add(f"{name}_wan", _l("At most 10,000,000 万元 (1,000 亿元)."))
+        elif value is not None and value != value.quantize(CENT):
+            errors.add(f"{name}_wan", _l("Amounts go to the fen at most (six decimals in 万元)."))
     if data.budget is None or data.budget <= 0:
         errors.add("budget_wan", _l("Enter the budget in 万元, above zero."))
     elif data.budget > MAX_YUAN:
         errors.add("budget_wan", _l("At most 10,000,000 万元 (1,000 亿元)."))
+    elif data.budget != data.budget.quantize(CENT):
+        errors.add("budget_wan", _l("Amounts go to the fen at most (six decimals in 万元)."))
     elif programme is not None and data.budget < programme.committed:
         errors.add(
             "budget_wan",

@@ -12,6 +12,7 @@ from app.forms import EmptyForm, add_service_errors, apply_error, options
 from app.matches.narrow import programme_state
 from app.models import Bank, Product, SubsidyProgramme, db
 from app.models.enums import BankType, ProductStatus, Role
+from app.paging import page_of
 from app.programmes import bp, rules, services, tag_import, tags
 from app.programmes.forms import (
     ProgrammeForm,
@@ -37,10 +38,10 @@ def _tag_form(form: TagForm | None = None) -> TagForm:
 def _tag_page(form=None, kind_form=None, status=200):
     user = request_user()
     kind_id = request.args.get("kind", type=int)
-    listing = db.paginate(
+    listing = page_of(
         tags.listing(user, kind_id, request.args.get("q", "")),
-        page=request.args.get("page", 1, type=int),
-        per_page=current_app.config["PER_PAGE"],
+        request.args.get("page", 1, type=int),
+        current_app.config["PER_PAGE"],
     )
     return render_template(
         "programmes/tags.html",

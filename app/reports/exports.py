@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -19,6 +20,7 @@ from app.reports.breakdowns import Breakdown
 from app.reports.funnel import FunnelStep
 from app.reports.headline import Headline
 from app.reports.league import LeagueRow
+from app.reports.watch import KeptWatch
 from app.spreadsheet_safety import append_row, csv_row
 
 WAN = "#,##0.00"
@@ -121,6 +123,27 @@ def league_table(rows: list[LeagueRow]) -> tuple[list[str], list[list], list[str
     ]
     formats = ["@", COUNT, COUNT, COUNT, RATE, COUNT, RATE, DAYS, COUNT, COUNT, WAN, WAN, RATE]
     return header, body, formats
+
+
+def watch_table(kept: KeptWatch, now: datetime) -> tuple[list[str], list[list], list[str]]:
+    """Every row of the watch list (the summary shows the first), as on the page."""
+    header = [_("What"), _("Bank"), _("Branch"), _("Days late")]
+    rows = [
+        [
+            _("Need #%(id)s not answered in time", id=w.need_id)
+            if w.kind == "overdue"
+            else _("Agreement #%(id)s signed over 60 days ago, nothing disbursed", id=w.record_id),
+            w.bank_name,
+            w.branch_name or "",
+            w.days_late(now),
+        ]
+        for w in kept.rows
+    ]
+    return header, rows, ["@", "@", "@", COUNT]
+
+
+def add_watch_sheet(wb: Workbook, kept: KeptWatch, now: datetime) -> None:
+    _table(wb, _("Watch list (督办)"), *watch_table(kept, now))
 
 
 def counting_rules() -> list[str]:

@@ -140,39 +140,28 @@ def _rollup(f: Filters, facts: Facts, language: str) -> Rollup | None:
     )
 
 
-def add_sheet(book: Workbook, roll: Rollup | None) -> None:
-    """The roll-up as one more sheet of the summary workbook."""
-    if roll is None:
-        return
-    # Not the level's name alone: the breakdown of enterprises by town is a sheet called that.
-    sheet = book.create_sheet(title=_("Roll-up %(level)s", level=roll.level_label)[:31])
-    append_row(
-        sheet,
+def table(roll: Rollup) -> tuple[list[str], list[list]]:
+    """The roll-up's every row and its total, in 万元, for the workbook and the CSV."""
+    header = [
+        roll.level_label,
+        _("Enterprises"),
+        _("Banks"),
+        _("Agreements"),
+        _("Amount (万元)"),
+        _("Disbursed (万元)"),
+    ]
+    rows = [
         [
-            roll.level_label,
-            _("Enterprises"),
-            _("Banks"),
-            _("Agreements"),
-            _("Amount (万元)"),
-            _("Disbursed (万元)"),
-        ],
-    )
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for r in roll.rows:
-        append_row(
-            sheet,
-            [
-                r.label,
-                r.enterprises,
-                r.banks,
-                r.agreements,
-                yuan_to_wan(r.amount),
-                yuan_to_wan(r.disbursed),
-            ],
-        )
-    append_row(
-        sheet,
+            r.label,
+            r.enterprises,
+            r.banks,
+            r.agreements,
+            yuan_to_wan(r.amount),
+            yuan_to_wan(r.disbursed),
+        ]
+        for r in roll.rows
+    ]
+    rows.append(
         [
             _("Total: %(name)s", name=roll.parent_label),
             roll.enterprises,
@@ -180,8 +169,23 @@ def add_sheet(book: Workbook, roll: Rollup | None) -> None:
             roll.agreements,
             yuan_to_wan(roll.amount),
             yuan_to_wan(roll.disbursed),
-        ],
+        ]
     )
+    return header, rows
+
+
+def add_sheet(book: Workbook, roll: Rollup | None) -> None:
+    """The roll-up as one more sheet of the summary workbook."""
+    if roll is None:
+        return
+    # Not the level's name alone: the breakdown of enterprises by town is a sheet called that.
+    sheet = book.create_sheet(title=_("Roll-up %(level)s", level=roll.level_label)[:31])
+    header, rows = table(roll)
+    append_row(sheet, header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        append_row(sheet, row)
     for row in sheet.iter_rows(min_row=2, min_col=5, max_col=6):
         for cell in row:
             cell.number_format = "#,##0.00"

@@ -46,8 +46,9 @@ __all__ = [
     "watch_list",
 ]
 
-# A long table (banks, towns, the league) shows its first rows on the summary, the rest a
-# page at a time on its own page: the summary of a province stays under 300 KB.
+# A long table (banks, towns, the league, the roll-up, the watch list) shows its first rows on
+# the summary, the rest a page at a time on its own page: the summary of a province stays
+# under 300 KB.
 TOP_ROWS = 20
 TABLE_PAGE = 100
 TABLES = (
@@ -61,29 +62,39 @@ TABLES = (
     "product_type",
     "event",
     "league",
+    "rollup",
+    "watch",
 )
 
 
 @dataclass(frozen=True)
 class Rest:
-    """The rows of a table not shown, summed (distinct enterprises and banks do not add up, so
-    they are not given)."""
+    """The rows of a table not shown, summed. Distinct enterprises and banks do not add up
+    across rows, so they are not given, except the roll-up's enterprises: each is in one
+    region. A row without money (the watch list) sums nothing but itself."""
 
     rows: int
-    agreements: int
-    amount: Decimal
-    disbursed: Decimal
+    agreements: int = 0
+    amount: Decimal = Decimal("0.00")
+    disbursed: Decimal = Decimal("0.00")
+    enterprises: int | None = None
 
 
-def rest_of(rows: list) -> Rest | None:
+def rest_of(rows: list, total: int | None = None, enterprises_add_up: bool = False) -> Rest | None:
+    """What is left after the first TOP_ROWS of `rows`; `total` counts the rows of a list
+    the summary keeps only the first of (the watch list)."""
     hidden = rows[TOP_ROWS:]
-    if not hidden:
+    count = (len(rows) if total is None else total) - len(rows[:TOP_ROWS])
+    if count <= 0:
         return None
+    if not hidden or not hasattr(hidden[0], "amount"):
+        return Rest(count)
     return Rest(
-        len(hidden),
+        count,
         sum(r.agreements for r in hidden),
         sum((r.amount for r in hidden), Decimal("0.00")),
         sum((r.disbursed for r in hidden), Decimal("0.00")),
+        sum(r.enterprises for r in hidden) if enterprises_add_up else None,
     )
 
 

@@ -173,23 +173,37 @@ def summary_table(table: str):
     """One of the summary's tables whole, a page at a time (the summary shows its first rows)."""
     if table not in services.TABLES:
         abort(404)
-    _user, f, figures = _compute()
+    user, f, figures = _compute()
     sort = request.args.get("sort", "amount")
     sort = sort if sort in services.LEAGUE_SORTS else "amount"
+    breakdown = roll = None
+    is_bank = user.role is Role.BANK_MANAGER
     if table == "league":
-        breakdown, rows = None, services.sort_league(figures.league, sort)
+        rows = services.sort_league(figures.league, sort)
+    elif table == "rollup":
+        roll = rollup.rollup(f, current_language())
+        rows = roll.rows if roll is not None else []
+    elif table == "watch":
+        now = utcnow()
+        whole = watch.whole_watch_list(f, now=now)
+        rows = [(w, w.days_late(now)) for w in whole.rows]
     else:
         breakdown = next(b for b in figures.breakdowns if b.key == table)
         rows = breakdown.rows
+    if table == "rollup" and roll is None:
+        abort(404)  # a town has no regions under it to roll up
     return render_template(
         "reports/table.html",
         table=table,
         breakdown=breakdown,
+        rollup=roll,
         listing=services.table_page(rows, request.args.get("page", 1, type=int)),
         sort=sort,
         headline=figures.headline,
         language=current_language(),
         args=f.as_args(),
+        is_bank=is_bank,
+        remind_hidden="" if is_bank else EmptyForm().hidden_tag(),
     )
 
 
@@ -205,10 +219,15 @@ def _watch_html(user, f, now):
     language = current_language()
 
     def render() -> str:
+        shown = kept.rows[: services.TOP_ROWS]
+        overdue_shown = sum(1 for w in shown if w.kind == "overdue")
         return render_template(
             "reports/_watch.html",
             watch=kept,
-            watch_days=list(zip(kept.rows, days, strict=True)),
+            watch_days=list(zip(shown, days, strict=False)),
+            rest=services.rest_of(kept.rows, total=kept.overdue_total + kept.stalled_total),
+            overdue_hidden=kept.overdue_total - overdue_shown,
+            stalled_hidden=kept.stalled_total - (len(shown) - overdue_shown),
             is_bank=is_bank,
             remind_hidden=REMIND_SLOT,
             args=f.as_args(),
@@ -281,8 +300,11 @@ def _more_sheets(user, f) -> list:
     """The roll-up, the pools and the subsidy commitments, added to the one workbook (each
     reopening and rewriting the file took seconds at province scale)."""
     roll = rollup.rollup(f, current_language())
+    now = utcnow()
+    whole_watch = watch.whole_watch_list(f, now=now)
     sheets = [
         lambda book: rollup.add_sheet(book, roll),
+        lambda book: exports.add_watch_sheet(book, whole_watch, now),
         lambda book: pool_exports.add_sheet(book, user),
     ]
     if user.role in OVERSIGHT_ROLES:
@@ -299,6 +321,14 @@ def summary_csv():
     table = request.args.get("table") or "bank"
     if table == "funnel":
         header, rows, _formats = exports.funnel_table(figures.funnel)
+    elif table == "rollup":
+        roll = rollup.rollup(f, current_language())
+        if roll is None:
+            abort(404)
+        header, rows = rollup.table(roll)
+    elif table == "watch":
+        now = utcnow()
+        header, rows, _formats = exports.watch_table(watch.whole_watch_list(f, now=now), now)
     elif table == "league":
         header, rows, _formats = exports.league_table(services.sort_league(figures.league))
     else:

@@ -47,7 +47,9 @@ class WatchList:
         return len(self.items)
 
 
-def watch_list(f: Filters, *, now: datetime | None = None, limit: int = WATCH_LIMIT) -> WatchList:
+def watch_list(
+    f: Filters, *, now: datetime | None = None, limit: int | None = WATCH_LIMIT
+) -> WatchList:
     """The longest overdue engagements and the longest stalled agreements, each capped at
     `limit` rows; the totals say how many there are in all."""
     now = now or utcnow()
@@ -193,27 +195,32 @@ def kept_watch_list(f: Filters, *, now: datetime | None = None) -> KeptWatch:
     from app.reports.cache import remembered
 
     now = now or utcnow()
+    return remembered(watch_key(f, now), lambda: _kept(watch_list(f, now=now, limit=WATCH_LIMIT)))
 
-    def compute() -> KeptWatch:
-        found = watch_list(f, now=now)
-        return KeptWatch(
-            [
-                WatchRow(
-                    w.kind,
-                    w.bank.id,
-                    w.bank.short_name,
-                    w.branch.name if w.branch else None,
-                    (w.engagement or w.agreement).id,
-                    w.engagement.need_id if w.engagement else None,
-                    w.engagement.deadline_at if w.engagement else w.agreement.signed_on,
-                )
-                for w in found
-            ],
-            found.overdue_total,
-            found.stalled_total,
-        )
 
-    return remembered(watch_key(f, now), compute)
+def whole_watch_list(f: Filters, *, now: datetime | None = None) -> KeptWatch:
+    """Every row of the watch list, not only the longest WATCH_LIMIT of each kind: for its
+    own page and the downloads."""
+    return _kept(watch_list(f, now=now, limit=None))
+
+
+def _kept(found: WatchList) -> KeptWatch:
+    return KeptWatch(
+        [
+            WatchRow(
+                w.kind,
+                w.bank.id,
+                w.bank.short_name,
+                w.branch.name if w.branch else None,
+                (w.engagement or w.agreement).id,
+                w.engagement.need_id if w.engagement else None,
+                w.engagement.deadline_at if w.engagement else w.agreement.signed_on,
+            )
+            for w in found
+        ],
+        found.overdue_total,
+        found.stalled_total,
+    )
 
 
 def watch_key(f: Filters, now: datetime) -> str:

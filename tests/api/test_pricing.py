@@ -78,3 +78,15 @@ def test_the_calculator_endpoint_prices_a_published_product_within_its_terms(cli
         ),
         404,
     )
+
+
+def test_the_calculator_endpoint_names_what_is_wrong_with_each_number(client, make_product):
+    base = "/api/v1/calculator?months=12&method=interest_only"
+    fields = error_of(client.get(f"{base}&amount=0.001&rate=4.355"), 422)["fields"]
+    assert fields["amount"] == "最多两位小数（精确到分）。"
+    assert fields["rate"] == "最多两位小数。"
+    fields = error_of(client.get(f"{base}&amount=2000000000.00&rate=4"), 422)["fields"]
+    assert fields == {"amount": "金额最多为 100000 万元。"}
+    product = make_product(min_amount=Decimal("100000"), max_amount=Decimal("5000000"))
+    low = client.get(f"{base}&product_id={product.id}&amount=50000.00&lang=zh")
+    assert error_of(low, 422)["fields"] == {"amount": "金额最少为 10 万元。"}

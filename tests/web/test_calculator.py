@@ -58,13 +58,25 @@ def test_the_calculator_shows_the_schedule_interest_fees_and_all_in_rate(client)
     ("query", "field", "message"),
     [
         ("amount_wan=abc", "amount_wan", "请输入数字"),
-        ("amount_wan=-5", "amount_wan", "请输入 0 至 100000 万元之间的金额"),
-        ("amount_wan=1e9", "amount_wan", "请输入 0 至 100000 万元之间的金额"),
-        ("amount_wan=0.0000001", "amount_wan", "请输入 0 至 100000 万元之间的金额"),
+        ("amount_wan=-5", "amount_wan", "金额最少为 0.000001 万元"),
+        ("amount_wan=0", "amount_wan", "金额最少为 0.000001 万元"),
+        ("amount_wan=", "amount_wan", "请输入金额（万元）"),
+        ("amount_wan=1e9", "amount_wan", "金额最多为 100000 万元"),
+        # inside the range, finer than a fen: the decimals are named, not the range
+        ("amount_wan=0.0000001", "amount_wan", "金额最多精确到分（以万元计最多六位小数）"),
+        ("amount_wan=1e-30", "amount_wan", "金额最多精确到分（以万元计最多六位小数）"),
+        ("amount_wan=100.1234567", "amount_wan", "金额最多精确到分（以万元计最多六位小数）"),
         # beyond what the platform computes with: still a message beside the field, not a 400
-        ("amount_wan=1e30", "amount_wan", "请输入 0 至 100000 万元之间的金额"),
-        ("amount_wan=-1e999999", "amount_wan", "请输入 0 至 100000 万元之间的金额"),
+        ("amount_wan=1e30", "amount_wan", "金额最多为 100000 万元"),
+        ("amount_wan=-1e999999", "amount_wan", "金额最少为 0.000001 万元"),
         ("rate=1e30", "rate", "请输入 0% 至 36% 之间的利率"),
+        ("rate=1e-30", "rate", "最多保留两位小数"),
+        ("rate=4.355", "rate", "最多保留两位小数"),
+        ("fee_rate=0.001", "fee_rate", "最多保留两位小数"),
+        ("upfront_fee_rate=1e-30", "upfront_fee_rate", "最多保留两位小数"),
+        ("guarantee_fee_rate=0.125", "guarantee_fee_rate", "最多保留两位小数"),
+        ("rate=1e99999", "rate", "请输入 0% 至 36% 之间的利率"),
+        ("rate=abc", "rate", "请输入数字"),
         ("guarantee_fee_rate=1e30", "guarantee_fee_rate", "请输入 0 至 10（百分比）"),
         ("months=0", "months", "请输入 1 至 360 个月之间的期限"),
         ("months=99999999", "months", "请输入 1 至 360 个月之间的期限"),
@@ -81,8 +93,8 @@ def test_bad_inputs_get_a_message_beside_the_field_and_keep_the_rest(client, que
     response = client.get("/calculator", query_string=good)
     assert response.status_code == 200
     page = _text(response)
-    assert f'id="{field}-error"' in page
-    assert message in page
+    beside = re.search(rf'id="{field}-error"[^>]*>(.*?)</', page, re.S).group(1)
+    assert message in beside
     assert "data-all-in" not in page
     assert 'value="12"' in page or field == "months"  # what was typed stays
 
@@ -115,7 +127,34 @@ def test_a_product_page_names_an_amount_beyond_reckoning_beside_the_field(client
     response = client.get(f"/products/{product.id}?amount_wan=1e30&months=12&rate=4.5")
     assert response.status_code == 200
     page = _text(response)
-    assert 'id="amount_wan-error"' in page and "请输入 10 至 500 万元之间的金额" in page
+    assert 'id="amount_wan-error"' in page and "金额最多为 500 万元" in page
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [
+        ("5", "金额最少为 10 万元"),
+        ("600", "金额最多为 500 万元"),
+        ("50.0000001", "金额最多精确到分（以万元计最多六位小数）"),
+        ("1e-30", "金额最多精确到分（以万元计最多六位小数）"),
+    ],
+)
+def test_a_product_page_names_what_is_wrong_with_the_amount(client, make_product, amount, message):
+    product = make_product(min_amount=Decimal("100000"), max_amount=Decimal("5000000"))
+    query = f"amount_wan={amount}&months=12&method=interest_only&rate=4.5"
+    page = _text(client.get(f"/products/{product.id}?{query}"))
+    error = re.search(r'id="amount_wan-error"[^>]*>(.*?)</', page, re.S).group(1)
+    assert message in error
+    assert "data-all-in" not in page
+
+
+def test_the_messages_are_in_english_too(client):
+    query = "amount_wan=1e-30&months=12&method=interest_only&rate=4.355&lang=en"
+    page = _text(client.get(f"/calculator?{query}"))
+    assert "Amounts go to the fen at most (six decimals in 万元)." in page
+    assert "Use at most two decimals." in page
+    page = _text(client.get("/calculator?amount_wan=0&months=12&rate=4&lang=en"))
+    assert "The smallest amount is 0.000001 万元." in page
 
 
 def test_the_guard_still_refuses_a_number_beyond_reckoning_where_no_form_checks_it(client):

@@ -665,3 +665,25 @@ def test_no_one_else_reads_the_agreement_through_an_agency(
         login_as(Role.BANK_MANAGER, bank=make_bank())
     for url in ("", "/print", "/agreement.pdf"):
         assert client.get(f"/agreements/{agreement.id}{url}").status_code == 404, url
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("max_amount_wan", "10.0000001", "金额最多精确到分（以万元计最多六位小数）"),
+        ("fee_rate", "1e-30", "最多保留两位小数"),
+        ("fee_rate", "1.234", "最多保留两位小数"),
+    ],
+)
+def test_too_many_decimals_on_a_guarantee_product_are_named_not_rounded(
+    client, login, scene, db, field, value, message
+):
+    login(scene["g_manager"])
+    before = db.session.scalar(sa.select(sa.func.count(GuaranteeProduct.id)))
+    data = {"name": "精度", "max_amount_wan": "10", "fee_rate": "1", field: value}
+    data["partner_bank_ids"] = [str(scene["bank"].id)]
+    response = client.post("/agency/products/new", data=data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert message in re.search(rf'id="{field}-error"[^>]*>(.*?)</', page, re.S).group(1)
+    assert db.session.scalar(sa.select(sa.func.count(GuaranteeProduct.id))) == before

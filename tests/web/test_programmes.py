@@ -5,6 +5,7 @@ subsidy, and the budget committed by agreements until the programme closes."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -690,3 +691,34 @@ def test_the_programme_page_says_when_its_change_reached_the_matches(
     db.session.commit()
     page = client.get(f"/official/programmes/{p.id}").get_data(as_text=True)
     assert "匹配正在更新" in page and "匹配更新于" not in page
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("budget_wan", "1e-30", "金额最多精确到分（以万元计最多六位小数）"),
+        ("budget_wan", "100.0000001", "金额最多精确到分（以万元计最多六位小数）"),
+        ("cap_per_loan_wan", "0.0000001", "金额最多精确到分（以万元计最多六位小数）"),
+        ("cap_per_enterprise_wan", "1e-30", "金额最多精确到分（以万元计最多六位小数）"),
+        ("value", "1e-30", "最多保留两位小数"),
+        ("value", "0.505", "最多保留两位小数"),
+    ],
+)
+def test_too_many_decimals_on_the_programme_form_are_named_beside_the_field(
+    db, client, login, county_official, field, value, message
+):
+    login(county_official)
+    data = {
+        "name": "精度测试",
+        "starts_on": clock.today().isoformat(),
+        "ends_on": (clock.today() + timedelta(days=30)).isoformat(),
+        "kind": "points",
+        "value": "1",
+        "budget_wan": "100",
+        field: value,
+    }
+    response = client.post("/official/programmes/new", data=data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert message in re.search(rf'id="{field}-error"[^>]*>(.*?)</', page, re.S).group(1)
+    assert db.session.scalar(sa.select(sa.func.count(SubsidyProgramme.id))) == 0
