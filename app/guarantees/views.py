@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from app.banks.staff_pages import account_form_page, set_active_page, staff_page
-from app.engagements.services import PIPELINE_VIEWS
+from app.engagements.services import PIPELINE_VIEWS, log_identity_views
 from app.errors import DomainError
 from app.forms import add_service_errors, apply_error
 from app.guarantees import services
@@ -62,6 +62,7 @@ def _render(engagement, user, status: int = 200, decline_form=None):
 @roles(*AGENCY_ROLES)
 def engagement(engagement_id: int):
     user, found = _load(engagement_id)
+    log_identity_views(user, [found])
     return _render(found, user)
 
 
