@@ -1,8 +1,8 @@
 """A second factor for staff: TOTP codes (pyotp, RFC 6238) and one-time recovery codes.
 
 Officials, admins and the managers of banks and guarantee agencies (who keep their staff's
-accounts) may enrol; with TWO_FACTOR_REQUIRED on they must, before any other page. The QR code is drawn on the server (segno) as an inline SVG: no image
-service ever sees the secret.
+accounts) may enrol; with TWO_FACTOR_REQUIRED on they must, before any other page. The QR code
+is drawn on the server (segno) as an inline SVG: no image service ever sees the secret.
 """
 
 from __future__ import annotations
