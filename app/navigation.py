@@ -70,6 +70,7 @@ NAV[Role.ENTERPRISE].append(("coordination.my_visits", _l("Mechanism visits")))
 # Government financing guarantee agencies (issue 17): their own portal, like a bank's.
 for _role in (Role.GUARANTEE_OFFICER, Role.GUARANTEE_MANAGER):
     NAV[_role] = [("guarantees.home", _l("Guarantee agency portal"))]
+NAV[Role.GUARANTEE_MANAGER].append(("guarantees.staff", _l("Staff")))
 # Documents and the bank's contact card (issue 18).
 NAV[Role.ENTERPRISE].insert(4, ("documents.index", _l("Documents")))
 for _role in (Role.BANK_OFFICER, Role.BANK_MANAGER):

@@ -28,6 +28,7 @@ class RongqiaoApi(Api):
 def init_app(app: Flask) -> None:
     from app.api import (
         accounts,
+        agency,
         agreements,
         engagements,
         enterprises,
@@ -83,6 +84,7 @@ def init_app(app: Flask) -> None:
         guarantees,
         programmes,
         engagements,
+        agency,
         agreements,
         events,
         pools,

@@ -635,13 +635,14 @@ class EngagementSchema(Schema):
 
 
 def _anonymous_profile(enterprise) -> dict:
-    """A bank caller sees the k-anonymous profile (coarser region, industry and size) until
-    the enterprise consents; officials and the enterprise itself see the facts."""
+    """A bank's or a guarantee agency's caller sees the k-anonymous profile (coarser region,
+    industry and size) until the enterprise consents; officials and the enterprise itself see
+    the facts."""
     from app.enterprises.anonymity import profile_of
-    from app.security import BANK_ROLES, request_user
+    from app.security import request_user
 
     user = request_user()
-    if user is None or user.role not in BANK_ROLES:
+    if user is None or not user.role.has_branch:
         return {}
     return profile_of(enterprise).as_api()
 

@@ -1,8 +1,8 @@
 """A second factor for staff: TOTP codes (pyotp, RFC 6238) and one-time recovery codes.
 
-Officials, admins and bank managers may enrol; with TWO_FACTOR_REQUIRED on they must, before
-any other page. The QR code is drawn on the server (segno) as an inline SVG: no image
-service ever sees the secret.
+Officials, admins and the managers of banks and guarantee agencies (who keep their staff's
+accounts) may enrol; with TWO_FACTOR_REQUIRED on they must, before any other page. The QR code
+is drawn on the server (segno) as an inline SVG: no image service ever sees the secret.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from app.models import RecoveryCode, TwoFactor, User, db
 from app.models.base import utcnow
 from app.models.enums import Role
 
-TWO_FACTOR_ROLES = frozenset({Role.OFFICIAL, Role.ADMIN, Role.BANK_MANAGER})
+TWO_FACTOR_ROLES = frozenset({Role.OFFICIAL, Role.ADMIN, Role.BANK_MANAGER, Role.GUARANTEE_MANAGER})
 RECOVERY_CODES = 10
 
 

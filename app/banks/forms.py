@@ -77,7 +77,7 @@ class AccountForm(FlaskForm):
     role = SelectField(_l("Role"))
     branch_id = SelectField(
         _l("Branch"),
-        validators=[DataRequired(_l("Choose one of this bank's branches."))],
+        validators=[DataRequired(_l("Choose one of this institution's branches."))],
         validate_choice=False,
     )
     password = PasswordField(

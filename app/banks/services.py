@@ -1,4 +1,5 @@
-"""Banks, branches and bank accounts. Officials keep banks; managers keep their own officers."""
+"""Banks, branches and their staff's accounts. Officials keep banks and guarantee agencies;
+each institution's manager keeps its own officers."""
 
 from __future__ import annotations
 
@@ -140,6 +141,17 @@ def staff_roles(bank: Bank) -> list[Role]:
     return [Role.BANK_MANAGER, Role.BANK_OFFICER]
 
 
+def officer_role(bank: Bank) -> Role:
+    """The one role an institution's manager may give or take away: its officers'."""
+    return staff_roles(bank)[1]
+
+
+def keeps_staff(actor: User, bank: Bank) -> bool:
+    """The institution's own manager: a bank manager of a bank, a guarantee manager of an
+    agency (a manager of the other kind cannot be one, whatever the ids say)."""
+    return actor.role is staff_roles(bank)[0] and actor.bank_id == bank.id
+
+
 def create_bank_account(
     actor: User,
     bank: Bank,
@@ -151,21 +163,17 @@ def create_bank_account(
     mobile: str | None,
     branch_id: int | None,
 ) -> User:
-    """Officials create a bank's managers; a manager creates officers for its own bank only."""
+    """Officials create an institution's managers; a bank's or a guarantee agency's manager
+    creates officers for its own institution only."""
     if role not in staff_roles(bank):
-        raise NotAllowed(_l("Only bank accounts can be created here."))
-    if (
-        actor.role in OVERSIGHT_ROLES
-        or actor.role is Role.BANK_MANAGER
-        and actor.bank_id == bank.id
-        and role is Role.BANK_OFFICER
+        raise NotAllowed(_l("Only this institution's staff accounts can be created here."))
+    if not (
+        actor.role in OVERSIGHT_ROLES or keeps_staff(actor, bank) and role is officer_role(bank)
     ):
-        pass
-    else:
-        raise NotAllowed(_l("You may not create accounts for this bank."))
+        raise NotAllowed(_l("You may not create accounts for this institution."))
     branch = db.session.get(Branch, branch_id) if branch_id else None
     if branch is None or branch.bank_id != bank.id:
-        raise ValidationFailed(_l("Choose one of this bank's branches."), field="branch_id")
+        raise ValidationFailed(_l("Choose one of this institution's branches."), field="branch_id")
     if not (name or "").strip():
         raise ValidationFailed(_l("Enter the person's name."), field="name")
     return create_user(
@@ -179,14 +187,19 @@ def create_bank_account(
     )
 
 
+def may_change_account(actor: User, account: User) -> bool:
+    """Officials and admins any institution's staff; a manager its own institution's officers."""
+    if not account.role.has_branch:
+        return False
+    if actor.role in OVERSIGHT_ROLES:
+        return True
+    bank = account.branch.bank
+    return keeps_staff(actor, bank) and account.role is officer_role(bank)
+
+
 def set_account_active(actor: User, account: User, active: bool) -> None:
-    """A manager disables or re-enables officers of its own bank; the work they did stays."""
-    allowed = actor.role in OVERSIGHT_ROLES or (
-        actor.role is Role.BANK_MANAGER
-        and account.bank_id == actor.bank_id
-        and account.role is Role.BANK_OFFICER
-    )
-    if not allowed or not account.role.has_branch:
+    """A manager disables or re-enables officers of its own institution; their work stays."""
+    if not may_change_account(actor, account):
         raise NotAllowed(_l("You may not change this account."))
     if account.id == actor.id:
         raise NotAllowed(_l("You cannot disable your own account."))

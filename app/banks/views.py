@@ -2,10 +2,11 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from app.banks import bp, services
-from app.banks.forms import AccountForm, BankForm, BranchForm, ProductPolicyForm
+from app.banks.forms import BankForm, BranchForm, ProductPolicyForm
+from app.banks.staff_pages import account_form_page, set_active_page, staff_page
 from app.errors import DomainError
 from app.forms import EmptyForm, add_service_errors, apply_error
-from app.models import Branch, User, db
+from app.models import Branch, db
 from app.models.enums import Role
 from app.security import OVERSIGHT_ROLES, get_bank_or_404, request_user, roles
 
@@ -109,45 +110,11 @@ def edit_branch(branch_id: int):
     )
 
 
-def _account_form_page(bank, allowed_roles, cancel):
-    user = request_user()
-    form = AccountForm(bank, allowed_roles)
-    if form.validate_on_submit():
-        try:
-            account = services.create_bank_account(
-                user,
-                bank,
-                form.chosen_role(),
-                email=form.email.data,
-                password=form.password.data,
-                name=form.name.data,
-                mobile=form.mobile.data,
-                branch_id=form.chosen_branch(),
-            )
-        except DomainError as error:
-            apply_error(form, error)
-        else:
-            flash(
-                _(
-                    "Account %(email)s created. Give the person the initial password in a safe way.",
-                    email=account.email,
-                ),
-                "success",
-            )
-            return redirect(cancel)
-    return render_template(
-        "banks/form.html",
-        form=form,
-        title=_("New account at %(bank)s", bank=bank.short_name),
-        cancel=cancel,
-    )
-
-
 @bp.route("/banks/<int:bank_id>/accounts/new", methods=["GET", "POST"])
 @roles(*OVERSIGHT_ROLES)
 def new_account(bank_id: int):
     bank = get_bank_or_404(request_user(), bank_id)
-    return _account_form_page(
+    return account_form_page(
         bank, services.staff_roles(bank), url_for("banks.detail", bank_id=bank.id)
     )
 
@@ -155,15 +122,14 @@ def new_account(bank_id: int):
 @bp.route("/bank/staff")
 @roles(Role.BANK_MANAGER)
 def staff():
-    user = request_user()
-    bank = user.branch.bank
-    policy = ProductPolicyForm(officers_may_edit_products=bank.officers_may_edit_products)
-    return render_template(
-        "banks/staff.html",
-        bank=bank,
-        users=services.bank_users(bank),
-        action_form=EmptyForm(),
-        policy=policy,
+    bank = request_user().branch.bank
+    return staff_page(
+        bank,
+        title=_("Officers and branches"),
+        new_label=_("New officer"),
+        new_url=url_for("banks.new_officer"),
+        toggle="banks.set_active",
+        policy=ProductPolicyForm(officers_may_edit_products=bank.officers_may_edit_products),
     )
 
 
@@ -171,33 +137,19 @@ def staff():
 @roles(Role.BANK_MANAGER)
 def new_officer():
     bank = request_user().branch.bank
-    return _account_form_page(bank, [Role.BANK_OFFICER], url_for("banks.staff"))
+    return account_form_page(bank, [services.officer_role(bank)], url_for("banks.staff"))
 
 
 @bp.route("/bank/staff/<int:user_id>/disable", methods=["POST"], defaults={"action": "disable"})
 @bp.route("/bank/staff/<int:user_id>/enable", methods=["POST"], defaults={"action": "enable"})
 @roles(Role.BANK_MANAGER, *OVERSIGHT_ROLES)
 def set_active(user_id: int, action: str):
-    actor = request_user()
-    account = db.session.get(User, user_id)
-    if account is None or not EmptyForm().validate_on_submit():
-        abort(404 if account is None else 400)
-    if actor.role is Role.BANK_MANAGER and account.bank_id != actor.bank_id:
-        abort(404)
-    try:
-        services.set_account_active(actor, account, action == "enable")
-    except DomainError as error:
-        flash(str(error.message), "danger")
-    else:
-        flash(
-            _("Account re-enabled.")
-            if action == "enable"
-            else _("Account disabled; its work stays on record."),
-            "info",
-        )
-    if actor.role is Role.BANK_MANAGER:
-        return redirect(url_for("banks.staff"))
-    return redirect(url_for("banks.detail", bank_id=account.bank_id))
+    def back(account):
+        if request_user().role.is_manager:
+            return url_for("banks.staff")
+        return url_for("banks.detail", bank_id=account.bank_id)
+
+    return set_active_page(user_id, action, back)
 
 
 @bp.route("/bank/settings", methods=["POST"])

@@ -495,9 +495,10 @@ IDENTITY_VIEWED = "enterprise_identity_viewed"
 
 
 def log_identity_views(user: User, engagements: list[Engagement], *, now=None) -> None:
-    """A bank user saw the names and contacts of enterprises that accepted the bank: logged
-    once a day per engagement, so the enterprise can see who looked (and nobody else did)."""
-    if user.role not in BANK_ROLES:
+    """A bank's (or a guarantee agency's) staff saw the names and contacts of enterprises that
+    accepted it: logged once a day per engagement, so the enterprise can see who looked (and
+    nobody else did)."""
+    if not user.role.has_branch:
         return
     shown = [e for e in engagements if e.identity_shared and e.bank_id == user.bank_id]
     if not shown:

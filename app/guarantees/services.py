@@ -199,24 +199,30 @@ def save_product(
 # The agency's pipeline ---------------------------------------------------------------------
 
 
-def pipeline(user: User, statuses: list[EngagementStatus] | None = None) -> list[Engagement]:
-    """The needs sent to the user's agency that their branch sees, nearest deadline first."""
+def pipeline_select(user: User) -> sa.Select:
+    """The needs sent to the user's agency that their branch sees, nearest deadline first:
+    the portal's pipeline and the API's list alike."""
     agency_id = _check_agency_staff(user)
-    stmt = sa.select(Engagement).where(
-        Engagement.bank_id == agency_id,
-        Engagement.guarantee_product_id.is_not(None),
-        *where_branch(user, Engagement.branch_id),
+    return (
+        sa.select(Engagement)
+        .where(
+            Engagement.bank_id == agency_id,
+            Engagement.guarantee_product_id.is_not(None),
+            *where_branch(user, Engagement.branch_id),
+        )
+        .options(
+            sa.orm.joinedload(Engagement.need).joinedload(Need.enterprise),
+            sa.orm.joinedload(Engagement.guarantee_product),
+        )
+        .order_by(Engagement.deadline_at, Engagement.id)
     )
+
+
+def pipeline(user: User, statuses: list[EngagementStatus] | None = None) -> list[Engagement]:
+    stmt = pipeline_select(user)
     if statuses:
         stmt = stmt.where(Engagement.status.in_(statuses))
-    return list(
-        db.session.scalars(
-            stmt.options(
-                sa.orm.joinedload(Engagement.need).joinedload(Need.enterprise),
-                sa.orm.joinedload(Engagement.guarantee_product),
-            ).order_by(Engagement.deadline_at, Engagement.id)
-        )
-    )
+    return list(db.session.scalars(stmt))
 
 
 def banks_beside(engagement: Engagement) -> list[Engagement]:

@@ -4,7 +4,8 @@ and its guarantee products."""
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from app.engagements.services import PIPELINE_VIEWS
+from app.banks.staff_pages import account_form_page, set_active_page, staff_page
+from app.engagements.services import PIPELINE_VIEWS, log_identity_views
 from app.errors import DomainError
 from app.forms import add_service_errors, apply_error
 from app.guarantees import services
@@ -61,6 +62,7 @@ def _render(engagement, user, status: int = 200, decline_form=None):
 @roles(*AGENCY_ROLES)
 def engagement(engagement_id: int):
     user, found = _load(engagement_id)
+    log_identity_views(user, [found])
     return _render(found, user)
 
 
@@ -154,3 +156,32 @@ def edit_product(product_id: int):
     if product is None:
         abort(404)
     return _product_page(product)
+
+
+# The agency's staff, kept by its manager as a bank's manager keeps a bank's ---------------
+
+
+@bp.route("/agency/staff")
+@roles(Role.GUARANTEE_MANAGER)
+def staff():
+    return staff_page(
+        request_user().branch.bank,
+        title=_("Staff and branches"),
+        new_label=_("New guarantee officer"),
+        new_url=url_for("guarantees.new_officer"),
+        toggle="guarantees.set_active",
+    )
+
+
+@bp.route("/agency/staff/new", methods=["GET", "POST"])
+@roles(Role.GUARANTEE_MANAGER)
+def new_officer():
+    agency = request_user().branch.bank
+    return account_form_page(agency, [Role.GUARANTEE_OFFICER], url_for("guarantees.staff"))
+
+
+@bp.route("/agency/staff/<int:user_id>/disable", methods=["POST"], defaults={"action": "disable"})
+@bp.route("/agency/staff/<int:user_id>/enable", methods=["POST"], defaults={"action": "enable"})
+@roles(Role.GUARANTEE_MANAGER)
+def set_active(user_id: int, action: str):
+    return set_active_page(user_id, action, lambda _account: url_for("guarantees.staff"))

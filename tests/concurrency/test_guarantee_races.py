@@ -120,3 +120,59 @@ def test_withdrawing_a_guarantee_against_recording_the_agreement(people, agency,
         assert codes[0] == 302 and at_agency.guarantee_approved_at is None
         # the agreement the bank recorded after the withdrawal names no agency
         assert agreement is None or agreement.guarantee_agency_id is None
+
+
+@pytest.fixture(scope="module")
+def agency_tokens(people, agency):
+    """Two officers of the agency, each with an API token of its own."""
+    headers = []
+    for _ in range(2):
+        officer = people._user(Role.GUARANTEE_OFFICER, branch_id=agency["branch"].id)
+        _db.session.commit()
+        response = people.app.test_client().post(
+            "/api/v1/tokens", json={"login": officer.email, "password": PASSWORD}
+        )
+        assert response.status_code == 201
+        headers.append({"Authorization": f"Bearer {response.get_json()['token']}"})
+    return headers
+
+
+def _routed_to_the_agency(people, agency) -> Engagement:
+    now = utcnow()
+    need = _need(people, amount=Decimal("3000000"), guarantees=frozenset({Guarantee.GUARANTEE}))
+    at_agency = Engagement(
+        need=need,
+        bank_id=agency["agency"].id,
+        guarantee_product_id=agency["offer"].id,
+        origin=EngagementOrigin.ROUTED,
+        status=EngagementStatus.ROUTED,
+        routed_at=now,
+        deadline_at=now + timedelta(days=3),
+    )
+    _db.session.add_all([need, at_agency])
+    _db.session.commit()
+    return at_agency
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_two_api_pick_ups_by_the_agency(people, agency, agency_tokens, tally, round_):
+    """Two officers' systems pick the same need up over the API, neither sending a version:
+    one wins, the other is told 409, and the pick-up is recorded once."""
+    at_agency = _routed_to_the_agency(people, agency)
+    url = f"/api/v1/agency/engagements/{at_agency.id}/pick-up"
+
+    def pick_up(headers):
+        return lambda: people.app.test_client().post(url, json={}, headers=headers).status_code
+
+    codes = race(*(pick_up(h) for h in agency_tokens))
+    _db.session.commit()
+    _db.session.expire_all()
+    tally.add(
+        "two API pick-ups (agency)",
+        races=1,
+        winners=codes.count(200),
+        **{"409": codes.count(409), "5xx": sum(c >= 500 for c in codes)},
+    )
+    assert sorted(codes) == [200, 409], codes
+    assert at_agency.status is EngagementStatus.PICKED_UP
+    assert at_agency.officer_id is not None

@@ -109,7 +109,7 @@ def test_a_manager_cannot_create_a_manager_or_an_account_at_another_bank(
             "password": "officer password 1",
         },
     ).get_data(as_text=True)
-    assert "请选择本行的网点" in page
+    assert "请选择本机构的网点" in page
     client.post(
         "/bank/staff/new",
         data={

@@ -82,7 +82,7 @@ def test_every_role_opens_its_pages_on_the_demo_data(app, db, client):
         Role.ADMIN: ["/admin/", "/reports/summary"],
         Role.ENTERPRISE: ["/enterprise", "/events", "/products", "/notifications"],
         Role.GUARANTEE_OFFICER: ["/agency", "/notifications", "/calculator"],
-        Role.GUARANTEE_MANAGER: ["/agency", "/agency/products/new"],
+        Role.GUARANTEE_MANAGER: ["/agency", "/agency/products/new", "/agency/staff"],
     }
     for role, paths in pages.items():
         _sign_in(client, role)

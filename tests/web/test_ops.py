@@ -70,8 +70,13 @@ def test_slow_statements_are_logged(make_app, tmp_path, caplog):
             )
         )
         db.session.remove()
-    record = next(r for r in caplog.records if r.name == "rongqiao.slow_queries")
-    assert "WITH RECURSIVE" in record.fields["statement"] and record.fields["duration_ms"] >= 1
+    # On a loaded machine even BEGIN may pass 1 ms: the counting statement must be among them.
+    record = next(
+        r
+        for r in caplog.records
+        if r.name == "rongqiao.slow_queries" and "WITH RECURSIVE" in r.fields["statement"]
+    )
+    assert record.fields["duration_ms"] >= 1
     assert observability.SLOW_QUERIES._value.get() >= 1
 
 
