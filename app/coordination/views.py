@@ -198,13 +198,14 @@ def visit_template():
 def visit_import():
     from app.coordination import roster
     from app.coordination.forms import FeedbackUploadForm
+    from app.excel_import import SheetErrors
 
     form = FeedbackUploadForm()
     problems: list = []
     if form.validate_on_submit() and form.sheet.data:
         try:
             count = roster.import_roster(form.sheet.data.stream, request_user())
-        except roster.RosterErrors as errors:
+        except SheetErrors as errors:
             problems = errors.problems
         else:
             flash(_("%(n)d visits imported.", n=count), "success")
