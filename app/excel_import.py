@@ -5,12 +5,18 @@ here: the file must be .xlsx and its first row the template's header; blank rows
 over; each row keeps the line number Excel shows (the header is line 1) for its messages; at
 most MAX_ROWS rows; and each cell is read by one converter, which raises BadCell with a
 message naming the column. A cell is read as the value it holds: a text such as "=SUM(A1)"
-stays that text, and the exports write it back as text (app/spreadsheet_safety.py).
+stays that text, and the exports write it back as text (app/spreadsheet_safety.py); a
+formula cell is read as the value Excel saved with it, and a file whose formulas were saved
+without values (written by a program, not a spreadsheet) is refused, naming each one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
+import re
+import xml.etree.ElementTree as ET  # nosec B405
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -19,6 +25,11 @@ from typing import TypeVar
 from flask_babel import gettext as _
 
 MAX_ROWS = 100_000
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_RELATION = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_PACKAGE = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_CELL = re.compile(r"([A-Z]+)(\d+)")
 
 T = TypeVar("T")
 
@@ -160,6 +171,56 @@ def open_sheet(stream) -> list[list] | None:
         return None
 
 
+def _first_sheet(archive: zipfile.ZipFile) -> str:
+    book = ET.fromstring(archive.read("xl/workbook.xml"))  # noqa: S314  # nosec B314
+    sheet = book.find(f"{_MAIN}sheets/{_MAIN}sheet")
+    links = ET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))  # noqa: S314  # nosec B314
+    target = next(
+        r.get("Target") for r in links.iter(_PACKAGE) if r.get("Id") == sheet.get(_RELATION)
+    )
+    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+
+
+def _unsaved_formulas(stream) -> list[tuple[int, int]]:
+    """(row, column), from 1, of the first sheet's formulas saved without a value, which
+    calamine reads as empty cells (and drops a last row they alone fill). The XML is the
+    workbook's own, parsed by the standard library: its expat refuses entity expansion
+    bombs, and ElementTree fetches no external entity."""
+    try:
+        stream.seek(0)
+        with zipfile.ZipFile(stream) as archive:
+            content = archive.read(_first_sheet(archive))
+        return _formula_cells(content) if _FORMULA.search(content) else []
+    except Exception:  # noqa: BLE001 - calamine has read it; a layout we do not know has no say
+        return []
+
+
+def _formula_cells(content: bytes) -> list[tuple[int, int]]:
+    found = []
+    for _event, cell in ET.iterparse(io.BytesIO(content)):  # noqa: S314  # nosec B314
+        if cell.tag != f"{_MAIN}c":
+            continue
+        value = cell.find(f"{_MAIN}v")
+        # A formula whose value is the empty text is saved as t="str" with an empty <v>.
+        unsaved = (value is None or not value.text) and cell.get("t") != "str"
+        where = _CELL.fullmatch(cell.get("r") or "")
+        if cell.find(f"{_MAIN}f") is not None and unsaved and where:
+            column = 0
+            for letter in where.group(1):
+                column = column * 26 + ord(letter) - ord("A") + 1
+            found.append((int(where.group(2)), column))
+        cell.clear()
+    return found
+
+
+def _unsaved(label: str) -> str:
+    return _(
+        "%(col)s holds a formula saved without its value: open the file in Excel or WPS, "
+        "save it, and upload it again.",
+        col=label,
+    )
+
+
 def read_rows(
     stream, labels: list[str], *, header_message: str | None = None, filled: slice = slice(None)
 ) -> list[tuple[int, list]]:
@@ -174,6 +235,9 @@ def read_rows(
     if header is None or [text(h) for h in header[: len(labels)]] != labels:
         message = header_message or _("The first row must be the template's header row.")
         raise SheetErrors([Problem(1, message)])
+    unsaved = [(r, c) for r, c in _unsaved_formulas(stream) if c <= len(labels)]
+    if unsaved:
+        raise SheetErrors([Problem(r, _unsaved(labels[c - 1])) for r, c in unsaved])
     found = []
     for line, raw in enumerate(rows, start=2):
         cells = list(raw) + [None] * (len(labels) - len(raw))
