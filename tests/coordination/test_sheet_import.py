@@ -106,7 +106,7 @@ def test_every_bad_cell_of_a_row_is_named_under_its_line(client, importer):
 
 def test_a_date_cell_of_blanks_reads_as_an_empty_one(client, db, importer):
     outcomes = []
-    for blank in (None, "   "):
+    for blank in (None, "\u3000 "):  # a full-width space, as a Chinese keyboard types it
         row = importer.good(1)
         for column in importer.dates:
             row[column] = blank
