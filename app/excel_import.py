@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TypeVar
 
+from flask import flash, redirect, render_template
 from flask_babel import gettext as _
 
 MAX_ROWS = 100_000
@@ -267,3 +268,27 @@ def parse_rows(
         else:
             parsed.append((line, value))
     return parsed, problems
+
+
+# The upload page -------------------------------------------------------------------------
+
+
+def upload_page(
+    form, run: Callable[[object], int], template: str, done: Callable[[int], str], then: str
+):
+    """The upload-and-report page of an import: `run(stream)` imports the sheet and says how
+    many rows it took; its problems are shown by line (templates/macros/sheet_import.html),
+    or `done(count)` is flashed on the way to `then`."""
+    problems: list[Problem] = []
+    if form.validate_on_submit() and form.sheet.data:
+        try:
+            count = run(form.sheet.data.stream)
+        except SheetErrors as errors:
+            problems = errors.problems
+        else:
+            flash(done(count), "success")
+            return redirect(then)
+    elif form.is_submitted():
+        form.sheet.errors = [_("Choose the filled-in template (.xlsx).")]
+    status = 422 if problems or form.sheet.errors else 200
+    return render_template(template, form=form, problems=problems), status

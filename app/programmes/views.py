@@ -7,7 +7,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 
 from app.errors import DomainError
-from app.excel_import import SheetErrors
+from app.excel_import import upload_page
 from app.forms import EmptyForm, add_service_errors, apply_error, options
 from app.models import Bank, Product, SubsidyProgramme, db
 from app.models.enums import BankType, ProductStatus, Role
@@ -129,20 +129,13 @@ def tag_template():
 @bp.route("/official/tags/import", methods=["GET", "POST"])
 @roles(*OFFICIALS)
 def tag_upload():
-    form = TagImportForm()
-    problems: list = []
-    if form.validate_on_submit() and form.sheet.data:
-        try:
-            count = tag_import.import_tags(form.sheet.data.stream, request_user())
-        except SheetErrors as errors:
-            problems = errors.problems
-        else:
-            flash(_("%(n)d entries imported.", n=count), "success")
-            return redirect(url_for("programmes.tag_list"))
-    elif form.is_submitted():
-        form.sheet.errors = [_("Choose the filled-in template (.xlsx).")]
-    status = 422 if problems or form.sheet.errors else 200
-    return render_template("programmes/tag_import.html", form=form, problems=problems), status
+    return upload_page(
+        TagImportForm(),
+        lambda stream: tag_import.import_tags(stream, request_user()),
+        "programmes/tag_import.html",
+        lambda count: _("%(n)d entries imported.", n=count),
+        url_for("programmes.tag_list"),
+    )
 
 
 # Programmes: officials --------------------------------------------------------------------
