@@ -21,6 +21,7 @@ from app.enterprises.credit_code import make as make_code
 from app.models import EnterpriseTag, Visit
 from app.models.enums import Role
 from app.spreadsheet_safety import append_row
+from tests.coordination.conftest import make_coordinator, recommended  # noqa: F401  (fixtures)
 from tests.coordination.test_excel import _row, _sheet, _template_header
 
 EVIL = '=HYPERLINK("http://e.vil","点")'
@@ -59,7 +60,7 @@ def _first_row(content: bytes) -> list:
 
 
 @pytest.fixture(params=["roster", "tags"])
-def importer(request, client, db, login, make_coordinator, make_enterprise, make_user):
+def importer(request, client, db, login, make_coordinator, make_enterprise, make_user):  # noqa: F811
     def count(model):
         return lambda: db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
@@ -172,7 +173,10 @@ def test_text_that_looks_like_a_formula_is_kept_as_that_text(client, db, importe
 
 
 def test_the_visit_export_writes_formula_like_text_as_that_text(
-    client, db, login, make_coordinator
+    client,
+    db,
+    login,
+    make_coordinator,  # noqa: F811
 ):
     login(make_coordinator())
     header = _template_header(client)
@@ -221,7 +225,12 @@ def test_a_formula_saved_with_its_value_is_read_as_that_value(client, importer):
 
 
 def test_the_feedback_sheet_names_a_bad_numbers_column(
-    client, db, login, recommended, make_bank, make_user
+    client,
+    db,
+    login,
+    recommended,  # noqa: F811
+    make_bank,
+    make_user,
 ):
     bank = make_bank()
     rec = recommended(bank).recommendations[0]
