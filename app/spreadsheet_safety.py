@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from openpyxl.cell.cell import Cell
+
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -23,13 +25,13 @@ def csv_row(values: Iterable) -> list:
 
 
 def append_row(sheet, values: Iterable) -> None:
-    """Append to an openpyxl sheet, then store each risky text cell as a string: openpyxl
-    would otherwise write any text starting with "=" as a formula."""
-    values = list(values)
-    sheet.append(values)
-    row = sheet.max_row
-    for column, value in enumerate(values, start=1):
-        if is_risky(value):
-            cell = sheet.cell(row=row, column=column)
-            cell.value = value
-            cell.data_type = "s"
+    """Append to an openpyxl sheet with each risky text cell stored as a string: openpyxl
+    would otherwise write any text starting with "=" as a formula. (The cell is made before
+    it is appended: finding the row afterwards, sheet.max_row, scans every cell.)"""
+    sheet.append([_text_cell(sheet, v) if is_risky(v) else v for v in values])
+
+
+def _text_cell(sheet, value: str) -> Cell:
+    cell = Cell(sheet, value=value)
+    cell.data_type = "s"
+    return cell

@@ -65,6 +65,7 @@ def bank_export_for_office(bank_id: int):
 @roles(*BANK_ROLES)
 def bank_upload():
     from app.coordination import feedback_sheet
+    from app.excel_import import SheetErrors
 
     form = FeedbackUploadForm()
     if not (form.validate_on_submit() and form.sheet.data):
@@ -72,7 +73,7 @@ def bank_upload():
         return redirect(url_for("coordination.bank_index"))
     try:
         count = feedback_sheet.apply_sheet(form.sheet.data.stream, request_user())
-    except feedback_sheet.SheetErrors as errors:
+    except SheetErrors as errors:
         return render_template("coordination/import.html", form=form, problems=errors.problems), 422
     flash(_("%(n)d rows of feedback recorded.", n=count), "success")
     return redirect(url_for("coordination.bank_index"))

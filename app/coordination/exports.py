@@ -4,7 +4,6 @@ sheet banks fill in and upload back), the visit-roster template, and the report.
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
 from decimal import Decimal
 
 from flask import Response
@@ -15,17 +14,15 @@ from openpyxl.styles import Font
 from app import clock
 from app.formatting import yuan_to_wan
 from app.models import db
+from app.spreadsheet_safety import append_row
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 YES, NO = "是", "否"
 
 
-def _safe(value):
-    """Cells a spreadsheet would run as a formula are written as text."""
+def _cell(value):
     if isinstance(value, Decimal):
         return float(value)
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
     if isinstance(value, bool):
         return YES if value else NO
     return value
@@ -39,7 +36,7 @@ def xlsx(title: str, header: list[str], rows, filename: str) -> Response:
     for c in ws[1]:
         c.font = Font(bold=True)
     for row in rows:
-        ws.append([_safe(v) for v in row])
+        append_row(ws, [_cell(v) for v in row])
     out = io.BytesIO()
     wb.save(out)
     return Response(
@@ -261,23 +258,3 @@ def report_download(result) -> Response:
         mimetype=XLSX,
         headers={"Content-Disposition": f"attachment; filename=mechanism-report-{end}.xlsx"},
     )
-
-
-def parse_yes_no(value) -> bool | None:
-    text = str(value or "").strip().lower()
-    if text in ("是", "yes", "y", "1", "true"):
-        return True
-    if text in ("否", "no", "n", "0", "false"):
-        return False
-    return None
-
-
-def parse_date(value) -> date | None:
-    """A cell's date (Excel gives datetimes); ValueError for text that is not YYYY-MM-DD."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value).strip())

@@ -31,6 +31,7 @@ from app.coordination.forms import (
 )
 from app.enterprises.forms import _industry_choices
 from app.errors import DomainError
+from app.excel_import import upload_page
 from app.forms import EmptyForm, apply_error, grouped_options, options
 from app.i18n import current_language
 from app.models import Bank, NegativeListEntry, Region, db
@@ -198,20 +199,13 @@ def visit_import():
     from app.coordination import roster
     from app.coordination.forms import FeedbackUploadForm
 
-    form = FeedbackUploadForm()
-    problems: list = []
-    if form.validate_on_submit() and form.sheet.data:
-        try:
-            count = roster.import_roster(form.sheet.data.stream, request_user())
-        except roster.RosterErrors as errors:
-            problems = errors.problems
-        else:
-            flash(_("%(n)d visits imported.", n=count), "success")
-            return redirect(url_for("coordination.visit_list"))
-    elif form.is_submitted():
-        form.sheet.errors = [_("Choose the filled-in template (.xlsx).")]
-    status = 422 if problems or form.sheet.errors else 200
-    return render_template("coordination/import.html", form=form, problems=problems), status
+    return upload_page(
+        FeedbackUploadForm(),
+        lambda stream: roster.import_roster(stream, request_user()),
+        "coordination/import.html",
+        lambda count: _("%(n)d visits imported.", n=count),
+        url_for("coordination.visit_list"),
+    )
 
 
 # Declared and recommended lists -------------------------------------------------------

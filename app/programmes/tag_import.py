@@ -5,20 +5,18 @@ from __future__ import annotations
 
 import io
 
-import sqlalchemy as sa
 from flask import Response
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from app.audit import record
-from app.coordination.exports import XLSX, parse_date
-from app.coordination.roster import Problem, RosterErrors, _text, open_sheet
+from app.coordination.exports import XLSX
 from app.enterprises import credit_code
-from app.models import Enterprise, EnterpriseTag, User, db
+from app.enterprises.services import registered
+from app.excel_import import Problem, Row, SheetErrors, date, messages, parse_rows
+from app.models import User, db
 from app.programmes import tags
-
-MAX_ROWS = 100_000
 
 
 def header() -> list[str]:
@@ -51,54 +49,16 @@ def template() -> Response:
     )
 
 
-def _date(value, label):
-    if value is None or _text(value) == "":
-        return None, None
-    try:
-        return parse_date(value), None
-    except ValueError:
-        return None, _("%(col)s: write the date as YYYY-MM-DD.", col=label)
+def _row(row: Row) -> tags.TagInput:
+    return tags.TagInput(
+        row.text(0), row.text(1), row.read(date, 2), row.read(date, 3), row.text(4)
+    )
 
 
 def import_tags(stream, official: User) -> int:
-    """Import every row or none; raises RosterErrors listing each bad row's line."""
-    sheet = open_sheet(stream)
-    if sheet is None:
-        raise RosterErrors([Problem(0, _("This is not an Excel (.xlsx) file."))])
-    labels = header()
-    rows = iter(sheet)
-    first = next(rows, None)
-    if first is None or [_text(h) for h in first[: len(labels)]] != labels:
-        raise RosterErrors([Problem(1, _("The first row must be the template's header row."))])
-    parsed = []
-    problems: list[Problem] = []
-    for line, cells in enumerate(rows, start=2):
-        if not any(_text(v) for v in cells):
-            continue
-        if len(parsed) >= MAX_ROWS:
-            problems.append(Problem(line, _("At most 100,000 rows per file.")))
-            break
-        c = list(cells) + [None] * (len(labels) - len(cells))
-        valid_from, bad_from = _date(c[2], labels[2])
-        valid_to, bad_to = _date(c[3], labels[3])
-        if bad_from or bad_to:
-            problems.append(Problem(line, " ".join(b for b in (bad_from, bad_to) if b)))
-            continue
-        parsed.append(
-            (
-                line,
-                tags.TagInput(_text(c[0]), _text(c[1]), valid_from, valid_to, _text(c[4])),
-            )
-        )
-    if not parsed and not problems:
-        raise RosterErrors([Problem(2, _("The sheet has no rows to import."))])
-    codes = sorted({credit_code.normalise(d.credit_code) for _line, d in parsed})
-    known = {}
-    for start in range(0, len(codes), 5000):
-        for e in db.session.scalars(
-            sa.select(Enterprise).where(Enterprise.credit_code.in_(codes[start : start + 5000]))
-        ):
-            known[e.credit_code] = e
+    """Import every row or none; raises SheetErrors listing each bad row's line."""
+    parsed, problems = parse_rows(stream, header(), _row)
+    known = registered({credit_code.normalise(d.credit_code) for _line, d in parsed})
     seen: set[tuple] = set()
     valid = []
     for line, data in parsed:
@@ -107,35 +67,19 @@ def import_tags(stream, official: User) -> int:
             key = (found["enterprise"].id, found["kind"].id, data.valid_from)
             if key in seen:
                 errors.add("credit_code", _("This enterprise and list appear twice in the sheet."))
-            elif db.session.scalar(
-                sa.select(EnterpriseTag.id).where(
-                    EnterpriseTag.enterprise_id == key[0],
-                    EnterpriseTag.tag_kind_id == key[1],
-                    EnterpriseTag.valid_from == key[2],
-                )
-            ):
+            elif tags.duplicate(*key):
                 errors.add(
                     "credit_code", _("This enterprise is already on this list from that date.")
                 )
             seen.add(key)
         if errors.errors:
-            problems.append(Problem(line, " ".join(str(m) for m in errors.errors.values())))
+            problems.append(Problem(line, messages(errors.errors)))
         else:
             valid.append((data, found))
     if problems:
         db.session.rollback()
-        raise RosterErrors(sorted(problems, key=lambda p: p.line))
-    db.session.add_all(
-        EnterpriseTag(
-            enterprise_id=found["enterprise"].id,
-            tag_kind_id=found["kind"].id,
-            valid_from=data.valid_from,
-            valid_to=data.valid_to,
-            source=(data.source or "").strip() or found["kind"].name,
-            recorded_by_id=official.id,
-        )
-        for data, found in valid
-    )
+        raise SheetErrors(problems)
+    db.session.add_all(tags.new_tag(official, data, found) for data, found in valid)
     record(official, "tags_imported", official, changes={"tags": len(valid)})
     db.session.commit()
     tags._rematch({found["enterprise"].id for _data, found in valid})

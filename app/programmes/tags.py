@@ -157,7 +157,7 @@ def check(user: User, data: TagInput, known: dict | None = None) -> tuple[FieldE
     return errors, found
 
 
-def _duplicate(enterprise_id: int, kind_id: int, valid_from: date, but: int | None = None) -> bool:
+def duplicate(enterprise_id: int, kind_id: int, valid_from: date, but: int | None = None) -> bool:
     stmt = sa.select(EnterpriseTag.id).where(
         EnterpriseTag.enterprise_id == enterprise_id,
         EnterpriseTag.tag_kind_id == kind_id,
@@ -168,12 +168,10 @@ def _duplicate(enterprise_id: int, kind_id: int, valid_from: date, but: int | No
     return db.session.scalar(stmt) is not None
 
 
-def add(user: User, data: TagInput) -> EnterpriseTag:
-    errors, found = check(user, data)
-    if not errors.errors and _duplicate(found["enterprise"].id, found["kind"].id, data.valid_from):
-        errors.add("valid_from", _l("This enterprise is already on this list from that date."))
-    errors.raise_if_any()
-    tag = EnterpriseTag(
+def new_tag(user: User, data: TagInput, found: dict) -> EnterpriseTag:
+    """The tag a checked row describes (`found` as check() gives it); its source defaults to
+    the list's name."""
+    return EnterpriseTag(
         enterprise_id=found["enterprise"].id,
         tag_kind_id=found["kind"].id,
         valid_from=data.valid_from,
@@ -181,6 +179,14 @@ def add(user: User, data: TagInput) -> EnterpriseTag:
         source=(data.source or "").strip() or found["kind"].name,
         recorded_by_id=user.id,
     )
+
+
+def add(user: User, data: TagInput) -> EnterpriseTag:
+    errors, found = check(user, data)
+    if not errors.errors and duplicate(found["enterprise"].id, found["kind"].id, data.valid_from):
+        errors.add("valid_from", _l("This enterprise is already on this list from that date."))
+    errors.raise_if_any()
+    tag = new_tag(user, data, found)
     db.session.add(tag)
     db.session.flush()
     record(user, "tag_added", tag, changes={"kind": found["kind"].code})

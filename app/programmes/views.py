@@ -6,8 +6,8 @@ import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app.coordination.roster import RosterErrors
 from app.errors import DomainError
+from app.excel_import import upload_page
 from app.forms import EmptyForm, add_service_errors, apply_error, options
 from app.matches.narrow import programme_state
 from app.models import Bank, Product, SubsidyProgramme, db
@@ -24,6 +24,19 @@ from app.programmes.forms import (
 from app.security import public, request_user, roles
 
 OFFICIALS = (Role.OFFICIAL, Role.ADMIN)
+
+
+def _saved(form, action, message: str):
+    """What the service call `action` returns, with `message` flashed; None when the service
+    refuses, its reasons then beside the form's fields and nothing of it kept."""
+    try:
+        result = action()
+    except DomainError as error:
+        db.session.rollback()
+        apply_error(form, error)
+        return None
+    flash(message, "success")
+    return result
 
 
 # Tags -------------------------------------------------------------------------------------
@@ -58,14 +71,9 @@ def _tag_page(form=None, kind_form=None, status=200):
 def tag_list():
     """The official lists (专精特新, 高新技术企业, …) of the official's region."""
     form = _tag_form()
-    if form.validate_on_submit():
-        try:
-            tags.add(request_user(), form.to_input())
-        except DomainError as error:
-            db.session.rollback()
-            apply_error(form, error)
-            return _tag_page(form, status=422)
-        flash(_("Added to the list."), "success")
+    if form.validate_on_submit() and _saved(
+        form, lambda: tags.add(request_user(), form.to_input()), _("Added to the list.")
+    ):
         return redirect(url_for("programmes.tag_list"))
     if form.is_submitted():
         return _tag_page(form, status=422)
@@ -76,14 +84,11 @@ def tag_list():
 @roles(*OFFICIALS)
 def tag_kind_add():
     form = TagKindForm(prefix="kind")
-    if form.validate_on_submit():
-        try:
-            tags.add_kind(request_user(), form.name.data, form.name_en.data)
-        except DomainError as error:
-            db.session.rollback()
-            apply_error(form, error)
-            return _tag_page(kind_form=form, status=422)
-        flash(_("List added."), "success")
+    if form.validate_on_submit() and _saved(
+        form,
+        lambda: tags.add_kind(request_user(), form.name.data, form.name_en.data),
+        _("List added."),
+    ):
         return redirect(url_for("programmes.tag_list"))
     return _tag_page(kind_form=form, status=422)
 
@@ -92,21 +97,14 @@ def tag_kind_add():
 @roles(*OFFICIALS)
 def tag_edit(tag_id: int):
     user = request_user()
-    tag = tags.get_for(user, tag_id)
-    if tag is None:
-        abort(404)
+    tag = tags.get_for(user, tag_id) or abort(404)
     form = TagEditForm()
     if not form.is_submitted():
         form.valid_to.data, form.source.data = tag.valid_to, tag.source
-    if form.validate_on_submit():
-        try:
-            tags.update(user, tag, form.valid_to.data, form.source.data)
-        except DomainError as error:
-            db.session.rollback()
-            apply_error(form, error)
-        else:
-            flash(_("Saved."), "success")
-            return redirect(url_for("programmes.tag_list"))
+    if form.validate_on_submit() and _saved(
+        form, lambda: tags.update(user, tag, form.valid_to.data, form.source.data), _("Saved.")
+    ):
+        return redirect(url_for("programmes.tag_list"))
     status = 422 if form.is_submitted() else 200
     return render_template(
         "programmes/tag_edit.html", tag=tag, form=form, delete_form=EmptyForm()
@@ -117,9 +115,7 @@ def tag_edit(tag_id: int):
 @roles(*OFFICIALS)
 def tag_delete(tag_id: int):
     user = request_user()
-    tag = tags.get_for(user, tag_id)
-    if tag is None:
-        abort(404)
+    tag = tags.get_for(user, tag_id) or abort(404)
     if EmptyForm().validate_on_submit():
         tags.remove(user, tag)
         flash(_("Removed from the list."), "success")
@@ -135,20 +131,13 @@ def tag_template():
 @bp.route("/official/tags/import", methods=["GET", "POST"])
 @roles(*OFFICIALS)
 def tag_upload():
-    form = TagImportForm()
-    problems: list = []
-    if form.validate_on_submit() and form.sheet.data:
-        try:
-            count = tag_import.import_tags(form.sheet.data.stream, request_user())
-        except RosterErrors as errors:
-            problems = errors.problems
-        else:
-            flash(_("%(n)d entries imported.", n=count), "success")
-            return redirect(url_for("programmes.tag_list"))
-    elif form.is_submitted():
-        form.sheet.errors = [_("Choose the filled-in template (.xlsx).")]
-    status = 422 if problems or form.sheet.errors else 200
-    return render_template("programmes/tag_import.html", form=form, problems=problems), status
+    return upload_page(
+        TagImportForm(),
+        lambda stream: tag_import.import_tags(stream, request_user()),
+        "programmes/tag_import.html",
+        lambda count: _("%(n)d entries imported.", n=count),
+        url_for("programmes.tag_list"),
+    )
 
 
 # Programmes: officials --------------------------------------------------------------------
@@ -185,13 +174,12 @@ def new():
     user = request_user()
     form = _programme_form()
     if form.validate_on_submit():
-        try:
-            programme = services.create(user, form.to_input())
-        except DomainError as error:
-            db.session.rollback()
-            apply_error(form, error)
-        else:
-            flash(_("Programme saved; matches are being recomputed."), "success")
+        programme = _saved(
+            form,
+            lambda: services.create(user, form.to_input()),
+            _("Programme saved; matches are being recomputed."),
+        )
+        if programme:
             return redirect(url_for("programmes.official_detail", programme_id=programme.id))
     elif form.is_submitted():
         add_service_errors(form, lambda: services.check(user, form.to_input()).raise_if_any())
@@ -203,21 +191,17 @@ def new():
 @roles(*OFFICIALS)
 def edit(programme_id: int):
     user = request_user()
-    programme = services.get_for(user, programme_id)
-    if programme is None:
-        abort(404)
+    programme = services.get_for(user, programme_id) or abort(404)
     form = _programme_form()
     if not form.is_submitted():
         form.fill(programme)
     if form.validate_on_submit():
         version = int(form.version.data) if (form.version.data or "").isdigit() else None
-        try:
-            services.update(user, programme, form.to_input(), version)
-        except DomainError as error:
-            db.session.rollback()
-            apply_error(form, error)
-        else:
-            flash(_("Programme saved; matches are being recomputed."), "success")
+        if _saved(
+            form,
+            lambda: services.update(user, programme, form.to_input(), version),
+            _("Programme saved; matches are being recomputed."),
+        ):
             return redirect(url_for("programmes.official_detail", programme_id=programme.id))
     status = 422 if form.is_submitted() else 200
     return render_template("programmes/form.html", form=form, programme=programme), status
@@ -226,9 +210,7 @@ def edit(programme_id: int):
 @bp.route("/official/programmes/<int:programme_id>")
 @roles(*OFFICIALS)
 def official_detail(programme_id: int):
-    programme = services.get_for(request_user(), programme_id)
-    if programme is None:
-        abort(404)
+    programme = services.get_for(request_user(), programme_id) or abort(404)
     return render_template(
         "programmes/official_detail.html",
         programme=programme,
