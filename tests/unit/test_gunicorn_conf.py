@@ -34,6 +34,7 @@ def test_a_forked_worker_does_not_use_the_masters_connections(app):
         assert db.engine.pool is not masters and db.engine.pool.checkedin() == 0
         with db.engine.connect() as connection:
             assert connection.execute(sa.text("SELECT 1")).scalar() == 1
+    masters.dispose()  # in a real fork the master keeps them; here nobody would close them
 
 
 def test_a_worker_of_an_app_without_a_database_starts(app):
