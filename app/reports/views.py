@@ -98,7 +98,7 @@ def _render_content(user, f, sort: str, now) -> tuple:
         headline=services.headline(f, language=current_language()),
         language=current_language(),
         figures_html=_figures_html(f, sort),
-        watch_html=_watch_html(user, f, now),
+        watch_html=_watch_html(user, f, now, kept_watch),
         pending=watch.kept_pending_verifications(f) if user.role in OVERSIGHT_ROLES else None,
         is_bank=user.role is Role.BANK_MANAGER,
         filters_form=_filters_form(user, f),
@@ -203,17 +203,16 @@ def summary_table(table: str):
         language=current_language(),
         args=f.as_args(),
         is_bank=is_bank,
-        remind_hidden="" if is_bank else EmptyForm().hidden_tag(),
+        remind_hidden="" if is_bank else _token_field(),
     )
 
 
 REMIND_SLOT = Markup("<!--remind-form-token-->")
 
 
-def _watch_html(user, f, now):
-    """The watch list, rendered once per data version, filter set, language and the days
-    late of its rows; each reader's own form token is put in after."""
-    kept = watch.kept_watch_list(f, now=now)
+def _watch_html(user, f, now, kept: watch.KeptWatch):
+    """The watch list `kept`, rendered once per data version, filter set, language and the
+    days late of its rows; each reader's own form token is put in after."""
     days = [w.days_late(now) for w in kept.rows]
     is_bank = user.role is Role.BANK_MANAGER
     language = current_language()
