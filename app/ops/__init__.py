@@ -18,13 +18,14 @@ def configure(app: Flask) -> None:
 def init_app(app: Flask) -> None:
     from app import jobs
     from app.models import db
-    from app.ops import cli, demo_guard, failsoft, limits, observability
+    from app.ops import cli, demo_guard, failsoft, limits, observability, plain_reads
 
     observability.init_app(app)
     limits.init_app(app)
     failsoft.register_handlers(app)
     with app.app_context():
         failsoft.install_statement_timeout(app, db.engine)
+        plain_reads.install(db.engine)
         observability.install_slow_query_log(app, db.engine)
     jobs.init_app(app)
     cli.register(app)
