@@ -17,21 +17,27 @@ from app import clock, versions
 from app.engagements import services as engagement_services
 from app.i18n import current_language
 from app.matches.services import MATCHED_NEED_STATUSES, matches_for
-from app.models import Need
+from app.models import Need, db
 from app.needs import services, timeline
 from app.needs.forms import VersionedActionForm
+from app.needs.services import NeedHead
 from app.pools.tags import tags_for
 from app.reports.cache import data_version, remembered
 
 
-def content(need: Need, match_fingerprint: str, *, is_owner: bool) -> Markup:
+def content(head: NeedHead, *, is_owner: bool) -> Markup:
+    """The page's content for the need `head` names; the need is loaded only to render it."""
+
     def render() -> str:
+        need = db.session.get(Need, head.id)
         engagements = engagement_services.for_need(need)
         return render_template(
             "needs/_detail.html",
             engagements=engagements,
             matches=(
-                _matches(need, match_fingerprint) if need.status in MATCHED_NEED_STATUSES else None
+                _matches(need, head.match_fingerprint)
+                if need.status in MATCHED_NEED_STATUSES
+                else None
             ),
             need=need,
             # Built from engagements, agreements, tranches and edits: all move the data version.
@@ -46,10 +52,10 @@ def content(need: Need, match_fingerprint: str, *, is_owner: bool) -> Markup:
         )
 
     parts = (
-        need.id,
-        need.version,
+        head.id,
+        head.version,
         data_version(),
-        match_fingerprint,
+        head.match_fingerprint,
         current_language(),
         clock.today(),
         is_owner,

@@ -275,32 +275,45 @@ def _commit(need: Need) -> Need:
 def get_for(user: User, need_id: int) -> Need | None:
     """The need if `user` may see it: its own enterprise's users, officials and admins."""
     need = db.session.get(Need, need_id)
-    if need is None:
-        return None
+    return need if need is not None and may_see(user, need.enterprise_id) else None
+
+
+def may_see(user: User, enterprise_id: int) -> bool:
+    """Whether `user` may see the needs of the enterprise `enterprise_id` (as `get_for`)."""
     if user.role in (Role.OFFICIAL, Role.ADMIN):
-        return need if sees_enterprise(user, need.enterprise) else None
-    if user.role is Role.ENTERPRISE and need.enterprise_id == user.enterprise_id:
-        return need
-    return None
+        return sees_enterprise(user, db.session.get(Enterprise, enterprise_id))
+    return user.role is Role.ENTERPRISE and enterprise_id == user.enterprise_id
+
+
+@dataclass(frozen=True)
+class NeedHead:
+    """What the need page is kept by: the need's id, owner and version and the fingerprint
+    of its stored matches, read without loading the need itself."""
+
+    id: int
+    enterprise_id: int
+    version: int
+    match_fingerprint: str
 
 
 @functools.cache
-def _need_with_matches() -> sa.Select:
+def _need_head() -> sa.Select:
     """Built once: a statement keeps its cache key (working it out costs as much as the read)."""
     from app.matches.services import fingerprint_columns
 
-    return sa.select(Need, *fingerprint_columns(Need.id)).where(Need.id == sa.bindparam("need_id"))
+    return sa.select(
+        Need.id, Need.enterprise_id, Need.version, *fingerprint_columns(Need.id)
+    ).where(Need.id == sa.bindparam("need_id"))
 
 
-def get_with_matches_for(user: User, need_id: int) -> tuple[Need, str] | None:
-    """`get_for`, with the fingerprint of the need's stored matches read in the same round
-    trip (the need page keys what it keeps by it)."""
+def head_for(user: User, need_id: int) -> NeedHead | None:
+    """The need's head if `user` may see the need (`get_for`'s rule), in one round trip."""
     from app.matches.services import fingerprint
 
-    found = db.session.execute(_need_with_matches(), {"need_id": need_id}).first()
-    if found is None or get_for(user, need_id) is None:  # the need is in the session now
+    found = db.session.execute(_need_head(), {"need_id": need_id}).first()
+    if found is None or not may_see(user, found.enterprise_id):
         return None
-    return found[0], fingerprint(found[1], found[2])
+    return NeedHead(found.id, found.enterprise_id, found.version, fingerprint(*found[3:]))
 
 
 @dataclass(frozen=True)

@@ -61,15 +61,13 @@ def new():
 @roles(Role.ENTERPRISE, *OVERSIGHT_ROLES)
 def detail(need_id: int):
     user = request_user()
-    found = services.get_with_matches_for(user, need_id)
-    if found is None:
+    head = services.head_for(user, need_id)
+    if head is None:
         abort(404)
-    need, match_fingerprint = found
-    is_owner = user.role is Role.ENTERPRISE
     return render_template(
         "needs/detail.html",
-        need=need,
-        content=page.content(need, match_fingerprint, is_owner=is_owner),
+        need=head,
+        content=page.content(head, is_owner=user.role is Role.ENTERPRISE),
     )
 
 

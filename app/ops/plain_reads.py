@@ -15,6 +15,7 @@ together as it always did. Jobs, commands and unsafe methods are not touched.
 
 from __future__ import annotations
 
+import functools
 import re
 
 import sqlalchemy as sa
@@ -27,6 +28,7 @@ _MARK = "plain_reads"
 _LOCKING = re.compile(r"\bFOR\s+(?:UPDATE|SHARE|NO\s+KEY\s+UPDATE|KEY\s+SHARE)\b", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=4096)  # statements come from SQLAlchemy's compiled cache
 def is_plain_read(statement: str) -> bool:
     """A SELECT that neither writes nor locks: it may run outside a transaction."""
     return statement.lstrip()[:6].upper() == "SELECT" and _LOCKING.search(statement) is None
@@ -50,10 +52,10 @@ def install(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "before_cursor_execute")
     def _before_execute(conn, cursor, statement, _parameters, _context, _executemany):
+        # A server-side cursor (yield_per) is DECLAREd, which needs a transaction.
         if (
-            conn.info.get(_MARK)
-            and cursor.connection.info.transaction_status is TransactionStatus.IDLE
-            # A server-side cursor (yield_per) is DECLAREd, which needs a transaction.
-            and (isinstance(cursor, ServerCursor) or not is_plain_read(statement))
+            (isinstance(cursor, ServerCursor) or not is_plain_read(statement))
+            and conn.info.get(_MARK)
+            and cursor.connection.pgconn.transaction_status == TransactionStatus.IDLE
         ):
             cursor.connection.execute("BEGIN")
