@@ -102,8 +102,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(calculator_bp)
     app.register_blueprint(guarantees_bp)
     from app.programmes import bp as programmes_bp
+    from app.programmes import token as programmes_token
 
     app.register_blueprint(programmes_bp)
+    programmes_token.init_app(app)
     app.register_blueprint(matches_bp)
     app.register_blueprint(engagements_bp)
     app.register_blueprint(events_bp)

@@ -1,26 +1,9 @@
 from flask import abort, render_template, request
-from flask_babel import lazy_gettext as _l
 
-from app.matches import bp, services
+from app.matches import bp, services, table_page
 from app.models.enums import Role
 from app.needs.services import get_for
 from app.security import OVERSIGHT_ROLES, request_user, roles
-
-CRITERION_LABELS = {
-    "amount": _l("Amount"),
-    "term": _l("Term"),
-    "guarantee": _l("Guarantee method"),
-    "industry": _l("Industry"),
-    "size": _l("Size"),
-    "region": _l("Region"),
-    "years": _l("Years"),
-    "tax_rating": _l("Tax rating"),
-    "purpose": _l("Purpose"),
-    "availability": _l("On offer"),
-    "verified": _l("Verified"),
-    "tags": _l("Official lists"),
-    "ceiling": _l("All-in rate within the rate accepted"),
-}
 
 
 @bp.route("/needs/<int:need_id>/products")
@@ -30,11 +13,7 @@ def full_table(need_id: int):
     if need is None:
         abort(404)
     return render_template(
-        "matches/full_table.html",
-        need=need,
-        listing=services.full_table(need, request.args.get("page", 1, type=int)),
-        criteria=services.CRITERION_KEYS,
-        criterion_labels=CRITERION_LABELS,
+        "matches/full_table.html", need=need, content=table_page.content(need, request.args)
     )
 
 

@@ -118,8 +118,8 @@ def events_version() -> str:
 
 
 def prefetch_versions() -> None:
-    """Both version tokens (this one and the catalogue's) in one round trip, at the first
-    read in a request."""
+    """Every version token (these, the catalogue's and each WriteToken's) in one round trip,
+    at the first read in a request."""
     if not has_request_context() or g.get("versions_prefetched"):
         return
     g.versions_prefetched = True
@@ -129,6 +129,7 @@ def prefetch_versions() -> None:
         versions.VERSION_KEY: "catalogue_version",
         VERSION_KEY: "reports_version",
         EVENTS_VERSION_KEY: "events_version",
+        **{token.key: token.key for token in TOKENS},
     }
     for (_key, name), token in zip(held.items(), cache.get_many(*held), strict=True):
         if token is not None:
