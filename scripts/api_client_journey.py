@@ -7,6 +7,9 @@ through the generated functions and every answer is parsed by the generated mode
 `rongqiao_api_client` must be importable (.ci/api_client.sh generates and installs it; it is
 never committed). Besides the main line: a refusal (another bank's product answers 404, an
 enterprise picking a need up 403) and a conflict (a PATCH with a stale version answers 409).
+Then the guarantee agency's staff: two needs asking for a guarantee, each listed (anonymous
+until the enterprise consents), read and picked up; one guarantee approved, the other declined
+with a reason; a bank is refused the agency's pipeline (403) and a stale version answers 409.
 """
 
 from __future__ import annotations
@@ -16,9 +19,16 @@ import time
 from datetime import date, timedelta
 from decimal import Decimal
 
-from api_main_line import DEMO_PASSWORD, credit_code
+from api_main_line import AGENCY_OFFICER, DEMO_PASSWORD, credit_code, guarantee_need
 from rongqiao_api_client import AuthenticatedClient, Client
 from rongqiao_api_client.api.api_accounts import create_token, get_me
+from rongqiao_api_client.api.api_agency import (
+    approve_guarantee,
+    decline_guarantee,
+    get_agency_engagement,
+    list_agency_engagements,
+    pick_up_agency_engagement,
+)
 from rongqiao_api_client.api.api_agreements import approve, confirm, create_agreement, disburse
 from rongqiao_api_client.api.api_engagements import accept, list_engagements, pick_up
 from rongqiao_api_client.api.api_enterprises import (
@@ -37,6 +47,7 @@ from rongqiao_api_client.api.api_summary import get_summary
 from rongqiao_api_client.models import (
     Application,
     Approval,
+    Decline,
     NewAgreement,
     NewDisbursement,
     NewNeed,
@@ -224,6 +235,49 @@ def main(base: str) -> None:
     if added != Decimal("3000000.00"):
         raise SystemExit(f"the totals moved by {added}, not 3000000.00")
     print("the generated client walked the main line; totals moved by exactly this agreement")
+
+    agency = signed_in(AGENCY_OFFICER)
+    # A refusal by role: a bank does not read an agency's pipeline.
+    expect(list_agency_engagements.sync_detailed(client=bank), 403)
+    for decision in ("approve", "decline"):
+        body = NewNeed.from_dict(guarantee_need(today))
+        guaranteed = expect(create_need.sync_detailed(client=company, body=body), 201)
+        agency_decides(agency, guaranteed.id, decision)
+
+
+def agency_decides(agency: AuthenticatedClient, need_id: int, decision: str) -> None:
+    """The agency's officer: list, read, pick up, then approve or decline the guarantee."""
+    listing = expect(list_agency_engagements.sync_detailed(client=agency, need=need_id), 200)
+    if listing.total != 1:
+        raise SystemExit(f"need {need_id} reached {listing.total} agency engagements, not 1")
+    if "enterprise" in listing.items[0].need:
+        raise SystemExit("the agency saw the enterprise before it consented")
+    detail = expect(get_agency_engagement.sync_detailed(listing.items[0].id, client=agency), 200)
+    picked = expect(
+        pick_up_agency_engagement.sync_detailed(
+            detail.id, client=agency, body=Version(version=detail.version)
+        ),
+        200,
+    )
+    if decision == "approve":
+        # A conflict: the version read before the pick-up is stale now.
+        stale = Version(version=detail.version)
+        expect(approve_guarantee.sync_detailed(detail.id, client=agency, body=stale), 409)
+        done = expect(
+            approve_guarantee.sync_detailed(
+                detail.id, client=agency, body=Version(version=picked.version)
+            ),
+            200,
+        )
+        if not done.guarantee_approved_at:
+            raise SystemExit(f"agency engagement {detail.id} approved but not dated")
+    else:
+        body = Decline.from_dict(
+            {"reason": "amount", "note": "演示：超出担保额度", "version": picked.version}
+        )
+        done = expect(decline_guarantee.sync_detailed(detail.id, client=agency, body=body), 200)
+    banks = "、".join(b.bank_name for b in detail.banks)
+    print(f"agency engagement {done.id} {done.status}, guarantee {decision}d, beside {banks}")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,9 @@ Against a server with the demo data (`make run`): a bank manager publishes a pro
 enterprise registers and an official verifies it, the enterprise posts a need and reads its
 matches, the bank picks the need up, the enterprise accepts, the bank records an agreement,
 the enterprise confirms, the bank approves and pays out, and the official reads the totals.
+Then the guarantee agency's staff walk theirs: the enterprise posts a need asking for a
+government guarantee, and the agency's officer lists it (anonymous until the enterprise
+consents), reads it with the banks beside it, picks it up and approves the guarantee.
 Only the standard library: nothing here knows the platform's code.
 """
 
@@ -186,6 +189,46 @@ def main(base: str) -> None:
     if (added, paid) != (Decimal("3000000.00"), Decimal("3000000.00")):
         raise SystemExit(f"the totals moved by {added} signed and {paid} paid, not 3000000.00")
     print("totals moved by exactly this agreement")
+
+    guaranteed = api.call("POST", "/api/v1/needs", guarantee_need(today), company)
+    agency_path(api, guaranteed["id"])
+
+
+AGENCY_OFFICER = "officer@guarantee.demo.rongqiao.cn"
+
+
+def guarantee_need(today: date) -> dict:
+    """A need the demo agency guarantees: a guarantee is the only way it can borrow, within the
+    agency's small-firm product (500 万元)."""
+    return {
+        "amount": "800000.00",
+        "term_months": 12,
+        "purpose": "working_capital",
+        "guarantees": ["guarantee"],
+        "max_rate": "6.00",
+        "needed_by": (today + timedelta(days=45)).isoformat(),
+        "publish": True,
+    }
+
+
+def agency_path(api: Client, need_id: int) -> None:
+    """The agency's officer: list, read, pick up, approve, each answer checked against the
+    `version` read."""
+    agency = api.token(AGENCY_OFFICER)
+    listing = api.call("GET", f"/api/v1/agency/engagements?need={need_id}", token=agency)
+    if listing["total"] != 1:
+        raise SystemExit(f"need {need_id} reached {listing['total']} agency engagements, not 1")
+    item = listing["items"][0]
+    if "enterprise" in item["need"]:
+        raise SystemExit("the agency saw the enterprise before it consented")
+    path = f"/api/v1/agency/engagements/{item['id']}"
+    detail = api.call("GET", path, token=agency)
+    banks = "、".join(b["bank_name"] for b in detail["banks"])
+    picked = api.call("POST", f"{path}/pick-up", {"version": detail["version"]}, agency)
+    approved = api.call("POST", f"{path}/approve", {"version": picked["version"]}, agency)
+    if approved["guarantee_approved_at"] is None:
+        raise SystemExit(f"agency engagement {item['id']} approved but not dated")
+    print(f"agency engagement {item['id']} {picked['status']}, guarantee approved beside {banks}")
 
 
 if __name__ == "__main__":

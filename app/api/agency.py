@@ -30,10 +30,6 @@ class GuaranteeEngagementSchema(schemas.EngagementSchema):
         metadata={"description": "when the agency agreed to guarantee; null until it has"},
     )
 
-    @staticmethod
-    def context_shows_enterprise(engagement) -> bool:
-        return engagement.identity_shared
-
 
 class BankBesideSchema(Schema):
     bank_id = fields.Integer(required=True)

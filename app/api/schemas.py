@@ -603,7 +603,12 @@ class EngagementSchema(Schema):
     need = fields.Method("_need", required=True)
 
     def _need(self, engagement) -> dict:
-        """The need's terms and the enterprise only as a bank may see it before acceptance."""
+        """The need's terms, and the enterprise as the caller may see it
+        (anonymity.identity_shown): the k-anonymous profile until it consents, then its name,
+        contacts and exact facts."""
+        from app.enterprises import anonymity
+        from app.security import request_user
+
         need = engagement.need
         enterprise = need.enterprise
         shown = {
@@ -613,38 +618,24 @@ class EngagementSchema(Schema):
             "guarantees": sorted(g.value for g in need.guarantees),
             "max_rate": f"{need.max_rate:.2f}",
             "needed_by": need.needed_by.isoformat(),
-            "industry": enterprise.industry_code,
-            "size": enterprise.size.value,
-            "region": enterprise.region_code,
         }
-        if not self.context_shows_enterprise(engagement):
-            shown.update(_anonymous_profile(enterprise))
-        if self.context_shows_enterprise(engagement):
-            shown["enterprise"] = {
+        profile = anonymity.shown_profile(request_user(), engagement)
+        if profile is not None:
+            shown.update(profile.as_api())
+            return shown
+        shown.update(
+            industry=enterprise.industry_code,
+            size=enterprise.size.value,
+            region=enterprise.region_code,
+            enterprise={
                 "id": enterprise.id,
                 "name": enterprise.name,
                 "contact_name": enterprise.contact_name,
                 "mobile": enterprise.mobile,
                 "email": enterprise.email,
-            }
+            },
+        )
         return shown
-
-    @staticmethod
-    def context_shows_enterprise(engagement) -> bool:
-        return engagement.accepted_at is not None
-
-
-def _anonymous_profile(enterprise) -> dict:
-    """A bank's or a guarantee agency's caller sees the k-anonymous profile (coarser region,
-    industry and size) until the enterprise consents; officials and the enterprise itself see
-    the facts."""
-    from app.enterprises.anonymity import profile_of
-    from app.security import request_user
-
-    user = request_user()
-    if user is None or not user.role.has_branch:
-        return {}
-    return profile_of(enterprise).as_api()
 
 
 class EngagementQuerySchema(SyncArgs):

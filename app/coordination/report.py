@@ -125,9 +125,9 @@ def _window(column, start: date | None, end: date, is_date: bool):
 
 
 def _under(root: str):
-    """The codes of a region and everything below it: one indexed prefix match on the
-    regions' materialised paths (no recursive query per request)."""
-    return region_services.subtree_codes(root)
+    """The codes whose facts count in a region as the regions now stand (a merged town under
+    its successor only): one indexed prefix match on the regions' materialised paths."""
+    return region_services.counted_codes(root)
 
 
 def _distinct(clause, entity):
@@ -292,25 +292,29 @@ def _facts(by: str, start: date | None, end: date, root: str | None) -> dict[str
     return rows
 
 
-def _child_of(region: Region) -> dict[str, str]:
-    """Every code below the region mapped to the child of the region it lies under."""
-    mapping: dict[str, str] = {}
-    frontier = {c.code: c.code for c in children_of(region)}
-    while frontier:
-        mapping.update(frontier)
-        found = db.session.execute(
-            sa.select(Region.code, Region.parent_code).where(Region.parent_code.in_(frontier))
-        )
-        frontier = {code: frontier[parent] for code, parent in found}
+def _counted_in(region: Region, codes) -> dict[str, str]:
+    """Each code of `codes` mapped to the child of the region it counts in now (or to the
+    region itself, for its own facts and those of regions merged into it)."""
+    depth = len([c for c in region.path.split("/") if c])
+    places = region_services.places(codes)
+    mapping = {}
+    for code in codes:
+        place = places.get(code)
+        path = region_services.counting_path(code, place.path if place else "")
+        parts = [c for c in path.split("/") if c]
+        if path.startswith(region.path):
+            mapping[code] = parts[depth] if len(parts) > depth else region.code
     return mapping
 
 
 def children_of(region: Region) -> list[Region]:
-    return list(
-        db.session.scalars(
-            sa.select(Region).where(Region.parent_code == region.code).order_by(Region.code)
-        )
-    )
+    """The region's children as the regions now stand: one merged away counts in its
+    successor's row, not in a row of its own."""
+    merged = sorted(region_services.merged_elsewhere())
+    stmt = sa.select(Region).where(Region.parent_code == region.code)
+    if merged:
+        stmt = stmt.where(Region.code.not_in(merged))
+    return list(db.session.scalars(stmt.order_by(Region.code)))
 
 
 def region_report(user, region: Region, start: date | None, end: date, *, raw=False) -> Report:
@@ -328,11 +332,13 @@ def region_report(user, region: Region, start: date | None, end: date, *, raw=Fa
         rows.append(by_child[child.code])
     if raw:
         facts = _facts("region", start, end, region.code)
-        child_of = _child_of(region)
-        for code, fact in facts.items():
-            if code in child_of:
-                by_child[child_of[code]].add(fact)
-        own_facts = facts.get(region.code)
+        own_facts = None
+        for code, child in _counted_in(region, facts).items():
+            if child in by_child:
+                by_child[child].add(facts[code])
+            else:
+                own_facts = own_facts or Row("", "")
+                own_facts.add(facts[code])
     else:
         from app.coordination.report_rollup import region_facts
 

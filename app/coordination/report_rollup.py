@@ -19,6 +19,7 @@ from app.models.coordination import (
     RefusalReason,
     Visit,
 )
+from app.regions import services as region_services
 
 DISTINCT = {
     "visited": "visited",
@@ -105,13 +106,20 @@ def _minus(whole: Row, parts: list[Row]) -> Row:
     return own
 
 
-def _has_own_facts(code: str, start: date | None, end: date) -> bool:
-    """Whether the raw report would list the region's own row (facts on the region itself
-    rather than below it): any declaration there, or a visit there within the window."""
-    declared = sa.select(Declaration.id).where(Declaration.region_code == code).limit(1)
+def _has_own_facts(region: Region, start: date | None, end: date) -> bool:
+    """Whether the raw report would list the region's own row (facts on the region itself,
+    or on a region merged into it, rather than below it): any declaration there, or a visit
+    there within the window."""
+    moved = region_services.merged_elsewhere()
+    codes = [c for c, p in moved.items() if p == region.path]
+    if region.code not in moved:
+        codes.append(region.code)
+    if not codes:
+        return False
+    declared = sa.select(Declaration.id).where(Declaration.region_code.in_(codes)).limit(1)
     visited = (
         sa.select(Visit.id)
-        .where(Visit.region_code == code, _window(Visit.visited_on, start, end, True))
+        .where(Visit.region_code.in_(codes), _window(Visit.visited_on, start, end, True))
         .limit(1)
     )
     return bool(db.session.scalar(declared) or db.session.scalar(visited))
@@ -122,6 +130,6 @@ def region_facts(region: Region, children: list[Region], start, end) -> tuple[di
     found = rolled("r", [region.code, *(c.code for c in children)], start, end)
     by_child = {c.code: found.get(c.code, Row("", "")) for c in children}
     own = None
-    if _has_own_facts(region.code, start, end):
+    if _has_own_facts(region, start, end):
         own = _minus(found.get(region.code, Row("", "")), list(by_child.values()))
     return by_child, own

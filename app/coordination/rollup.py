@@ -16,9 +16,10 @@ grows with the facts, and a past date's figures stay as they were (the facts are
 final, as the report's own rules require).
 
 Two kinds of rows, as the report counts: `r` counts a business once per region it has
-facts in (the report sums regions upwards) and is stored for the fact's region and each
-region above it; `b` counts a business once per bank within a scope (a city, a province,
-or `*` for everything) and is stored for the cities and provinces a fact lies in, and `*`.
+facts in (the report sums regions upwards) and is stored for the region the fact counts in
+now and each region above it; `b` counts a business once per bank within a scope (a city, a
+province, or `*` for everything) and is stored for the cities and provinces above the region
+the fact counts in, and `*`. A merged region's facts count under its successor only.
 A county's or a town's figures by bank are read from the facts themselves (few rows).
 
 The roll-up is kept by the session: before a flush touches a business's visits,
@@ -55,6 +56,7 @@ from app.models.coordination import (
     Visit,
 )
 from app.models.enums import RegionLevel
+from app.regions import services as region_services
 
 EVERYWHERE = "*"
 BANK_LEVELS = frozenset({RegionLevel.PROVINCE, RegionLevel.CITY})
@@ -90,8 +92,9 @@ class Contribution:
 
 
 class Scopes:
-    """Where a fact of a region is stored: its region and those above (kind r); the cities
-    and provinces above it or above the region that succeeded it, and `*` (kind b)."""
+    """Where a fact of a region is stored: the regions on the path it counts in now (kind r);
+    the cities and provinces on that path, and `*` (kind b). A merged region's facts count
+    under its successor only (`region_services.counting_path`), as every report counts."""
 
     def __init__(self) -> None:
         self._r: dict[str, list[str]] = {}
@@ -101,33 +104,25 @@ class Scopes:
         missing = sorted({c for c in codes if c not in self._r})
         for start in range(0, len(missing), 5000):
             chunk = missing[start : start + 5000]
-            found = {
-                r.code: r
-                for r in db.session.scalars(sa.select(Region).where(Region.code.in_(chunk)))
+            found = dict(
+                db.session.execute(
+                    sa.select(Region.code, Region.path).where(Region.code.in_(chunk))
+                ).all()
+            )
+            paths = {
+                code: _codes(region_services.counting_path(code, path))
+                for code, path in found.items()
             }
-            successors = {r.successor_code for r in found.values() if r.successor_code}
-            succ = {
-                r.code: r
-                for r in db.session.scalars(sa.select(Region).where(Region.code.in_(successors)))
-            }
-            paths = {r.path for r in (*found.values(), *succ.values())}
-            levels = self._levels(paths)
+            levels = self._levels(paths.values())
             for code in chunk:
-                region = found.get(code)
-                path = _codes(region.path) if region else [code]
-                self._r[code] = path or [code]
+                path = paths.get(code) or [code]
+                self._r[code] = path
                 bank = [c for c in path if levels.get(c) in BANK_LEVELS]
-                if region is not None and region.successor_code in succ:
-                    bank += [
-                        c
-                        for c in _codes(succ[region.successor_code].path)
-                        if levels.get(c) in BANK_LEVELS and c not in bank
-                    ]
                 self._b[code] = [*bank, EVERYWHERE]
 
     @staticmethod
-    def _levels(paths: set[str]) -> dict[str, RegionLevel]:
-        codes = sorted({c for p in paths for c in _codes(p)})
+    def _levels(paths: Iterable[list[str]]) -> dict[str, RegionLevel]:
+        codes = sorted({c for p in paths for c in p})
         return dict(
             db.session.execute(
                 sa.select(Region.code, Region.level).where(Region.code.in_(codes))

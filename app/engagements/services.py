@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from app import clock
 from app.audit import record, transition
 from app.concurrency import guard_stale, lock
+from app.enterprises.anonymity import identity_shown
 from app.errors import NotAllowed, StaleObject, ValidationFailed, WrongState
 from app.formatting import plain_wan
 from app.guarantees.routing import engage_agencies
@@ -500,7 +501,7 @@ def log_identity_views(user: User, engagements: list[Engagement], *, now=None) -
     nobody else did)."""
     if not user.role.has_branch:
         return
-    shown = [e for e in engagements if e.identity_shared and e.bank_id == user.bank_id]
+    shown = [e for e in engagements if e.bank_id == user.bank_id and identity_shown(user, e)]
     if not shown:
         return
     now = now or utcnow()

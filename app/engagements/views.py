@@ -130,6 +130,7 @@ def render_engagement(
         agreements=items,
         form_for=form_for,
         reasons=reasons,
+        show_identity=anonymity.identity_shown(user, engagement),
         **anonymity.for_bank_view([(engagement, engagement.need.enterprise)] if is_bank else []),
         identity_views=[] if is_bank else services.identity_views(engagement),
         is_official=user.role is Role.OFFICIAL,
@@ -152,7 +153,7 @@ def why(engagement_id: int):
     from app.matches.services import explain_pairs
 
     reasons = explain_pairs(engagement.need, [engagement.product_id]).get(engagement.product_id, [])
-    if user.role in BANK_ROLES and not engagement.identity_shared:
+    if not anonymity.identity_shown(user, engagement):
         # Before consent the reasons that state the company's own facts would undo the
         # coarsened profile (issue 20's k-anonymity).
         reasons = [r for r in reasons if r.criterion not in anonymity.PROFILE_CRITERIA]

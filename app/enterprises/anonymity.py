@@ -210,6 +210,25 @@ def _profiles_for(enterprises: dict[int, Enterprise], k: int) -> dict[int, Profi
     return result
 
 
+def identity_shown(user, engagement) -> bool:
+    """The one rule for who sees the enterprise behind an engagement: its name, contacts and
+    exact facts (size, town, industry). The counterparty (a bank's or a guarantee agency's
+    staff) sees them only once the enterprise has accepted that institution and is still
+    verified (`identity_shared`); before, the k-anonymous profile. The enterprise itself and
+    officials always see them. Portals and API alike ask here."""
+    if user is not None and not user.role.has_branch:
+        return True
+    return engagement.identity_shared
+
+
+def shown_profile(user, engagement) -> Profile | None:
+    """What `user` sees of the enterprise in place of its facts: None once the identity is
+    shown, else its k-anonymous profile."""
+    if identity_shown(user, engagement):
+        return None
+    return profile_of(engagement.need.enterprise)
+
+
 def for_bank_view(pairs) -> dict:
     """Template context for pages that show banks enterprises not yet consenting: the
     profiles of those enterprises, by id, and the reason criteria to hold back."""

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 
 from app.banks.staff_pages import account_form_page, set_active_page, staff_page
 from app.engagements.services import PIPELINE_VIEWS, log_identity_views
+from app.enterprises import anonymity
 from app.errors import DomainError
 from app.forms import add_service_errors, apply_error
 from app.guarantees import services
@@ -49,6 +50,7 @@ def _render(engagement, user, status: int = 200, decline_form=None):
             "guarantees/engagement.html",
             engagement=engagement,
             need=engagement.need,
+            profile=anonymity.shown_profile(user, engagement),
             banks=services.banks_beside(engagement),
             form=DecisionForm(version=engagement.version),
             decline_form=decline_form or GuaranteeDeclineForm(version=engagement.version),

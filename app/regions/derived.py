@@ -9,8 +9,8 @@ engine's vocabulary (per catalogue version). The versions move at the import's f
 Stored with the tree as it was when they were written, so recomputed by the job queue once
 the change is committed:
 - the mechanism's roll-up (`coordination/rollup.py`), whose rows are keyed by the regions
-  above each fact's region and, for banks' figures, above its successor's: after a move or
-  a merge (`coordination.rollup`);
+  above the region each fact counts in now (a merged region's successor: `counting_path`):
+  after a move or a merge (`coordination.rollup`);
 - the kept matches, whose region verdict follows the need's place up the tree to the
   products' regions: after a move (`matches.rebuild`).
 The branches' tree (`branches.arrange`) is put right in the import's own transaction.

@@ -62,9 +62,99 @@ def get(code: str | None) -> Region | None:
     return db.session.get(Region, code) if code.isdigit() and len(code) <= 12 else None
 
 
+# Where a figure counts: 现行区划口径 ------------------------------------------------------
+#
+# After a 区划调整 every figure, past dates included, is counted by the regions as they are
+# now, as the statistics bureau restates: a merged region's facts (and those of regions under
+# it) count once, where its successor (followed to the end) counts, and no longer under its
+# old parent. The summary, its roll-up by region, and the mechanism's report by region and by
+# bank all ask here, so their totals agree and no town is counted twice.
+
+
+def _merged_elsewhere() -> dict[str, str]:
+    """Region code → the path its figures now count under, for regions retired into a
+    successor and the regions under them; kept per catalogue version (few rows)."""
+    successor = dict(
+        db.session.execute(
+            sa.select(Region.code, Region.successor_code).where(Region.successor_code.is_not(None))
+        ).all()
+    )
+    if not successor:
+        return {}
+    merged_paths = dict(
+        db.session.execute(
+            sa.select(Region.code, Region.path).where(Region.code.in_(successor))
+        ).all()
+    )
+    path_of: dict[str, str] = dict(
+        db.session.execute(
+            sa.select(Region.code, Region.path).where(
+                sa.or_(
+                    Region.code.in_(set(successor.values())),
+                    *(Region.path.startswith(p) for p in merged_paths.values()),
+                )
+            )
+        ).all()
+    )
+    deepest_first = sorted(merged_paths.items(), key=lambda kv: -len(kv[1]))
+
+    def merged_above_or_at(code: str) -> str | None:
+        path = path_of.get(code, "")
+        return next((m for m, p in deepest_first if path.startswith(p)), None)
+
+    def counts_at(code: str, seen: frozenset = frozenset()) -> str | None:
+        merged = merged_above_or_at(code)
+        if merged is None or merged in seen:
+            return path_of.get(code)
+        return counts_at(successor[merged], seen | {merged})
+
+    moved = {}
+    for code in path_of:
+        if merged_above_or_at(code) is not None:
+            where = counts_at(code)
+            if where is not None and where != path_of[code]:
+                moved[code] = where
+    return moved
+
+
+def merged_elsewhere() -> dict[str, str]:
+    from app import versions
+
+    return versions.memo("regions-merged-elsewhere", _merged_elsewhere)
+
+
+def counting_path(code: str, path: str) -> str:
+    """The path of the region a fact of region `code` (whose own path is `path`) counts in."""
+    return merged_elsewhere().get(code, path)
+
+
+def counted_code(code: str) -> str:
+    """The region a fact of region `code` counts in now: itself, or where it was merged."""
+    moved = merged_elsewhere().get(code)
+    return [c for c in moved.split("/") if c][-1] if moved else code
+
+
+def counted_codes(code: str) -> sa.Select:
+    """The region codes whose facts count in region `code` as the regions now stand: those
+    under it not merged away, and those merged into it or into a region under it. A select
+    to use in `in_()`; a region merged away counts nothing of its own."""
+    region = get(code)
+    path = region.path if region is not None else "-"
+    moved = merged_elsewhere()
+    stmt = sa.select(Region.code).where(Region.path.startswith(path))
+    if moved:
+        stmt = stmt.where(Region.code.not_in(sorted(moved)))
+    arrived = sorted(c for c, p in moved.items() if p.startswith(path))
+    if arrived:
+        return sa.union(stmt, sa.select(Region.code).where(Region.code.in_(arrived)))
+    return stmt
+
+
 def subtree_codes(code: str) -> sa.Select:
-    """The codes of a region, everything under it, and retired regions whose successor is in
-    it (so a merged county's history counts where it went). A select to use in `in_()`."""
+    """Who may see what: the codes of a region, everything under it, and retired regions
+    whose successor is in it (an official of the old place and of the new one both reach a
+    merged town's businesses). Figures count by `counted_codes`, once. A select to use in
+    `in_()`."""
     region = get(code)
     path = region.path if region is not None else "-"
     inside = sa.select(Region.code).where(Region.path.startswith(path))

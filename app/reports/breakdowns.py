@@ -25,7 +25,7 @@ from app.models import (
 from app.models.enums import BankType, EnterpriseSize, Guarantee, ProductType
 from app.regions import services as region_services
 from app.reports import keeping, resident
-from app.reports.facts import Facts, Group
+from app.reports.facts import Facts, Group, categorical
 from app.reports.filters import Filters, agreement_where, agreements_with_banks
 from app.reports.rates import landing_rate
 
@@ -186,6 +186,14 @@ def _rows(groups: Iterable[Group], label_of) -> list[BreakdownRow]:
     return sorted(rows, key=lambda r: (-r.amount, r.label))
 
 
+def _by_counted_region(facts: Facts) -> Facts:
+    """The facts with a `town` column: the region each counts in now (a merged town's
+    agreements under its successor, as every total counts them)."""
+    codes, keys = facts.column("region")
+    town_codes, towns = categorical([region_services.counted_code(k) if k else k for k in keys])
+    return facts.with_column("town", town_codes[codes] if len(codes) else codes, towns)
+
+
 def breakdowns(facts: Facts, language: str = "zh") -> list[Breakdown]:
     en = language == "en"
     none_label = _l("None")
@@ -207,7 +215,8 @@ def breakdowns(facts: Facts, language: str = "zh") -> list[Breakdown]:
         i.code: (i.name_en if en else i.name)
         for i in db.session.scalars(sa.select(Industry).where(Industry.level == "section"))
     }
-    used = [g.key for g in facts.grouped("region")]
+    by_town = _by_counted_region(facts).grouped("town")
+    used = [g.key for g in by_town]
     regions = {
         code: place.display_name("en" if en else "zh")
         for code, place in region_services.places(used).items()
@@ -233,7 +242,7 @@ def breakdowns(facts: Facts, language: str = "zh") -> list[Breakdown]:
         Breakdown(
             "town",
             str(_l("By town")),
-            _rows(facts.grouped("region"), lambda k: regions.get(k, k)),
+            _rows(by_town, lambda k: regions.get(k, k)),
         ),
         Breakdown(
             "month",

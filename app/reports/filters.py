@@ -177,9 +177,10 @@ def awaiting_confirmation_by(end: datetime):
 
 
 def region_codes(code: str):
-    """The region and everything under it (a city includes its counties and towns), as a
-    subquery on the regions' path index."""
-    return region_services.subtree_codes(code)
+    """The regions whose agreements count in `code` as the regions now stand (a city includes
+    its counties and towns; a merged town counts under its successor only), as a subquery on
+    the regions' path index."""
+    return region_services.counted_codes(code)
 
 
 def in_section(column, section: str):

@@ -1,8 +1,10 @@
 """Roll-ups by level: a city's figures one row per county, a province's one per city.
 
-Each counted agreement rolls up to the child of the chosen region on its enterprise's path (a
-retired region through its successor), so the rows' enterprises, agreements and amounts add up
-exactly to the parent's totals; banks are counted distinct per row, as in every breakdown.
+Each counted agreement rolls up to the child of the chosen region its enterprise's region counts
+in now (a merged region through its successor only: `region_services.counting_path`), so the
+rows' enterprises, agreements and amounts add up exactly to the parent's totals, and to the
+figures of each child asked for alone; banks are counted distinct per row, as in every
+breakdown.
 """
 
 from __future__ import annotations
@@ -87,21 +89,10 @@ def _rollup(f: Filters, facts: Facts, language: str) -> Rollup | None:
     region_codes, regions_used = facts.column("region")
     codes = {c for c in regions_used if c}
     places = region_services.places(codes)
-    successors = region_services.places(
-        p.successor_code for p in places.values() if p.successor_code
-    )
     child_of = {}
     for code in codes:
         place = places.get(code)
-        path = place.path if place else ""
-        if (
-            parent is not None
-            and place
-            and place.successor_code
-            and not path.startswith(parent.path)
-        ):
-            successor = successors.get(place.successor_code)
-            path = successor.path if successor else path
+        path = region_services.counting_path(code, place.path if place else "")
         parts = [p for p in path.split("/") if p]
         child_of[code] = parts[depth] if len(parts) > depth else (parent.code if parent else code)
     child_codes, children = categorical([child_of.get(c, c) for c in regions_used])

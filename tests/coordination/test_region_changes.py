@@ -108,6 +108,8 @@ def test_a_town_merged_into_another_city_counts_there_by_bank(
     assert before.total.recommended == 0
     past = clock.today() - timedelta(days=10)
     everywhere = report.bank_report(official, None, past)
+    town = report.bank_report(official, None, clock.today(), region=_places(db, OTHER_TOWN)[0])
+    city = report.bank_report(official, None, clock.today(), region=_places(db, CITY)[0])
 
     login_as(Role.ADMIN)
     response = _upload(client, HEADER + f"retire,{OTHER_TOWN},,,,320505001,\n")
@@ -116,13 +118,17 @@ def test_a_town_merged_into_another_city_counts_there_by_bank(
 
     places = _places(db, "990000", CITY, COUNTY, TOWN, OTHER_TOWN, "320000", "320500", "320505")
     assert _same_reports(db, official, places) > 0
+    # The merged town's history counts where it went, and no longer where it was (现行区划口径:
+    # once, under the region as it now stands); the whole platform's figures for a past date
+    # stay as they were.
     merged = report.bank_report(official, None, clock.today(), region=suzhou)
-    own = report.bank_report(
-        official, None, clock.today(), region=db.session.get(Region, OTHER_TOWN), raw=True
-    )
-    assert _figures(merged.total) == _figures(own.total) and merged.total.recommended > 0
-    # The merged town's history counts where it went as well as where it was; the whole
-    # platform's figures for a past date stay as they were.
+    assert _figures(merged.total) == _figures(town.total) and merged.total.recommended > 0
+    city_after = report.bank_report(official, None, clock.today(), region=places[1], raw=True)
+    for name in report.Row.AMOUNTS:
+        left = getattr(city.total, name) - getattr(town.total, name)
+        assert getattr(city_after.total, name) == left, name
+    gone = report.bank_report(official, None, clock.today(), region=places[4], raw=True)
+    assert gone.total.recommended == 0 and gone.total.granted_amount == 0
     assert report.bank_report(official, None, past).rows == everywhere.rows
 
 
