@@ -6,7 +6,9 @@ could with sync workers. Behind nginx (README: Deploying), request bodies are bu
 by nginx before gunicorn sees them, which removes the slow-upload case altogether.
 """
 
+import logging
 import os
+import sys
 
 bind = os.environ.get("WEB_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_WORKERS", "4"))
@@ -34,12 +36,33 @@ errorlog = "-"
 def post_fork(server, worker):
     """Whatever connections the master opened while importing the app are its own: each
     worker opens its own (a connection shared across processes mixes their conversations)."""
-    application = worker.app.wsgi()  # the master's, already imported
+    for engine in _engines(worker.app.wsgi()):  # the master's app, already imported
+        engine.dispose(close=False)
+
+
+def _engines(application):
     sqlalchemy = getattr(application, "extensions", {}).get("sqlalchemy")
-    if sqlalchemy is not None:
-        with application.app_context():
-            for engine in sqlalchemy.engines.values():
-                engine.dispose(close=False)
+    if sqlalchemy is None:
+        return []
+    with application.app_context():
+        return list(sqlalchemy.engines.values())
+
+
+def worker_exit(server, worker):
+    """A worker leaving in order (after WEB_MAX_REQUESTS, or told to stop) skips the
+    interpreter's teardown: freeing every object the app imported took 0.8 s of CPU per
+    worker, which under load came back every ~20 s for each worker. Its database
+    connections are closed properly and its logs flushed first. A worker that failed to
+    boot or crashed exits as before, so the master reads its exit code."""
+    leaving = sys.exc_info()[1]
+    if not worker.booted or not isinstance(leaving, SystemExit) or leaving.code not in (0, None):
+        return
+    for engine in _engines(worker.app.wsgi()):
+        engine.dispose()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def child_exit(server, worker):

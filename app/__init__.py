@@ -24,6 +24,9 @@ def create_app(config: dict | None = None) -> Flask:
     )
     register_extensions(app)
     register_blueprints(app)
+    from app.ops import rate_limits
+
+    rate_limits.drop_empty_check(app)
     register_errorhandlers(app)
     register_commands(app)
     return app

@@ -43,3 +43,45 @@ def test_a_worker_of_an_app_without_a_database_starts(app):
 
     settings = runpy.run_path(str(CONF))
     settings["post_fork"](None, SimpleNamespace(app=SimpleNamespace(wsgi=lambda: Flask("bare"))))
+
+
+class _Exited(Exception):
+    pass
+
+
+def _leave(settings, worker, code):
+    """Call worker_exit as gunicorn does: in the `finally` of a worker leaving with `code`."""
+    try:
+        try:
+            raise SystemExit(code)
+        finally:
+            settings["worker_exit"](None, worker)
+    except SystemExit:
+        return "interpreter teardown"
+    except _Exited as exited:
+        return exited.args[0]
+
+
+def test_a_worker_leaving_in_order_skips_the_teardown_after_closing_its_connections(
+    app, monkeypatch
+):
+    settings = runpy.run_path(str(CONF))
+
+    def exit_now(code):
+        raise _Exited(f"os._exit({code})")
+
+    monkeypatch.setattr(settings["os"], "_exit", exit_now)
+    with app.app_context():
+        engine = db.engine
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+        pool = engine.pool
+        assert pool.checkedin() >= 1
+    worker = SimpleNamespace(app=SimpleNamespace(wsgi=lambda: app), booted=True)
+    assert _leave(settings, worker, 0) == "os._exit(0)"
+    assert pool.checkedin() == 0  # closed, not left to the kernel
+    # A worker that failed to boot, or crashed, leaves its code for the master to read.
+    assert _leave(settings, worker, 3) == "interpreter teardown"
+    assert _leave(settings, worker, -1) == "interpreter teardown"
+    booting = SimpleNamespace(app=SimpleNamespace(wsgi=lambda: app), booted=False)
+    assert _leave(settings, booting, 0) == "interpreter teardown"
