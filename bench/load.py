@@ -215,7 +215,12 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="reuse the database as it is")
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers, each app")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=4,
+        help="gunicorn workers, each app (gthread, WEB_THREADS threads each: gunicorn.conf.py)",
+    )
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--port", type=int, default=52200, help="the app; the bare page on +1")
     parser.add_argument(
@@ -315,7 +320,7 @@ def run(binary: str, args, env: dict) -> None:
             results[path].append((app_result, bare_result))
     print(
         f"\n{args.duration} s per run, {args.connections} connections, gunicorn "
-        f"{args.workers} sync workers each, {args.rounds} round(s), database "
+        f"{args.workers} gthread workers each, {args.rounds} round(s), database "
         f"{args.database_url.rsplit('/', 1)[1]}"
     )
     print(
@@ -361,7 +366,7 @@ def run_province(binary: str, args, province: str) -> None:
                 results[scale, label].append(wrk(binary, url, header, args))
     print(
         f"\n{args.duration} s per run, {args.connections} connections, gunicorn "
-        f"{args.workers} sync workers each, {args.rounds} round(s); demo "
+        f"{args.workers} gthread workers each, {args.rounds} round(s); demo "
         f"{args.database_url.rsplit('/', 1)[1]}, province {province.rsplit('/', 1)[1]}; "
         f"load average {os.getloadavg()[0]:.1f}"
     )
