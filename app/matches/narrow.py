@@ -49,11 +49,50 @@ def request_programme(programme_id: int, before: dict | None, after: dict | None
     _request({"programme": programme_id, "before": before, "after": after}, programme_id)
 
 
+def request_dated(enterprise_ids, programmes: dict[int, dict]) -> None:
+    """Days passed that change what the engine reads with nothing written: lists held from
+    or until them and firms coming of age (their enterprises' needs in full), programmes
+    starting or ending (their reach as it stands, `programme_terms`). Commits the caller's
+    transaction with the requests (`app.matches.calendar` moves its mark in it)."""
+    ids = sorted({int(e) for e in enterprise_ids})
+    if ids:
+        _add({"enterprises": ids})
+    for programme_id, terms in sorted(programmes.items()):
+        _add(
+            {"programme": programme_id, "before": None, "after": terms, "dated": True}, programme_id
+        )
+    db.session.commit()
+    if ids or programmes:
+        _queue()
+
+
+def note_programme(programme_id: int, before: dict, after: dict) -> None:
+    """As `request_programme`, inside the caller's transaction (an agreement drawing on the
+    budget); the caller calls `queue_noted` once it has committed."""
+    if before != after:
+        _add({"programme": programme_id, "before": before, "after": after}, programme_id)
+        db.session.info["rematch_noted"] = True
+
+
+def queue_noted() -> None:
+    """After the commit of a transaction that noted a request: the job takes it."""
+    if db.session.info.pop("rematch_noted", False):
+        _queue()
+
+
 def _request(scope: dict, programme_id: int | None = None) -> None:
+    _add(scope, programme_id)
+    db.session.commit()
+    _queue()
+
+
+def _add(scope: dict, programme_id: int | None = None) -> None:
+    db.session.add(MatchRematch(scope=scope, programme_id=programme_id, requested_at=utcnow()))
+
+
+def _queue() -> None:
     from app.jobs.runner import enqueue
 
-    db.session.add(MatchRematch(scope=scope, programme_id=programme_id, requested_at=utcnow()))
-    db.session.commit()
     # Committed first: a run still queued reads the waiting requests only once it starts.
     waiting = db.session.scalar(
         sa.select(JobRun.id)
