@@ -270,9 +270,13 @@ def test_a_firm_coming_of_age_is_rematched(db, make_enterprise, request, day):
     _db.session.merge(MatchCalendar(id=calendar.MARK, followed_on=today))
     _db.session.commit()
 
+    assert calendar.come_of_age(today - timedelta(days=5), today) == set()
+
     day(1)
     assert calendar.come_of_age(today, clock.today()) == {enterprise.id}
-    assert calendar.come_of_age(today - timedelta(days=5), today) == set()
+    stale, followed = _follow_and_compare()
+    assert stale != followed  # the product's years criterion now passes
+    assert [r["enterprises"] for r in _requests()] == [[enterprise.id]]
 
 
 # The budget -------------------------------------------------------------------------------
@@ -306,3 +310,40 @@ def test_an_agreement_far_from_the_end_of_a_large_budget_rematches_nothing(
     programmes.commit(sign(enterprise))
     _db.session.commit()
     assert len(_requests()) == requested
+
+
+def test_an_agreement_spending_the_budget_reaches_the_matches_and_a_cancel_too(
+    db, make_user, make_bank, request
+):
+    """Recorded by the bank, the agreement uses up the budget and closes the programme: the
+    narrow rematch runs once the agreement is committed, leaving what a full rebuild would;
+    the bank's cancel reopens the programme and rematches again."""
+    from app.agreements import services as agreements
+    from tests.web.talks import consented_world
+    from tests.web.test_inbox import _terms
+
+    official = request.getfixturevalue("county_official")
+    world = consented_world(db, make_user, make_bank)
+    p = programme(official, budget=Decimal("60000"))
+    services.rebuild_all()
+    runs = _needs_runs()
+    officer = world["banks"][0]["officer"]
+
+    agreement = agreements.record_agreement(world["accepted"], officer, _terms("300", "4.35"))
+
+    assert p.status == "closed"
+    assert _needs_runs() == runs + 1
+    assert (
+        _db.session.scalar(
+            sa.select(sa.func.count(MatchRematch.id)).where(MatchRematch.done_at.is_(None))
+        )
+        == 0
+    )
+    followed = _stored()
+    services.rebuild_all()
+    assert followed == _stored()
+
+    agreements.cancel(agreement, officer, "客户放弃")
+    assert p.status == "open"
+    assert _needs_runs() == runs + 2
+    assert [r["after"]["open"] for r in _requests()[-2:]] == [False, True]
