@@ -118,9 +118,7 @@ def come_of_age(since: date, today: date) -> set[int]:
     """Enterprises with open needs whose years since founding reached some product's
     `min_years` in (since, today]."""
     ages = set(db.session.scalars(sa.select(Product.min_years).where(Product.min_years > 0)))
-    founded = sorted(
-        {f for age in ages for f in founding_dates(age, since, today) if f is not None}
-    )
+    founded = sorted({f for age in ages for f in founding_dates(age, since, today)})
     if not founded:
         return set()
     found: set[int] = set()

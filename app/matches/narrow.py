@@ -9,8 +9,10 @@ or recomputed in full when it covers every product. Only a programme serving mos
 needs on every product falls back to the full rebuild, which shares its chunks out to
 every worker.
 
-Requests are rows (`MatchRematch`) written with the change; one `matches.needs` run takes
-every request waiting when it starts, so a burst of edits is one pass.
+Requests are rows (`MatchRematch`) written with the change -- or, for a change by the date
+alone (a programme's first or last day, a list entry's), by the daily `matches.calendar` run
+(`app.matches.calendar`); one `matches.needs` run takes every request waiting when it
+starts, so a burst of edits is one pass.
 """
 
 from __future__ import annotations
