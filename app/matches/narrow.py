@@ -76,6 +76,15 @@ def note_programme(programme_id: int, before: dict, after: dict) -> None:
         db.session.info["rematch_noted"] = True
 
 
+def note_enterprises(enterprise_ids) -> None:
+    """As `request_enterprises`, inside the caller's transaction (an agreement drawing on
+    what an enterprise may receive from a programme); `queue_noted` after its commit."""
+    ids = sorted({int(e) for e in enterprise_ids})
+    if ids:
+        _add({"enterprises": ids})
+        db.session.info["rematch_noted"] = True
+
+
 def queue_noted() -> None:
     """After the commit of a transaction that noted a request: the job takes it."""
     if db.session.info.pop("rematch_noted", False):

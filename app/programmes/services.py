@@ -561,7 +561,7 @@ def commit(agreement: Agreement, day: date | None = None) -> ProgrammeCommitment
     if programme.committed >= programme.budget:
         programme.status = CLOSED
     db.session.flush()
-    _follow_budget(programme, before)
+    _follow_budget(programme, before, enterprise.id)
     return commitment
 
 
@@ -586,16 +586,20 @@ def release(agreement: Agreement) -> None:
     programme.committed = max(programme.committed - commitment.amount, ZERO)
     if programme.status == CLOSED and programme.committed < programme.budget:
         programme.status = OPEN
-    _follow_budget(programme, before)
+    _follow_budget(programme, before, commitment.enterprise_id)
 
 
-def _follow_budget(programme: SubsidyProgramme, before: dict) -> None:
+def _follow_budget(programme: SubsidyProgramme, before: dict, enterprise_id: int) -> None:
     """The engine subsidises a loan up to what is left of the budget (`loan_cap`): a draw or
     a give-back rematches the programme's reach (noted in the agreement's transaction) when
     a verdict can change -- it closed or reopened, or what is left is, before or after,
     below the most any open need's loan could be subsidised (an agreement far from the
-    end of a large budget changes nothing the engine shows)."""
-    from app.matches.narrow import note_programme
+    end of a large budget changes nothing the engine shows). Under a cap per enterprise it
+    also changes what the enterprise's other needs may receive: those are rematched."""
+    from app.matches.narrow import note_enterprises, note_programme
+
+    if programme.cap_per_enterprise is not None:
+        note_enterprises([enterprise_id])
 
     after = programme_terms(programme)
     most = largest_subsidy(programme)

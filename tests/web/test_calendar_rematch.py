@@ -312,6 +312,20 @@ def test_an_agreement_far_from_the_end_of_a_large_budget_rematches_nothing(
     assert len(_requests()) == requested
 
 
+def test_an_agreement_under_a_cap_per_enterprise_rematches_the_enterprises_needs(
+    db, make_enterprise, request
+):
+    official = request.getfixturevalue("county_official")
+    sign = request.getfixturevalue("signed")
+    enterprise = make_enterprise()
+    need_of(db, enterprise)
+    programme(official, budget=Decimal("90000000"), cap_per_enterprise=Decimal("30000"))
+    requested = len(_requests())
+    programmes.commit(sign(enterprise))
+    _db.session.commit()
+    assert _requests()[requested:] == [{"enterprises": [enterprise.id]}]
+
+
 def test_an_agreement_spending_the_budget_reaches_the_matches_and_a_cancel_too(
     db, make_user, make_bank, request
 ):
