@@ -158,6 +158,16 @@ def match_rebuild_command(in_process: bool, workers: int, timeout: float) -> Non
     click.echo(f"Matches rebuilt: {done.kept} kept ({done.status}, {done.chunk_count} chunks).")
 
 
+@match_group.command("calendar")
+def match_calendar_command() -> None:
+    """Rematch the needs the days since the last run changed with nothing written
+    (programmes starting or ending, lists held from or until a date): what the
+    `matches.calendar` job runs daily; a day already followed is left alone."""
+    from app.matches.calendar import follow
+
+    click.echo(str(follow()))
+
+
 @click.group("engagements")
 def engagements_group() -> None:
     """Engagements between banks and needs."""

@@ -210,6 +210,8 @@ def operations_settings(production: bool) -> dict:
         "JOB_TICK_SECONDS": _int("JOB_TICK_SECONDS", 300),
         "JOB_DELIVERY_SECONDS": _int("JOB_DELIVERY_SECONDS", 60),
         "JOB_REMINDER_SECONDS": _int("JOB_REMINDER_SECONDS", 3600),
+        # Acts once a platform day: hourly, a day's dated changes reach the matches by 01:00.
+        "JOB_CALENDAR_SECONDS": _int("JOB_CALENDAR_SECONDS", 3600),
         "JOB_MAX_RETRIES": _int("JOB_MAX_RETRIES", 3),
         "JOB_RUNS_KEEP_DAYS": _int("JOB_RUNS_KEEP_DAYS", 14),
         # Webhooks (app/webhooks, README "Webhooks").

@@ -130,7 +130,10 @@ def _version(agreement: Agreement, version: int | None) -> None:
 
 
 def _commit() -> None:
+    from app.matches.narrow import queue_noted
+
     db.session.commit()
+    queue_noted()  # a cancel gave budget back to a programme the engine reads
 
 
 def _locked(agreement: Agreement) -> Agreement:
@@ -213,7 +216,7 @@ def record_agreement(
             amount=plain_wan(agreement.amount),
             agreement=agreement.id,
         )
-    db.session.commit()
+    _commit()  # the programme's budget it drew on may change the matches
     return agreement
 
 

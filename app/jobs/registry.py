@@ -61,6 +61,14 @@ def needs_rematch() -> dict:
     return run_pending()
 
 
+def follow_calendar() -> dict:
+    """Programmes starting or ending, lists held from or until a date, firms coming of age:
+    the needs such a day changes are rematched once, the days missed caught up."""
+    from app.matches.calendar import follow
+
+    return follow()
+
+
 def rollup_rebuild() -> dict:
     """The mechanism's roll-up recomputed from the facts, after regions moved or merged."""
     import time
@@ -128,6 +136,13 @@ JOBS: dict[str, Job] = {
     # The same lock: both rewrite the rows of needs the other may be rewriting.
     "matches.needs": Job(
         needs_rematch, _l("Rematch needs after a list or programme change"), lock="matches.product"
+    ),
+    # Its own lock: it only writes requests, which `matches.needs` takes under its lock.
+    "matches.calendar": Job(
+        follow_calendar,
+        _l("Rematch needs a passing date changes"),
+        lock="matches.calendar",
+        every_setting="JOB_CALENDAR_SECONDS",
     ),
     "coordination.rollup": Job(
         rollup_rebuild, _l("Rebuild the mechanism's roll-up"), lock="coordination.rollup"

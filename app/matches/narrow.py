@@ -9,8 +9,10 @@ or recomputed in full when it covers every product. Only a programme serving mos
 needs on every product falls back to the full rebuild, which shares its chunks out to
 every worker.
 
-Requests are rows (`MatchRematch`) written with the change; one `matches.needs` run takes
-every request waiting when it starts, so a burst of edits is one pass.
+Requests are rows (`MatchRematch`) written with the change -- or, for a change by the date
+alone (a programme's first or last day, a list entry's), by the daily `matches.calendar` run
+(`app.matches.calendar`); one `matches.needs` run takes every request waiting when it
+starts, so a burst of edits is one pass.
 """
 
 from __future__ import annotations
@@ -49,11 +51,59 @@ def request_programme(programme_id: int, before: dict | None, after: dict | None
     _request({"programme": programme_id, "before": before, "after": after}, programme_id)
 
 
+def request_dated(enterprise_ids, programmes: dict[int, dict]) -> None:
+    """Days passed that change what the engine reads with nothing written: lists held from
+    or until them and firms coming of age (their enterprises' needs in full), programmes
+    starting or ending (their reach as it stands, `programme_terms`). Commits the caller's
+    transaction with the requests (`app.matches.calendar` moves its mark in it)."""
+    ids = sorted({int(e) for e in enterprise_ids})
+    if ids:
+        _add({"enterprises": ids})
+    for programme_id, terms in sorted(programmes.items()):
+        _add(
+            {"programme": programme_id, "before": None, "after": terms, "dated": True}, programme_id
+        )
+    db.session.commit()
+    if ids or programmes:
+        _queue()
+
+
+def note_programme(programme_id: int, before: dict, after: dict) -> None:
+    """As `request_programme`, inside the caller's transaction (an agreement drawing on the
+    budget); the caller calls `queue_noted` once it has committed."""
+    if before != after:
+        _add({"programme": programme_id, "before": before, "after": after}, programme_id)
+        db.session.info["rematch_noted"] = True
+
+
+def note_enterprises(enterprise_ids) -> None:
+    """As `request_enterprises`, inside the caller's transaction (an agreement drawing on
+    what an enterprise may receive from a programme); `queue_noted` after its commit."""
+    ids = sorted({int(e) for e in enterprise_ids})
+    if ids:
+        _add({"enterprises": ids})
+        db.session.info["rematch_noted"] = True
+
+
+def queue_noted() -> None:
+    """After the commit of a transaction that noted a request: the job takes it."""
+    if db.session.info.pop("rematch_noted", False):
+        _queue()
+
+
 def _request(scope: dict, programme_id: int | None = None) -> None:
+    _add(scope, programme_id)
+    db.session.commit()
+    _queue()
+
+
+def _add(scope: dict, programme_id: int | None = None) -> None:
+    db.session.add(MatchRematch(scope=scope, programme_id=programme_id, requested_at=utcnow()))
+
+
+def _queue() -> None:
     from app.jobs.runner import enqueue
 
-    db.session.add(MatchRematch(scope=scope, programme_id=programme_id, requested_at=utcnow()))
-    db.session.commit()
     # Committed first: a run still queued reads the waiting requests only once it starts.
     waiting = db.session.scalar(
         sa.select(JobRun.id)

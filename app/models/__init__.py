@@ -32,6 +32,7 @@ from app.models.idempotency import IdempotencyKey
 from app.models.job import JobRun, JobStatus
 from app.models.match import (
     Match,
+    MatchCalendar,
     MatchRebuild,
     MatchRebuildChunk,
     MatchRematch,
@@ -127,6 +128,7 @@ __all__ = [
     "Message",
     "MatchRebuild",
     "MatchRebuildChunk",
+    "MatchCalendar",
     "MatchRematch",
     "ProductRematch",
     "Need",

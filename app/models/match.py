@@ -3,7 +3,7 @@ and its near misses, kept so pages and routing read them without recomputing."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -106,3 +106,15 @@ class MatchRematch(db.Model):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None, index=True)
     # -1: handed to a full rebuild (the programme reaches most needs on every product).
     needs_touched: Mapped[int] = mapped_column(default=0)
+
+
+class MatchCalendar(db.Model):
+    """The last day whose dated changes the kept matches follow (one row): programmes
+    starting or ending, lists held from or until a date, firms coming of age. The daily
+    `matches.calendar` run carries it forward and catches up the days it missed."""
+
+    __tablename__ = "match_calendar"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    followed_on: Mapped[date] = mapped_column(sa.Date)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -19,6 +19,7 @@ from app.models import (
     Bank,
     Enterprise,
     Industry,
+    Need,
     Product,
     ProgrammeCommitment,
     Region,
@@ -546,6 +547,7 @@ def commit(agreement: Agreement, day: date | None = None) -> ProgrammeCommitment
     if best.subsidy is None:
         return None
     programme = next(p for p in live if p.id == best.subsidy.programme_id)
+    before = programme_terms(programme)
     amount = min(best.total_subsidy, programme.remaining)
     commitment = ProgrammeCommitment(
         programme_id=programme.id,
@@ -559,6 +561,7 @@ def commit(agreement: Agreement, day: date | None = None) -> ProgrammeCommitment
     if programme.committed >= programme.budget:
         programme.status = CLOSED
     db.session.flush()
+    _follow_budget(programme, before, enterprise.id)
     return commitment
 
 
@@ -578,10 +581,58 @@ def release(agreement: Agreement) -> None:
         .with_for_update()
         .execution_options(populate_existing=True)
     ).scalar_one()
+    before = programme_terms(programme)
     commitment.released = True
     programme.committed = max(programme.committed - commitment.amount, ZERO)
     if programme.status == CLOSED and programme.committed < programme.budget:
         programme.status = OPEN
+    _follow_budget(programme, before, commitment.enterprise_id)
+
+
+def _follow_budget(programme: SubsidyProgramme, before: dict, enterprise_id: int) -> None:
+    """The engine subsidises a loan up to what is left of the budget (`loan_cap`): a draw or
+    a give-back rematches the programme's reach (noted in the agreement's transaction) when
+    a verdict can change -- it closed or reopened, or what is left is, before or after,
+    below the most any open need's loan could be subsidised (an agreement far from the
+    end of a large budget changes nothing the engine shows). Under a cap per enterprise it
+    also changes what the enterprise's other needs may receive: those are rematched."""
+    from app.matches.narrow import note_enterprises, note_programme
+
+    if programme.cap_per_enterprise is not None:
+        note_enterprises([enterprise_id])
+
+    after = programme_terms(programme)
+    most = largest_subsidy(programme)
+
+    def seen(terms: dict) -> dict:
+        return {**terms, "remaining": str(min(Decimal(terms["remaining"]), most))}
+
+    if seen(before) != seen(after):
+        note_programme(programme.id, before, after)
+
+
+def largest_subsidy(programme: SubsidyProgramme) -> Decimal:
+    """More than any open need's loan could receive from the programme: its monthly subsidy
+    (the points, or the share of the dearest product's rate) on the whole amount every month
+    of the term, within the cap per loan."""
+    from app.matches.services import MATCHED_NEED_STATUSES
+
+    largest = db.session.execute(
+        sa.select(Need.amount, Need.term_months)
+        .where(Need.status.in_(MATCHED_NEED_STATUSES))
+        .order_by((Need.amount * Need.term_months).desc())
+        .limit(1)
+    ).first()
+    amount_months = largest.amount * largest.term_months if largest else Decimal(0)
+    if programme.kind == POINTS:
+        monthly = Decimal(programme.value) / 1200
+    else:
+        dearest = db.session.scalar(sa.select(sa.func.max(Product.max_rate))) or Decimal(0)
+        monthly = Decimal(programme.value) / 100 * Decimal(dearest) / 1200
+    most = Decimal(amount_months) * monthly
+    if programme.cap_per_loan is not None:
+        most = min(most, programme.cap_per_loan)
+    return most.quantize(CENT)
 
 
 def commitment_of(agreement: Agreement) -> ProgrammeCommitment | None:

@@ -129,6 +129,7 @@ def test_the_scheduler_knows_the_periodic_jobs(app):
     schedule = app.extensions["celery"].conf.beat_schedule
     assert set(schedule) == {
         "engagements.tick",
+        "matches.calendar",
         "notifications.deliver",
         "coordination.remind",
         "webhooks.deliver",
