@@ -53,9 +53,12 @@ def worker_exit(server, worker):
     interpreter's teardown: freeing every object the app imported took 0.8 s of CPU per
     worker, which under load came back every ~20 s for each worker. Its database
     connections are closed properly and its logs flushed first. A worker that failed to
-    boot or crashed exits as before, so the master reads its exit code."""
+    boot or crashed exits as before, so the master reads its exit code; so does one whose
+    requests outlasted the graceful timeout (the teardown waits for their threads)."""
     leaving = sys.exc_info()[1]
     if not worker.booted or not isinstance(leaving, SystemExit) or leaving.code not in (0, None):
+        return
+    if getattr(worker, "nr_conns", 0) > 0:
         return
     for engine in _engines(worker.app.wsgi()):
         engine.dispose()

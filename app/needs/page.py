@@ -10,7 +10,7 @@ reader gets put in). The access check is made before, by the view.
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import abort, render_template
 from markupsafe import Markup
 
 from app import clock, versions
@@ -30,6 +30,8 @@ def content(head: NeedHead, *, is_owner: bool) -> Markup:
 
     def render() -> str:
         need = db.session.get(Need, head.id)
+        if need is None:  # deleted since its head was read
+            abort(404)
         engagements = engagement_services.for_need(need)
         return render_template(
             "needs/_detail.html",

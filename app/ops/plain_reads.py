@@ -8,9 +8,12 @@ session check's five-table join took longer to plan than to run).
 
 A connection checked out for a GET, HEAD or OPTIONS request therefore runs in autocommit,
 and psycopg prepares the queries it sees repeated. The first statement that is not a plain
-SELECT (a write, a locking read, a savepoint, a server-side cursor) opens a transaction before it runs, so what a
-safe request writes (a session's last-seen time, a view logged) commits or rolls back
-together as it always did. Jobs, commands and unsafe methods are not touched.
+SELECT (a write, a locking read, a savepoint, a server-side cursor) opens a transaction
+before it runs, so what a safe request writes (a session's last-seen time, a view logged)
+commits or rolls back together as it always did; a connection asked for AUTOCOMMIT (VACUUM,
+CREATE INDEX CONCURRENTLY) is left as asked. Raw driver cursors (COPY) bypass this: a safe
+request must not write through them before it has written through SQLAlchemy. Jobs,
+commands and unsafe methods are not touched.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import functools
 import re
 
+import psycopg
 import sqlalchemy as sa
 from flask import has_request_context, request
 from psycopg import ServerCursor
@@ -46,16 +50,23 @@ def install(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "checkin")
     def _on_checkin(dbapi_connection, record):
-        # The pool has rolled back whatever a write began, so the connection is idle here.
+        # The pool has rolled back whatever a write began, so the connection is idle here;
+        # if it is not, it is no good to the next borrower either.
         if record.info.pop(_MARK, False) and dbapi_connection is not None:
-            dbapi_connection.autocommit = False
+            try:
+                dbapi_connection.autocommit = False
+            except psycopg.Error:
+                record.invalidate()
 
     @sa.event.listens_for(engine, "before_cursor_execute")
     def _before_execute(conn, cursor, statement, _parameters, _context, _executemany):
         # A server-side cursor (yield_per) is DECLAREd, which needs a transaction.
+        # Leaving autocommit makes psycopg open the transaction within the statement's own
+        # execute, so a connection lost there is reported (and handled) as any other.
         if (
             (isinstance(cursor, ServerCursor) or not is_plain_read(statement))
             and conn.info.get(_MARK)
             and cursor.connection.pgconn.transaction_status == TransactionStatus.IDLE
+            and conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT"
         ):
-            cursor.connection.execute("BEGIN")
+            cursor.connection.autocommit = False

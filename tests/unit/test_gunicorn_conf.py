@@ -85,3 +85,6 @@ def test_a_worker_leaving_in_order_skips_the_teardown_after_closing_its_connecti
     assert _leave(settings, worker, -1) == "interpreter teardown"
     booting = SimpleNamespace(app=SimpleNamespace(wsgi=lambda: app), booted=False)
     assert _leave(settings, booting, 0) == "interpreter teardown"
+    # Requests still running past the graceful timeout: the teardown waits for their threads.
+    busy = SimpleNamespace(app=SimpleNamespace(wsgi=lambda: app), booted=True, nr_conns=1)
+    assert _leave(settings, busy, 0) == "interpreter teardown"

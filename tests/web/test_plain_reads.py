@@ -86,6 +86,13 @@ def probe_app(app, make_app):
         )
         return f"{sum(1 for _ in rows)} {status()}"
 
+    @application.get("/probe/vacuum")
+    def vacuum():
+        db.session.commit()  # gives the pool's one connection back
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql(f"VACUUM {PROBE}")  # refused inside a transaction block
+        return "vacuumed"
+
     @application.get("/probe/prepared")
     def prepared():
         return "\n".join(
@@ -134,6 +141,10 @@ def test_locking_reads_and_server_side_cursors_run_in_a_transaction(probe_app):
     client = probe_app.test_client()
     assert client.get("/probe/lock").get_data(as_text=True) == "INTRANS"
     assert client.get("/probe/stream").get_data(as_text=True) == "2500 INTRANS"
+
+
+def test_a_connection_asked_for_autocommit_is_left_as_asked(probe_app):
+    assert probe_app.test_client().get("/probe/vacuum").get_data(as_text=True) == "vacuumed"
 
 
 def test_the_server_keeps_a_pages_prepared_statements_between_safe_requests(probe_app):
