@@ -6,6 +6,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import UTCDateTime, db, enum_column_type, utcnow
@@ -25,7 +26,8 @@ _labels(
         "queued": _l("Queued"),
         "running": _l("Running"),
         "succeeded": _l("Succeeded"),
-        "failed": _l("Failed"),
+        # "Failed" alone is a criterion a product fails (不符合); a run that failed is 失败.
+        "failed": _lp("status", "Failed"),
     },
 )
 

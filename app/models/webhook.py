@@ -6,6 +6,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import UTCDateTime, db, enum_column_type, utcnow
@@ -46,7 +47,7 @@ class DeliveryStatus(Labelled):
 
 _labels(
     DeliveryStatus,
-    {"pending": _l("Pending"), "delivered": _l("Delivered"), "failed": _l("Failed")},
+    {"pending": _l("Pending"), "delivered": _l("Delivered"), "failed": _lp("status", "Failed")},
 )
 
 

@@ -156,3 +156,18 @@ def test_scheduled_runs_prune_old_successes_but_keep_failures(app, db):
     assert db.session.get(JobRun, failed_id).status is JobStatus.FAILED
     newest = db.session.scalar(sa.select(JobRun).order_by(JobRun.id.desc()))
     assert newest.status is JobStatus.SUCCEEDED and newest.id not in (done_id, failed_id)
+
+
+def test_a_failed_run_reads_failed_in_chinese_not_a_failed_criterion(client, login_as, db, app):
+    from flask_babel import force_locale, gettext
+
+    from app.models.webhook import DeliveryStatus
+
+    login_as(Role.ADMIN)
+    page = client.get("/admin/jobs/?status=failed&lang=zh").get_data(as_text=True)
+    assert "失败" in page and "不符合" not in page
+    with app.test_request_context(), force_locale("zh"):
+        assert (str(JobStatus.FAILED.label), str(DeliveryStatus.FAILED.label)) == ("失败", "失败")
+        assert gettext("Failed") == "不符合"  # a criterion a product fails, in the match table
+    with app.test_request_context(), force_locale("en"):
+        assert str(JobStatus.FAILED.label) == "Failed"
