@@ -314,6 +314,8 @@ def test_an_agreement_recorded_by_the_bank_carries_the_programme(
     login(county_official)
     page = client.get(f"/official/programmes/{p.id}").get_data(as_text=True)
     assert "已占用 6 万元，预算 100 万元" in page
+    # A bar the Content-Security-Policy lets through (it refuses style attributes).
+    assert 'max="100" value="6.0"' in page and "width: 6.0%" not in page
     assert world["owner"].enterprise.name in page
 
 
