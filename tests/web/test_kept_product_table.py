@@ -94,3 +94,24 @@ def test_the_kept_tables_equal_fresh_ones_on_random_products(app, db, make_bank,
             assert [r.product.id for r in kept.items] == [
                 int(fresh.products.ids[j]) for j in plain.order
             ]
+
+
+def test_the_score_comes_before_the_criteria_so_it_stays_in_view(
+    client, login, make_user, make_bank, db
+):
+    from app.needs import services as needs
+
+    db.session.add(_product(make_bank(), "留存贷"))
+    db.session.commit()
+    owner = make_user(Role.ENTERPRISE)
+    need = needs.create(owner.enterprise, _need_input("300"), owner, post=True)
+    login(make_user(Role.OFFICIAL))
+    for lang in ("zh", "en"):
+        page = client.get(f"/needs/{need.id}/products?lang={lang}").get_data(as_text=True)
+        header = re.search(r"<thead>.*?</thead>", page, re.S)[0]
+        columns = re.findall(r'<th scope="col"[^>]*>([^<]+)</th>', header)
+        assert columns[2] in ("得分", "Score"), columns
+        row = re.search(
+            r'<tr class="table-success">\s*<td>.*?</td>\s*<td>.*?</td>\s*(<td[^>]*>)', page, re.S
+        )
+        assert row[1] == '<td class="num">'
