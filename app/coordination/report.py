@@ -296,11 +296,8 @@ def _counted_in(region: Region, codes) -> dict[str, str]:
     """Each code of `codes` mapped to the child of the region it counts in now (or to the
     region itself, for its own facts and those of regions merged into it)."""
     depth = len([c for c in region.path.split("/") if c])
-    places = region_services.places(codes)
     mapping = {}
-    for code in codes:
-        place = places.get(code)
-        path = region_services.counting_path(code, place.path if place else "")
+    for code, path in region_services.counting_paths(codes).items():
         parts = [c for c in path.split("/") if c]
         if path.startswith(region.path):
             mapping[code] = parts[depth] if len(parts) > depth else region.code

@@ -128,6 +128,13 @@ def counting_path(code: str, path: str) -> str:
     return merged_elsewhere().get(code, path)
 
 
+def counting_paths(codes: Iterable[str]) -> dict[str, str]:
+    """`counting_path` of each of `codes`, their own paths read with `places`."""
+    codes = list(codes)
+    found = places(codes)
+    return {code: counting_path(code, getattr(found.get(code), "path", "")) for code in codes}
+
+
 def counted_code(code: str) -> str:
     """The region a fact of region `code` counts in now: itself, or where it was merged."""
     moved = merged_elsewhere().get(code)

@@ -88,11 +88,8 @@ def _rollup(f: Filters, facts: Facts, language: str) -> Rollup | None:
     depth = len(parent.ancestor_codes) if parent is not None else 0
     region_codes, regions_used = facts.column("region")
     codes = {c for c in regions_used if c}
-    places = region_services.places(codes)
     child_of = {}
-    for code in codes:
-        place = places.get(code)
-        path = region_services.counting_path(code, place.path if place else "")
+    for code, path in region_services.counting_paths(codes).items():
         parts = [p for p in path.split("/") if p]
         child_of[code] = parts[depth] if len(parts) > depth else (parent.code if parent else code)
     child_codes, children = categorical([child_of.get(c, c) for c in regions_used])
