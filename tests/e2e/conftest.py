@@ -66,8 +66,23 @@ class _ServerThread(threading.Thread):
             def log_request(self, *args, **kwargs) -> None:
                 pass
 
+            def connection_dropped(self, error, environ=None) -> None:
+                # werkzeug drains the socket before closing the response, so a browser that
+                # resets the connection mid-file (a favicon on navigating away) leaves the
+                # file open, and its ResourceWarning fails whichever test runs at collection.
+                response = (environ or {}).get("rongqiao.e2e.response")
+                if response is not None and hasattr(response, "close"):
+                    response.close()
+
+        def keeping_response(environ, start_response):
+            response = app(environ, start_response)
+            environ["rongqiao.e2e.response"] = response
+            return response
+
         super().__init__(daemon=True)
-        self.server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+        self.server = make_server(
+            "127.0.0.1", 0, keeping_response, threaded=True, request_handler=QuietHandler
+        )
 
     @property
     def url(self) -> str:
