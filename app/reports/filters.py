@@ -192,6 +192,21 @@ def in_section(column, section: str):
     return sa.or_(column.in_(sections), column.in_(divisions))
 
 
+LENDER_TYPES = tuple(t for t in BankType if t is not BankType.GUARANTEE)
+
+
+def lenders() -> list[Bank]:
+    """The banks the figures can be narrowed to: those that lend, retired ones included (their
+    past agreements still count); a guarantee agency signs no agreement of its own."""
+    return list(
+        db.session.scalars(
+            sa.select(Bank)
+            .where(Bank.bank_type != BankType.GUARANTEE)
+            .order_by(Bank.bank_type, Bank.name)
+        )
+    )
+
+
 def agreement_where(f: Filters, as_of: date, *, window: bool = True, counted: bool = True) -> list:
     """Conditions on Agreement (joined with Bank) for the agreements counted as of `as_of`
     under `f`; the enterprise's size, industry and region are those recorded at signing."""

@@ -19,12 +19,13 @@ from app.forms import EmptyForm
 from app.i18n import current_language
 from app.models import Bank, Event, db
 from app.models.base import utcnow
-from app.models.enums import BankType, EnterpriseSize, Role
+from app.models.enums import EnterpriseSize, Role
 from app.pools import exports as pool_exports
 from app.reference.industries import SECTIONS
 from app.regions import services as region_services
 from app.reports import bp, exports, rollup, services, watch
 from app.reports.cache import data_version, events_version, read_ahead, remembered_key
+from app.reports.filters import LENDER_TYPES, lenders
 from app.reports.headline import headline_key
 from app.security import OVERSIGHT_ROLES, request_user, roles
 
@@ -262,13 +263,13 @@ def _filters_form(user, f):
             f=f,
             is_bank=is_bank,
             current_language=language,
-            banks=db.session.query(Bank).order_by(Bank.bank_type, Bank.name).all(),
+            banks=lenders(),
             events=db.session.query(Event).order_by(Event.held_on.desc()).all(),
             region_levels=region_services.picker_levels(
                 f.region, root=services.home_region_of(user)
             ),
             sections=SECTIONS,
-            bank_types=BankType.choices(),
+            bank_types=[(t.value, t.label) for t in LENDER_TYPES],
             sizes=EnterpriseSize.choices(),
         )
 

@@ -106,3 +106,20 @@ def test_the_public_supermarket_names_a_page_past_its_end_too(client, make_bank,
     page = client.get("/products?page=5").get_data(as_text=True)
     assert "没有第 5 页，现显示第 1 页（共 1 页）。" in page and "超市贷" in page
     assert "data-page-notice" not in client.get("/products").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("asked", "said"),
+    [("-1", "-1"), ("0", "0"), ("9999999999", "9999999999"), ("abc", "abc"), ("x" * 40, "x" * 19 + "…")],
+)
+def test_any_page_that_is_not_the_one_shown_is_named(client, product_table, asked, said):
+    response = client.get(f"{product_table}?page={asked}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    notice = re.search(r"data-page-notice>([^<]*)</p>", page).group(1)
+    assert notice.startswith(f"没有第 {said}") and "现显示第" in notice
+    assert "x" * 20 not in notice
+
+
+def test_the_page_shown_asked_with_a_leading_zero_needs_no_notice(client, product_table):
+    assert "data-page-notice" not in client.get(f"{product_table}?page=02").get_data(as_text=True)

@@ -239,6 +239,19 @@ def test_bank_and_bank_type_filters(figures, make_user):
     assert headline(f).counted.agreements == 0
 
 
+def test_the_bank_filter_lists_the_lenders_not_the_guarantee_agency(
+    client, login_as, figures, make_agency
+):
+    agency = make_agency("测试融资担保筛选有限公司")
+    login_as(Role.OFFICIAL)
+    page = client.get("/reports/summary").get_data(as_text=True)
+    bank_select = re.search(r'<select[^>]*id="bank".*?</select>', page, re.S).group(0)
+    type_select = re.search(r'<select[^>]*id="bank_type".*?</select>', page, re.S).group(0)
+    assert f'value="{figures["y"].id}"' in bank_select
+    assert f'value="{agency.id}"' not in bank_select and agency.short_name not in bank_select
+    assert 'value="state_owned"' in type_select and 'value="guarantee"' not in type_select
+
+
 def test_a_bank_manager_sees_only_its_own_bank_and_cannot_widen_it(
     client, login, make_user, figures
 ):
