@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 from babel.messages.pofile import read_po
@@ -73,3 +74,27 @@ def test_every_message_has_a_chinese_translation(tmp_path):
     translated = {m.id for m in catalogue if m.id and m.string and not m.fuzzy}
     missing = sorted(str(m) for m in wanted - translated)
     assert missing == [], f"{len(missing)} messages lack a Chinese translation: {missing[:20]}"
+
+
+def _definitions(po: Path) -> list[tuple[str | None, str]]:
+    """Each (context, msgid) as written, live and obsolete alike; babel's reader merges a
+    repeated one silently and keeps the first translation, so a second one never shows."""
+    found, context, parts, in_id = [], None, [], False
+    for raw in po.read_text(encoding="utf-8").splitlines():
+        line = raw[3:] if raw.startswith("#~ ") else raw
+        if line.startswith("msgctxt "):
+            context = line[8:]
+        elif line.startswith("msgid "):
+            parts, in_id = [line[6:]], True
+        elif in_id and line.startswith('"'):
+            parts.append(line)
+        elif in_id:
+            found.append((context, "".join(p.strip('"') for p in parts)))
+            context, in_id = None, False
+    return [d for d in found if d[1]]
+
+
+def test_each_message_is_translated_once():
+    definitions = _definitions(ROOT / "app/translations/zh/LC_MESSAGES/messages.po")
+    repeated = sorted((d for d, n in Counter(definitions).items() if n > 1), key=str)
+    assert repeated == []
