@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app import clock
-from app.matches import bulk
+from app.matches import bulk, records
 from app.models import Match, MatchRebuild, MatchRebuildChunk, Need, Product, db
 from app.models.base import utcnow
 
@@ -70,6 +70,8 @@ def start(*, chunk_needs: int | None = None, queue: bool = True) -> dict:
     db.session.add_all(chunks)
     if _postgres():
         bulk.create_fresh(db.session.connection().exec_driver_sql)
+    # As the plan is made: a record moving while the chunks run shows as moved next day.
+    records.note_scored()
     db.session.commit()
     rebuild_id, chunk_ids = rebuild.id, [c.id for c in chunks]
     for chunk_id in chunk_ids if queue else []:

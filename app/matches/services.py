@@ -1017,6 +1017,9 @@ def recompute_needs(
 
 def rebuild_all(*, workers: int = 1, today: date | None = None) -> int:
     """`flask match rebuild`: every open need against every product."""
+    from app.matches.records import live, note_scored
+
+    scored_with = live()
     t = load(today=today)
     m = match_all(t.needs, t.products, weights(), TOP_K, NEAR_K, workers=workers)
     if db.engine.dialect.name == "postgresql":
@@ -1034,6 +1037,7 @@ def rebuild_all(*, workers: int = 1, today: date | None = None) -> int:
     else:
         db.session.execute(sa.delete(Match))
         _store(t, m, [])
+    note_scored(now=scored_with)
     db.session.commit()
     return len(m)
 

@@ -118,3 +118,18 @@ class MatchCalendar(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     followed_on: Mapped[date] = mapped_column(sa.Date)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MatchBankRecord(db.Model):
+    """The on-time record (按时响应率, percent) each bank's kept matches were last scored
+    with, all its products at once: by a full rebuild, or by the `matches.needs` run the
+    daily `matches.calendar` asks for when the record moved since. No row: scored with no
+    record (a new bank's half share)."""
+
+    __tablename__ = "match_bank_records"
+
+    bank_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("banks.id", ondelete="CASCADE"), primary_key=True
+    )
+    on_time_rate: Mapped[Decimal] = mapped_column(ExactDecimal(4, 1))
+    scored_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
