@@ -2,17 +2,18 @@
 
 The engine reads, as of today: the subsidy programmes open today (from `starts_on` to
 `ends_on`), the official lists each enterprise holds today (`valid_from` to `valid_to`),
-each enterprise's years since founding against a product's `min_years`, each product's
-`valid_until`, and each bank's on-time record (which moves with the bank's answers and its
-deadlines passing). When such a day passes the kept matches (and their reasons: the
-subsidised all-in rate, the list asked for, the record's points) go stale until something
-else rematches them.
+each enterprise's years since founding against a product's `min_years` and each product's
+`valid_until`. When such a day passes the kept matches (and their reasons: the subsidised
+all-in rate, the list asked for) go stale until something else rematches them. The banks'
+on-time records move with their answers and deadlines passing, but the engine reads each
+bank's scoring record (`app.matches.records`), which this run moves with the rescoring.
 
 The `matches.calendar` job, run every day (or more often: it acts once a day), finds what
 changed between the last day it followed (`MatchCalendar`) and today and hands it to the
 narrow rematch (`app.matches.narrow`): a programme's reach as it stands, the enterprises
-whose lists started or ended or who came of age, the banks whose record moved since their
-matches were scored (`app.matches.records`: their products on every open need). Days
+whose lists started or ended or who came of age, the banks whose live record moved away
+from their scoring record (`app.matches.records`: the scoring record set to the live one
+and their products rescored on every open need, in one transaction). Days
 missed are caught up in one run; a run on a day already followed does nothing. A product
 past its `valid_until` leaves its matches in `engagements.tick` (`drop_ended_products`),
 which needs no mark: it finds every ended product still matched. The tick, which runs

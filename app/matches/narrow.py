@@ -194,8 +194,10 @@ def run_pending(*, today=None) -> dict:
 
 
 def _rematch_banks(banks: list[int], add, today) -> bool:
-    """The products of `banks` on every open need, their records noted as scored; False: so
-    many products that the full rebuild (which notes every bank's) is the cheaper way."""
+    """The scoring records of `banks` set to their live ones and their products rescored on
+    every open need with them, in the run's transaction (a reader sees old records with old
+    scores or new with new); False: so many products that the full rebuild (which notes
+    every bank's) is the cheaper way."""
     from app.matches import records
     from app.matches.services import recompute_needs
     from app.models import Product
@@ -204,9 +206,8 @@ def _rematch_banks(banks: list[int], add, today) -> bool:
     total = db.session.scalar(sa.select(sa.func.count(Product.id))) or 0
     if total and len(products) / total > REBUILD_SHARE:
         return False
-    scored_with = records.live()
+    records.note_scored(banks)
     add(recompute_needs(sa.true(), products, today=today))
-    records.note_scored(banks, scored_with)
     return True
 
 

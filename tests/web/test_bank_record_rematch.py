@@ -1,8 +1,9 @@
-"""A bank's on-time record is part of every score of its products. When it moves (the bank
-answers late, the tick marks a need overdue) the kept scores keep the old record while the
-need page's reasons and the official's table read the new one; the daily `matches.calendar`
-run rematches the products of the banks whose record moved -- once, and nothing for the
-banks whose record stayed (SQLite and PostgreSQL)."""
+"""A bank's on-time record is part of every score of its products. When its live record
+moves (the bank answers late, the tick marks a need overdue) the engine keeps scoring and
+explaining with its scoring record, so the kept scores, the need page's reasons and the
+official's table agree; the daily `matches.calendar` run moves the scoring record and
+rematches the products of the banks whose record moved -- once, and nothing for the banks
+whose record stayed (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -92,8 +93,7 @@ def test_the_need_page_adds_up_to_its_score_once_the_banks_moved_record_is_follo
     _answered_late(db.session.scalar(sa.select(Engagement).where(Engagement.need_id == need.id)))
     db.session.commit()
     stale, parts, table = seen()
-    assert stale == score  # the kept score still counts the half share ...
-    assert parts == table == stale - 5  # ... the reasons and the official's table do not
+    assert stale == parts == table == score  # all still the half share it was scored with
 
     on_day(1)
     run = enqueue("matches.calendar")
