@@ -109,6 +109,9 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(programmes_bp)
     programmes_token.init_app(app)
+    from app.matches import records as scoring_records
+
+    scoring_records.init_app(app)
     app.register_blueprint(matches_bp)
     app.register_blueprint(engagements_bp)
     app.register_blueprint(events_bp)

@@ -182,11 +182,12 @@ def copy_into(driver_connection, arrays: dict[str, np.ndarray], table: str = FRE
     _copy(driver_connection, copy_payloads(*arrays_args(arrays)), table)
 
 
-def build_and_swap(engine, *, index_workers: int = 2) -> dict[str, float]:
+def build_and_swap(engine, *, index_workers: int = 2, then=None) -> dict[str, float]:
     """Index the fresh table (several indexes at once, each on a connection of its own; a
     repeat after a crash skips those already built), then swap it in for the old one. With
-    one index worker it all happens in the session's transaction instead. Returns the
-    seconds each step took."""
+    one index worker it all happens in the session's transaction instead. `then(execute)`
+    writes in the swap's transaction what goes with the new matches (the banks' scoring
+    records). Returns the seconds each step took."""
     import time
 
     foreign = sorted(Match.__table__.foreign_key_constraints, key=lambda c: c.name)
@@ -205,6 +206,8 @@ def build_and_swap(engine, *, index_workers: int = 2) -> dict[str, float]:
             execute(statement.replace("INDEX ", "INDEX IF NOT EXISTS ", 1))
         lap("indexes")
         _swap(execute, foreign, validate_now=True)
+        if then is not None:
+            then(db.session.execute)
         lap("swap and checks")
         return seconds
 
@@ -218,6 +221,8 @@ def build_and_swap(engine, *, index_workers: int = 2) -> dict[str, float]:
     lap("indexes")
     with engine.begin() as connection:
         _swap(connection.exec_driver_sql, foreign, validate_now=False)
+        if then is not None:
+            then(connection.execute)
     lap("swap")
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         for constraint in foreign:
@@ -226,11 +231,11 @@ def build_and_swap(engine, *, index_workers: int = 2) -> dict[str, float]:
     return seconds
 
 
-def replace_all(arrays: dict[str, np.ndarray], *, writers: int = 1) -> None:
+def replace_all(arrays: dict[str, np.ndarray], *, writers: int = 1, then=None) -> None:
     """Replace every match by `arrays` (need_ids, product_ids, bank_ids, eligible, score,
     failed). With one writer everything happens in the session's transaction (so it
     commits or rolls back with the caller); with more, the session is committed first and
-    each writer copies its share on a connection of its own."""
+    each writer copies its share on a connection of its own. `then`: as `build_and_swap`."""
     args = arrays_args(arrays)
     now = args[-1]
     foreign = sorted(Match.__table__.foreign_key_constraints, key=lambda c: c.name)
@@ -241,6 +246,8 @@ def replace_all(arrays: dict[str, np.ndarray], *, writers: int = 1) -> None:
         for _name, _kind, statement in _fresh_indexes():
             connection.exec_driver_sql(statement)
         _swap(connection.exec_driver_sql, foreign, validate_now=True)
+        if then is not None:
+            then(db.session.execute)
         return
     db.session.commit()
     engine = db.engine
@@ -260,7 +267,7 @@ def replace_all(arrays: dict[str, np.ndarray], *, writers: int = 1) -> None:
     try:
         with ThreadPoolExecutor(max_workers=writers) as pool:
             list(pool.map(write, shares))
-        build_and_swap(engine, index_workers=writers)
+        build_and_swap(engine, index_workers=writers, then=then)
     except BaseException:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.exec_driver_sql(f"DROP TABLE IF EXISTS {FRESH}")

@@ -2,17 +2,23 @@
 
 The engine reads, as of today: the subsidy programmes open today (from `starts_on` to
 `ends_on`), the official lists each enterprise holds today (`valid_from` to `valid_to`),
-each enterprise's years since founding against a product's `min_years`, and each product's
+each enterprise's years since founding against a product's `min_years` and each product's
 `valid_until`. When such a day passes the kept matches (and their reasons: the subsidised
-all-in rate, the list asked for) go stale until something else rematches them.
+all-in rate, the list asked for) go stale until something else rematches them. The banks'
+on-time records move with their answers and deadlines passing, but the engine reads each
+bank's scoring record (`app.matches.records`), which this run moves with the rescoring.
 
 The `matches.calendar` job, run every day (or more often: it acts once a day), finds what
 changed between the last day it followed (`MatchCalendar`) and today and hands it to the
 narrow rematch (`app.matches.narrow`): a programme's reach as it stands, the enterprises
-whose lists started or ended or who came of age. Days missed are caught up in one run; a
-run on a day already followed does nothing. A product past its `valid_until` leaves its
-matches in `engagements.tick` (`drop_ended_products`), which needs no mark: it finds every
-ended product still matched.
+whose lists started or ended or who came of age, the banks whose live record moved away
+from their scoring record (`app.matches.records`: the scoring record set to the live one
+and their products rescored on every open need, in one transaction). Days
+missed are caught up in one run; a run on a day already followed does nothing. A product
+past its `valid_until` leaves its matches in `engagements.tick` (`drop_ended_products`),
+which needs no mark: it finds every ended product still matched. The tick, which runs
+every few minutes, does not follow the records: every answer moves one, and each move
+rematches the bank's products on every open need.
 """
 
 from __future__ import annotations
@@ -43,7 +49,7 @@ CATCH_UP_DAYS = 31
 def follow(today: date | None = None) -> dict:
     """Rematch what the days since the last run changed; record today as followed."""
     from app.jobs.runner import enqueue
-    from app.matches import narrow
+    from app.matches import narrow, records
     from app.programmes.services import programme_terms
 
     today = today or clock.today()
@@ -63,11 +69,13 @@ def follow(today: date | None = None) -> dict:
         return {**result, "rebuild": True}
     programmes = crossed_programmes(since, today)
     enterprises = crossed_lists(since, today) | come_of_age(since, today)
-    narrow.request_dated(enterprises, {p.id: programme_terms(p) for p in programmes})
+    banks = records.moved()
+    narrow.request_dated(enterprises, {p.id: programme_terms(p) for p in programmes}, banks)
     return {
         **result,
         "programmes": sorted(p.id for p in programmes),
         "enterprises": len(enterprises),
+        "banks": banks,
     }
 
 

@@ -9,10 +9,13 @@ or recomputed in full when it covers every product. Only a programme serving mos
 needs on every product falls back to the full rebuild, which shares its chunks out to
 every worker.
 
+A bank's on-time record moves the score of every pair of its products: those products are
+merged into every open need's list, or the full rebuild runs when they are most products.
+
 Requests are rows (`MatchRematch`) written with the change -- or, for a change by the date
-alone (a programme's first or last day, a list entry's), by the daily `matches.calendar` run
-(`app.matches.calendar`); one `matches.needs` run takes every request waiting when it
-starts, so a burst of edits is one pass.
+alone (a programme's first or last day, a list entry's) or a bank's record moved, by the
+daily `matches.calendar` run (`app.matches.calendar`); one `matches.needs` run takes every
+request waiting when it starts, so a burst of edits is one pass.
 """
 
 from __future__ import annotations
@@ -51,20 +54,24 @@ def request_programme(programme_id: int, before: dict | None, after: dict | None
     _request({"programme": programme_id, "before": before, "after": after}, programme_id)
 
 
-def request_dated(enterprise_ids, programmes: dict[int, dict]) -> None:
+def request_dated(enterprise_ids, programmes: dict[int, dict], bank_ids=()) -> None:
     """Days passed that change what the engine reads with nothing written: lists held from
     or until them and firms coming of age (their enterprises' needs in full), programmes
-    starting or ending (their reach as it stands, `programme_terms`). Commits the caller's
-    transaction with the requests (`app.matches.calendar` moves its mark in it)."""
+    starting or ending (their reach as it stands, `programme_terms`), banks whose on-time
+    record moved (their products on every open need). Commits the caller's transaction with
+    the requests (`app.matches.calendar` moves its mark in it)."""
     ids = sorted({int(e) for e in enterprise_ids})
+    banks = sorted({int(b) for b in bank_ids})
     if ids:
         _add({"enterprises": ids})
+    if banks:
+        _add({"banks": banks})
     for programme_id, terms in sorted(programmes.items()):
         _add(
             {"programme": programme_id, "before": None, "after": terms, "dated": True}, programme_id
         )
     db.session.commit()
-    if ids or programmes:
+    if ids or banks or programmes:
         _queue()
 
 
@@ -128,8 +135,8 @@ def pending() -> list[MatchRematch]:
 
 def run_pending(*, today=None) -> dict:
     """The `matches.needs` job: every waiting request, enterprises first (their needs in
-    full), then the programmes together (their needs on their products)."""
-    from app.jobs.runner import enqueue
+    full), then the banks whose record moved (their products on every open need), then the
+    programmes together (their needs on their products)."""
     from app.matches.services import MATCHED_NEED_STATUSES, recompute_needs
     from app.programmes.services import covered_products, serves_clause
 
@@ -139,6 +146,7 @@ def run_pending(*, today=None) -> dict:
     today = today or clock.today()
     cpu = time.process_time()
     result = {"requests": len(requests), "needs": 0, "recomputed": 0, "rows": 0}
+    handed_over: set[str] = set()  # the kinds of request left to the full rebuild
 
     def add(part: dict) -> None:
         for key in ("needs", "recomputed", "rows"):
@@ -148,6 +156,9 @@ def run_pending(*, today=None) -> dict:
     for start in range(0, len(enterprises), ENTERPRISE_BATCH):
         part = enterprises[start : start + ENTERPRISE_BATCH]
         add(recompute_needs(Need.enterprise_id.in_(part), today=today))
+    banks = sorted({b for r in requests for b in r.scope.get("banks", [])})
+    if banks and not _rematch_banks(banks, add, today):
+        handed_over.add("banks")
     served, products, every_product = [], set(), False
     for r in requests:
         if "programme" not in r.scope:
@@ -164,20 +175,40 @@ def run_pending(*, today=None) -> dict:
     if served:
         clause = sa.or_(*served)
         if every_product and _share(clause, MATCHED_NEED_STATUSES) > REBUILD_SHARE:
-            enqueue("matches.rebuild")
-            result["rebuild"] = True
-            for r in requests:
-                if "programme" in r.scope:
-                    r.needs_touched = -1
+            handed_over.add("programme")
         else:
             add(recompute_needs(clause, None if every_product else sorted(products), today=today))
+    if handed_over:
+        from app.jobs.runner import enqueue
+
+        enqueue("matches.rebuild")
+        result["rebuild"] = True
     now = utcnow()
     for r in requests:
         r.done_at = now
-        r.needs_touched = result["needs"] if r.needs_touched >= 0 else -1
+        gave_over = handed_over & r.scope.keys()
+        r.needs_touched = -1 if gave_over else result["needs"]
     result["cpu"] = round(time.process_time() - cpu, 3)
     db.session.commit()
     return result
+
+
+def _rematch_banks(banks: list[int], add, today) -> bool:
+    """The scoring records of `banks` set to their live ones and their products rescored on
+    every open need with them, in the run's transaction (a reader sees old records with old
+    scores or new with new); False: so many products that the full rebuild (which notes
+    every bank's) is the cheaper way."""
+    from app.matches import records
+    from app.matches.services import recompute_needs
+    from app.models import Product
+
+    products = sorted(db.session.scalars(sa.select(Product.id).where(Product.bank_id.in_(banks))))
+    total = db.session.scalar(sa.select(sa.func.count(Product.id))) or 0
+    if total and len(products) / total > REBUILD_SHARE:
+        return False
+    records.note_scored(banks)
+    add(recompute_needs(sa.true(), products, today=today))
+    return True
 
 
 def _share(clause, statuses) -> float:

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app import clock
-from app.matches import bulk
+from app.matches import bulk, records
 from app.models import Match, MatchRebuild, MatchRebuildChunk, Need, Product, db
 from app.models.base import utcnow
 
@@ -60,7 +60,14 @@ def start(*, chunk_needs: int | None = None, queue: bool = True) -> dict:
         )
     )
     bounds = chunk_bounds(ids, size)
-    rebuild = MatchRebuild(status=RUNNING, chunk_count=len(bounds), started_at=utcnow())
+    # Every chunk scores with the records as planned; they become the scoring records
+    # when the matches are swapped in (`finish`), not before.
+    rebuild = MatchRebuild(
+        status=RUNNING,
+        chunk_count=len(bounds),
+        started_at=utcnow(),
+        bank_records=records.to_json(records.plan()),
+    )
     db.session.add(rebuild)
     db.session.flush()
     chunks = [
@@ -77,6 +84,14 @@ def start(*, chunk_needs: int | None = None, queue: bool = True) -> dict:
     return {"rebuild": rebuild_id, "chunks": len(chunk_ids), "needs": len(ids)}
 
 
+def _planned(owner: MatchRebuild | None) -> records.Rates | None:
+    """The records the rebuild scores with (None: one planned before they were kept, which
+    scores with the scoring records as they stand and leaves them be)."""
+    if owner is None or owner.bank_records is None:
+        return None
+    return records.from_json(owner.bank_records)
+
+
 def _product_tables(rebuild_id: int, today: date):
     from app.matches import services
 
@@ -86,7 +101,10 @@ def _product_tables(rebuild_id: int, today: date):
     key = (rebuild_id, started, today, str(db.engine.url))
     if key not in _products:
         _products.clear()
-        t = services.load([], today=today)
+        planned = _planned(owner)
+        t = services.load(
+            [], today=today, records=None if planned is None else records.shares(planned)
+        )
         _products[key] = (t.vocab, t.products, services.weights())
     return _products[key]
 
@@ -174,10 +192,15 @@ def finish(*, rebuild: int) -> dict:
         db.session.rollback()
         return {"skipped": "chunks left"}
     seconds: dict[str, float] = {}
+    planned = _planned(owner)
     if _postgres() and bulk.fresh_exists(db.session.connection().exec_driver_sql):
         seconds = bulk.build_and_swap(
-            db.engine, index_workers=current_app.config["MATCH_REBUILD_INDEX_WORKERS"]
+            db.engine,
+            index_workers=current_app.config["MATCH_REBUILD_INDEX_WORKERS"],
+            then=None if planned is None else lambda execute: records.write(execute, planned),
         )
+    elif planned is not None:  # the rows were replaced in place (or swapped in before)
+        records.note_scored(rates=planned)
     owner.kept = db.session.scalar(
         sa.select(sa.func.coalesce(sa.func.sum(MatchRebuildChunk.kept), 0)).where(
             MatchRebuildChunk.rebuild_id == rebuild
@@ -188,6 +211,7 @@ def finish(*, rebuild: int) -> dict:
     started = owner.started_at
     kept = owner.kept
     db.session.commit()
+    records.SCORING.moved()  # written on the swap's own connection
     began = time.perf_counter()
     redone = catch_up(started)
     seconds["catch up"] = round(time.perf_counter() - began, 1)

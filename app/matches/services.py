@@ -21,6 +21,7 @@ from flask import current_app
 from app import clock, versions
 from app.guarantees.routing import need_quote as guarantee_quote
 from app.matches import bulk
+from app.matches import records as scoring_records
 from app.matching.criteria import CRITERIA, DEFAULT_WEIGHTS, SCORE_KEYS
 from app.matching.engine import (
     Matches,
@@ -243,8 +244,9 @@ def _plain_sql(column):
 
 
 def bank_records(bank_ids: list[int] | None = None) -> dict[int, float]:
-    """Each bank's on-time response rate as a share (the league table's definition, as of
-    today, over every need routed to it); banks with nothing decided yet have no record."""
+    """Each bank's live on-time response rate as a share (the league table's definition, as
+    of today, over every need routed to it); banks with nothing decided yet have no record.
+    The engine reads the scoring records instead (`app.matches.records`)."""
     from app.reports.cache import remembered
 
     today = clock.today()
@@ -273,13 +275,16 @@ def _banks() -> list[tuple[int, bool, list[str]]]:
     ]
 
 
-def _bank_rows(bank_ids: set[int] | None = None) -> list[dict]:
-    """Banks with their branches' regions (kept per catalogue version) and their records;
-    only `bank_ids` when given, so a few pairs do not count every bank's engagements."""
+def _bank_rows(
+    bank_ids: set[int] | None = None, records: dict[int, float] | None = None
+) -> list[dict]:
+    """Banks with their branches' regions (kept per catalogue version) and their scoring
+    records (`records`: those a rebuild planned, as shares); only `bank_ids` when given."""
     banks = versions.memo("matching.banks", _banks)
     if bank_ids is not None:
         banks = [b for b in banks if b[0] in bank_ids]
-    records = bank_records(None if bank_ids is None else sorted(bank_ids))
+    if records is None:
+        records = scoring_records.engine_shares()
     return [
         {"id": bank_id, "active": active, "branch_regions": regions, "record": records.get(bank_id)}
         for bank_id, active, regions in banks
@@ -360,10 +365,11 @@ def load(
     today: date | None = None,
     open_only: bool = True,
     need_filter=None,
+    records: dict[int, float] | None = None,
 ) -> Tables:
     """The engine's tables: the needs `need_ids` (or the open needs, narrowed by the SQL
     clause `need_filter` over needs and their enterprises) and the products `product_ids`
-    (or all)."""
+    (or all), with the banks' scoring records (or `records`, shares a rebuild planned)."""
     today = today or clock.today()
     vocab = vocabulary()
     stmt = sa.select(Need).order_by(Need.id)
@@ -374,20 +380,20 @@ def load(
     if need_filter is not None:
         stmt = stmt.where(need_filter)
     needs = need_table(_need_columns(stmt, today), vocab, today)
-    if product_ids is None:
+    if product_ids is None and records is None:
         return Tables(vocab, needs, all_products(today))
-    return Tables(vocab, needs, _build_products(product_ids, vocab, today))
+    return Tables(vocab, needs, _build_products(product_ids, vocab, today, records=records))
 
 
 def all_products(today: date) -> ProductTable:
     """Every product as the engine's table, kept in this worker while what it is built from
-    stays as it was: the catalogue (its version), the banks' records, the open programmes
-    and the day. Building a province's 8,000 took ~0.5 s on every official's product table.
-    Never changed by its readers."""
+    stays as it was: the catalogue (its version), the banks' scoring records, the open
+    programmes and the day. Building a province's 8,000 took ~0.5 s on every official's
+    product table. Never changed by its readers."""
     from app.programmes.services import product_programmes
 
     programmes = product_programmes(today)
-    records = tuple(sorted(bank_records().items()))
+    records = tuple(sorted(scoring_records.engine_shares().items()))
     return versions.memo(
         "matching.product-table",
         lambda: _build_products(None, vocabulary(), today, programmes),
@@ -400,14 +406,16 @@ def _build_products(
     vocab: Vocabulary,
     today: date,
     programmes: list[dict] | None = None,
+    *,
+    records: dict[int, float] | None = None,
 ) -> ProductTable:
     from app.programmes.services import product_programmes
 
-    records = _product_records(product_ids)
-    banks = _bank_rows(None if product_ids is None else {r["bank_id"] for r in records})
+    rows = _product_records(product_ids)
+    banks = _bank_rows(None if product_ids is None else {r["bank_id"] for r in rows}, records)
     if programmes is None:
         programmes = product_programmes(today)
-    return build_products(records, banks, vocab, today, programmes)
+    return build_products(rows, banks, vocab, today, programmes)
 
 
 def reach_clause(product: Product, vocab: Vocabulary, today: date):
@@ -1016,8 +1024,10 @@ def recompute_needs(
 
 
 def rebuild_all(*, workers: int = 1, today: date | None = None) -> int:
-    """`flask match rebuild`: every open need against every product."""
-    t = load(today=today)
+    """`flask match rebuild`: every open need against every product, scored with every
+    bank's live record, which becomes its scoring record as the matches are put in place."""
+    planned = scoring_records.plan()
+    t = load(today=today, records=scoring_records.shares(planned))
     m = match_all(t.needs, t.products, weights(), TOP_K, NEAR_K, workers=workers)
     if db.engine.dialect.name == "postgresql":
         bulk.replace_all(
@@ -1030,11 +1040,14 @@ def rebuild_all(*, workers: int = 1, today: date | None = None) -> int:
                 "failed": m.failed,
             },
             writers=workers,
+            then=lambda execute: scoring_records.write(execute, planned),
         )
     else:
         db.session.execute(sa.delete(Match))
         _store(t, m, [])
+        scoring_records.note_scored(rates=planned)
     db.session.commit()
+    scoring_records.SCORING.moved()  # written on a connection of its own with more writers
     return len(m)
 
 

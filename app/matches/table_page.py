@@ -1,11 +1,12 @@
 """The official's table of every product against one need, kept between loads.
 
 It shows the engine's verdict on each product for the need, and the need's terms. Those are
-made from the need and its enterprise (a write to either moves the responses' version, as
-do the engagements the banks' on-time records are counted from), the lists the enterprise
-is on and the open subsidy programmes with what is drawn of them (their own version), the
-products, banks, places and score weights (the catalogue's version, which `versions.key`
-names), the day and the language. Nothing on it differs per reader and it holds no form:
+made from the need (its version), its enterprise and the banks' scoring records (the
+scoring version, `records.SCORING`: a bank answering late moves its live record, not the
+one scored with, so it leaves the kept table be until the daily run moves both), the lists
+the enterprise is on and the open subsidy programmes with what is drawn of them (their own
+version), the products, banks, places and score weights (the catalogue's version, which
+`versions.key` names), the day and the language. Nothing on it differs per reader and it holds no form:
 the access check is made before, by the view.
 """
 
@@ -40,8 +41,8 @@ CRITERION_LABELS = {
 
 def content(need: Need, args: MultiDict) -> Markup:
     """The page below the header for `args` (the request's query: the page asked for)."""
+    from app.matches.records import SCORING
     from app.programmes.token import LISTS_AND_PROGRAMMES
-    from app.reports.league import RESPONSES
 
     def render() -> str:
         return render_template(
@@ -59,7 +60,7 @@ def content(need: Need, args: MultiDict) -> Markup:
     parts = (
         need.id,
         need.version,
-        RESPONSES.value(),
+        SCORING.value(),
         LISTS_AND_PROGRAMMES.value(),
         current_language(),
         clock.today(),

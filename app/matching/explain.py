@@ -470,15 +470,15 @@ def _part_reason(key, pts: Decimal, N, P, i, j) -> Reason:
             key,
             True,
             pts,
-            f"银行在平台上尚无响应记录，按一半计，得 {pts} 分",
-            f"The bank has no record on the platform yet, counted as half: {pts} points",
+            f"评分时银行在平台上尚无响应记录，按一半计，得 {pts} 分",
+            f"When scored, the bank had no record on the platform yet, counted as half: {pts} points",
         )
     return Reason(
         key,
         True,
         pts,
-        f"银行按时响应率 {share:.1%}，得 {pts} 分",
-        f"The bank answers {share:.1%} of routed needs on time: {pts} points",
+        f"评分时银行按时响应率 {share:.1%}，得 {pts} 分",
+        f"When scored, the bank answered {share:.1%} of routed needs on time: {pts} points",
     )
 
 

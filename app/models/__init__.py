@@ -32,6 +32,7 @@ from app.models.idempotency import IdempotencyKey
 from app.models.job import JobRun, JobStatus
 from app.models.match import (
     Match,
+    MatchBankRecord,
     MatchCalendar,
     MatchRebuild,
     MatchRebuildChunk,
@@ -128,6 +129,7 @@ __all__ = [
     "Message",
     "MatchRebuild",
     "MatchRebuildChunk",
+    "MatchBankRecord",
     "MatchCalendar",
     "MatchRematch",
     "ProductRematch",

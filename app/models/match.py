@@ -53,6 +53,9 @@ class MatchRebuild(db.Model):
     kept: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # The banks' on-time records every chunk scores with, as planned ({bank id: percent or
+    # None}): they become the scoring records when the matches are swapped in.
+    bank_records: Mapped[dict | None] = mapped_column(sa.JSON, default=None)
 
 
 class MatchRebuildChunk(db.Model):
@@ -118,3 +121,20 @@ class MatchCalendar(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     followed_on: Mapped[date] = mapped_column(sa.Date)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MatchBankRecord(db.Model):
+    """Each bank's scoring record: the on-time record (按时响应率, percent) the engine scores
+    and explains its products with, and its kept matches were scored with, all its products
+    at once: noted by a full rebuild as it swaps its matches in, or by the `matches.needs`
+    run the daily `matches.calendar` asks for when the live record moved away from it. No
+    row, or no rate: no record (a new bank's half share). No `scored_at`: a row the upgrade
+    wrote, not noted yet (the engine reads the live record; `app.matches.records`)."""
+
+    __tablename__ = "match_bank_records"
+
+    bank_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("banks.id", ondelete="CASCADE"), primary_key=True
+    )
+    on_time_rate: Mapped[Decimal | None] = mapped_column(ExactDecimal(4, 1), default=None)
+    scored_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

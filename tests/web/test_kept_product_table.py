@@ -1,7 +1,8 @@
 """The official's per-need product table keeps the engine's table of every product (per
-catalogue version, banks' records, open programmes and day) and each need's ranking against
-it: a product edit, a bank's new on-time record and a need edit each show at once, and what
-is kept equals what is built afresh."""
+catalogue version, banks' scoring records, open programmes and day) and each need's ranking
+against it: a product edit and a need edit each show at once, a bank's new on-time record
+when its scoring record moves (the daily run), and what is kept equals what is built
+afresh."""
 
 from __future__ import annotations
 
@@ -23,9 +24,12 @@ from tests.web.test_page_costs import _product, _random_products
 SCORE = re.compile(r'<tr class="table-success">.*?<td class="num">([^<]+)</td>', re.S)
 
 
-def test_a_product_edit_a_banks_record_and_a_need_edit_each_show_at_once(
+def test_a_product_edit_a_banks_record_and_a_need_edit_each_show_when_they_score(
     client, login, make_user, make_bank, db
 ):
+    from app.jobs.runner import enqueue
+    from app.matches import calendar
+    from app.models import MatchCalendar
     from app.needs import services as needs
 
     bank = make_bank()
@@ -50,6 +54,11 @@ def test_a_product_edit_a_banks_record_and_a_need_edit_each_show_at_once(
     engagement.deadline_at = utcnow() - timedelta(days=2)
     engagement.first_response_at = utcnow() - timedelta(days=1)
     db.session.commit()
+    # Its scoring record stays until the daily run moves it with the scores.
+    assert score() == new_bank
+    db.session.merge(MatchCalendar(id=calendar.MARK, followed_on=clock.today() - timedelta(1)))
+    db.session.commit()
+    assert enqueue("matches.calendar").result["banks"] == [bank.id]
     late = score()
     assert late is not None and Decimal(late) < Decimal(new_bank)
 
