@@ -841,3 +841,27 @@ def test_the_league_s_response_figures_are_kept_until_an_engagement_changes(app,
         )
     finally:
         sa.event.remove(_db.engine, "before_cursor_execute", count)
+
+
+def test_one_unconfirmed_agreement_reads_in_the_singular(
+    client, login_as, figures, make_agreement, make_user, db
+):
+    from app.models import Event
+
+    event = Event(title="冬季对接会", held_on=clock.today(), region_code="990121")
+    db.session.add(event)
+    db.session.commit()
+    make_agreement(
+        figures["a"],
+        figures["x"],
+        officer=make_user(Role.OFFICIAL),
+        status=AgreementStatus.SIGNED,
+        event=event,
+    )
+    login_as(Role.OFFICIAL)
+    one = "1 more agreement awaits the enterprise’s confirmation and is not counted yet."
+    summary = client.get(f"/reports/summary?event={event.id}&lang=en").get_data(as_text=True)
+    assert one in summary
+    assert one in client.get(f"/events/{event.id}?lang=en").get_data(as_text=True)
+    chinese = client.get(f"/reports/summary?event={event.id}&lang=zh").get_data(as_text=True)
+    assert "另有 1 份协议等待企业确认，尚未计入。" in chinese
