@@ -289,3 +289,13 @@ def test_the_renewal_reminder_runs_as_a_scheduled_job(app, db, recommended, make
     assert enqueue("coordination.remind").result == {"reminded": 0}  # once per maturity
     schedule = app.extensions["celery"].conf.beat_schedule
     assert schedule["coordination.remind"]["task"] == "coordination.remind"
+
+
+def test_taking_an_entry_off_the_negative_list_asks_first(client, db, login, make_user):
+    official = make_user(Role.OFFICIAL)
+    screening.add_negative_entry(official, NegativeKind.EXCLUDED_INDUSTRY, "", "13", "")
+    db.session.commit()
+    login(official)
+    page = client.get("/mechanism/negative-list?lang=en").get_data(as_text=True)
+    form = page[page.index("/remove") :].split(">", 1)[0]
+    assert 'data-confirm="Remove this entry from the negative list?' in form

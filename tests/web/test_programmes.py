@@ -724,3 +724,13 @@ def test_too_many_decimals_on_the_programme_form_are_named_beside_the_field(
     page = response.get_data(as_text=True)
     assert message in re.search(rf'id="{field}-error"[^>]*>(.*?)</', page, re.S).group(1)
     assert db.session.scalar(sa.select(sa.func.count(SubsidyProgramme.id))) == 0
+
+
+def test_removing_an_enterprise_from_a_list_asks_first(db, client, login_as, make_enterprise):
+    existing = tag(db, make_enterprise())
+    login_as(Role.OFFICIAL)
+    page = client.get(f"/official/tags/{existing.id}").get_data(as_text=True)
+    form = page[page.index(f'action="/official/tags/{existing.id}/delete"') :]
+    assert form.split(">", 1)[0].endswith(
+        'data-confirm="确定将该企业移出名单吗？以此名单为条件的贴息政策和产品将不再认定该企业在册。"'
+    )
