@@ -299,3 +299,37 @@ def test_taking_an_entry_off_the_negative_list_asks_first(client, db, login, mak
     page = client.get("/mechanism/negative-list?lang=en").get_data(as_text=True)
     form = page[page.index("/remove") :].split(">", 1)[0]
     assert 'data-confirm="Remove this entry from the negative list?' in form
+
+
+def test_the_mechanisms_pages_name_towns_and_industries_in_the_readers_language(
+    client, db, login, make_user, make_enterprise, make_coordinator
+):
+    enterprise = make_enterprise(region_code="990121001", industry_code="62")
+    declaration = _declaration(db, enterprise, make_coordinator())
+    db.session.commit()
+    login(make_user(Role.OFFICIAL))
+    pages = [
+        f"/mechanism/visits/{declaration.visit_id}",
+        "/mechanism/visits",
+        f"/mechanism/declarations/{declaration.id}",
+        "/mechanism/declarations",
+        "/mechanism/report?region=990121001",
+    ]
+    for path in pages:
+        english = client.get(f"{path}{'&' if '?' in path else '?'}lang=en").get_data(as_text=True)
+        assert "Chengguan" in english and "城关镇" not in english, path
+        chinese = client.get(f"{path}{'&' if '?' in path else '?'}lang=zh").get_data(as_text=True)
+        assert "城关镇" in chinese, path
+    report = client.get("/mechanism/report?region=990121&lang=en").get_data(as_text=True)
+    assert "Demo County" in report and ">Chengguan</a>" in report
+
+
+def test_a_recommendation_names_its_town_and_industry_in_english(
+    client, db, login, make_user, make_bank, recommended
+):
+    declaration = recommended(make_bank())
+    rec = declaration.recommendations[0]
+    industry = declaration.enterprise.industry
+    login(make_user(Role.OFFICIAL))
+    page = client.get(f"/mechanism/recommendations/{rec.id}?lang=en").get_data(as_text=True)
+    assert "Chengguan" in page and industry.name_en in page and f">{industry.name}<" not in page

@@ -734,3 +734,19 @@ def test_removing_an_enterprise_from_a_list_asks_first(db, client, login_as, mak
     assert form.split(">", 1)[0].endswith(
         'data-confirm="确定将该企业移出名单吗？以此名单为条件的贴息政策和产品将不再认定该企业在册。"'
     )
+
+
+def test_who_qualifies_reads_in_the_readers_language(client, login, county_official):
+    p = programme(
+        county_official,
+        sizes=frozenset({EnterpriseSize.SMALL, EnterpriseSize.MICRO}),
+        industry_codes=["13"],
+    )
+    login(county_official)
+    english = client.get(f"/official/programmes/{p.id}?lang=en").get_data(as_text=True)
+    assert "Enterprises registered in Demo County." in english
+    assert "Of size: Small, Micro." in english
+    assert "13 Agricultural and sideline food processing" in english
+    assert client.get("/official/programmes?lang=en").get_data(as_text=True).count("Demo County")
+    chinese = client.get(f"/official/programmes/{p.id}?lang=zh").get_data(as_text=True)
+    assert "示范县" in chinese and "小型、微型" in chinese
