@@ -11,6 +11,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
@@ -354,6 +355,12 @@ def remind(bank_id: int):
     )
     sent = services.remind(request_user(), bank, text)
     flash(
-        _("Reminder sent to %(n)s managers of %(bank)s.", n=sent, bank=bank.short_name), "success"
+        ngettext(
+            "Reminder sent to %(num)s manager of %(bank)s.",
+            "Reminder sent to %(num)s managers of %(bank)s.",
+            sent,
+            bank=bank.short_name,
+        ),
+        "success",
     )
     return redirect(url_for("reports.summary", **request.args))

@@ -865,3 +865,21 @@ def test_one_unconfirmed_agreement_reads_in_the_singular(
     assert one in client.get(f"/events/{event.id}?lang=en").get_data(as_text=True)
     chinese = client.get(f"/reports/summary?event={event.id}&lang=zh").get_data(as_text=True)
     assert "另有 1 份协议等待企业确认，尚未计入。" in chinese
+
+
+def test_a_reminder_to_one_manager_says_so_in_the_singular(
+    client, login_as, make_user, figures, db
+):
+    make_user(Role.BANK_MANAGER, bank=figures["y"])
+    login_as(Role.OFFICIAL)
+    client.get("/reports/summary?lang=en")
+    page = client.post(f"/reports/remind/{figures['y'].id}", follow_redirects=True).get_data(
+        as_text=True
+    )
+    bank = figures["y"].short_name
+    assert f"Reminder sent to 1 manager of {bank}." in page
+    client.get("/reports/summary?lang=zh")
+    page = client.post(f"/reports/remind/{figures['y'].id}", follow_redirects=True).get_data(
+        as_text=True
+    )
+    assert f"已向 {bank} 的 1 名管理员发送督办提醒。" in page
