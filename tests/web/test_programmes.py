@@ -750,3 +750,14 @@ def test_who_qualifies_reads_in_the_readers_language(client, login, county_offic
     assert client.get("/official/programmes?lang=en").get_data(as_text=True).count("Demo County")
     chinese = client.get(f"/official/programmes/{p.id}?lang=zh").get_data(as_text=True)
     assert "示范县" in chinese and "小型、微型" in chinese
+
+
+def test_the_programmes_agreements_head_their_date_column_as_a_date(
+    client, db, login, make_enterprise, signed, county_official
+):
+    p = programme(county_official)
+    programmes.commit(signed(make_enterprise()))
+    db.session.commit()
+    login(county_official)
+    page = client.get(f"/official/programmes/{p.id}?lang=zh").get_data(as_text=True)
+    assert '<th scope="col">签订日期</th>' in page and '<th scope="col">已签约</th>' not in page
