@@ -1,12 +1,13 @@
-"""An act that cannot be undone asks first: the admin's password reset in Chromium, in
-Chinese and English; dismissing the question leaves the account as it was."""
+"""What a browser shows of two review fixes, in Chinese and English: an act that cannot be
+undone asks first (the admin's password reset; dismissing the question leaves the account as
+it was), and a region picker's message is visible beside it."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.e2e.conftest import DESKTOP, PHONE
-from tests.e2e.helpers import ADMIN, sign_in
+from tests.e2e.helpers import ADMIN, OFFICIAL, sign_in
 
 QUESTION = {
     "zh": "确定重置该账号的密码吗？现用密码将立即失效。",
@@ -44,3 +45,16 @@ def test_resetting_a_password_asks_first_and_a_no_changes_nothing(new_page, lang
             "button", name="重置密码" if lang == "zh" else "Reset the password"
         ).click()
     assert page.locator("#temporary-password").inner_text().strip()
+
+
+@pytest.mark.parametrize(("lang", "viewport"), [("zh", PHONE), ("en", DESKTOP)])
+def test_a_region_pickers_message_is_visible_beside_it(new_page, lang, viewport):
+    page = new_page(viewport=viewport)
+    sign_in(page, OFFICIAL)
+    page.goto(f"/events/new?lang={lang}")
+    page.fill("#title", "秋季对接会")
+    page.fill("#held_on", "2026-12-20")
+    with page.expect_navigation():
+        page.locator("#main form [type=submit]").last.click()
+    message = page.locator("#region_code-error")
+    assert message.is_visible() and message.inner_text().strip()
