@@ -628,3 +628,4 @@ def test_a_region_pickers_message_is_shown_beside_it(client, login_as):
         "/events/new", data={"title": "秋季对接会", "held_on": clock.today().isoformat()}
     ).get_data(as_text=True)
     assert '<div id="region_code-error" class="invalid-feedback d-block">' in page
+    assert 'aria-describedby="region_code-error" aria-invalid="true"' in page
