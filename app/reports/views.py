@@ -16,6 +16,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from app import clock, versions
+from app.errors import DomainError
 from app.forms import EmptyForm
 from app.i18n import current_language
 from app.models import Bank, Event, db
@@ -353,7 +354,13 @@ def remind(bank_id: int):
     text = _(
         "Please answer the overdue needs and follow up the agreements without disbursement on the watch list."
     )
-    sent = services.remind(request_user(), bank, text)
+    user = request_user()
+    try:
+        # The home region's watch list, whatever the page's own filters were.
+        sent = services.remind(user, bank, text, services.filters_from({}, user))
+    except DomainError as error:
+        flash(str(error.message), "danger")
+        return redirect(url_for("reports.summary", **request.args))
     flash(
         ngettext(
             "Reminder sent to %(num)s manager of %(bank)s.",

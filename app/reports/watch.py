@@ -3,13 +3,15 @@ reminders to the bank's managers. Read fresh on every load; it moves with the cl
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from app import clock
 from app.audit import record
+from app.errors import NotAllowed
 from app.models import Agreement, Bank, Branch, Engagement, Enterprise, Need, User, db
 from app.models.base import utcnow
 from app.models.enums import AgreementStatus, EngagementStatus, EnterpriseStatus, Role
@@ -110,8 +112,13 @@ def watch_list(
     return WatchList(items, overdue_total, stalled_total)
 
 
-def remind(official: User, bank: Bank, text: str) -> int:
-    """Send a reminder (督办) to the bank's managers; it is recorded."""
+def remind(official: User, bank: Bank, text: str, f: Filters) -> int:
+    """Send a reminder (督办) to the bank's managers; it is recorded. Only a bank on the
+    official's own watch list (`f`, their home region) may be reminded: an official of
+    another county could otherwise press any bank about rows they cannot see."""
+    on_list = watch_list(replace(f, bank_id=bank.id), limit=0)
+    if not (on_list.overdue_total or on_list.stalled_total):
+        raise NotAllowed(_l("%(bank)s has nothing on your watch list.", bank=bank.short_name))
     text = (text or "").strip()[:300]
     managers = list(
         db.session.scalars(

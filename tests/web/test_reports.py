@@ -868,9 +868,12 @@ def test_one_unconfirmed_agreement_reads_in_the_singular(
 
 
 def test_a_reminder_to_one_manager_says_so_in_the_singular(
-    client, login_as, make_user, figures, db
+    client, login_as, make_user, make_agreement, figures, db
 ):
-    make_user(Role.BANK_MANAGER, bank=figures["y"])
+    manager = make_user(Role.BANK_MANAGER, bank=figures["y"])
+    make_agreement(
+        figures["b"], figures["y"], officer=manager, signed_on=clock.today() - timedelta(days=61)
+    )
     login_as(Role.OFFICIAL)
     client.get("/reports/summary?lang=en")
     page = client.post(f"/reports/remind/{figures['y'].id}", follow_redirects=True).get_data(
@@ -883,3 +886,32 @@ def test_a_reminder_to_one_manager_says_so_in_the_singular(
         as_text=True
     )
     assert f"已向 {bank} 的 1 名管理员发送督办提醒。" in page
+
+
+def test_only_a_bank_on_the_officials_own_watch_list_is_reminded(
+    client, login_as, make_user, make_agreement, figures, db
+):
+    manager = make_user(Role.BANK_MANAGER, bank=figures["y"])
+    make_agreement(
+        figures["b"], figures["y"], officer=manager, signed_on=clock.today() - timedelta(days=61)
+    )
+    # figures["b"] is of 990121003: an official of another county sees none of it
+    login_as(Role.OFFICIAL, region_code="320505")
+    page = client.post(f"/reports/remind/{figures['y'].id}", follow_redirects=True).get_data(
+        as_text=True
+    )
+    assert f"{figures['y'].short_name} 在您的督办清单中没有待办事项。" in page
+    # nor is a bank with nothing on the list reminded by the county's own official
+    client.post("/logout")
+    login_as(Role.OFFICIAL)
+    assert client.post(f"/reports/remind/{figures['x'].id}").status_code == 302
+    assert not db.session.scalar(sa.select(Notification.id).where(Notification.kind == "reminder"))
+    assert not db.session.scalar(
+        sa.select(AuditEntry.id).where(AuditEntry.action == "reminder_sent")
+    )
+    assert client.post(f"/reports/remind/{figures['y'].id}").status_code == 302
+    assert db.session.scalar(
+        sa.select(Notification.id).where(
+            Notification.kind == "reminder", Notification.user_id == manager.id
+        )
+    )
