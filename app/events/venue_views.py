@@ -6,6 +6,7 @@ from app.events import bp, venue
 from app.events.forms import VenueRegistrationForm
 from app.formatting import moment
 from app.models import Event, db
+from app.regions.scope import sees
 from app.security import OVERSIGHT_ROLES, request_user, roles
 
 
@@ -13,6 +14,8 @@ from app.security import OVERSIGHT_ROLES, request_user, roles
 @roles(*OVERSIGHT_ROLES)
 def open_venue_registration(event_id: int):
     event = db.session.get(Event, event_id) or abort(404)
+    if not sees(request_user(), event.region_code):
+        abort(404)  # another county's event, as its page is
     form = VenueRegistrationForm()
     if form.validate_on_submit():
         try:

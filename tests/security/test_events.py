@@ -114,3 +114,17 @@ def test_only_officials_open_registration(client, login_as, event_with_two_banks
         f"/events/{event_id}/venue-registration", data={"address": VENUE, "hours": "6"}
     )
     assert response.status_code == 403
+
+
+def test_an_official_of_another_county_cannot_open_registration(
+    client, login_as, event_with_two_banks, db
+):
+    # The event is 示范县's: an official of 姑苏区 does not see it, nor opens its venue.
+    login_as(Role.OFFICIAL, region_code="320508")
+    event_id = event_with_two_banks["event"].id
+    assert client.get(f"/events/{event_id}").status_code == 404
+    response = client.post(
+        f"/events/{event_id}/venue-registration", data={"address": VENUE, "hours": "6"}
+    )
+    assert response.status_code == 404
+    assert db.session.scalar(sa.select(sa.func.count(RegistrationWindow.id))) == 0
