@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
 from app import clock
 from app.coordination import feedback, report, screening, visits
 from app.coordination.cli import coordination_group
+from app.errors import ValidationFailed
 from app.models import Declaration, MechanismDeadline, Notification, Region
 from app.models.coordination import (
     DeclarationStatus,
@@ -333,3 +335,24 @@ def test_a_recommendation_names_its_town_and_industry_in_english(
     login(make_user(Role.OFFICIAL))
     page = client.get(f"/mechanism/recommendations/{rec.id}?lang=en").get_data(as_text=True)
     assert "Chengguan" in page and industry.name_en in page and f">{industry.name}<" not in page
+
+
+def test_the_recommended_list_goes_to_lenders_not_to_a_guarantee_agency(
+    client, db, login, make_user, make_bank, make_agency, recommended
+):
+    # An agency has no page for a recommendation's contact and decision: sent one, it
+    # would only fall overdue on the mechanism's watch list.
+    agency, bank = make_agency(), make_bank()
+    declaration = recommended(bank)
+    official = make_user(Role.OFFICIAL)
+    login(official)
+    page = client.get(f"/mechanism/declarations/{declaration.id}").get_data(as_text=True)
+    push = page[page.index("/push") :]
+    assert f'value="{bank.id}"' in page and f'value="{agency.id}"' not in push
+    response = client.post(
+        f"/mechanism/declarations/{declaration.id}/push", data={"bank_id": str(agency.id)}
+    )
+    assert response.status_code in (400, 422)
+    with pytest.raises(ValidationFailed):
+        screening.push_to_bank(declaration, agency.id, official)
+    assert [r.bank_id for r in declaration.recommendations] == [bank.id]
