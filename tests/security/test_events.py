@@ -100,9 +100,14 @@ def test_event_mode_refuses_bad_input(
     response = client.post(
         f"/events/{event_id}/venue-registration",
         data={"address": address, "hours": hours},
-        follow_redirects=True,
     )
-    assert message in response.get_data(as_text=True)
+    # the event's page again, what was typed kept and the message beside its field
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    field = "address" if address != VENUE else "hours"
+    error = page[page.index(f'id="{field}-error"') :]
+    assert message in error.split("</div>", 1)[0]
+    assert f'value="{address}"' in page and f'value="{hours}"' in page
     assert db.session.scalar(sa.select(sa.func.count(RegistrationWindow.id))) == 0
 
 
