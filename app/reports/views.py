@@ -10,7 +10,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
@@ -351,13 +350,10 @@ def remind(bank_id: int):
     bank = db.session.get(Bank, bank_id) or abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    text = _(
-        "Please answer the overdue needs and follow up the agreements without disbursement on the watch list."
-    )
     user = request_user()
     try:
         # The home region's watch list, whatever the page's own filters were.
-        sent = services.remind(user, bank, text, services.filters_from({}, user))
+        sent = services.remind(user, bank, services.filters_from({}, user))
     except DomainError as error:
         flash(str(error.message), "danger")
         return redirect(url_for("reports.summary", **request.args))

@@ -915,3 +915,26 @@ def test_only_a_bank_on_the_officials_own_watch_list_is_reminded(
             Notification.kind == "reminder", Notification.user_id == manager.id
         )
     )
+
+
+def test_a_reminder_reaches_each_manager_in_their_own_language(
+    client, login_as, make_user, make_agreement, figures, db
+):
+    chinese = make_user(Role.BANK_MANAGER, bank=figures["y"])
+    english = make_user(Role.BANK_MANAGER, bank=figures["y"])
+    english.locale = "en"
+    make_agreement(
+        figures["b"], figures["y"], officer=chinese, signed_on=clock.today() - timedelta(days=61)
+    )
+    login_as(Role.OFFICIAL)
+    client.get("/reports/summary?lang=en")  # the official reads in English
+    client.post(f"/reports/remind/{figures['y'].id}")
+    texts = dict(
+        db.session.execute(
+            sa.select(Notification.user_id, Notification.params).where(
+                Notification.kind == "reminder"
+            )
+        ).all()
+    )
+    assert texts[chinese.id]["text"].startswith("请尽快答复超时未响应的需求")
+    assert texts[english.id]["text"].startswith("Please answer the overdue needs")
