@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import has_request_context, request
+from flask_babel import lazy_gettext as _l
 
 from app.models import SecurityEvent, User, db
 
@@ -61,6 +62,28 @@ KINDS = (
     TWO_FACTOR_FAILED,
     RECOVERY_CODE_USED,
 )
+
+# The admin's page reads the kinds in words, as the audit log does its actions.
+KIND_LABELS = {
+    SIGN_IN: _l("Signed in"),
+    SIGN_IN_FAILED: _l("Sign-in failed"),
+    LOCKED_OUT: _l("Locked out"),
+    SIGNED_OUT: _l("Signed out"),
+    SIGNED_OUT_EVERYWHERE: _l("Signed out everywhere"),
+    SESSIONS_ENDED: _l("Sessions ended"),
+    TOKEN_CREATED: _l("API token created"),
+    TOKEN_REVOKED: _l("API token revoked"),
+    PASSWORD_CHANGED: _l("Password changed"),
+    EXPORT: _l("Personal data exported"),
+    TWO_FACTOR_ENABLED: _l("Two-factor sign-in turned on"),
+    TWO_FACTOR_DISABLED: _l("Two-factor sign-in turned off"),
+    TWO_FACTOR_FAILED: _l("Two-factor code refused"),
+    RECOVERY_CODE_USED: _l("Recovery code used"),
+}
+
+
+def kind_label(kind: str) -> str:
+    return str(KIND_LABELS.get(kind, kind))
 
 
 @dataclass(frozen=True)

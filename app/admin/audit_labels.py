@@ -4,6 +4,7 @@ reads as the rest of the admin pages do (the identifier stays beside it, for sea
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 
 OBJECTS = {
     "agreements": _l("Intent agreement"),
@@ -29,7 +30,8 @@ OBJECTS = {
     "regions": _l("Region"),
     "industries": _l("Industry"),
     "settings": _l("Setting"),
-    "users": _l("Account"),
+    # "Account" alone is the column of whether one is active (账号状态).
+    "users": _lp("record", "Account"),
     "messages": _l("Message"),
     "deletion_requests": _l("Deletion request"),
     "webhook_endpoints": _l("Webhook endpoint"),
@@ -109,11 +111,14 @@ ACTIONS.update(
 
 
 STATUS_ENUMS = {
-    "agreements": "AgreementStatus",
-    "engagements": "EngagementStatus",
-    "enterprises": "EnterpriseStatus",
-    "needs": "NeedStatus",
-    "products": "ProductStatus",
+    "agreements": "enums.AgreementStatus",
+    "engagements": "enums.EngagementStatus",
+    "enterprises": "enums.EnterpriseStatus",
+    "needs": "enums.NeedStatus",
+    "products": "enums.ProductStatus",
+    # The mechanism's lists change status too; without these the log read "sent → granted".
+    "declarations": "coordination.DeclarationStatus",
+    "recommendations": "coordination.RecommendationStatus",
 }
 
 
@@ -121,9 +126,11 @@ def status_label(entity_type: str, value: str | None) -> str:
     """A status value in the words of its record's own status list."""
     if not value:
         return "—"
-    from app.models import enums
+    from app.models import coordination, enums
 
-    kind = getattr(enums, STATUS_ENUMS.get(entity_type, ""), None)
+    module, _dot, name = STATUS_ENUMS.get(entity_type, "").partition(".")
+    found = {"enums": enums, "coordination": coordination}.get(module)
+    kind = getattr(found, name, None)
     member = next((m for m in kind if m.value == value), None) if kind else None
     return str(member.label) if member is not None else value
 

@@ -92,4 +92,5 @@ def security_log_page():
         listing=security_log.listing(kind, request.args.get("page", 1, type=int)),
         kinds=security_log.KINDS,
         kind=kind,
+        kind_label=security_log.kind_label,
     )

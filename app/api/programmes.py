@@ -8,6 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from app.api import schemas
 from app.api.common import SECURED, blueprint, field_names, found_before_body, or_404, page
+from app.i18n import current_language
 from app.models import SubsidyProgramme, db
 from app.models.programme import POINTS, SHARE
 from app.programmes import rules, tags
@@ -132,7 +133,10 @@ class ProgrammeSchema(Schema):
         return sorted(s.value for s in programme.sizes)
 
     def _eligibility(self, programme) -> list[str]:
-        return rules.eligibility_words(programme, **programmes.names([programme]))
+        language = current_language()
+        return rules.eligibility_words(
+            programme, **programmes.names([programme], language), language=language
+        )
 
 
 class CommitmentSchema(Schema):

@@ -13,6 +13,7 @@ from app.coordination import bp, exports, feedback, report, scope, visits
 from app.coordination.forms import DecisionForm, FeedbackUploadForm, RenewalForm, TrancheForm
 from app.errors import DomainError
 from app.forms import EmptyForm, apply_error
+from app.i18n import current_language
 from app.models import Region, db
 from app.models.coordination import AuthorisationMethod, RecommendationStatus
 from app.models.enums import RegionLevel, Role
@@ -271,7 +272,7 @@ def report_page():
                 db.select(Region).where(Region.level == RegionLevel.PROVINCE).limit(1)
             )
         scope.check_region(user, region.code)
-        result = report.region_report(user, region, start, end)
+        result = report.region_report(user, region, start, end, language=current_language())
     else:
         # Per bank at any level: the chosen region (within the reader's own), else theirs.
         code = request.args.get("region", "")

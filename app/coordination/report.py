@@ -314,18 +314,20 @@ def children_of(region: Region) -> list[Region]:
     return list(db.session.scalars(stmt.order_by(Region.code)))
 
 
-def region_report(user, region: Region, start: date | None, end: date, *, raw=False) -> Report:
+def region_report(
+    user, region: Region, start: date | None, end: date, *, raw=False, language: str = "zh"
+) -> Report:
     """One row per child region (its whole subtree summed), and the region's total. `raw`
     counts from the facts instead of the roll-up (the tests compare the two), as does a
     report asked for while the roll-up is rebuilt after a change of regions."""
     scope.check_region(user, region.code)  # so the region's whole subtree is the user's
     raw = raw or rollup_pending()
     rows = []
-    own = Row(region.code, region.name)
+    own = Row(region.code, region.display_name(language))
     children = children_of(region)
     by_child: dict[str, Row] = {}
     for child in children:
-        by_child[child.code] = Row(child.code, child.name)
+        by_child[child.code] = Row(child.code, child.display_name(language))
         rows.append(by_child[child.code])
     if raw:
         facts = _facts("region", start, end, region.code)

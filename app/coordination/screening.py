@@ -26,7 +26,7 @@ from app.models.coordination import (
     Recommendation,
     Standard,
 )
-from app.models.enums import EnterpriseStatus, Guarantee, NeedStatus, Role
+from app.models.enums import BankType, EnterpriseStatus, Guarantee, NeedStatus, Role
 from app.notifications import notify
 from app.workdays import deadline_after
 
@@ -230,7 +230,9 @@ def _recommend(declaration: Declaration, data: ScreeningInput, actor: User, now)
     declaration.need = need
     sent = set()
     for engagement in db.session.scalars(
-        sa.select(Engagement).where(Engagement.need_id == need.id)
+        sa.select(Engagement)
+        .join(Bank, Bank.id == Engagement.bank_id)
+        .where(Engagement.need_id == need.id, Bank.bank_type != BankType.GUARANTEE)
     ):
         _send(declaration, engagement.bank_id, actor, now, engagement_id=engagement.id)
         sent.add(engagement.bank_id)
@@ -269,7 +271,10 @@ def _post_need(declaration: Declaration, actor: User, now) -> Need:
 def _send(
     declaration: Declaration, bank_id: int, actor: User, now, engagement_id: int | None = None
 ) -> Recommendation:
-    if not bank_id or db.session.get(Bank, bank_id) is None:
+    bank = db.session.get(Bank, bank_id) if bank_id else None
+    # A guarantee agency works the need in its own pipeline; it has no page to record a
+    # recommendation's contact and credit decision, which would only fall overdue.
+    if bank is None or bank.bank_type is BankType.GUARANTEE:
         raise ValidationFailed(_l("Choose the banks from the list."), field="bank_id")
     contact_days, decision_days = deadlines_for(declaration.region_code)
     rec = Recommendation(
@@ -298,7 +303,8 @@ def _send(
 def push_to_bank(declaration: Declaration, bank_id: int, actor: User) -> Recommendation:
     """Send a recommended business to one more bank the business or official names."""
     scope.check_region(actor, declaration.region_code)
-    if not bank_id or db.session.get(Bank, bank_id) is None:
+    bank = db.session.get(Bank, bank_id) if bank_id else None
+    if bank is None or bank.bank_type is BankType.GUARANTEE:
         raise ValidationFailed(_l("Choose the banks from the list."), field="bank_id")
     if declaration.status is not DeclarationStatus.RECOMMENDED:
         raise WrongState(_l("Only businesses on the recommended list are sent to banks."))

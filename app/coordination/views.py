@@ -42,7 +42,7 @@ from app.models.coordination import (
     NegativeKind,
     Standard,
 )
-from app.models.enums import Role
+from app.models.enums import BankType, Role
 from app.paging import page_of
 from app.security import request_user, roles
 
@@ -62,7 +62,12 @@ def _region_options(user, placeholder=None):
 
 
 def _bank_options():
-    banks = db.session.scalars(db.select(Bank).where(Bank.active.is_(True)).order_by(Bank.name))
+    # Lenders only: a guarantee agency has no page to answer a recommendation on.
+    banks = db.session.scalars(
+        db.select(Bank)
+        .where(Bank.active.is_(True), Bank.bank_type != BankType.GUARANTEE)
+        .order_by(Bank.name)
+    )
     return options([(b.id, b.name) for b in banks])
 
 

@@ -22,6 +22,7 @@ from app.events.attribution import events_open_to
 from app.formatting import wan_to_yuan
 from app.forms import apply_error
 from app.idempotency import AlreadyDone, claim
+from app.messages import services as message_services
 from app.models import db
 from app.models.base import utcnow
 from app.models.enums import AgreementStatus, EngagementStatus, Role
@@ -124,6 +125,7 @@ def render_engagement(
         need=engagement.need,
         is_bank=is_bank,
         is_enterprise=user.role is Role.ENTERPRISE,
+        reads_thread=user.role in message_services.READERS,
         action_form=VersionedForm(version=str(engagement.version)),
         decline_form=decline_form or DeclineForm(version=str(engagement.version)),
         agreement_form=agreement_form or AgreementForm(events, version=str(engagement.version)),

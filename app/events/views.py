@@ -1,12 +1,10 @@
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from app.enterprises import anonymity
 from app.errors import DomainError
 from app.events import bp, services
 from app.events.forms import EventForm, SignUpForm
-from app.events.privacy import agreements_visible_to
-from app.events.venue_views import venue_registration
+from app.events.page import render_event
 from app.forms import apply_error
 from app.models import Event, db
 from app.models.enums import Role
@@ -48,21 +46,7 @@ def detail(event_id: int):
     event = db.session.get(Event, event_id) or abort(404)
     if not sees(user, event.region_code):
         abort(404)
-    sign_up = None
-    if user.role is Role.ENTERPRISE:
-        sign_up = SignUpForm(open_needs_of(user))
-    return render_template(
-        "events/detail.html",
-        event=event,
-        summary=services.summary(event),
-        agreements=agreements_visible_to(user, event),
-        show_needs=services.can_see_needs(user, event),
-        sign_up=sign_up,
-        **venue_registration(user, event),
-        profiles={}
-        if user.role in OVERSIGHT_ROLES
-        else anonymity.profiles_for({n.enterprise for n in event.needs}),
-    )
+    return render_event(user, event)
 
 
 @bp.route("/events/<int:event_id>/sign-up", methods=["POST"])

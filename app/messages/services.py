@@ -21,6 +21,8 @@ from app.notifications import notify
 from app.security import BANK_ROLES
 
 MAX_BODY = 2000
+# Who may read a thread at all: its two parties and the officials (never the admin).
+READERS = frozenset({Role.ENTERPRISE, *BANK_ROLES, Role.OFFICIAL})
 
 
 @dataclass(frozen=True)

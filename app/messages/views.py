@@ -39,7 +39,7 @@ def _page(user, engagement, form=None, status=200):
 
 
 @bp.route("/engagements/<int:engagement_id>/messages")
-@roles(Role.ENTERPRISE, *BANK_ROLES, Role.OFFICIAL)
+@roles(*services.READERS)
 def thread(engagement_id: int):
     user, engagement = _engagement(engagement_id)
     return _page(user, engagement)

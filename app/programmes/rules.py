@@ -82,33 +82,35 @@ def eligibility_words(
     tag_names: dict[int, str],
     bank_names: dict[int, str],
     product_names: dict[int, str],
+    language: str = "zh",
 ) -> list[str]:
     """Each condition as a sentence an owner can check against their own firm."""
+    and_ = ", " if language == "en" else "、"
     lines = [
         _(
             "Enterprises registered in %(regions)s.",
-            regions="、".join(region_names.get(c, c) for c in regions_of(programme)),
+            regions=and_.join(region_names.get(c, c) for c in regions_of(programme)),
         )
     ]
     if programme.sizes:
         lines.append(
             _(
                 "Of size: %(sizes)s.",
-                sizes="、".join(str(s.label) for s in EnterpriseSize if s in programme.sizes),
+                sizes=and_.join(str(s.label) for s in EnterpriseSize if s in programme.sizes),
             )
         )
     if programme.industry_codes:
         lines.append(
             _(
                 "In the industries: %(industries)s.",
-                industries="、".join(industry_names.get(c, c) for c in programme.industry_codes),
+                industries=and_.join(industry_names.get(c, c) for c in programme.industry_codes),
             )
         )
     if programme.tag_ids:
         lines.append(
             _(
                 "On one of the official lists: %(tags)s (as recorded by the officials; it cannot be declared).",
-                tags="、".join(tag_names.get(t, str(t)) for t in programme.tag_ids),
+                tags=and_.join(tag_names.get(t, str(t)) for t in programme.tag_ids),
             )
         )
     if programme.first_loan_only:
@@ -116,7 +118,7 @@ def eligibility_words(
     if programme.bank_ids or programme.product_ids:
         named = [bank_names.get(b, str(b)) for b in programme.bank_ids or []]
         named += [product_names.get(p, str(p)) for p in programme.product_ids or []]
-        lines.append(_("For loans from: %(lenders)s.", lenders="、".join(named)))
+        lines.append(_("For loans from: %(lenders)s.", lenders=and_.join(named)))
     else:
         lines.append(_("For loans from any bank on the platform."))
     return lines

@@ -661,27 +661,31 @@ def commitments(programme: SubsidyProgramme) -> list[tuple[ProgrammeCommitment, 
     )
 
 
-def names(programmes: list[SubsidyProgramme]) -> dict:
-    """Names the plain-words eligibility of these programmes uses."""
+def names(programmes: list[SubsidyProgramme], language: str = "zh") -> dict:
+    """Names the plain-words eligibility of these programmes uses, in `language`."""
     from app.programmes.tags import kind_names
 
     codes = sorted({c for p in programmes for c in rules.regions_of(p)})
     industries = sorted({c for p in programmes for c in p.industry_codes or []})
     bank_ids = sorted({b for p in programmes for b in p.bank_ids or []})
     product_ids = sorted({x for p in programmes for x in p.product_ids or []})
+    english = language == "en"
     return {
-        "region_names": dict(
-            db.session.execute(
-                sa.select(Region.code, Region.name).where(Region.code.in_(codes))
-            ).all()
-        ),
-        "industry_names": {
-            c: f"{c} {n}"
-            for c, n in db.session.execute(
-                sa.select(Industry.code, Industry.name).where(Industry.code.in_(industries))
+        "region_names": {
+            c: (n_en if english and n_en else n)
+            for c, n, n_en in db.session.execute(
+                sa.select(Region.code, Region.name, Region.name_en).where(Region.code.in_(codes))
             )
         },
-        "tag_names": {k: v[0] for k, v in kind_names().items()},
+        "industry_names": {
+            c: f"{c} {n_en if english and n_en else n}"
+            for c, n, n_en in db.session.execute(
+                sa.select(Industry.code, Industry.name, Industry.name_en).where(
+                    Industry.code.in_(industries)
+                )
+            )
+        },
+        "tag_names": {k: v[1] if english else v[0] for k, v in kind_names().items()},
         "bank_names": dict(
             db.session.execute(
                 sa.select(Bank.id, Bank.short_name).where(Bank.id.in_(bank_ids))

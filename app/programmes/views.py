@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from app.errors import DomainError
 from app.excel_import import upload_page
 from app.forms import EmptyForm, add_service_errors, apply_error, options
+from app.i18n import current_language
 from app.matches.narrow import programme_state
 from app.models import Bank, Product, SubsidyProgramme, db
 from app.models.enums import BankType, ProductStatus, Role
@@ -225,8 +226,9 @@ def official_detail(programme_id: int):
 
 
 def _words(programmes: list[SubsidyProgramme]) -> dict[int, list[str]]:
-    names = services.names(programmes)
-    return {p.id: rules.eligibility_words(p, **names) for p in programmes}
+    language = current_language()
+    names = services.names(programmes, language)
+    return {p.id: rules.eligibility_words(p, **names, language=language) for p in programmes}
 
 
 @bp.route("/programmes")

@@ -10,11 +10,12 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from app import clock, versions
+from app.errors import DomainError
 from app.forms import EmptyForm
 from app.i18n import current_language
 from app.models import Bank, Event, db
@@ -350,11 +351,20 @@ def remind(bank_id: int):
     bank = db.session.get(Bank, bank_id) or abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    text = _(
-        "Please answer the overdue needs and follow up the agreements without disbursement on the watch list."
-    )
-    sent = services.remind(request_user(), bank, text)
+    user = request_user()
+    try:
+        # The home region's watch list, whatever the page's own filters were.
+        sent = services.remind(user, bank, services.filters_from({}, user))
+    except DomainError as error:
+        flash(str(error.message), "danger")
+        return redirect(url_for("reports.summary", **request.args))
     flash(
-        _("Reminder sent to %(n)s managers of %(bank)s.", n=sent, bank=bank.short_name), "success"
+        ngettext(
+            "Reminder sent to %(num)s manager of %(bank)s.",
+            "Reminder sent to %(num)s managers of %(bank)s.",
+            sent,
+            bank=bank.short_name,
+        ),
+        "success",
     )
     return redirect(url_for("reports.summary", **request.args))

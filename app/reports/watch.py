@@ -3,13 +3,17 @@ reminders to the bank's managers. Read fresh on every load; it moves with the cl
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale, gettext
+from flask_babel import lazy_gettext as _l
 
 from app import clock
 from app.audit import record
+from app.errors import NotAllowed
 from app.models import Agreement, Bank, Branch, Engagement, Enterprise, Need, User, db
 from app.models.base import utcnow
 from app.models.enums import AgreementStatus, EngagementStatus, EnterpriseStatus, Role
@@ -110,9 +114,19 @@ def watch_list(
     return WatchList(items, overdue_total, stalled_total)
 
 
-def remind(official: User, bank: Bank, text: str) -> int:
-    """Send a reminder (督办) to the bank's managers; it is recorded."""
-    text = (text or "").strip()[:300]
+def reminder_text() -> str:
+    return gettext(
+        "Please answer the overdue needs and follow up the agreements without disbursement on the watch list."
+    )
+
+
+def remind(official: User, bank: Bank, f: Filters) -> int:
+    """Send a reminder (督办) to the bank's managers; it is recorded. Only a bank on the
+    official's own watch list (`f`, their home region) may be reminded: an official of
+    another county could otherwise press any bank about rows they cannot see."""
+    on_list = watch_list(replace(f, bank_id=bank.id), limit=0)
+    if not (on_list.overdue_total or on_list.stalled_total):
+        raise NotAllowed(_l("%(bank)s has nothing on your watch list.", bank=bank.short_name))
     managers = list(
         db.session.scalars(
             sa.select(User)
@@ -120,10 +134,18 @@ def remind(official: User, bank: Bank, text: str) -> int:
             .where(Branch.bank_id == bank.id, User.role == Role.BANK_MANAGER, User.active.is_(True))
         )
     )
+    languages = current_app.config["LANGUAGES"]
     for manager in managers:
-        notify(manager, "reminder", text=text)
+        # In the manager's own language, not the official's who happened to press the button.
+        language = manager.locale if manager.locale in languages else None
+        with force_locale(language or current_app.config["BABEL_DEFAULT_LOCALE"]):
+            notify(manager, "reminder", text=reminder_text())
     record(
-        official, "reminder_sent", bank, note=text, changes={"managers": [m.id for m in managers]}
+        official,
+        "reminder_sent",
+        bank,
+        note=reminder_text(),
+        changes={"managers": [m.id for m in managers]},
     )
     db.session.commit()
     return len(managers)

@@ -202,3 +202,46 @@ def test_the_audit_export_keeps_formulas_as_text(client, login_as, make_user, db
         assert all(cell.data_type != "f" for cell in row)
     assert all(row[2] == "status_changed" for row in rows[1:])
     assert db.session.scalar(sa.select(User.id).where(User.id == evil.id, User.active.is_(False)))
+
+
+def test_the_audit_log_reads_the_mechanisms_statuses_and_accounts_in_words(
+    client, login_as, make_user, db
+):
+    admin = login_as(Role.ADMIN)
+    for entity, old, new in (
+        ("declarations", "declared", "screened_out"),
+        ("recommendations", "sent", "granted"),
+    ):
+        db.session.add(
+            AuditEntry(
+                actor_id=admin.id,
+                action="status_changed",
+                entity_type=entity,
+                entity_id=7,
+                old_status=old,
+                new_status=new,
+            )
+        )
+    db.session.add(
+        AuditEntry(actor_id=admin.id, action="user_created", entity_type="users", entity_id=9)
+    )
+    db.session.commit()
+    page = client.get("/admin/audit").get_data(as_text=True)
+    table = page[page.index('id="audit-entries"') :]
+    assert "已申报，待筛选 → 未通过筛选" in table
+    assert "已推送，待对接 → 已授信" in table
+    # the record is an account (账号), not the account's status (账号状态)
+    assert '<span title="users">账号</span> #9' in table
+
+
+def test_the_security_log_names_each_kind_in_words(client, login_as, db):
+    from app import security_log
+
+    admin = login_as(Role.ADMIN)
+    security_log.log(security_log.SIGN_IN_FAILED, admin, login=admin.email)
+    db.session.commit()
+    page = client.get("/admin/security-log").get_data(as_text=True)
+    assert ">登录失败</span>" in page and ">sign_in_failed<" not in page
+    assert '<th scope="col">账号</th>' in page
+    english = client.get("/admin/security-log?lang=en").get_data(as_text=True)
+    assert ">Sign-in failed</span>" in english

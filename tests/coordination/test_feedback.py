@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
 from app import clock
 from app.coordination import feedback, report, screening, visits
 from app.coordination.cli import coordination_group
+from app.errors import ValidationFailed
 from app.models import Declaration, MechanismDeadline, Notification, Region
 from app.models.coordination import (
     DeclarationStatus,
@@ -289,3 +291,68 @@ def test_the_renewal_reminder_runs_as_a_scheduled_job(app, db, recommended, make
     assert enqueue("coordination.remind").result == {"reminded": 0}  # once per maturity
     schedule = app.extensions["celery"].conf.beat_schedule
     assert schedule["coordination.remind"]["task"] == "coordination.remind"
+
+
+def test_taking_an_entry_off_the_negative_list_asks_first(client, db, login, make_user):
+    official = make_user(Role.OFFICIAL)
+    screening.add_negative_entry(official, NegativeKind.EXCLUDED_INDUSTRY, "", "13", "")
+    db.session.commit()
+    login(official)
+    page = client.get("/mechanism/negative-list?lang=en").get_data(as_text=True)
+    form = page[page.index("/remove") :].split(">", 1)[0]
+    assert 'data-confirm="Remove this entry from the negative list?' in form
+
+
+def test_the_mechanisms_pages_name_towns_and_industries_in_the_readers_language(
+    client, db, login, make_user, make_enterprise, make_coordinator
+):
+    enterprise = make_enterprise(region_code="990121001", industry_code="62")
+    declaration = _declaration(db, enterprise, make_coordinator())
+    db.session.commit()
+    login(make_user(Role.OFFICIAL))
+    pages = [
+        f"/mechanism/visits/{declaration.visit_id}",
+        "/mechanism/visits",
+        f"/mechanism/declarations/{declaration.id}",
+        "/mechanism/declarations",
+        "/mechanism/report?region=990121001",
+    ]
+    for path in pages:
+        english = client.get(f"{path}{'&' if '?' in path else '?'}lang=en").get_data(as_text=True)
+        assert "Chengguan" in english and "城关镇" not in english, path
+        chinese = client.get(f"{path}{'&' if '?' in path else '?'}lang=zh").get_data(as_text=True)
+        assert "城关镇" in chinese, path
+    report = client.get("/mechanism/report?region=990121&lang=en").get_data(as_text=True)
+    assert "Demo County" in report and ">Chengguan</a>" in report
+
+
+def test_a_recommendation_names_its_town_and_industry_in_english(
+    client, db, login, make_user, make_bank, recommended
+):
+    declaration = recommended(make_bank())
+    rec = declaration.recommendations[0]
+    industry = declaration.enterprise.industry
+    login(make_user(Role.OFFICIAL))
+    page = client.get(f"/mechanism/recommendations/{rec.id}?lang=en").get_data(as_text=True)
+    assert "Chengguan" in page and industry.name_en in page and f">{industry.name}<" not in page
+
+
+def test_the_recommended_list_goes_to_lenders_not_to_a_guarantee_agency(
+    client, db, login, make_user, make_bank, make_agency, recommended
+):
+    # An agency has no page for a recommendation's contact and decision: sent one, it
+    # would only fall overdue on the mechanism's watch list.
+    agency, bank = make_agency(), make_bank()
+    declaration = recommended(bank)
+    official = make_user(Role.OFFICIAL)
+    login(official)
+    page = client.get(f"/mechanism/declarations/{declaration.id}").get_data(as_text=True)
+    push = page[page.index("/push") :]
+    assert f'value="{bank.id}"' in page and f'value="{agency.id}"' not in push
+    response = client.post(
+        f"/mechanism/declarations/{declaration.id}/push", data={"bank_id": str(agency.id)}
+    )
+    assert response.status_code in (400, 422)
+    with pytest.raises(ValidationFailed):
+        screening.push_to_bank(declaration, agency.id, official)
+    assert [r.bank_id for r in declaration.recommendations] == [bank.id]

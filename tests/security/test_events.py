@@ -100,9 +100,14 @@ def test_event_mode_refuses_bad_input(
     response = client.post(
         f"/events/{event_id}/venue-registration",
         data={"address": address, "hours": hours},
-        follow_redirects=True,
     )
-    assert message in response.get_data(as_text=True)
+    # the event's page again, what was typed kept and the message beside its field
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    field = "address" if address != VENUE else "hours"
+    error = page[page.index(f'id="{field}-error"') :]
+    assert message in error.split("</div>", 1)[0]
+    assert f'value="{address}"' in page and f'value="{hours}"' in page
     assert db.session.scalar(sa.select(sa.func.count(RegistrationWindow.id))) == 0
 
 
@@ -114,3 +119,17 @@ def test_only_officials_open_registration(client, login_as, event_with_two_banks
         f"/events/{event_id}/venue-registration", data={"address": VENUE, "hours": "6"}
     )
     assert response.status_code == 403
+
+
+def test_an_official_of_another_county_cannot_open_registration(
+    client, login_as, event_with_two_banks, db
+):
+    # The event is 示范县's: an official of 姑苏区 does not see it, nor opens its venue.
+    login_as(Role.OFFICIAL, region_code="320508")
+    event_id = event_with_two_banks["event"].id
+    assert client.get(f"/events/{event_id}").status_code == 404
+    response = client.post(
+        f"/events/{event_id}/venue-registration", data={"address": VENUE, "hours": "6"}
+    )
+    assert response.status_code == 404
+    assert db.session.scalar(sa.select(sa.func.count(RegistrationWindow.id))) == 0

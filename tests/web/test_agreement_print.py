@@ -151,3 +151,10 @@ def test_officials_of_the_region_get_the_events_signing_list(client, db, login, 
     for role in (Role.BANK_OFFICER, Role.ENTERPRISE):
         switch(client, login, make_user(role))
         assert client.get(f"/events/{event.id}/signing-list.pdf").status_code == 403
+
+
+def test_the_printable_page_names_its_icon(client, login, world):
+    # Without it Chromium asks for /favicon.ico, a 404 in the console of every print.
+    login(world["owner"])
+    page = client.get(f"/agreements/{world['agreement'].id}/print").get_data(as_text=True)
+    assert 'rel="icon" href="/static/favicon.svg"' in page

@@ -618,3 +618,14 @@ def test_the_enterprise_confirms_that_the_money_arrived(client, login, login_as,
     assert db.session.get(Disbursement, tranche.id).received_confirmed_at == (
         confirmed.received_confirmed_at
     )
+
+
+def test_a_region_pickers_message_is_shown_beside_it(client, login_as):
+    # The picker wraps its selects, so Bootstrap's .is-invalid ~ .invalid-feedback never
+    # matched and the message stayed hidden: the select turned red with no word why.
+    login_as(Role.OFFICIAL)
+    page = client.post(
+        "/events/new", data={"title": "秋季对接会", "held_on": clock.today().isoformat()}
+    ).get_data(as_text=True)
+    assert '<div id="region_code-error" class="invalid-feedback d-block">' in page
+    assert 'aria-describedby="region_code-error" aria-invalid="true"' in page

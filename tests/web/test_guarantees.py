@@ -687,3 +687,21 @@ def test_too_many_decimals_on_a_guarantee_product_are_named_not_rounded(
     page = response.get_data(as_text=True)
     assert message in re.search(rf'id="{field}-error"[^>]*>(.*?)</', page, re.S).group(1)
     assert db.session.scalar(sa.select(sa.func.count(GuaranteeProduct.id))) == before
+
+
+def test_withdrawing_an_approved_guarantee_asks_first(client, login, scene, db):
+    need = _post(scene["owner"])
+    at_agency = _engagement_of(db, need, scene["agency"])
+    login(scene["g_officer"])
+    client.post(
+        f"/agency/engagements/{at_agency.id}/pick-up", data={"version": str(at_agency.version)}
+    )
+    page = client.get(f"/agency/engagements/{at_agency.id}").get_data(as_text=True)
+    assert "data-confirm" not in page  # declining before approving withdraws nothing
+    client.post(
+        f"/agency/engagements/{at_agency.id}/approve", data={"version": str(at_agency.version)}
+    )
+    assert at_agency.guarantee_approved_at is not None
+    page = client.get(f"/agency/engagements/{at_agency.id}").get_data(as_text=True)
+    form = page[: page.index("/decline")].rsplit("<form", 1)[1] + page[page.index("/decline") :]
+    assert 'data-confirm="确定撤回已同意的担保吗？' in form.split(">", 1)[0]

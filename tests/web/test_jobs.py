@@ -171,3 +171,11 @@ def test_a_failed_run_reads_failed_in_chinese_not_a_failed_criterion(client, log
         assert gettext("Failed") == "不符合"  # a criterion a product fails, in the match table
     with app.test_request_context(), force_locale("en"):
         assert str(JobStatus.FAILED.label) == "Failed"
+
+
+def test_the_runs_table_heads_its_time_column_as_a_time(client, login_as, db):
+    # "Queued" is also a run's status (排队中); the column holds when it was queued.
+    login_as(Role.ADMIN)
+    client.post("/admin/jobs/run/engagements.tick")
+    page = client.get("/admin/jobs/?lang=zh").get_data(as_text=True)
+    assert '<th scope="col">排队时间</th>' in page and '<th scope="col">排队中</th>' not in page

@@ -213,3 +213,11 @@ def test_the_bank_sees_the_needs_description_and_collateral_after_consent_only(
     after = client.get(f"/engagements/{world['accepted'].id}").get_data(as_text=True)
     assert "厂房可抵押，评估值约600万元" in after and "房产" in after
     assert 'id="thread-link"' in after
+
+
+def test_the_admin_is_not_offered_a_thread_it_may_not_read(client, db, login_as, world):
+    e = world["accepted"]
+    login_as(Role.ADMIN)
+    page = client.get(f"/engagements/{e.id}").get_data(as_text=True)
+    assert f"/engagements/{e.id}" in page and 'id="thread-link"' not in page
+    assert client.get(f"/engagements/{e.id}/messages").status_code == 403

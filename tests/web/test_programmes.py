@@ -724,3 +724,40 @@ def test_too_many_decimals_on_the_programme_form_are_named_beside_the_field(
     page = response.get_data(as_text=True)
     assert message in re.search(rf'id="{field}-error"[^>]*>(.*?)</', page, re.S).group(1)
     assert db.session.scalar(sa.select(sa.func.count(SubsidyProgramme.id))) == 0
+
+
+def test_removing_an_enterprise_from_a_list_asks_first(db, client, login_as, make_enterprise):
+    existing = tag(db, make_enterprise())
+    login_as(Role.OFFICIAL)
+    page = client.get(f"/official/tags/{existing.id}").get_data(as_text=True)
+    form = page[page.index(f'action="/official/tags/{existing.id}/delete"') :]
+    assert form.split(">", 1)[0].endswith(
+        'data-confirm="确定将该企业移出名单吗？以此名单为条件的贴息政策和产品将不再认定该企业在册。"'
+    )
+
+
+def test_who_qualifies_reads_in_the_readers_language(client, login, county_official):
+    p = programme(
+        county_official,
+        sizes=frozenset({EnterpriseSize.SMALL, EnterpriseSize.MICRO}),
+        industry_codes=["13"],
+    )
+    login(county_official)
+    english = client.get(f"/official/programmes/{p.id}?lang=en").get_data(as_text=True)
+    assert "Enterprises registered in Demo County." in english
+    assert "Of size: Small, Micro." in english
+    assert "13 Agricultural and sideline food processing" in english
+    assert client.get("/official/programmes?lang=en").get_data(as_text=True).count("Demo County")
+    chinese = client.get(f"/official/programmes/{p.id}?lang=zh").get_data(as_text=True)
+    assert "示范县" in chinese and "小型、微型" in chinese
+
+
+def test_the_programmes_agreements_head_their_date_column_as_a_date(
+    client, db, login, make_enterprise, signed, county_official
+):
+    p = programme(county_official)
+    programmes.commit(signed(make_enterprise()))
+    db.session.commit()
+    login(county_official)
+    page = client.get(f"/official/programmes/{p.id}?lang=zh").get_data(as_text=True)
+    assert '<th scope="col">签订日期</th>' in page and '<th scope="col">已签约</th>' not in page

@@ -854,3 +854,100 @@ def test_the_league_s_response_figures_are_kept_until_an_engagement_changes(app,
         )
     finally:
         sa.event.remove(_db.engine, "before_cursor_execute", count)
+
+
+def test_one_unconfirmed_agreement_reads_in_the_singular(
+    client, login_as, figures, make_agreement, make_user, db
+):
+    from app.models import Event
+
+    event = Event(title="冬季对接会", held_on=clock.today(), region_code="990121")
+    db.session.add(event)
+    db.session.commit()
+    make_agreement(
+        figures["a"],
+        figures["x"],
+        officer=make_user(Role.OFFICIAL),
+        status=AgreementStatus.SIGNED,
+        event=event,
+    )
+    login_as(Role.OFFICIAL)
+    one = "1 more agreement awaits the enterprise’s confirmation and is not counted yet."
+    summary = client.get(f"/reports/summary?event={event.id}&lang=en").get_data(as_text=True)
+    assert one in summary
+    assert one in client.get(f"/events/{event.id}?lang=en").get_data(as_text=True)
+    chinese = client.get(f"/reports/summary?event={event.id}&lang=zh").get_data(as_text=True)
+    assert "另有 1 份协议等待企业确认，尚未计入。" in chinese
+
+
+def test_a_reminder_to_one_manager_says_so_in_the_singular(
+    client, login_as, make_user, make_agreement, figures, db
+):
+    manager = make_user(Role.BANK_MANAGER, bank=figures["y"])
+    make_agreement(
+        figures["b"], figures["y"], officer=manager, signed_on=clock.today() - timedelta(days=61)
+    )
+    login_as(Role.OFFICIAL)
+    client.get("/reports/summary?lang=en")
+    page = client.post(f"/reports/remind/{figures['y'].id}", follow_redirects=True).get_data(
+        as_text=True
+    )
+    bank = figures["y"].short_name
+    assert f"Reminder sent to 1 manager of {bank}." in page
+    client.get("/reports/summary?lang=zh")
+    page = client.post(f"/reports/remind/{figures['y'].id}", follow_redirects=True).get_data(
+        as_text=True
+    )
+    assert f"已向 {bank} 的 1 名管理员发送督办提醒。" in page
+
+
+def test_only_a_bank_on_the_officials_own_watch_list_is_reminded(
+    client, login_as, make_user, make_agreement, figures, db
+):
+    manager = make_user(Role.BANK_MANAGER, bank=figures["y"])
+    make_agreement(
+        figures["b"], figures["y"], officer=manager, signed_on=clock.today() - timedelta(days=61)
+    )
+    # figures["b"] is of 990121003: an official of another county sees none of it
+    login_as(Role.OFFICIAL, region_code="320505")
+    page = client.post(f"/reports/remind/{figures['y'].id}", follow_redirects=True).get_data(
+        as_text=True
+    )
+    assert f"{figures['y'].short_name} 在您的督办清单中没有待办事项。" in page
+    # nor is a bank with nothing on the list reminded by the county's own official
+    client.post("/logout")
+    login_as(Role.OFFICIAL)
+    assert client.post(f"/reports/remind/{figures['x'].id}").status_code == 302
+    assert not db.session.scalar(sa.select(Notification.id).where(Notification.kind == "reminder"))
+    assert not db.session.scalar(
+        sa.select(AuditEntry.id).where(AuditEntry.action == "reminder_sent")
+    )
+    assert client.post(f"/reports/remind/{figures['y'].id}").status_code == 302
+    assert db.session.scalar(
+        sa.select(Notification.id).where(
+            Notification.kind == "reminder", Notification.user_id == manager.id
+        )
+    )
+
+
+def test_a_reminder_reaches_each_manager_in_their_own_language(
+    client, login_as, make_user, make_agreement, figures, db
+):
+    chinese = make_user(Role.BANK_MANAGER, bank=figures["y"])
+    english = make_user(Role.BANK_MANAGER, bank=figures["y"])
+    english.locale = "en"
+    make_agreement(
+        figures["b"], figures["y"], officer=chinese, signed_on=clock.today() - timedelta(days=61)
+    )
+    login_as(Role.OFFICIAL)
+    client.get("/reports/summary?lang=en")  # the official reads in English
+    client.post(f"/reports/remind/{figures['y'].id}")
+    texts = dict(
+        db.session.execute(
+            sa.select(Notification.user_id, Notification.params).where(
+                Notification.kind == "reminder"
+            )
+        ).all()
+    )
+    assert texts[chinese.id]["text"].startswith("请尽快答复超时未响应的需求")
+    assert texts[english.id]["text"].startswith("Please answer the overdue needs")
