@@ -87,11 +87,12 @@ class AccountForm(FlaskForm):
     )
     submit = SubmitField(_l("Create account"))
 
-    def __init__(self, bank, roles, *args, **kwargs):
+    def __init__(self, bank, roles, *args, branches=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.role.choices = options([(r.value, r.label) for r in roles])
         self.branch_id.choices = options(
-            [(str(b.id), b.name) for b in bank.branches], placeholder=_l("Choose…")
+            [(str(b.id), b.name) for b in (bank.branches if branches is None else branches)],
+            placeholder=_l("Choose…"),
         )
 
     def chosen_role(self) -> Role:

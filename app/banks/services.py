@@ -1,5 +1,11 @@
 """Banks, branches and their staff's accounts. Officials keep banks and guarantee agencies;
-each institution's manager keeps its own officers."""
+each institution's manager keeps its own officers.
+
+An official with a home region keeps what lies in its subtree: the branches there and the
+accounts at them, and a bank only while all its branches are there (its name and type are
+every region's). A bank manager's account sees its branch's subtree of the bank's pipeline,
+so an account made at another county's branch would open that county's enterprises to the
+official who made it."""
 
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ from app.enterprises import credit_code
 from app.errors import FieldErrors, NotAllowed, ValidationFailed
 from app.models import Bank, Branch, Region, User, db
 from app.models.enums import BankType, RegionLevel, Role
+from app.regions import scope
 from app.regions.branches import arrange
 from app.security import OVERSIGHT_ROLES
 
@@ -72,6 +79,10 @@ def check_bank(data: BankInput, bank: Bank | None) -> str:
 
 
 def save_bank(data: BankInput, actor: User, bank: Bank | None = None) -> Bank:
+    if bank is not None and not keeps_bank(actor, bank):
+        raise NotAllowed(
+            _l("This bank has branches outside your region; its own details are kept above them.")
+        )
     code = check_bank(data, bank)
     created = bank is None
     bank = bank or Bank()
@@ -86,7 +97,17 @@ def save_bank(data: BankInput, actor: User, bank: Bank | None = None) -> Bank:
     return bank
 
 
-def _check_branch(bank: Bank, data: BranchInput, branch: Branch | None) -> None:
+def keeps_branch(actor: User, branch: Branch) -> bool:
+    """Whether an official or admin may change `branch` and the accounts at it."""
+    return scope.sees(actor, branch.region_code)
+
+
+def keeps_bank(actor: User, bank: Bank) -> bool:
+    """Whether an official or admin may change the bank itself: all its branches are theirs."""
+    return all(keeps_branch(actor, branch) for branch in bank.branches)
+
+
+def _check_branch(bank: Bank, data: BranchInput, branch: Branch | None, actor: User) -> None:
     errors = FieldErrors()
     name = (data.name or "").strip()
     if not name:
@@ -104,11 +125,13 @@ def _check_branch(bank: Bank, data: BranchInput, branch: Branch | None) -> None:
         RegionLevel.CITY,
     ):
         errors.add("region_code", _l("Choose the town or county from the list."))
+    elif not scope.sees(actor, region.code):
+        errors.add("region_code", _l("Choose a town or county within your region."))
     errors.raise_if_any()
 
 
 def save_branch(bank: Bank, data: BranchInput, actor: User, branch: Branch | None = None) -> Branch:
-    _check_branch(bank, data, branch)
+    _check_branch(bank, data, branch, actor)
     created = branch is None
     branch = branch or Branch(bank=bank)
     branch.name = data.name.strip()
@@ -174,6 +197,8 @@ def create_bank_account(
     branch = db.session.get(Branch, branch_id) if branch_id else None
     if branch is None or branch.bank_id != bank.id:
         raise ValidationFailed(_l("Choose one of this institution's branches."), field="branch_id")
+    if actor.role in OVERSIGHT_ROLES and not keeps_branch(actor, branch):
+        raise ValidationFailed(_l("Choose a branch within your region."), field="branch_id")
     if not (name or "").strip():
         raise ValidationFailed(_l("Enter the person's name."), field="name")
     return create_user(
@@ -192,7 +217,7 @@ def may_change_account(actor: User, account: User) -> bool:
     if not account.role.has_branch:
         return False
     if actor.role in OVERSIGHT_ROLES:
-        return True
+        return keeps_branch(actor, account.branch)
     bank = account.branch.bank
     return keeps_staff(actor, bank) and account.role is officer_role(bank)
 

@@ -40,8 +40,14 @@ def new():
 @roles(*OVERSIGHT_ROLES)
 def detail(bank_id: int):
     bank = get_bank_or_404(request_user(), bank_id)
+    user = request_user()
     return render_template(
-        "banks/detail.html", bank=bank, users=services.bank_users(bank), action_form=EmptyForm()
+        "banks/detail.html",
+        bank=bank,
+        users=services.bank_users(bank),
+        action_form=EmptyForm(),
+        keeps_bank=services.keeps_bank(user, bank),
+        kept_branches={b.id for b in bank.branches if services.keeps_branch(user, b)},
     )
 
 
@@ -49,6 +55,8 @@ def detail(bank_id: int):
 @roles(*OVERSIGHT_ROLES)
 def edit(bank_id: int):
     bank = get_bank_or_404(request_user(), bank_id)
+    if not services.keeps_bank(request_user(), bank):
+        abort(403)
     form = BankForm(obj=bank)
     if form.validate_on_submit():
         try:
@@ -93,6 +101,8 @@ def new_branch(bank_id: int):
 @roles(*OVERSIGHT_ROLES)
 def edit_branch(branch_id: int):
     branch = db.session.get(Branch, branch_id) or abort(404)
+    if not services.keeps_branch(request_user(), branch):
+        abort(404)
     form = BranchForm(obj=branch)
     if form.validate_on_submit():
         try:
