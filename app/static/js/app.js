@@ -10,6 +10,17 @@ document.addEventListener("click", (event) => {
   });
 });
 
+// A form whose act cannot be undone (withdrawing a need, declining a bank) asks first;
+// without this file it submits at once, as before.
+document.addEventListener(
+  "submit",
+  (event) => {
+    const question = event.target.dataset?.confirm;
+    if (question && !window.confirm(question)) event.preventDefault();
+  },
+  true,
+);
+
 // After a refused form, put the cursor on the first field that needs correcting, so keyboard
 // and screen-reader users land on its message instead of at the top of the page.
 document.addEventListener("DOMContentLoaded", () => {
