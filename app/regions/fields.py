@@ -57,6 +57,7 @@ class RegionField(Field):
             next_button=True,
             invalid=bool(self.errors),
             deepest=self.deepest.value if self.deepest else "",
+            described_by=kwargs.get("aria-describedby", ""),
         )
 
 
@@ -99,4 +100,5 @@ class RegionListField(Field):
             current_language(),
             field_id=self.id,
             invalid=bool(self.errors),
+            described_by=kwargs.get("aria-describedby", ""),
         )
