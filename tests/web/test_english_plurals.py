@@ -1,0 +1,21 @@
+"""The English summary agrees with its numbers: a walk found a bank manager's summary saying
+"with 1 commercial banks" and "1 more agreements await the enterprise's confirmation"."""
+
+from __future__ import annotations
+
+import re
+
+from app.demo import DEMO_PASSWORD
+
+
+def test_a_banks_own_summary_in_english_agrees_with_its_numbers(app, db, client):
+    app.test_cli_runner().invoke(args=["seed-demo"])
+    client.post("/login", data={"login": "manager@abc.demo.rongqiao.cn", "password": DEMO_PASSWORD})
+    page = client.get("/reports/summary?lang=en").get_data(as_text=True)
+    assert "with 1 commercial bank, for" in page
+    waiting = re.search(r"(\d+) more (agreements? awaits?) the enterprise", page)
+    assert waiting, "the demo bank has an agreement awaiting confirmation"
+    n, words = int(waiting[1]), waiting[2]
+    assert words == ("agreement awaits" if n == 1 else "agreements await"), waiting[0]
+    chinese = client.get("/reports/summary?lang=zh").get_data(as_text=True)
+    assert f"另有 {n} 份协议等待企业确认，尚未计入。" in chinese
