@@ -1,5 +1,6 @@
 """The English summary agrees with its numbers: a walk found a bank manager's summary saying
-"with 1 commercial banks" and "1 more agreements await the enterprise's confirmation"."""
+"with 1 commercial banks" and "1 more agreements await the enterprise's confirmation", and counts of one elsewhere
+("1 needs" in a pipeline, "1 months" on a printed agreement)."""
 
 from __future__ import annotations
 
@@ -19,3 +20,15 @@ def test_a_banks_own_summary_in_english_agrees_with_its_numbers(app, db, client)
     assert words == ("agreement awaits" if n == 1 else "agreements await"), waiting[0]
     chinese = client.get("/reports/summary?lang=zh").get_data(as_text=True)
     assert f"另有 {n} 份协议等待企业确认，尚未计入。" in chinese
+
+
+def test_counts_of_one_are_singular_in_english_and_unchanged_in_chinese(app, db, client):
+    app.test_cli_runner().invoke(args=["seed-demo"])
+    client.post("/login", data={"login": "manager@abc.demo.rongqiao.cn", "password": DEMO_PASSWORD})
+    pipeline = client.get("/bank/pipeline?view=waiting&need=14&lang=en").get_data(as_text=True)
+    assert ">1 need</p>" in pipeline
+    assert ">2 needs</p>" not in pipeline
+    products = client.get("/products?q=云税贷&lang=en").get_data(as_text=True)
+    assert "1 product found" in products
+    chinese = client.get("/bank/pipeline?view=waiting&need=14&lang=zh").get_data(as_text=True)
+    assert ">1 条需求</p>" in chinese
