@@ -42,3 +42,41 @@ def test_counts_of_one_are_singular_in_english_and_unchanged_in_chinese(app, db,
     assert "1 product found" in products
     chinese = client.get(f"/bank/pipeline?view=waiting&need={need}&lang=zh").get_data(as_text=True)
     assert ">1 条需求</p>" in chinese
+
+
+def test_the_watch_lists_line_agrees_with_each_of_its_numbers(app):
+    from types import SimpleNamespace
+
+    from flask import render_template_string
+
+    line = (
+        "{% set watch = w %}{% with watch_days = {}, is_bank = False, remind_hidden = True,"
+        " args = {}, rest = None, overdue_hidden = 0, stalled_hidden = 0 %}"
+        "{% include 'reports/_watch.html' %}{% endwith %}"
+    )
+    for lang, overdue, stalled, expected in (
+        (
+            "en",
+            1,
+            2,
+            "1 engagement overdue now; 2 agreements signed more than 60 days ago with nothing"
+            " disbursed. The longest are listed.",
+        ),
+        (
+            "en",
+            3,
+            1,
+            "3 engagements overdue now; 1 agreement signed more than 60 days ago with nothing"
+            " disbursed. The longest are listed.",
+        ),
+        (
+            "zh",
+            1,
+            2,
+            "目前有 1 笔对接已逾期；有 2 份意向协议签订已超过 60 天仍未放款。下表列出拖延最久的。",
+        ),
+    ):
+        with app.test_request_context(f"/reports/summary?lang={lang}"):
+            app.preprocess_request()
+            watch = SimpleNamespace(overdue_total=overdue, stalled_total=stalled, rows=[])
+            assert expected in render_template_string(line, w=watch)
