@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from app.demo import DEMO_PASSWORD
 from app.models import Bank, Engagement
 from app.models.engagement import AWAITING_BANK
+from app.models.enums import EngagementStatus
 
 
 def test_a_banks_own_summary_in_english_agrees_with_its_numbers(app, db, client):
@@ -80,3 +81,23 @@ def test_the_watch_lists_line_agrees_with_each_of_its_numbers(app):
             app.preprocess_request()
             watch = SimpleNamespace(overdue_total=overdue, stalled_total=stalled, rows=[])
             assert expected in render_template_string(line, w=watch)
+
+
+def test_an_hour_left_is_singular_in_english(app, db, client):
+    from datetime import timedelta
+
+    from app.models.base import utcnow
+
+    app.test_cli_runner().invoke(args=["seed-demo"])
+    engagement = db.session.scalar(
+        sa.select(Engagement)
+        .join(Bank, Bank.id == Engagement.bank_id)
+        .where(Bank.short_name == "农业银行", Engagement.status == EngagementStatus.ROUTED)
+        .limit(1)
+    )
+    engagement.deadline_at = utcnow() + timedelta(minutes=65)
+    db.session.commit()
+    client.post("/login", data={"login": "manager@abc.demo.rongqiao.cn", "password": DEMO_PASSWORD})
+    url = f"/bank/pipeline?view=waiting&need={engagement.need_id}"
+    assert "1 hour left" in client.get(f"{url}&lang=en").get_data(as_text=True)
+    assert "剩余 1 小时" in client.get(f"{url}&lang=zh").get_data(as_text=True)
