@@ -134,9 +134,7 @@ class ProgrammeSchema(Schema):
 
     def _eligibility(self, programme) -> list[str]:
         language = current_language()
-        return rules.eligibility_words(
-            programme, **programmes.names([programme], language), language=language
-        )
+        return rules.eligibility_words(programme, **programmes.names([programme], language))
 
 
 class CommitmentSchema(Schema):

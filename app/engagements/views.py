@@ -152,6 +152,7 @@ def why(engagement_id: int):
     user, engagement = _load(engagement_id)
     if not engagement.product_id:
         abort(404)
+    from app.matches.fragments import render_reasons
     from app.matches.services import explain_pairs
 
     reasons = explain_pairs(engagement.need, [engagement.product_id]).get(engagement.product_id, [])
@@ -159,7 +160,16 @@ def why(engagement_id: int):
         # Before consent the reasons that state the company's own facts would undo the
         # coarsened profile (issue 20's k-anonymity).
         reasons = [r for r in reasons if r.criterion not in anonymity.PROFILE_CRITERIA]
-    return render_template("matches/_reasons.html", reasons=reasons)
+    return render_reasons(
+        reasons,
+        title=_(
+            "How need #%(id)s fits %(product)s",
+            id=engagement.need_id,
+            product=engagement.product.name,
+        ),
+        back=url_for("engagements.detail", engagement_id=engagement.id),
+        back_label=_("Back to the engagement"),
+    )
 
 
 @bp.route("/engagements/<int:engagement_id>")

@@ -31,6 +31,8 @@ def render_event(user, event, *, venue_form=None, status: int = 200):
         event=event,
         summary=services.summary(event),
         agreements=agreements_visible_to(user, event),
+        # Banks and enterprises see only their own share of the event's agreements.
+        own_agreements_only=user.role not in OVERSIGHT_ROLES,
         show_needs=services.can_see_needs(user, event),
         sign_up=sign_up,
         **venue_registration(user, event, venue_form),

@@ -29,6 +29,7 @@ from app.models.enums import (
     ProductStatus,
     Role,
 )
+from app.regions.branches import where_branch
 from app.regions.scope import where_enterprise, where_need
 from app.reports.filters import Filters, home_region_of
 from app.reports.headline import Headline, headline
@@ -104,10 +105,11 @@ def bank_home(user: User) -> BankHome:
             sa.select(Product).where(Product.bank_id == bank.id).order_by(Product.name)
         )
     )
+    # Counted over the branches the user's pipeline shows, so each count leads to as many needs.
     counts = dict(
         db.session.execute(
             sa.select(Engagement.status, sa.func.count(Engagement.id))
-            .where(Engagement.bank_id == bank.id)
+            .where(Engagement.bank_id == bank.id, *where_branch(user, Engagement.branch_id))
             .group_by(Engagement.status)
         ).all()
     )

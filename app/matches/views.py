@@ -1,6 +1,8 @@
-from flask import abort, render_template, request
+from flask import abort, render_template, request, url_for
+from flask_babel import gettext as _
 
 from app.matches import bp, services, table_page
+from app.matches.fragments import render_reasons
 from app.models.enums import Role
 from app.needs.services import get_for
 from app.security import OVERSIGHT_ROLES, request_user, roles
@@ -25,4 +27,9 @@ def why(need_id: int, product_id: int):
     reasons = services.reasons_for(need, product_id) if need is not None else None
     if reasons is None:
         abort(404)
-    return render_template("matches/_reasons.html", reasons=reasons)
+    return render_reasons(
+        reasons,
+        title=_("How this product fits need #%(id)s", id=need_id),
+        back=url_for("needs.detail", need_id=need_id),
+        back_label=_("Back to the need"),
+    )

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
+from app.i18n import clauses, series
 from app.models import SubsidyProgramme
 from app.models.enums import EnterpriseSize
 from app.models.programme import POINTS
@@ -72,7 +73,7 @@ def subsidy_words(programme: SubsidyProgramme) -> str:
         caps.append(
             _("at most %(yuan)s 元 per enterprise", yuan=f"{programme.cap_per_enterprise:,.2f}")
         )
-    return "；".join([words, *caps])
+    return clauses([words, *caps])
 
 
 def eligibility_words(
@@ -82,35 +83,33 @@ def eligibility_words(
     tag_names: dict[int, str],
     bank_names: dict[int, str],
     product_names: dict[int, str],
-    language: str = "zh",
 ) -> list[str]:
     """Each condition as a sentence an owner can check against their own firm."""
-    and_ = ", " if language == "en" else "、"
     lines = [
         _(
             "Enterprises registered in %(regions)s.",
-            regions=and_.join(region_names.get(c, c) for c in regions_of(programme)),
+            regions=series(region_names.get(c, c) for c in regions_of(programme)),
         )
     ]
     if programme.sizes:
         lines.append(
             _(
                 "Of size: %(sizes)s.",
-                sizes=and_.join(str(s.label) for s in EnterpriseSize if s in programme.sizes),
+                sizes=series(str(s.label) for s in EnterpriseSize if s in programme.sizes),
             )
         )
     if programme.industry_codes:
         lines.append(
             _(
                 "In the industries: %(industries)s.",
-                industries=and_.join(industry_names.get(c, c) for c in programme.industry_codes),
+                industries=series(industry_names.get(c, c) for c in programme.industry_codes),
             )
         )
     if programme.tag_ids:
         lines.append(
             _(
                 "On one of the official lists: %(tags)s (as recorded by the officials; it cannot be declared).",
-                tags=and_.join(tag_names.get(t, str(t)) for t in programme.tag_ids),
+                tags=series(tag_names.get(t, str(t)) for t in programme.tag_ids),
             )
         )
     if programme.first_loan_only:
@@ -118,7 +117,7 @@ def eligibility_words(
     if programme.bank_ids or programme.product_ids:
         named = [bank_names.get(b, str(b)) for b in programme.bank_ids or []]
         named += [product_names.get(p, str(p)) for p in programme.product_ids or []]
-        lines.append(_("For loans from: %(lenders)s.", lenders=and_.join(named)))
+        lines.append(_("For loans from: %(lenders)s.", lenders=series(named)))
     else:
         lines.append(_("For loans from any bank on the platform."))
     return lines

@@ -228,7 +228,7 @@ def official_detail(programme_id: int):
 def _words(programmes: list[SubsidyProgramme]) -> dict[int, list[str]]:
     language = current_language()
     names = services.names(programmes, language)
-    return {p.id: rules.eligibility_words(p, **names, language=language) for p in programmes}
+    return {p.id: rules.eligibility_words(p, **names) for p in programmes}
 
 
 @bp.route("/programmes")

@@ -100,4 +100,5 @@ class RegionListField(Field):
             current_language(),
             field_id=self.id,
             invalid=bool(self.errors),
+            described_by=kwargs.get("aria-describedby", ""),
         )

@@ -202,8 +202,10 @@ class Headline:
     def _cumulative_en(self) -> str:
         c = self.cumulative
         return (
-            f"As of {self.as_of.isoformat()}, {self._in_en()}{c.enterprises} enterprises have signed intent "
-            f"agreements with {c.banks} commercial banks, for {yi(c.amount)} 亿元{self._others_en(c)}"
+            f"As of {self.as_of.isoformat()}, {self._in_en()}"
+            f"{_count_en(c.enterprises, 'enterprise has', 'enterprises have')} signed intent "
+            f"agreements with {_count_en(c.banks, 'commercial bank', 'commercial banks')}, for "
+            f"{yi(c.amount)} 亿元{self._others_en(c)}"
         )
 
     def _window_zh(self) -> str:
@@ -217,8 +219,9 @@ class Headline:
     def _window_en(self) -> str:
         c = self.window
         return (
-            f"From {self.date_from.isoformat()} to {self.as_of.isoformat()}, {self._in_en()}{c.enterprises} "
-            f"enterprises signed new intent agreements with {c.banks} commercial banks, for "
+            f"From {self.date_from.isoformat()} to {self.as_of.isoformat()}, {self._in_en()}"
+            f"{_count_en(c.enterprises, 'enterprise', 'enterprises')} signed new intent agreements "
+            f"with {_count_en(c.banks, 'commercial bank', 'commercial banks')}, for "
             f"{yi(c.amount)} 亿元{self._others_en(c)}"
         )
 
@@ -232,9 +235,15 @@ class Headline:
     def _event_en(self) -> str:
         c = self.cumulative
         return (
-            f"At this event {c.enterprises} enterprises signed intent agreements with {c.banks} "
-            f"commercial banks, for {yi(c.amount)} 亿元{self._others_en(c)}"
+            f"At this event {_count_en(c.enterprises, 'enterprise', 'enterprises')} signed intent "
+            f"agreements with {_count_en(c.banks, 'commercial bank', 'commercial banks')}, for "
+            f"{yi(c.amount)} 亿元{self._others_en(c)}"
         )
+
+
+def _count_en(n: int, one: str, many: str) -> str:
+    """ "1 commercial bank", "5 commercial banks": the English sentence agrees with its number."""
+    return f"{n} {one if n == 1 else many}"
 
 
 def _money(stmt) -> Decimal:

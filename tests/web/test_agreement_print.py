@@ -62,6 +62,16 @@ def test_the_printable_page_shows_the_terms_capitals_record_and_verification(
     assert world["owner"].enterprise.mobile not in shown
 
 
+def test_the_printable_page_fits_a_phones_screen(client, db, login, world):
+    """An enterprise opens its agreement on a phone: without the viewport the browser laid the
+    page out 980 px wide and shrank it to a third, and it asked for a /favicon.ico that is not
+    there (a 404 in the console)."""
+    login(world["owner"])
+    page = client.get(f"/agreements/{world['agreement'].id}/print").get_data(as_text=True)
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
+    assert 'rel="icon" href="/static/favicon.svg"' in page
+
+
 def test_a_wrong_code_verifies_nothing(client, db, world):
     a = world["agreement"]
     response = client.get(f"/v/{a.id}/{'0' * 16}")

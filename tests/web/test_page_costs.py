@@ -248,6 +248,40 @@ def test_the_pipeline_fetches_an_engagements_reasons_for_its_bank_only(
     assert client.get(url).status_code == 404
 
 
+def test_the_reasons_opened_as_a_page_come_in_the_sites_frame(
+    client, login, make_user, make_bank, post_need, busy_bank, db
+):
+    """The link inside a closed "why" section is what a browser without the script (or a new
+    tab) opens: a walk found it gave a bare list, with no title, language or way back."""
+    navigate = {"Sec-Fetch-Mode": "navigate"}
+    bank = make_bank()
+    product = _product(bank, "纳税贷")
+    db.session.add(product)
+    db.session.commit()
+    owner = make_user(Role.ENTERPRISE)
+    need = post_need(owner)
+    login(owner)
+    url = f"/needs/{need.id}/products/{product.id}/why"
+    page = client.get(url, headers=navigate).get_data(as_text=True)
+    assert "<html" in page and f"该产品与需求 #{need.id} 的匹配情况" in page
+    assert f'href="/needs/{need.id}">返回需求' in page
+    english = client.get(f"{url}?lang=en", headers=navigate).get_data(as_text=True)
+    assert f"How this product fits need #{need.id}" in english
+    client.get("/?lang=zh")
+    assert "<html" not in client.get(url).get_data(as_text=True)
+    client.post("/logout")
+
+    login(busy_bank["officer"])
+    engagement = _db.session.scalar(
+        sa.select(Engagement).where(Engagement.need_id == busy_bank["needs"][0].id)
+    )
+    url = f"/engagements/{engagement.id}/why"
+    page = client.get(url, headers=navigate).get_data(as_text=True)
+    assert "<html" in page and f"需求 #{engagement.need_id} 与" in page
+    assert f'href="/engagements/{engagement.id}"' in page
+    assert "<html" not in client.get(url).get_data(as_text=True)
+
+
 def test_a_new_region_reaches_the_engine_at_once(app, db, make_enterprise):
     from app.matches.services import vocabulary
 

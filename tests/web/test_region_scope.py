@@ -283,7 +283,7 @@ def test_the_sentence_names_the_officials_region_on_the_page_the_export_and_the_
     sentence = client.get("/api/v1/summary", headers=headers).get_json()["sentence"]
     assert "，虎丘区共有 1 户企业与 1 家商业银行签订了意向协议，协议金额 0.03 亿元" in sentence
     english = client.get("/api/v1/summary?lang=en", headers=headers).get_json()["sentence"]
-    assert english.startswith("As of") and ", in 虎丘区, 1 enterprises" in english
+    assert english.startswith("As of") and ", in 虎丘区, 1 enterprise has" in english
 
 
 def test_a_renamed_county_shows_at_once_in_the_roll_up(client, login, two_counties, db):
