@@ -10,12 +10,16 @@ document.addEventListener("click", (event) => {
   });
 });
 
-// An act that cannot be undone asks first (the form's data-confirm); without this file the
-// button acts at once, as every form did before.
-document.addEventListener("submit", (event) => {
-  const question = event.target.dataset ? event.target.dataset.confirm : undefined;
-  if (question && !window.confirm(question)) event.preventDefault();
-});
+// A form whose act cannot be undone (withdrawing a need, declining a bank) asks first;
+// without this file it submits at once, as before.
+document.addEventListener(
+  "submit",
+  (event) => {
+    const question = event.target.dataset?.confirm;
+    if (question && !window.confirm(question)) event.preventDefault();
+  },
+  true,
+);
 
 // After a refused form, put the cursor on the first field that needs correcting, so keyboard
 // and screen-reader users land on its message instead of at the top of the page.
