@@ -125,6 +125,20 @@ def base_url(live_app) -> str:
     return live_app[1]
 
 
+@pytest.fixture(autouse=True)
+def _demo_users_keep_no_language(live_app):
+    """A signed-in user's language choice is kept on the account, and the journeys share the
+    demo's accounts: a test that reads a page in English must not leave the next one there."""
+    yield
+    import sqlalchemy as sa
+
+    from app.models import User, db
+
+    with live_app[0].app_context():
+        db.session.execute(sa.update(User).where(User.locale.is_not(None)).values(locale=None))
+        db.session.commit()
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator:
     from playwright.sync_api import sync_playwright
