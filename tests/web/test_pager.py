@@ -110,7 +110,13 @@ def test_the_public_supermarket_names_a_page_past_its_end_too(client, make_bank,
 
 @pytest.mark.parametrize(
     ("asked", "said"),
-    [("-1", "-1"), ("0", "0"), ("9999999999", "9999999999"), ("abc", "abc"), ("x" * 40, "x" * 19 + "…")],
+    [
+        ("-1", "-1"),
+        ("0", "0"),
+        ("9999999999", "9999999999"),
+        ("abc", "abc"),
+        ("x" * 40, "x" * 19 + "…"),
+    ],
 )
 def test_any_page_that_is_not_the_one_shown_is_named(client, product_table, asked, said):
     response = client.get(f"{product_table}?page={asked}")
