@@ -32,6 +32,13 @@ def index():
     return render_template("main/index.html")
 
 
+@bp.route("/favicon.ico")
+@public
+def favicon():
+    # Browsers ask for it on any page or file that names no icon (a PDF, a download).
+    return redirect(url_for("static", filename="favicon.svg"), 301)
+
+
 @bp.route("/home")
 @signed_in
 def home():

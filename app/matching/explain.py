@@ -284,6 +284,14 @@ def _criterion_reason(key, ok, N, P, i, j, region_names, industry_names, tag_nam
         )
     if key == "years":
         have, need = N.years[i], P.min_years[j]
+        if need == 0:
+            return Reason(
+                key,
+                True,
+                None,
+                "产品对经营年限无要求",
+                "The product asks for no years in operation",
+            )
         if ok:
             return Reason(
                 key,
@@ -446,7 +454,7 @@ def _part_reason(key, pts: Decimal, N, P, i, j) -> Reason:
             True,
             pts,
             f"银行{'在' if here else '不在'}您所在县设有网点，得 {pts} 分",
-            f"The bank {'has' if here else 'has no'} branch in your county: {pts} points",
+            f"The bank {'has a' if here else 'has no'} branch in your county: {pts} points",
         )
     if key == "first_loan":
         return Reason(

@@ -185,6 +185,15 @@ def test_messages_name_the_figures():
     assert reasons["guarantee"].zh == "您可提供抵押，产品只接受信用"
 
 
+def test_the_english_reasons_read_as_sentences():
+    reasons = messages(need(), product(min_years=0))
+    assert reasons["years"].zh == "产品对经营年限无要求"
+    assert reasons["years"].en == "The product asks for no years in operation"
+    assert "at least the 0" not in reasons["years"].en
+    assert reasons["years"].passed
+    assert "has a branch in your county" in messages(need(), product())["locality"].en
+
+
 def test_the_reasons_add_up_to_the_score():
     reasons = messages(need(), product())
     parts = [r.points for r in reasons.values() if r.points is not None]

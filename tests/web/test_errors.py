@@ -42,3 +42,12 @@ def test_a_crash_gets_the_500_page_not_a_traceback(crashing_app, caplog):
     page = response.get_data(as_text=True)
     assert "服务器出了点问题" in page
     assert "RuntimeError" not in page
+
+
+def test_a_browser_asking_for_the_old_icon_address_is_sent_to_the_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response.headers["Location"].endswith("/static/favicon.svg")
+    icon = client.get(response.headers["Location"])
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+    icon.close()
