@@ -258,6 +258,30 @@ def test_the_card_and_every_reason_give_one_all_in_rate_before_and_after_the_sub
         assert "4.09%" in why and "2.09%" in why and "4.00%" not in why
 
 
+def test_a_near_miss_on_the_guarantee_is_priced_with_the_guarantee_fee_on_card_and_reason(
+    db,
+    make_enterprise,
+    make_product,  # noqa: F811
+):
+    """A credit need and a product taken only through a guarantee (1 % a year): the loan,
+    if the enterprise found a guarantor, would pay the fee, and the card said 3.95 % beside
+    a reason saying 4.98 %."""
+    enterprise = make_enterprise()
+    make_product(
+        name="首贷培育贷",
+        min_rate=D("3.95"),
+        guarantees=frozenset({Guarantee.GUARANTEE}),
+        guarantee_fee_rate=D("1.00"),
+    )
+    need = need_of(db, enterprise, max_rate="6")
+    _eligible, near = matches.matches_for(need)
+    assert near[0].failed.criterion == "guarantee"
+    card = near[0].quote
+    assert card.all_in_rate > D("4.90")
+    ceiling = next(r for r in near[0].reasons if r.criterion == "ceiling")
+    assert f"年化综合成本最低 {card.all_in_rate:.2f}%" in ceiling.zh
+
+
 def test_without_the_tag_there_is_no_subsidy_and_the_ceiling_holds(
     db,
     make_enterprise,
