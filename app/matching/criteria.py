@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.matching.tables import GUARANTEES, NeedTable, ProductTable
-from app.pricing.vector import lowest_all_in_bp
+from app.pricing.vector import all_in_bp_by_method, lowest_all_in_bp
 
 CREDIT_BIT = 1 << GUARANTEES.index("credit")
 GUARANTEE_BIT = 1 << GUARANTEES.index("guarantee")
@@ -105,12 +105,16 @@ def all_in_rate(N, P, ni, pj):
     return lowest_all_in_bp(*_loan(N, P, ni, pj))
 
 
-def subsidised(N, P, ni, pj):
-    """The lowest all-in rate (bp) net of the best subsidy programme the pair qualifies for,
-    and that programme's index in P.programmes (-1: none helps)."""
+def priced(N, P, ni, pj):
+    """The loan the enterprise pays least for, all in, net of the best subsidy programme it
+    qualifies for (the repayment method and programme app.pricing.cheapest_quote picks):
+    its all-in rate before the subsidy and after it (bp), and the programme's index in
+    P.programmes (-1: none helps). Both rates are of that one loan, so a page saying
+    "x % before the subsidy, y % after" speaks of a single way to borrow."""
     loan = _loan(N, P, ni, pj)
-    best = np.asarray(lowest_all_in_bp(*loan))
-    which = np.full(best.shape, -1, dtype=np.int32)
+    gross = all_in_bp_by_method(*loan)
+    net = gross.copy()
+    which = np.full(gross.shape, -1, dtype=np.int32)
     for k, programme in enumerate(P.programmes):
         col = N.programme_col.get(programme.id)
         if col is None:
@@ -121,16 +125,25 @@ def subsidised(N, P, ni, pj):
         room = N.programme_room[ni, col]
         cap = programme.cap_per_loan
         cap = room if cap < 0 else np.where(room < 0, cap, np.minimum(room, cap))
-        rate = lowest_all_in_bp(
+        rate = all_in_bp_by_method(
             *loan,
             np.where(ok, programme.kind, 0),
             programme.value_bp,
             cap,
         )
-        better = rate < best
-        best = np.where(better, rate, best)
+        better = rate < net
+        net = np.where(better, rate, net)
         which = np.where(better, k, which)
-    return best, which
+    # The cheapest after the subsidy; between equals, the cheapest before it.
+    method = np.argmin(net.astype(np.int64) << 32 | gross, axis=0)[np.newaxis]
+    return tuple(np.take_along_axis(a, method, axis=0)[0] for a in (gross, net, which))
+
+
+def subsidised(N, P, ni, pj):
+    """The lowest all-in rate (bp) net of the best subsidy programme the pair qualifies for,
+    and that programme's index in P.programmes (-1: none helps)."""
+    _gross, net, which = priced(N, P, ni, pj)
+    return net, which
 
 
 def net_rate(N, P, ni, pj):

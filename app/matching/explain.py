@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from app.matching.criteria import CRITERIA, FAST_DAYS, SLOW_DAYS, all_in_rate, subsidised
+from app.matching.criteria import CRITERIA, FAST_DAYS, SLOW_DAYS, priced
 from app.matching.engine import evaluate_pairs
 from app.matching.tables import GUARANTEES, PURPOSES, RANK_TAX, SIZES, NeedTable, ProductTable
 
@@ -60,18 +60,42 @@ def _pct(bp: int) -> str:
     return f"{Decimal(int(bp)) / 100:.2f}%"
 
 
-def _all_in(N, P, i, j) -> int:
-    return int(all_in_rate(N, P, np.array([i]), np.array([j]))[0])
+@dataclass(frozen=True)
+class _Cost:
+    """The all-in annual rate (bp, fees included) of the loan the enterprise pays least for,
+    before and after the subsidy programme that lowers it (the need page's product card
+    shows the same two figures), in the words of both languages."""
+
+    gross: int
+    net: int
+    programme_zh: str = ""  # empty: no programme lowers it, the net is the gross
+    programme_en: str = ""
+
+    @property
+    def zh(self) -> str:
+        if not self.programme_zh:
+            return f"年化综合成本最低 {_pct(self.gross)}"
+        return (
+            f"年化综合成本贴息前 {_pct(self.gross)}，享受{self.programme_zh}后为 {_pct(self.net)}"
+        )
+
+    @property
+    def en(self) -> str:
+        if not self.programme_en:
+            return f"The all-in annual rate from {_pct(self.gross)}"
+        return (
+            f"The all-in annual rate is {_pct(self.gross)} before the subsidy "
+            f"and {_pct(self.net)} after {self.programme_en}"
+        )
 
 
-def _net(N, P, i, j) -> tuple[int, str, str]:
-    """The net rate (bp) and, when a programme lowers it, ' after X' in both languages."""
-    rate, which = subsidised(N, P, np.array([i]), np.array([j]))
+def _cost(N, P, i, j) -> _Cost:
+    gross, net, which = priced(N, P, np.array([i]), np.array([j]))
     k = int(which[0])
     if k < 0:
-        return int(rate[0]), "", ""
+        return _Cost(int(gross[0]), int(net[0]))
     programme = P.programmes[k]
-    return int(rate[0]), f"（享受{programme.name}后）", f" (after {programme.name_en})"
+    return _Cost(int(gross[0]), int(net[0]), programme.name, programme.name_en)
 
 
 def _names(bits: int, vocabulary, names, lang: int) -> str:
@@ -373,30 +397,23 @@ def _criterion_reason(key, ok, N, P, i, j, region_names, industry_names, tag_nam
     if key == "tags":
         return _tags_reason(ok, N, P, i, j, tag_names)
     if key == "ceiling":
-        cost, cap = _all_in(N, P, i, j), N.max_rate[i]
-        net, after_zh, after_en = _net(N, P, i, j)
-        if net < cost:
-            cost_zh = f"年化综合成本最低 {_pct(cost)}，{after_zh.strip('（）')}为 {_pct(net)}"
-            cost_en = f"The all-in annual rate from {_pct(cost)} is {_pct(net)}{after_en}"
-        else:
-            cost_zh = f"年化综合成本最低 {_pct(cost)}"
-            cost_en = f"The all-in annual rate from {_pct(cost)}"
+        cost, cap = _cost(N, P, i, j), N.max_rate[i]
         if ok:
             return Reason(
                 key,
                 True,
                 None,
-                f"{cost_zh}，不高于您可接受的 {_pct(cap)}",
-                f"{cost_en}, within the {_pct(cap)} you accept",
+                f"{cost.zh}，不高于您可接受的 {_pct(cap)}",
+                f"{cost.en}, within the {_pct(cap)} you accept",
             )
         return Reason(
             key,
             False,
             None,
-            f"{cost_zh}，高于您可接受的 {_pct(cap)}",
-            f"{cost_en}, above the {_pct(cap)} you accept",
-            f"可接受利率提高到 {_pct(net)} 即可申请",
-            f"Accept up to {_pct(net)} to qualify",
+            f"{cost.zh}，高于您可接受的 {_pct(cap)}",
+            f"{cost.en}, above the {_pct(cap)} you accept",
+            f"可接受利率提高到 {_pct(cost.net)} 即可申请",
+            f"Accept up to {_pct(cost.net)} to qualify",
         )
     if ok:
         return Reason(key, True, None, "企业已通过认证", "The enterprise is verified")
@@ -413,14 +430,13 @@ def _criterion_reason(key, ok, N, P, i, j, region_names, industry_names, tag_nam
 
 def _part_reason(key, pts: Decimal, N, P, i, j) -> Reason:
     if key == "rate":
-        cap = N.max_rate[i]
-        cost, after_zh, after_en = _net(N, P, i, j)
+        cap, cost = N.max_rate[i], _cost(N, P, i, j)
         return Reason(
             key,
             True,
             pts,
-            f"年化综合成本最低 {_pct(cost)}（含费用{after_zh.strip('（）') and '，' + after_zh.strip('（）')}），比您可接受的 {_pct(cap)} 低 {_pct(cap - cost)}，得 {pts} 分",
-            f"The all-in annual rate from {_pct(cost)} (fees included{after_en.strip(' ()') and ', ' + after_en.strip(' ()')}) is {_pct(cap - cost)} below the {_pct(cap)} you accept: {pts} points",
+            f"{cost.zh}，比您可接受的 {_pct(cap)} 低 {_pct(cap - cost.net)}，得 {pts} 分",
+            f"{cost.en}, {_pct(cap - cost.net)} below the {_pct(cap)} you accept: {pts} points",
         )
     if key == "amount_fit":
         return Reason(

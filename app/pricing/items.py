@@ -50,5 +50,6 @@ def goes_through_guarantee(need_methods, product_methods) -> bool:
     """A guarantee company's fee is paid when the only method the need and the product share
     (or, when they share none, the only one the product takes) is a guarantee. The engine's
     array form is app.matching.criteria.guaranteed."""
-    common = set(need_methods) & set(product_methods)
-    return (common or set(product_methods)) == {"guarantee"}
+    product_methods = set(product_methods)  # read twice: an iterator would be empty the second time
+    common = set(need_methods) & product_methods
+    return (common or product_methods) == {"guarantee"}

@@ -27,6 +27,7 @@ HIGHEST_MONTHLY = 0.25  # 300 % a year: anything dearer is reported as this
 NEWTON_STEPS = 8
 NO_SUBSIDY, POINTS_SUBSIDY, SHARE_SUBSIDY = 0, 1, 2
 DERIVATIVE_STEP = 1e-7
+NOT_OFFERED = np.iinfo(np.int32).max  # the rate of a method the product does not offer
 
 
 def _annuity(v_n, y):
@@ -78,7 +79,13 @@ def _present_value(y, P, n, i, method, monthly_fee, guarantee, years, subsidy=No
     return pv
 
 
-def lowest_all_in_bp(
+def lowest_all_in_bp(*loan):
+    """Lowest all-in annual rate (basis points of a percent) over the methods offered, net
+    of the subsidy when one is given; the arguments as `all_in_bp_by_method`'s."""
+    return all_in_bp_by_method(*loan).min(axis=0)
+
+
+def all_in_bp_by_method(
     amount,
     months,
     rate_bp,
@@ -93,8 +100,10 @@ def lowest_all_in_bp(
     subsidy_bp=0,
     subsidy_cap_cents=-1,
 ):
-    """Lowest all-in annual rate (basis points of a percent) over the methods offered, net
-    of the subsidy when one is given (kind, value in bp, cap in cents, -1 for none).
+    """The all-in annual rate (basis points of a percent) of each repayment method, in the
+    order of METHODS along a new first axis (NOT_OFFERED for a method the product does not
+    offer), net of the subsidy when one is given (kind, value in bp, cap in cents, -1 for
+    none).
 
     Arrays broadcast together; amount and fixed fees in cents, rates in basis points, methods
     a bit mask over METHODS (0 counts as 先息后本). A loan without fees or subsidy costs its
@@ -115,13 +124,20 @@ def lowest_all_in_bp(
     )
     shape = columns[0].shape
     flat = [np.ravel(c) for c in columns]
-    result = flat[2].astype(np.int32).copy()
+    offered = _offered(flat[3])
+    result = np.where(offered, flat[2].astype(np.int32), NOT_OFFERED).astype(np.int32)
     subsidised = (flat[9] != NO_SUBSIDY) & (flat[2] > 0) & (flat[11] != 0)
     solve = (flat[4] > 0) | (flat[5] > 0) | (flat[6] > 0) | (flat[7] > 0) | (flat[8] > 0)
     solve |= subsidised
     if solve.any():
-        result[solve] = _solve(*(c[solve] for c in flat))
-    return result.reshape(shape)
+        result[:, solve] = _solve(*(c[solve] for c in flat))
+    return result.reshape((len(METHODS), *shape))
+
+
+def _offered(methods) -> np.ndarray:
+    """(len(METHODS), n) bool: which methods each loan may be repaid by."""
+    methods = np.where(methods == 0, METHOD_BITS[INTEREST_ONLY], methods)
+    return np.stack([(methods & METHOD_BITS[m]) != 0 for m in METHODS])
 
 
 def _solve(
@@ -145,15 +161,15 @@ def _solve(
     received = P - P * upfront_bp / 10_000.0 - upfront_cents - guarantee * np.minimum(n, 12) / 12.0
     monthly_fee = P * periodic_bp / 120_000.0 + periodic_cents
     years = int(np.ceil(n.max() / 12))
-    methods = np.where(methods == 0, METHOD_BITS[INTEREST_ONLY], methods)
+    offered_by_method = _offered(methods)
     monthly_subsidy = np.where(
         subsidy_kind == POINTS_SUBSIDY,
         np.minimum(subsidy_bp / 120_000.0, i),
         np.where(subsidy_kind == SHARE_SUBSIDY, np.minimum(subsidy_bp / 10_000.0, 1.0) * i, 0.0),
     )
-    best = np.full(P.shape, np.inf)
-    for method in METHODS:
-        offered = (methods & METHOD_BITS[method]) != 0
+    rates = np.full((len(METHODS), *P.shape), NOT_OFFERED, dtype=np.int32)
+    for m, method in enumerate(METHODS):
+        offered = offered_by_method[m]
         if not offered.any():
             continue
 
@@ -173,5 +189,5 @@ def _solve(
             g = gap(y)
             slope = (gap(y + DERIVATIVE_STEP) - g) / DERIVATIVE_STEP
             y = np.clip(y - g / np.maximum(slope, 1e-12), 1e-9, HIGHEST_MONTHLY)
-        best = np.where(offered, np.minimum(best, y), best)
-    return np.rint(best * 120_000.0).astype(np.int32)
+        rates[m] = np.where(offered, np.rint(y * 120_000.0), NOT_OFFERED)
+    return rates

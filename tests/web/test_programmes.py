@@ -17,7 +17,15 @@ from app import clock
 from app.matches import services as matches
 from app.models import EnterpriseTag, Need, ProgrammeCommitment, SubsidyProgramme, TagKind
 from app.models.base import utcnow
-from app.models.enums import AgreementStatus, EnterpriseSize, Guarantee, NeedStatus, Purpose, Role
+from app.models.enums import (
+    AgreementStatus,
+    EnterpriseSize,
+    Guarantee,
+    NeedStatus,
+    Purpose,
+    RepaymentMethod,
+    Role,
+)
 from app.programmes import rules, tag_import, tags
 from app.programmes import services as programmes
 from tests.web.test_reports import make_agreement  # noqa: F401  (a fixture)
@@ -195,6 +203,83 @@ def test_matches_are_ranked_by_the_rate_after_the_countys_subsidy(
     login(make_user(Role.ENTERPRISE, enterprise=enterprise))
     page = client.get(f"/needs/{need.id}").get_data(as_text=True)
     assert "享受示范县专精特新贴息后 2.35%" in page
+
+
+def test_the_card_and_every_reason_give_one_all_in_rate_before_and_after_the_subsidy(
+    db,
+    client,
+    login,
+    make_user,
+    make_enterprise,
+    make_product,  # noqa: F811
+    county_official,
+):
+    """300 万 for 12 months at 3.90 % with a 3,000 元 fee. Repaid at the end the fee adds
+    0.10 point (4.00 %); repaid in equal parts of principal it weighs on a smaller average
+    balance (4.09 %), but that balance also keeps the 2-point subsidy under its 50,000 元 cap
+    (2.09 % against 2.33 %). The cheapest loan after the subsidy is the 4.09 % one: no page
+    may pair the 4.00 % of one way to repay with the 2.09 % of another."""
+    enterprise = make_enterprise()
+    tag(db, enterprise)
+    product = make_product(
+        name="农商抵押贷",
+        min_rate=D("3.90"),
+        upfront_fee_amount=D("3000"),
+        repayment_methods=frozenset(
+            {RepaymentMethod.INTEREST_ONLY, RepaymentMethod.EQUAL_PRINCIPAL}
+        ),
+    )
+    programme(
+        county_official, tag_ids=[kind().id], product_ids=[product.id], cap_per_loan=D("50000")
+    )
+    need = need_of(db, enterprise)
+    eligible, _near = matches.matches_for(need)
+    card = eligible[0].quote
+    assert (card.method, card.all_in_rate, card.net_rate) == (
+        "equal_principal",
+        D("4.09"),
+        D("2.09"),
+    )
+    reasons = {r.criterion: r for r in eligible[0].reasons}
+    for key in ("ceiling", "rate"):
+        assert "年化综合成本贴息前 4.09%，享受示范县专精特新贴息后为 2.09%" in reasons[key].zh
+        assert (
+            "The all-in annual rate is 4.09% before the subsidy and 2.09% after" in reasons[key].en
+        )
+    login(make_user(Role.ENTERPRISE, enterprise=enterprise))
+    for language, before, after in (
+        ("zh", "贴息前综合年化 4.09%", "享受示范县专精特新贴息后 2.09%"),
+        ("en", "all-in 4.09% before the subsidy", "2.09% after 示范县专精特新贴息"),
+    ):
+        page = client.get(f"/needs/{need.id}?lang={language}").get_data(as_text=True)
+        assert before in page and after in page
+        assert "4.00%" not in page
+        why = client.get(f"/needs/{need.id}/products/{product.id}/why").get_data(as_text=True)
+        assert "4.09%" in why and "2.09%" in why and "4.00%" not in why
+
+
+def test_a_near_miss_on_the_guarantee_is_priced_with_the_guarantee_fee_on_card_and_reason(
+    db,
+    make_enterprise,
+    make_product,  # noqa: F811
+):
+    """A credit need and a product taken only through a guarantee (1 % a year): the loan,
+    if the enterprise found a guarantor, would pay the fee, and the card said 3.95 % beside
+    a reason saying 4.98 %."""
+    enterprise = make_enterprise()
+    make_product(
+        name="首贷培育贷",
+        min_rate=D("3.95"),
+        guarantees=frozenset({Guarantee.GUARANTEE}),
+        guarantee_fee_rate=D("1.00"),
+    )
+    need = need_of(db, enterprise, max_rate="6")
+    _eligible, near = matches.matches_for(need)
+    assert near[0].failed.criterion == "guarantee"
+    card = near[0].quote
+    assert card.all_in_rate > D("4.90")
+    ceiling = next(r for r in near[0].reasons if r.criterion == "ceiling")
+    assert f"年化综合成本最低 {card.all_in_rate:.2f}%" in ceiling.zh
 
 
 def test_without_the_tag_there_is_no_subsidy_and_the_ceiling_holds(
