@@ -21,7 +21,7 @@ from app.errors import FieldErrors, NotAllowed, ValidationFailed
 from app.models import Bank, Branch, Region, User, db
 from app.models.enums import BankType, RegionLevel, Role
 from app.regions import scope
-from app.regions.branches import arrange
+from app.regions.branches import arrange, sees_branch
 from app.security import OVERSIGHT_ROLES
 
 
@@ -105,6 +105,14 @@ def keeps_branch(actor: User, branch: Branch) -> bool:
 def keeps_bank(actor: User, bank: Bank) -> bool:
     """Whether an official or admin may change the bank itself: all its branches are theirs."""
     return all(keeps_branch(actor, branch) for branch in bank.branches)
+
+
+def keeps_staff_at(actor: User, branch: Branch) -> bool:
+    """Whether `actor` may make or change accounts at `branch`: an official or admin one in
+    their region, a manager one whose work it sees (its branch and those below)."""
+    if actor.role in OVERSIGHT_ROLES:
+        return keeps_branch(actor, branch)
+    return sees_branch(actor, branch.id)
 
 
 def _check_branch(bank: Bank, data: BranchInput, branch: Branch | None, actor: User) -> None:
@@ -197,8 +205,16 @@ def create_bank_account(
     branch = db.session.get(Branch, branch_id) if branch_id else None
     if branch is None or branch.bank_id != bank.id:
         raise ValidationFailed(_l("Choose one of this institution's branches."), field="branch_id")
-    if actor.role in OVERSIGHT_ROLES and not keeps_branch(actor, branch):
+    if not keeps_staff_at(actor, branch):
         raise ValidationFailed(_l("Choose a branch within your region."), field="branch_id")
+    # A manager at the bank's top sees the whole bank's work (`visible_branch_ids`).
+    if role.is_manager and branch.parent_id is None and not keeps_bank(actor, bank):
+        raise ValidationFailed(
+            _l(
+                "A manager at this branch would see the bank's work in every region: the account is made by an official whose region holds all the bank's branches."
+            ),
+            field="branch_id",
+        )
     if not (name or "").strip():
         raise ValidationFailed(_l("Enter the person's name."), field="name")
     return create_user(
@@ -213,13 +229,18 @@ def create_bank_account(
 
 
 def may_change_account(actor: User, account: User) -> bool:
-    """Officials and admins any institution's staff; a manager its own institution's officers."""
+    """Officials and admins the staff at branches in their region; a manager its own
+    institution's officers at the branches whose work it sees."""
     if not account.role.has_branch:
         return False
     if actor.role in OVERSIGHT_ROLES:
         return keeps_branch(actor, account.branch)
     bank = account.branch.bank
-    return keeps_staff(actor, bank) and account.role is officer_role(bank)
+    return (
+        keeps_staff(actor, bank)
+        and account.role is officer_role(bank)
+        and keeps_staff_at(actor, account.branch)
+    )
 
 
 def set_account_active(actor: User, account: User, active: bool) -> None:

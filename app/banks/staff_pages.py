@@ -34,7 +34,7 @@ def staff_page(bank: Bank, *, title: str, new_label: str, new_url: str, toggle: 
 def account_form_page(bank: Bank, allowed_roles: list[Role], cancel: str):
     user = request_user()
     form = AccountForm(
-        bank, allowed_roles, branches=[b for b in bank.branches if services.keeps_branch(user, b)]
+        bank, allowed_roles, branches=[b for b in bank.branches if services.keeps_staff_at(user, b)]
     )
     if form.validate_on_submit():
         try:

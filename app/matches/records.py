@@ -69,8 +69,12 @@ def shares(rates: Rates) -> dict[int, float]:
 
 def _rows() -> list[tuple[int, Decimal | None, bool]]:
     """The table as (bank, rate, noted), kept until it or an enterprise is written."""
+    # The daily rematch writes the new records, then reads them back while it rescores every
+    # open need: kept under the token its write moved, they would reach every worker before
+    # the scores made with them.
+    own = SCORING.written_in(db.session)
     key = f"matches:scoring-records:{SCORING.value()}"
-    rows = cache.get(key)
+    rows = None if own else cache.get(key)
     if rows is None:
         rows = [
             (bank, rate, at is not None)
@@ -80,7 +84,8 @@ def _rows() -> list[tuple[int, Decimal | None, bool]]:
                 ).order_by(MatchBankRecord.bank_id)
             )
         ]
-        cache.set(key, rows)
+        if not own:
+            cache.set(key, rows)
     return rows
 
 

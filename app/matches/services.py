@@ -393,11 +393,11 @@ def all_products(today: date) -> ProductTable:
     from app.programmes.services import product_programmes
 
     programmes = product_programmes(today)
-    records = tuple(sorted(scoring_records.engine_shares().items()))
+    shares = scoring_records.engine_shares()
     return versions.memo(
         "matching.product-table",
-        lambda: _build_products(None, vocabulary(), today, programmes),
-        (today, records, repr(programmes)),
+        lambda: _build_products(None, vocabulary(), today, programmes, records=shares),
+        (today, tuple(sorted(shares.items())), repr(programmes)),
     )
 
 

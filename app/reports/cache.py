@@ -231,5 +231,10 @@ class WriteToken:
     def moved(self) -> None:
         _token_moved(self.key, self.key)
 
+    def written_in(self, session: sa.orm.Session) -> bool:
+        """Whether `session` has written what this token follows and not yet committed: what
+        it reads now is its own, and must not be kept for the others under the token."""
+        return bool(session.info.get(self._flag))
+
     def value(self) -> str:
         return _token(self.key, self.key)

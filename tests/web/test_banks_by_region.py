@@ -89,3 +89,50 @@ def test_a_bank_spanning_counties_is_edited_above_them(client, login, bank_in_tw
     response = client.post(f"/banks/{bank.id}/accounts/new", data=_account(away.id, "c@b.cn"))
     assert response.status_code == 302
     assert client.post(f"/bank/staff/{officer_away.id}/disable").status_code == 302
+
+
+def test_a_county_official_makes_no_manager_who_would_see_the_whole_bank(
+    client, login, db, bank_in_two_counties
+):
+    """Both branches stand at the bank's top (no city branch above them), and a manager there
+    sees every county's work."""
+    bank, home, _away, _officer, officials = bank_in_two_counties
+    login(officials[COUNTY_A])
+    response = client.post(f"/banks/{bank.id}/accounts/new", data=_account(home.id, "top@b.cn"))
+    assert response.status_code == 200
+    assert "会看到该银行在所有地区的业务" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(User).where(User.email == "top@b.cn")) is None
+    officer = {**_account(home.id, "o@b.cn"), "role": "bank_officer"}
+    assert client.post(f"/banks/{bank.id}/accounts/new", data=officer).status_code == 302
+
+
+def test_a_branch_manager_keeps_the_officers_of_the_branches_it_oversees(
+    client, login, db, make_bank, make_user
+):
+    from app.regions.branches import arrange
+
+    bank = make_bank(name="苏州市分行银行", region=CITY)
+    db.session.add_all(
+        [
+            Branch(bank=bank, name="吴江支行", region_code=COUNTY_A),
+            Branch(bank=bank, name="吴中支行", region_code=COUNTY_B),
+        ]
+    )
+    db.session.flush()
+    arrange(bank.id)
+    db.session.commit()
+    by_region = {b.region_code: b for b in bank.branches}
+    manager = make_user(Role.BANK_MANAGER, bank=bank)
+    manager.branch_id = by_region[COUNTY_A].id
+    neighbour = make_user(Role.BANK_OFFICER, bank=bank)
+    neighbour.branch_id = by_region[COUNTY_B].id
+    db.session.commit()
+    login(manager)
+    form = client.get("/bank/staff/new").get_data(as_text=True)
+    assert f'value="{by_region[COUNTY_A].id}"' in form
+    assert f'value="{by_region[COUNTY_B].id}"' not in form
+    officer = {**_account(by_region[COUNTY_B].id, "n@b.cn"), "role": "bank_officer"}
+    assert client.post("/bank/staff/new", data=officer).status_code == 200
+    assert db.session.scalar(sa.select(User).where(User.email == "n@b.cn")) is None
+    client.post(f"/bank/staff/{neighbour.id}/disable")
+    assert db.session.get(User, neighbour.id).active is True

@@ -202,3 +202,22 @@ def test_the_records_write_on_a_connection_of_the_rebuilds_own(db, make_bank):
     records.SCORING.moved()
     assert records.scored() == {second.id: Decimal("62.5")}
     assert records.engine_shares() == {second.id: 0.625}
+
+
+def test_records_written_and_not_yet_committed_are_not_kept_for_the_other_workers(
+    db, make_bank
+):
+    """The daily rematch writes a bank's new record, then rescores every open need reading it
+    back: kept under the token its own write moved, the record would reach every worker's
+    reasons before the scores made with it."""
+    from app.reports.cache import cache
+
+    bank = make_bank()
+    records.note_scored(rates={bank.id: Decimal("40.0")})
+    db.session.commit()
+    assert records.engine_shares() == {bank.id: 0.4}
+    records.note_scored([bank.id], {bank.id: Decimal("90.0")})
+    assert records.engine_shares() == {bank.id: 0.9}  # the writer reads its own
+    assert cache.get(f"matches:scoring-records:{records.SCORING.value()}") is None
+    db.session.rollback()
+    assert records.engine_shares() == {bank.id: 0.4}
