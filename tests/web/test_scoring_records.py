@@ -204,9 +204,7 @@ def test_the_records_write_on_a_connection_of_the_rebuilds_own(db, make_bank):
     assert records.engine_shares() == {second.id: 0.625}
 
 
-def test_records_written_and_not_yet_committed_are_not_kept_for_the_other_workers(
-    db, make_bank
-):
+def test_records_written_and_not_yet_committed_are_not_kept_for_the_other_workers(db, make_bank):
     """The daily rematch writes a bank's new record, then rescores every open need reading it
     back: kept under the token its own write moved, the record would reach every worker's
     reasons before the scores made with it."""
