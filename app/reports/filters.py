@@ -21,8 +21,11 @@ from app.models import (
     db,
 )
 from app.models.enums import BankType, EnterpriseSize, Role
+from app.reference.industries import SECTIONS
 from app.regions import services as region_services
 from app.regions.branches import visible_branch_ids
+
+SECTION_CODES = frozenset(code for code, _zh, _en in SECTIONS)
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,7 @@ def filters_from(args, user: User) -> Filters:
         region=region_services.chosen_from(args, "region"),
         bank_id=_int(args.get("bank")),
         bank_type=BankType(bank_type) if bank_type in {t.value for t in BankType} else None,
-        industry=industry[:1].upper() if industry.isalpha() else "",
+        industry=industry.strip().upper() if industry.strip().upper() in SECTION_CODES else "",
         size=EnterpriseSize(size) if size in {s.value for s in EnterpriseSize} else None,
         event_id=_int(args.get("event")),
         first_loan=args.get("first_loan") in ("1", "on", "y", "true"),

@@ -231,6 +231,16 @@ def test_filters(figures, make_user, args, expected_amount):
     assert headline(f).counted.total_amount == expected_amount
 
 
+@pytest.mark.parametrize(
+    ("industry", "read"), [("C", "C"), ("c", "C"), ("ZZ", ""), ("Z", ""), ("Construction", "")]
+)
+def test_an_industry_that_is_no_section_is_no_filter(figures, make_user, industry, read):
+    f = services.filters_from({"industry": industry}, make_user(Role.OFFICIAL))
+    assert f.industry == read
+    if not read:
+        assert headline(f).counted.total_amount == headline(services.Filters()).counted.total_amount
+
+
 def test_bank_and_bank_type_filters(figures, make_user):
     official = make_user(Role.OFFICIAL)
     f = services.filters_from({"bank": str(figures["y"].id)}, official)
